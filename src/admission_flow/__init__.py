@@ -1,0 +1,100 @@
+"""admission_flow: party-membership admission procedures as YAML-configured state machines.
+
+Start with ``Engine.load("vn-2021")``; see ``docs/tutorial.md``.
+"""
+
+from ._calendar import Calendar, VietnamCalendar, WeekdayCalendar
+from ._dates import add_months, months_between
+from ._engine import Engine
+from ._hooks import hookimpl, hookspec
+from ._model import (
+    EDUCATION_LEVELS,
+    MEMBER_STATUSES,
+    ORGANIZATIONS,
+    UNIT_KINDS,
+    Actor,
+    Case,
+    Deadline,
+    Member,
+    Option,
+    Outcome,
+    Person,
+    Step,
+    Text,
+    Unit,
+    Violation,
+)
+from ._plugins import Plugins
+from ._procedure import (
+    DateSpec,
+    DeadlineSpec,
+    EventSpec,
+    FactSpec,
+    Procedure,
+    Role,
+    RuleSpec,
+    State,
+)
+from ._rule import EventContext, Rule, rule
+from ._version import __version__
+from .exceptions import (
+    ActorError,
+    AdmissionFlowError,
+    CaseError,
+    FactError,
+    InputError,
+    PluginError,
+    Problem,
+    ProcedureError,
+    ScenarioError,
+    UnknownEventError,
+)
+
+__all__ = [
+    "EDUCATION_LEVELS",
+    "MEMBER_STATUSES",
+    "ORGANIZATIONS",
+    "UNIT_KINDS",
+    "Actor",
+    "ActorError",
+    "AdmissionFlowError",
+    "Calendar",
+    "Case",
+    "CaseError",
+    "DateSpec",
+    "Deadline",
+    "DeadlineSpec",
+    "Engine",
+    "EventContext",
+    "EventSpec",
+    "FactError",
+    "FactSpec",
+    "InputError",
+    "Member",
+    "Option",
+    "Outcome",
+    "Person",
+    "PluginError",
+    "Plugins",
+    "Problem",
+    "Procedure",
+    "ProcedureError",
+    "Role",
+    "Rule",
+    "RuleSpec",
+    "ScenarioError",
+    "State",
+    "Step",
+    "Text",
+    "Unit",
+    "UnknownEventError",
+    "VietnamCalendar",
+    "Violation",
+    "WeekdayCalendar",
+    "__version__",
+    "add_months",
+    "hookimpl",
+    "hookspec",
+    "months_between",
+    "rule",
+]

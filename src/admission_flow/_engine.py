@@ -1,0 +1,645 @@
+"""Firing events on cases.
+
+One ``Engine`` serves every case of a procedure: cases are values, the engine
+holds no per-case state. Firing an event judges it against every rule the
+procedure names for it, against deadlines, and against every plugin's
+``admission_flow_check_event``, all at once; then either returns a new case
+(accepted or recorded) or the same case with the reasons (refused).
+
+Which transition an event takes is decided by a router. The default,
+``"compiled"``, is a dictionary built once per procedure. ``"transitions"``
+routes through one ``transitions.Machine`` per procedure (see ``_machine.py``):
+it is the reference semantics, and the test suite proves that the two agree
+over random event sequences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from ._calendar import Calendar, explain
+from ._dates import add_months
+from ._model import (
+    Actor,
+    Case,
+    Deadline,
+    Member,
+    Option,
+    Outcome,
+    Person,
+    Step,
+    Text,
+    Unit,
+    Violation,
+)
+from ._plugins import Plugins
+from ._procedure import DeadlineSpec, EventSpec, Procedure, RuleSpec, fact_type_problem
+from ._reading import did_you_mean
+from ._routing import CompiledRouter, Router
+from ._rule import Check, EventContext
+from .exceptions import ActorError, CaseError, FactError, PluginError, UnknownEventError
+
+__all__ = ["Engine"]
+
+Backend = Literal["compiled", "transitions"]
+
+
+@attrs.frozen
+class _BoundRule:
+    spec: RuleSpec
+    check: Check
+    params: Mapping[str, Any]
+    reads: frozenset[str]
+    plugin: str
+
+
+@attrs.frozen
+class _Event:
+    spec: EventSpec
+    roles: frozenset[str]
+    allowed: str
+    required: frozenset[str]
+    rules: tuple[_BoundRule, ...]
+    starts: tuple[DeadlineSpec, ...]
+    meets: tuple[DeadlineSpec, ...]
+
+
+class Engine:
+    """Fires events on the cases of one procedure.
+
+    Args:
+        procedure: a loaded procedure (see ``Engine.load`` to load one by id or path).
+        plugins: the plugin manager; by default a new one with the built-in
+            plugins and those installed under the entry-point group ``admission_flow``.
+        members: the party members events may name (mentors, introducers), by id.
+        calendar: the working-day calendar; by default the one a plugin
+            resolves, else Vietnam's.
+        backend: ``"compiled"`` (fast) or ``"transitions"`` (the reference).
+    """
+
+    def __init__(
+        self,
+        procedure: Procedure,
+        *,
+        plugins: Plugins | None = None,
+        members: Mapping[str, Member] | Iterable[Member] = (),
+        calendar: Calendar | None = None,
+        backend: Backend = "compiled",
+    ) -> None:
+        self.procedure = procedure
+        self.plugins = plugins if plugins is not None else Plugins()
+        self.members: Mapping[str, Member] = (
+            members if isinstance(members, Mapping) else {m.id: m for m in members}
+        )
+        self.calendar: Calendar = (
+            calendar if calendar is not None else self.plugins.calendar(procedure)
+        )
+        if backend == "compiled":
+            self._router: Router = CompiledRouter(procedure)
+        elif backend == "transitions":
+            from ._machine import MachineRouter
+
+            self._router = MachineRouter(procedure)
+        else:
+            raise ValueError(f"backend must be 'compiled' or 'transitions', not {backend!r}")
+        self.backend = backend
+        self._auth = procedure.rules["auth.role"]
+        self._wrong_state = procedure.rules["event.state"]
+        self._events = {name: self._compile(spec) for name, spec in procedure.events.items()}
+        self._due: dict[tuple[str, dt.date, bool], tuple[dt.date, Text]] = {}
+
+    @classmethod
+    def load(
+        cls,
+        procedure: str | Path,
+        *,
+        plugins: Plugins | None = None,
+        members: Mapping[str, Member] | Iterable[Member] = (),
+        calendar: Calendar | None = None,
+        backend: Backend = "compiled",
+    ) -> Engine:
+        """Load a bundled procedure by id (``"vn-2021"``) or a procedure file, and build an engine."""
+        plugins = plugins if plugins is not None else Plugins()
+        return cls(
+            plugins.load_procedure(procedure),
+            plugins=plugins,
+            members=members,
+            calendar=calendar,
+            backend=backend,
+        )
+
+    def _compile(self, spec: EventSpec) -> _Event:
+        rules = []
+        for use in spec.rules:
+            rule = self.procedure.rules[use.rule]
+            if rule.implementation is None:  # a core rule named on an event: applied anyway
+                continue
+            rules.append(
+                _BoundRule(
+                    spec=rule,
+                    check=rule.implementation.check,
+                    params={**rule.params, **use.params},
+                    reads=rule.implementation.reads,
+                    plugin=rule.plugin or "?",
+                )
+            )
+        deadlines = self.procedure.deadlines.values()
+        return _Event(
+            spec=spec,
+            roles=frozenset(spec.roles),
+            allowed=", ".join(spec.roles),
+            required=frozenset(f.name for f in spec.facts.values() if f.required),
+            rules=tuple(rules),
+            starts=tuple(d for d in deadlines if d.after == spec.name),
+            meets=tuple(d for d in deadlines if spec.name in d.met_by),
+        )
+
+    # -- cases -------------------------------------------------------------------
+
+    def open(self, case_id: str, candidate: Person, unit: Unit) -> Case:
+        """A new case for ``candidate``, before the event that opens it."""
+        return Case(id=case_id, procedure=self.procedure.id, candidate=candidate, unit=unit)
+
+    def is_closed(self, case: Case) -> bool:
+        """Whether the case has reached a final state."""
+        return case.state is not None and self.procedure.states[case.state].final
+
+    def fire(
+        self, case: Case, event: str, actor: Actor | str, on: dt.date, **facts: Any
+    ) -> Outcome:
+        """Fire ``event`` on ``case`` for ``actor`` on date ``on``, with its facts.
+
+        Returns:
+            The step (accepted, recorded or refused, with every violation and
+            warning, and the deadlines it set or met) and the case after it,
+            which is ``case`` itself when the step was refused.
+
+        Raises:
+            UnknownEventError, ActorError, FactError, CaseError: the call itself
+                is wrong (an unknown name, a fact of the wrong type, a date out
+                of order). Nothing is changed.
+            PluginError: a plugin raised. Nothing is changed.
+        """
+        compiled, actor, facts = self._prepare(case, event, actor, on, facts)
+        blocking, recording, warnings, _ = self._judge(
+            case, compiled, actor, on, facts, partial=False
+        )
+        spec = compiled.spec
+        escalates = False
+        if recording and not blocking and spec.escalation is not None:
+            failures = 1 + sum(
+                1 for s in case.history if s.event == event and s.recorded and not s.accepted
+            )
+            escalates = failures >= spec.escalation.after
+            if escalates:
+                rule = self.procedure.rules[spec.escalation.rule]
+                warnings.append(
+                    self._violation(
+                        rule,
+                        {
+                            "count": failures,
+                            "state": self.procedure.state_label(spec.escalation.to),
+                        },
+                    )
+                )
+        route, target = self._router.route(
+            case.state, event, blocked=bool(blocking), recorded=bool(recording), escalates=escalates
+        )
+        accepted = route == "accepted"
+        kept = route != "refused"
+        deadlines_set: tuple[Deadline, ...] = ()
+        deadlines_met: tuple[Deadline, ...] = ()
+        if kept:
+            deadlines_met = tuple(
+                attrs.evolve(deadline, met_on=self._met_on(deadline_spec, on, facts))
+                for deadline_spec, deadline in self._open_deadlines(case, compiled.meets, facts)
+            )
+        step = Step(
+            event=event,
+            on=on,
+            actor=actor,
+            facts=facts,
+            accepted=accepted,
+            recorded=kept and not accepted,
+            from_state=case.state,
+            to_state=target,
+            violations=tuple(blocking) + tuple(recording),
+            warnings=tuple(warnings),
+            deadlines_met=deadlines_met,
+        )
+        if accepted and compiled.starts:
+            deadlines_set = tuple(self._deadline(d, step) for d in compiled.starts)
+            step = attrs.evolve(step, deadlines_set=deadlines_set)
+        after = (
+            Case(
+                id=case.id,
+                procedure=case.procedure,
+                candidate=case.candidate,
+                unit=case.unit,
+                state=target,
+                history=(*case.history, step),
+            )
+            if kept
+            else case
+        )
+        self.plugins.after_step(self.procedure, after, step)
+        return Outcome(case=after, step=step)
+
+    def available(
+        self, case: Case, actor: Actor | str, on: dt.date, **facts: Any
+    ) -> tuple[Option, ...]:
+        """What ``actor`` may fire on ``case`` now, and for what is blocked, why.
+
+        Only events the actor's role may fire, from the case's state, are
+        listed. Facts may be given to check the rules that read them; rules
+        whose facts are not given are skipped and their facts listed in
+        ``Option.needs``.
+        """
+        actor = self._actor(actor)
+        self._check_case(case, on)
+        options = []
+        for compiled in self._events.values():
+            if actor.role not in compiled.roles or not self._router.allows(
+                case.state, compiled.spec.name
+            ):
+                continue
+            given = {k: v for k, v in facts.items() if k in compiled.spec.facts}
+            checked = self._facts(compiled, given, partial=True)
+            blocking, recording, warnings, needs = self._judge(
+                case, compiled, actor, on, checked, partial=True
+            )
+            options.append(
+                Option(
+                    event=compiled.spec.name,
+                    allowed=not blocking and not recording,
+                    violations=tuple(blocking) + tuple(recording),
+                    warnings=tuple(warnings),
+                    needs=tuple(sorted(needs | (compiled.required - checked.keys()))),
+                )
+            )
+        return tuple(options)
+
+    # -- deadlines and dates ---------------------------------------------------------
+
+    def deadlines(self, case: Case) -> tuple[Deadline, ...]:
+        """Every deadline the case's history has set, met or not (``met_on``)."""
+        result = []
+        for spec in self.procedure.deadlines.values():
+            start = self._start_index(case, spec)
+            if start is None:
+                continue
+            met = next(
+                (s for s in case.history[start + 1 :] if s.event in spec.met_by),
+                None,
+            )
+            extended = met is not None and self._extended(spec, met.facts)
+            deadline = self._deadline(spec, case.history[start], extended=extended)
+            if met is not None:
+                deadline = attrs.evolve(deadline, met_on=self._met_on(spec, met.on, met.facts))
+            result.append(deadline)
+        return tuple(result)
+
+    def pending(self, case: Case) -> tuple[Deadline, ...]:
+        """The deadlines not yet met, earliest first."""
+        return tuple(
+            sorted((d for d in self.deadlines(case) if d.met_on is None), key=lambda d: d.due)
+        )
+
+    def dates(self, case: Case) -> dict[str, dt.date]:
+        """The case's named dates (``probation_start``...) and every due date so far."""
+        result: dict[str, dt.date] = {}
+        for spec in self.procedure.dates.values():
+            step = case.last(spec.event)
+            if step is None or (spec.requires is not None and case.last(spec.requires) is None):
+                continue
+            day = step.facts.get(spec.fact, step.on) if spec.fact else step.on
+            result[spec.name] = add_months(day, spec.months)
+        for deadline in self.deadlines(case):
+            result[deadline.name] = deadline.due
+        return result
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _prepare(
+        self, case: Case, event: str, actor: Actor | str, on: dt.date, facts: Mapping[str, Any]
+    ) -> tuple[_Event, Actor, dict[str, Any]]:
+        compiled = self._events.get(event)
+        if compiled is None:
+            raise UnknownEventError(
+                f"procedure '{self.procedure.id}' has no event '{event}'{did_you_mean(str(event), self._events)}",
+                field="event",
+            )
+        actor = self._actor(actor)
+        self._check_case(case, on)
+        return compiled, actor, self._facts(compiled, facts, partial=False)
+
+    def _check_case(self, case: Case, on: dt.date) -> None:
+        if case.procedure != self.procedure.id:
+            raise CaseError(
+                f"case '{case.id}' follows procedure '{case.procedure}', not '{self.procedure.id}'; "
+                "use an engine of its procedure",
+                field="case",
+            )
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            raise CaseError(f"'on' must be a date, not {on!r}", field="on")
+        if case.history and on < case.history[-1].on:
+            last = case.history[-1]
+            raise CaseError(
+                f"events must come in date order: {on.isoformat()} is before the case's last step "
+                f"('{last.event}' on {last.on.isoformat()})",
+                field="on",
+            )
+
+    def check_actor(self, actor: Actor | str) -> Actor:
+        """The actor as an ``Actor``, checked against the procedure's roles and the members.
+
+        Raises:
+            ActorError: an unknown role, or an unknown or missing member for an individual role.
+        """
+        return self._actor(actor)
+
+    def _actor(self, actor: Actor | str) -> Actor:
+        if isinstance(actor, str):
+            actor = Actor(actor)
+        elif not isinstance(actor, Actor):
+            raise ActorError(f"an actor is an Actor or a role name, not {actor!r}", field="by")
+        role = self.procedure.roles.get(actor.role)
+        if role is None:
+            raise ActorError(
+                f"procedure '{self.procedure.id}' has no role '{actor.role}'"
+                f"{did_you_mean(actor.role, self.procedure.roles)}",
+                field="by",
+            )
+        if role.individual:
+            if actor.id is None:
+                raise ActorError(
+                    f"role '{actor.role}' is held by one member: say which, e.g. {{role: {actor.role}, id: m-1}}",
+                    field="by",
+                )
+            if actor.id not in self.members:
+                raise ActorError(
+                    f"unknown member '{actor.id}' acting as '{actor.role}'{did_you_mean(actor.id, self.members)}",
+                    field="by",
+                )
+        return actor
+
+    def _facts(
+        self, compiled: _Event, given: Mapping[str, Any], *, partial: bool
+    ) -> dict[str, Any]:
+        checked, problems = self.check_facts(compiled.spec.name, given, partial=partial)
+        if problems:
+            field, message = problems[0]
+            raise FactError(message, field=field)
+        return checked
+
+    def check_facts(
+        self, event: str, given: Mapping[str, Any], *, partial: bool = False
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """Check an event's facts against their declarations, collecting every problem.
+
+        Returns the facts with defaults filled in, and ``(fact, message)`` for
+        each problem. With ``partial``, missing required facts are not problems.
+        """
+        spec = self.procedure.events[event]
+        problems: list[tuple[str, str]] = []
+        result: dict[str, Any] = {}
+        for name, value in given.items():
+            fact = spec.facts.get(name)
+            if fact is None:
+                takes = ", ".join(spec.facts) or "no facts"
+                problems.append(
+                    (
+                        name,
+                        f"event '{event}' has no fact '{name}'{did_you_mean(name, spec.facts)} (it takes: {takes})",
+                    )
+                )
+                continue
+            problem = fact_type_problem(fact, value)
+            if problem is None and fact.type == "member" and value not in self.members:
+                problem = f"names unknown member '{value}'{did_you_mean(value, self.members)}; list the member first"
+            if problem is None and fact.minimum is not None and value < fact.minimum:
+                problem = f"must be at least {fact.minimum}, not {value}"
+            if problem is not None:
+                problems.append((name, f"fact '{name}' of '{event}' {problem}"))
+                continue
+            result[name] = value
+        for fact in spec.facts.values():
+            if fact.name in result or fact.name in given:
+                continue
+            if fact.required:
+                if not partial:
+                    problems.append(
+                        (fact.name, f"event '{event}' needs fact '{fact.name}' ({fact.type})")
+                    )
+            elif fact.default is not None:
+                result[fact.name] = fact.default
+        for fact in spec.facts.values():
+            limit = fact.at_most
+            if (
+                limit is not None
+                and fact.name in result
+                and limit in result
+                and result[fact.name] > result[limit]
+            ):
+                problems.append(
+                    (
+                        fact.name,
+                        f"fact '{fact.name}' of '{event}' ({result[fact.name]}) cannot exceed "
+                        f"'{limit}' ({result[limit]})",
+                    )
+                )
+        return result, problems
+
+    def _judge(
+        self,
+        case: Case,
+        compiled: _Event,
+        actor: Actor,
+        on: dt.date,
+        facts: dict[str, Any],
+        *,
+        partial: bool,
+    ) -> tuple[list[Violation], list[Violation], list[Violation], set[str]]:
+        """Every violation of the event, sorted into blocking, recording and warnings."""
+        spec = compiled.spec
+        buckets: dict[str, list[Violation]] = {"block": [], "record": [], "warning": []}
+        needs: set[str] = set()
+        in_state = self._router.allows(case.state, spec.name)
+        if not in_state:
+            buckets["block"].append(
+                self._violation(
+                    self._wrong_state,
+                    {"event": spec.label, "state": self.procedure.state_label(case.state)},
+                )
+            )
+        if actor.role not in compiled.roles:
+            buckets["block"].append(
+                self._violation(
+                    self._auth,
+                    {"role": actor.role, "event": spec.label, "allowed": compiled.allowed},
+                )
+            )
+        if not in_state:  # the rules assume the states the event comes from
+            return buckets["block"], [], [], needs
+        context = EventContext(
+            procedure=self.procedure,
+            case=case,
+            event=spec,
+            actor=actor,
+            on=on,
+            facts=facts,
+            members=self.members,
+            calendar=self.calendar,
+        )
+        for bound in compiled.rules:
+            if partial and not bound.reads <= facts.keys():
+                needs |= bound.reads - facts.keys()
+                continue
+            try:
+                details = bound.check(context, bound.params)
+            except Exception as exc:
+                raise PluginError(
+                    f"rule '{bound.spec.id}' of plugin '{bound.plugin}' raised {type(exc).__name__} "
+                    f"on event '{spec.name}': {exc}; nothing was changed",
+                    plugin=bound.plugin,
+                    hook="admission_flow_add_rules",
+                ) from exc
+            if details is None:
+                continue
+            if not isinstance(details, Mapping):
+                raise PluginError(
+                    f"rule '{bound.spec.id}' of plugin '{bound.plugin}' returned {details!r}; a check "
+                    "returns None when the rule holds, or a mapping of its message's values when broken",
+                    plugin=bound.plugin,
+                    hook="admission_flow_add_rules",
+                )
+            buckets[bound.spec.severity].append(
+                self._violation(bound.spec, details, plugin=bound.plugin)
+            )
+        for deadline_spec, deadline in self._open_deadlines(case, compiled.meets, facts):
+            met = self._met_on(deadline_spec, on, facts)
+            if met <= deadline.due:
+                continue
+            if deadline_spec.waiver is not None and facts.get(deadline_spec.waiver) is True:
+                continue
+            rule = self.procedure.rules[deadline_spec.rule]
+            buckets[rule.severity].append(
+                self._violation(
+                    rule,
+                    {
+                        "due": deadline.due,
+                        "met": met,
+                        "start": deadline.start,
+                        "working_days": self._working_days(deadline_spec, facts),
+                        "event": spec.label,
+                    },
+                )
+            )
+        if self.plugins.checks_events:
+            for violation in self.plugins.check_event(context):
+                buckets.get(violation.severity, buckets["block"]).append(violation)
+        return buckets["block"], buckets["record"], buckets["warning"], needs
+
+    def _violation(
+        self, rule: RuleSpec, details: Mapping[str, Any], *, plugin: str | None = None
+    ) -> Violation:
+        try:
+            message = rule.message.format(**details)
+        except (KeyError, IndexError, ValueError) as exc:
+            name = plugin or rule.plugin or "?"
+            raise PluginError(
+                f"the message of rule '{rule.id}' needs {exc} but its check gave only: "
+                f"{', '.join(details) or 'nothing'}",
+                plugin=name,
+                hook="admission_flow_add_rules",
+            ) from exc
+        return Violation(
+            rule=rule.id,
+            message=message,
+            source=rule.source,
+            severity=rule.severity,
+            details=dict(details),
+        )
+
+    def _start_index(self, case: Case, spec: DeadlineSpec) -> int | None:
+        for index in range(len(case.history) - 1, -1, -1):
+            step = case.history[index]
+            if step.event == spec.after and step.accepted:
+                return index
+        return None
+
+    def _open_deadlines(
+        self, case: Case, specs: tuple[DeadlineSpec, ...], facts: Mapping[str, Any]
+    ) -> list[tuple[DeadlineSpec, Deadline]]:
+        """The deadlines among ``specs`` the case has started and not yet met."""
+        found = []
+        for spec in specs:
+            start = self._start_index(case, spec)
+            if start is None:
+                continue
+            if any(s.event in spec.met_by for s in case.history[start + 1 :]):
+                continue
+            found.append(
+                (
+                    spec,
+                    self._deadline(spec, case.history[start], extended=self._extended(spec, facts)),
+                )
+            )
+        return found
+
+    def _extended(self, spec: DeadlineSpec, facts: Mapping[str, Any]) -> bool:
+        return spec.extension is not None and facts.get(spec.extension) is True
+
+    def _working_days(self, spec: DeadlineSpec, facts: Mapping[str, Any]) -> int:
+        if self._extended(spec, facts) and spec.extended_working_days is not None:
+            return spec.extended_working_days
+        return spec.working_days
+
+    def _met_on(self, spec: DeadlineSpec, on: dt.date, facts: Mapping[str, Any]) -> dt.date:
+        if spec.met_on is not None:
+            value = facts.get(spec.met_on)
+            if isinstance(value, dt.date):
+                return value
+        return on
+
+    def _deadline(
+        self, spec: DeadlineSpec, start_step: Step, *, extended: bool = False
+    ) -> Deadline:
+        start = start_step.on
+        if spec.date is not None:
+            value = start_step.facts.get(spec.date)
+            if isinstance(value, dt.date):
+                start = value
+        key = (spec.name, start, extended)
+        cached = self._due.get(key)
+        if cached is None:
+            days = (
+                spec.extended_working_days
+                if extended and spec.extended_working_days
+                else spec.working_days
+            )
+            counted_from = add_months(start, spec.months)
+            due = self.calendar.add_working_days(counted_from, days)
+            label = self.procedure.events[spec.after].label
+            basis = explain(
+                self.calendar,
+                label=label,
+                start=start,
+                months=spec.months,
+                counted_from=counted_from,
+                working_days=days,
+                due=due,
+            )
+            cached = self._due[key] = (due, basis)
+        due, basis = cached
+        return Deadline(
+            name=spec.name, rule=spec.rule, event=spec.met_by[0], start=start, due=due, basis=basis
+        )
+
+    def __repr__(self) -> str:
+        return f"<Engine {self.procedure.id} backend={self.backend}>"

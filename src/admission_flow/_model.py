@@ -1,0 +1,285 @@
+"""The domain's values: people, units, actors, cases and what happens to them.
+
+All are frozen ``attrs`` classes: an event never changes a case in place, it
+returns a new one, so a refused event or a failing plugin cannot leave
+anything half-changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from ._dates import format_date_en, format_date_vi, months_between
+
+__all__ = [
+    "EDUCATION_LEVELS",
+    "MEMBER_STATUSES",
+    "ORGANIZATIONS",
+    "UNIT_KINDS",
+    "Actor",
+    "Case",
+    "Deadline",
+    "Member",
+    "Option",
+    "Outcome",
+    "Person",
+    "Step",
+    "Text",
+    "Unit",
+    "Violation",
+]
+
+#: Education levels, lowest first (trình độ học vấn).
+EDUCATION_LEVELS: tuple[str, ...] = (
+    "none",
+    "primary",
+    "lower_secondary",
+    "upper_secondary",
+    "college",
+    "university",
+)
+#: Kinds of unit a party cell works in.
+UNIT_KINDS: tuple[str, ...] = ("residential", "school", "health", "enterprise", "agency", "other")
+#: A member is official (chính thức) or probationary (dự bị).
+MEMBER_STATUSES: tuple[str, ...] = ("official", "probationary")
+#: Mass organisations a candidate can belong to.
+ORGANIZATIONS: tuple[str, ...] = ("youth_union", "trade_union")
+
+Severity = Literal["block", "record", "warning"]
+
+
+@attrs.frozen
+class Text:
+    """A message a user reads, in Vietnamese and in English."""
+
+    vi: str
+    en: str
+
+    def format(self, **values: Any) -> Text:
+        """Fill ``{placeholders}``, each language with its own words and date style.
+
+        A ``Text`` value gives each language its own; a date reads 05/02/2024
+        in Vietnamese and 2024-02-05 in English.
+        """
+        vi: dict[str, Any] = {}
+        en: dict[str, Any] = {}
+        for key, value in values.items():
+            if isinstance(value, Text):
+                vi[key], en[key] = value.vi, value.en
+            elif isinstance(value, dt.date):
+                vi[key], en[key] = format_date_vi(value), format_date_en(value)
+            else:
+                vi[key] = en[key] = value
+        return Text(self.vi.format_map(vi), self.en.format_map(en))
+
+    def as_dict(self) -> dict[str, str]:
+        return {"vi": self.vi, "en": self.en}
+
+
+def _frozen_strings(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Person:
+    """The candidate: a person on their way to membership (quần chúng)."""
+
+    id: str
+    name: str
+    born: dt.date
+    education: str = attrs.field(validator=attrs.validators.in_(EDUCATION_LEVELS))
+    organizations: frozenset[str] = attrs.field(
+        default=frozenset(),
+        converter=_frozen_strings,
+        validator=attrs.validators.deep_iterable(attrs.validators.in_(ORGANIZATIONS)),
+    )
+    positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    #: Written consent of the province-level standing committee to admit someone over 60.
+    over_60_consent: bool = False
+
+    def age_in_months(self, on: dt.date) -> int:
+        """Age in whole months on a date, as QĐ 24-QĐ/TW §1.1 counts it."""
+        return months_between(self.born, on)
+
+
+@attrs.frozen(kw_only=True)
+class Member:
+    """A party member (đảng viên) whom events can name: a mentor, an introducer."""
+
+    id: str
+    status: str = attrs.field(validator=attrs.validators.in_(MEMBER_STATUSES))
+    #: The date the member has held ``status`` since.
+    since: dt.date
+
+    def is_official_on(self, day: dt.date) -> bool:
+        """Whether the member was an official member on ``day``."""
+        return self.status == "official" and self.since <= day
+
+
+@attrs.frozen(kw_only=True)
+class Unit:
+    """The unit whose party cell handles the case, and what the rules ask of it."""
+
+    id: str
+    kind: str = attrs.field(default="other", validator=attrs.validators.in_(UNIT_KINDS))
+    official_members: int = 0
+    has_youth_union: bool = False
+    hardship_area: bool = False
+    delegated_admission: bool = False
+
+
+@attrs.frozen
+class Actor:
+    """Who fires an event: a role, and for a role held by one member, which member."""
+
+    role: str
+    id: str | None = None
+
+    def __str__(self) -> str:
+        return self.role if self.id is None else f"{self.role} {self.id}"
+
+
+@attrs.frozen(kw_only=True)
+class Violation:
+    """One reason an event was refused, or one warning about it."""
+
+    rule: str
+    message: Text
+    source: str
+    severity: Severity = "block"
+    details: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "message": self.message.as_dict(), "source": self.source}
+
+
+@attrs.frozen(kw_only=True)
+class Deadline:
+    """A date by which an event is due, and how it was counted."""
+
+    #: The procedure's name for the due date (``ceremony_due``).
+    name: str
+    #: The rule that judges lateness (``ceremony.deadline``).
+    rule: str
+    #: The event that meets the deadline.
+    event: str
+    #: The date the clock started.
+    start: dt.date
+    due: dt.date
+    basis: Text
+    #: When the event that meets it happened, if it has.
+    met_on: dt.date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.event,
+            "due": self.due.isoformat(),
+            "basis": self.basis.as_dict(),
+            "rule": self.rule,
+            "name": self.name,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Step:
+    """One event fired on a case, and what came of it.
+
+    ``accepted`` steps moved the case on. A ``recorded`` step was not accepted
+    but happened and is kept (a vote that fell short of two-thirds). A step
+    that is neither was refused and changed nothing.
+    """
+
+    event: str
+    on: dt.date
+    actor: Actor
+    facts: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
+    accepted: bool
+    recorded: bool
+    from_state: str | None
+    to_state: str | None
+    violations: tuple[Violation, ...] = ()
+    warnings: tuple[Violation, ...] = ()
+    deadlines_set: tuple[Deadline, ...] = ()
+    deadlines_met: tuple[Deadline, ...] = ()
+
+    @property
+    def kept(self) -> bool:
+        """Whether the step belongs in the case's history (accepted or recorded)."""
+        return self.accepted or self.recorded
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.event,
+            "on": self.on.isoformat(),
+            "accepted": self.accepted,
+            "recorded": self.recorded,
+            "from": self.from_state,
+            "to": self.to_state,
+            "violations": [v.as_dict() for v in self.violations],
+            "warnings": [v.as_dict() for v in self.warnings],
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Case:
+    """One person's way through a procedure: where it stands and how it got there."""
+
+    id: str
+    procedure: str
+    candidate: Person
+    unit: Unit
+    #: ``None`` until the event that opens the case.
+    state: str | None = None
+    #: Accepted and recorded steps, oldest first. Refused steps are not kept.
+    history: tuple[Step, ...] = ()
+
+    def last(self, event: str, *, accepted: bool = True) -> Step | None:
+        """The latest step of ``event``: accepted ones only, or any kept one."""
+        for step in reversed(self.history):
+            if step.event == event and (step.accepted or not accepted):
+                return step
+        return None
+
+    def steps_of(self, event: str) -> tuple[Step, ...]:
+        """Every kept step of ``event``, oldest first."""
+        return tuple(step for step in self.history if step.event == event)
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """What ``Engine.fire`` returns: the step, and the case after it."""
+
+    case: Case
+    step: Step
+
+    @property
+    def accepted(self) -> bool:
+        return self.step.accepted
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        return self.step.violations
+
+    @property
+    def warnings(self) -> tuple[Violation, ...]:
+        return self.step.warnings
+
+
+@attrs.frozen(kw_only=True)
+class Option:
+    """An event an actor could fire now, and if it would be refused, why."""
+
+    event: str
+    allowed: bool
+    violations: tuple[Violation, ...] = ()
+    warnings: tuple[Violation, ...] = ()
+    #: Facts that were not given, so the rules that read them were not checked.
+    needs: tuple[str, ...] = ()

@@ -1,0 +1,337 @@
+"""Checking values read from YAML, collecting every problem with its position.
+
+The procedure and scenario loaders use one ``Reader`` each: it never stops at
+the first problem, so a user sees every mistake of a file in one run, each as
+``file:line:col: message``, with "did you mean" where a name is misspelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Collection, Iterable
+from pathlib import Path
+from typing import Any
+
+from ._model import Text
+from ._yaml import Mark, YamlList, YamlMap, read_yaml
+from .exceptions import FileProblemError, Problem
+
+__all__ = ["Reader", "describe", "did_you_mean", "read_file"]
+
+NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'approved'?"``, or ``""`` when nothing is close."""
+    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def describe(value: Any) -> str:
+    """How a wrong value reads in a message: ``'abc' (text)``."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (yes/no)"
+    if isinstance(value, YamlMap | dict):
+        return "a mapping"
+    if isinstance(value, YamlList | list):
+        return "a list"
+    if isinstance(value, dt.date):
+        return f"{value.isoformat()} (date)"
+    if isinstance(value, int | float):
+        return f"{value} (number)"
+    return f"'{value}' (text)"
+
+
+def read_file(
+    path: str | Path, *, display: str | None = None, error: type[FileProblemError]
+) -> tuple[Any, str]:
+    """Read a YAML file into marked values, or raise ``error`` with its problems."""
+    name = display if display is not None else str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error([Problem(file=name, line=1, column=1, message="no such file")]) from None
+    except IsADirectoryError:
+        raise error(
+            [Problem(file=name, line=1, column=1, message="a folder, not a file")]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise error(
+            [
+                Problem(
+                    file=name,
+                    line=1,
+                    column=1,
+                    message=f"not UTF-8 text ({exc.reason}); save it as UTF-8",
+                )
+            ]
+        ) from None
+    except OSError as exc:
+        raise error(
+            [Problem(file=name, line=1, column=1, message=f"cannot be read: {exc.strerror}")]
+        ) from None
+    value, problems = read_yaml(text, name)
+    if problems:
+        raise error(problems)
+    return value, name
+
+
+class Reader:
+    """Collects problems while checking the shape of one file's values."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, mark: Mark, message: str) -> None:
+        self.problems.append(mark.problem(message))
+
+    def raise_if_any(self, error: type[FileProblemError]) -> None:
+        if self.problems:
+            raise error(self.problems)
+
+    # -- containers ---------------------------------------------------------
+
+    def root(self, value: Any, what: str) -> YamlMap | None:
+        """The top of a file must be a mapping."""
+        if isinstance(value, YamlMap):
+            return value
+        mark = Mark(self.file, 1, 1)
+        if value is None:
+            self.add(mark, f"the file is empty; a {what} file is a mapping of keys to values")
+        else:
+            if isinstance(value, YamlList):
+                mark = value.mark
+            self.add(
+                mark, f"a {what} file must be a mapping of keys to values, not {describe(value)}"
+            )
+        return None
+
+    def mapping(
+        self, parent: YamlMap, key: str, where: str, *, required: bool = False
+    ) -> YamlMap | None:
+        """``parent[key]`` as a mapping, or ``None`` (with a problem if it is wrong)."""
+        if key not in parent:
+            if required:
+                self.add(parent.mark, f"missing '{key}' in {where}")
+            return None
+        value = parent[key]
+        if isinstance(value, YamlMap):
+            return value
+        if value is None and not required:
+            return None
+        self.add(parent.value_mark(key), f"{where}.{key} must be a mapping, not {describe(value)}")
+        return None
+
+    def sequence(
+        self, parent: YamlMap, key: str, where: str, *, required: bool = False
+    ) -> YamlList | None:
+        if key not in parent:
+            if required:
+                self.add(parent.mark, f"missing '{key}' in {where}")
+            return None
+        value = parent[key]
+        if isinstance(value, YamlList):
+            return value
+        self.add(parent.value_mark(key), f"{where}.{key} must be a list, not {describe(value)}")
+        return None
+
+    def keys(
+        self,
+        mapping: YamlMap,
+        where: str,
+        *,
+        required: Collection[str] = (),
+        optional: Collection[str] = (),
+    ) -> None:
+        """Report unknown keys (with a suggestion) and missing required ones."""
+        allowed = set(required) | set(optional)
+        for key in mapping:
+            if key not in allowed:
+                self.add(
+                    mapping.key_mark(key),
+                    f"unknown key '{key}' in {where}{did_you_mean(key, allowed)}",
+                )
+        for key in required:
+            if key not in mapping:
+                self.add(mapping.mark, f"missing '{key}' in {where}")
+
+    # -- scalars ------------------------------------------------------------
+
+    def string(
+        self,
+        parent: YamlMap,
+        key: str,
+        where: str,
+        *,
+        required: bool = False,
+        pattern: re.Pattern[str] | None = None,
+    ) -> str | None:
+        if key not in parent:
+            if required:
+                self.add(parent.mark, f"missing '{key}' in {where}")
+            return None
+        value = parent[key]
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.add(parent.value_mark(key), f"{where}.{key} must be text, not {describe(value)}")
+            return None
+        value = str(value)
+        if not value.strip():
+            self.add(parent.value_mark(key), f"{where}.{key} must not be empty")
+            return None
+        if pattern is not None and not pattern.match(value):
+            self.add(
+                parent.value_mark(key),
+                f"{where}.{key} '{value}' is not a valid name: use lower-case letters, digits and '_'",
+            )
+            return None
+        return value
+
+    def boolean(self, parent: YamlMap, key: str, where: str, *, default: bool = False) -> bool:
+        if key not in parent:
+            return default
+        value = parent[key]
+        if not isinstance(value, bool):
+            self.add(
+                parent.value_mark(key),
+                f"{where}.{key} must be true or false, not {describe(value)}",
+            )
+            return default
+        return value
+
+    def integer(
+        self,
+        parent: YamlMap,
+        key: str,
+        where: str,
+        *,
+        required: bool = False,
+        minimum: int | None = None,
+    ) -> int | None:
+        if key not in parent:
+            if required:
+                self.add(parent.mark, f"missing '{key}' in {where}")
+            return None
+        value = parent[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(
+                parent.value_mark(key),
+                f"{where}.{key} must be a whole number, not {describe(value)}",
+            )
+            return None
+        if minimum is not None and value < minimum:
+            self.add(
+                parent.value_mark(key), f"{where}.{key} must be at least {minimum}, not {value}"
+            )
+            return None
+        return value
+
+    def date(
+        self, parent: YamlMap, key: str, where: str, *, required: bool = False
+    ) -> dt.date | None:
+        if key not in parent:
+            if required:
+                self.add(parent.mark, f"missing '{key}' in {where}")
+            return None
+        value = parent[key]
+        if not isinstance(value, dt.date):
+            self.add(
+                parent.value_mark(key),
+                f"{where}.{key} must be a date written YYYY-MM-DD, not {describe(value)}",
+            )
+            return None
+        return value
+
+    def choice(
+        self,
+        parent: YamlMap,
+        key: str,
+        where: str,
+        choices: Collection[str],
+        *,
+        required: bool = False,
+    ) -> str | None:
+        value = self.string(parent, key, where, required=required)
+        if value is None:
+            return None
+        if value not in choices:
+            self.add(
+                parent.value_mark(key),
+                f"{where}.{key} is '{value}', not one of {', '.join(choices)}"
+                f"{did_you_mean(value, choices)}",
+            )
+            return None
+        return value
+
+    def text(
+        self, parent: YamlMap, key: str | None, where: str, *, required: bool = True
+    ) -> Text | None:
+        """A message in both languages: ``{vi: ..., en: ...}`` (or the keys on ``parent`` itself)."""
+        if key is None:
+            holder: YamlMap | None = parent
+            inner = where
+        else:
+            holder = self.mapping(parent, key, where, required=required)
+            inner = f"{where}.{key}"
+        if holder is None:
+            return None
+        missing = [lang for lang in ("vi", "en") if lang not in holder]
+        if missing and (required or len(missing) == 1):
+            self.add(
+                holder.mark,
+                f"missing {' and '.join(repr(m) for m in missing)} in {inner}: "
+                "every text a user reads needs Vietnamese ('vi') and English ('en')",
+            )
+            return None
+        if missing:
+            return None
+        vi = self.string(holder, "vi", inner)
+        en = self.string(holder, "en", inner)
+        if vi is None or en is None:
+            return None
+        return Text(vi, en)
+
+    def names(
+        self,
+        parent: YamlMap,
+        key: str,
+        where: str,
+        *,
+        required: bool = True,
+        allow_empty: bool = False,
+    ) -> list[tuple[str, Mark]]:
+        """One name or a list of names, each with its mark; duplicates are reported."""
+        if key not in parent:
+            if required:
+                self.add(parent.mark, f"missing '{key}' in {where}")
+            return []
+        value = parent[key]
+        items: list[tuple[Any, Mark]]
+        if isinstance(value, YamlList):
+            items = [(item, value.item_mark(i)) for i, item in enumerate(value)]
+            if not items and not allow_empty:
+                self.add(parent.value_mark(key), f"{where}.{key} must name at least one")
+        else:
+            items = [(value, parent.value_mark(key))]
+        result: list[tuple[str, Mark]] = []
+        seen: set[str] = set()
+        for item, mark in items:
+            if not isinstance(item, str):
+                self.add(mark, f"{where}.{key} must hold names, not {describe(item)}")
+            elif item in seen:
+                self.add(mark, f"'{item}' is named twice in {where}.{key}")
+            else:
+                seen.add(item)
+                result.append((item, mark))
+        return result
+
+    def known(self, name: str, mark: Mark, known: Collection[str], what: str, where: str) -> bool:
+        """Whether ``name`` is one of ``known``; reports an unknown ``what`` otherwise."""
+        if name in known:
+            return True
+        self.add(mark, f"unknown {what} '{name}' in {where}{did_you_mean(name, known)}")
+        return False

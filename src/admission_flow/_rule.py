@@ -1,0 +1,118 @@
+"""What a rule is, for the plugins that write rules.
+
+A ``Rule`` is a named check. Plugins contribute rules through the hook
+``admission_flow_add_rules``; a procedure file says which events check which
+rules, with which parameters, and what each rule's message and source are.
+The standard procedure's own rules are written exactly this way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._model import Actor, Case, Member, Person, Text, Unit
+
+if TYPE_CHECKING:
+    from ._calendar import Calendar
+    from ._procedure import EventSpec, Procedure
+
+__all__ = ["Check", "EventContext", "Rule", "rule"]
+
+
+@attrs.define(kw_only=True, slots=True)
+class EventContext:
+    """Everything a rule may look at while an event is being judged.
+
+    The case is as it was before the event; ``facts`` are the event's facts,
+    already checked against their declared types, with defaults filled in.
+    """
+
+    procedure: Procedure
+    case: Case
+    event: EventSpec
+    actor: Actor
+    on: dt.date
+    facts: Mapping[str, Any]
+    members: Mapping[str, Member]
+    calendar: Calendar
+
+    @property
+    def candidate(self) -> Person:
+        return self.case.candidate
+
+    @property
+    def unit(self) -> Unit:
+        return self.case.unit
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        return self.procedure.settings
+
+    def member(self, member_id: str) -> Member | None:
+        return self.members.get(member_id)
+
+
+#: A check returns ``None`` when the rule holds, or a mapping of the values its
+#: message needs (possibly empty) when the rule is broken.
+Check = Callable[[EventContext, Mapping[str, Any]], Mapping[str, Any] | None]
+
+
+@attrs.frozen(kw_only=True)
+class Rule:
+    """A named check that events of a procedure can use.
+
+    Attributes:
+        id: the name procedures use for it (``eligibility.age``).
+        check: called as ``check(context, params)``.
+        message: the default message; a procedure may give its own.
+        source: the default article it enforces; a procedure may give its own.
+        params: the parameters it takes, with defaults (``None`` = required).
+        details: the ``{placeholders}`` its messages may use.
+        reads: the event facts it reads; every event that uses it must declare
+            them, and ``Engine.available`` skips it when they are not given.
+    """
+
+    id: str
+    check: Check
+    message: Text | None = None
+    source: str | None = None
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    details: frozenset[str] = frozenset()
+    reads: frozenset[str] = frozenset()
+
+
+def rule(
+    rule_id: str,
+    *,
+    message: Text | None = None,
+    source: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    details: Iterable[str] = (),
+    reads: Iterable[str] = (),
+) -> Callable[[Check], Rule]:
+    """Decorate a check function to make it a ``Rule``.
+
+    ::
+
+        @rule("school.grade", params={"minimum": 11}, details={"grade"})
+        def grade(context, params):
+            grade = context.candidate.grade
+            return None if grade >= params["minimum"] else {"grade": grade}
+    """
+
+    def decorate(check: Check) -> Rule:
+        return Rule(
+            id=rule_id,
+            check=check,
+            message=message,
+            source=source,
+            params=dict(params or {}),
+            details=frozenset(details),
+            reads=frozenset(reads),
+        )
+
+    return decorate

@@ -1,0 +1,355 @@
+"""Scenario files: replaying the events of one case against a procedure.
+
+A scenario names a procedure, a unit, the members its events refer to, a
+candidate and the events, in date order (see ``docs/scenarios.md``). Loading
+checks everything against the procedure before any event is fired, so a bad
+file is reported whole, each problem as ``file:line:col: message``; then the
+run fires each event, and a refused event is reported and the run goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._calendar import Calendar
+from ._engine import Engine
+from ._model import (
+    EDUCATION_LEVELS,
+    MEMBER_STATUSES,
+    ORGANIZATIONS,
+    UNIT_KINDS,
+    Actor,
+    Case,
+    Member,
+    Outcome,
+    Person,
+    Unit,
+)
+from ._plugins import Plugins
+from ._procedure import Procedure
+from ._reading import Reader, describe, did_you_mean, read_file
+from ._yaml import Mark, YamlList, YamlMap
+from .exceptions import ActorError, InputError, ProcedureError, ScenarioError
+
+__all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
+
+ID_KEYS = ("on", "event", "by")
+
+
+@attrs.frozen(kw_only=True)
+class ScenarioEvent:
+    """One event of a scenario, checked against its procedure."""
+
+    on: dt.date
+    event: str
+    actor: Actor
+    facts: Mapping[str, Any]
+    mark: Mark = attrs.field(eq=False)
+
+
+@attrs.frozen(kw_only=True)
+class Scenario:
+    """A scenario file, loaded and checked; ``engine`` is ready to run it."""
+
+    path: str
+    procedure: Procedure
+    unit: Unit
+    members: Mapping[str, Member]
+    candidate: Person
+    events: tuple[ScenarioEvent, ...]
+    engine: Engine = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class Run:
+    """What running a scenario gave: each event's outcome and the final case."""
+
+    scenario: Scenario
+    outcomes: tuple[Outcome, ...]
+    case: Case
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``run --json`` object (see ``docs/scenarios.md``)."""
+        engine = self.scenario.engine
+        return {
+            "case": self.case.id,
+            "procedure": self.scenario.procedure.id,
+            "state": self.case.state,
+            "steps": [outcome.step.as_dict() for outcome in self.outcomes],
+            "deadlines": [d.as_dict() for d in engine.pending(self.case)],
+            "dates": {name: day.isoformat() for name, day in engine.dates(self.case).items()},
+        }
+
+
+def load_scenario(
+    path: str | Path, *, plugins: Plugins | None = None, calendar: Calendar | None = None
+) -> Scenario:
+    """Load a scenario file and check it against its procedure.
+
+    Raises:
+        ScenarioError: every problem of the file, each with its position.
+        ProcedureError: the procedure it names is itself broken.
+    """
+    plugins = plugins if plugins is not None else Plugins()
+    value, name = read_file(path, error=ScenarioError)
+    return _Loader(name, Path(path), plugins, calendar).load(value)
+
+
+def run_scenario(scenario: Scenario) -> Run:
+    """Fire every event of the scenario in order; refusals are reported, not raised."""
+    engine = scenario.engine
+    case = engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
+    outcomes = []
+    for event in scenario.events:
+        try:
+            outcome = engine.fire(case, event.event, event.actor, event.on, **event.facts)
+        except InputError as exc:  # pragma: no cover - load_scenario checks all of this first
+            raise ScenarioError([event.mark.problem(str(exc))]) from exc
+        outcomes.append(outcome)
+        case = outcome.case
+    return Run(scenario=scenario, outcomes=tuple(outcomes), case=case)
+
+
+class _Loader:
+    def __init__(self, file: str, path: Path, plugins: Plugins, calendar: Calendar | None) -> None:
+        self.reader = Reader(file)
+        self.file = file
+        self.path = path
+        self.plugins = plugins
+        self.calendar = calendar
+
+    def load(self, value: Any) -> Scenario:
+        r = self.reader
+        root = r.root(value, "scenario")
+        if root is None:
+            r.raise_if_any(ScenarioError)
+        assert root is not None
+        r.keys(
+            root,
+            "the scenario",
+            required=("procedure", "unit", "candidate", "events"),
+            optional=("members",),
+        )
+        procedure = self.procedure(root)
+        unit = self.unit(root)
+        members = self.members(root)
+        candidate = self.candidate(root)
+        raw_events = r.sequence(root, "events", "the scenario", required=True)
+        if procedure is None or raw_events is None:
+            r.raise_if_any(ScenarioError)
+        assert procedure is not None
+        assert raw_events is not None
+        engine = Engine(procedure, plugins=self.plugins, members=members, calendar=self.calendar)
+        events = self.events(raw_events, engine)
+        r.raise_if_any(ScenarioError)
+        assert unit is not None
+        assert candidate is not None
+        return Scenario(
+            path=self.file,
+            procedure=procedure,
+            unit=unit,
+            members=members,
+            candidate=candidate,
+            events=tuple(events),
+            engine=engine,
+        )
+
+    def procedure(self, root: YamlMap) -> Procedure | None:
+        name = self.reader.string(root, "procedure", "the scenario")
+        if name is None:
+            return None
+        bundled = self.plugins.procedures()
+        if name in bundled:
+            return self.plugins.load_procedure(name)
+        target = (self.path.parent / name) if not Path(name).is_absolute() else Path(name)
+        if not target.is_file():
+            self.reader.add(
+                root.value_mark("procedure"),
+                f"procedure '{name}' is neither a bundled procedure ({', '.join(sorted(bundled))}) "
+                f"nor a file next to the scenario{did_you_mean(name, bundled)}",
+            )
+            return None
+        try:
+            return self.plugins.load_procedure(target)
+        except ProcedureError as exc:
+            self.reader.add(
+                root.value_mark("procedure"),
+                f"procedure '{name}' has problems (listed below); fix them first",
+            )
+            self.reader.problems.extend(exc.problems)
+            return None
+
+    def unit(self, root: YamlMap) -> Unit | None:
+        r = self.reader
+        entry = r.mapping(root, "unit", "the scenario", required=True)
+        if entry is None:
+            return None
+        where = "unit"
+        r.keys(
+            entry,
+            where,
+            required=("id",),
+            optional=(
+                "kind",
+                "official_members",
+                "has_youth_union",
+                "hardship_area",
+                "delegated_admission",
+            ),
+        )
+        uid = r.string(entry, "id", where)
+        kind = r.choice(entry, "kind", where, UNIT_KINDS) or "other"
+        official = r.integer(entry, "official_members", where, minimum=0) or 0
+        if uid is None:
+            return None
+        return Unit(
+            id=uid,
+            kind=kind,
+            official_members=official,
+            has_youth_union=r.boolean(entry, "has_youth_union", where),
+            hardship_area=r.boolean(entry, "hardship_area", where),
+            delegated_admission=r.boolean(entry, "delegated_admission", where),
+        )
+
+    def members(self, root: YamlMap) -> dict[str, Member]:
+        r = self.reader
+        items = r.sequence(root, "members", "the scenario")
+        result: dict[str, Member] = {}
+        for index, entry in enumerate(items or ()):
+            mark = items.item_mark(index) if items is not None else root.mark
+            where = f"members[{index}]"
+            if not isinstance(entry, YamlMap):
+                r.add(
+                    mark,
+                    f"{where} must be a mapping like {{id: m-1, status: official, since: 2020-01-01}}, not {describe(entry)}",
+                )
+                continue
+            r.keys(entry, where, required=("id", "status", "since"))
+            mid = r.string(entry, "id", where)
+            status = r.choice(entry, "status", where, MEMBER_STATUSES)
+            since = r.date(entry, "since", where)
+            if mid is not None and mid in result:
+                r.add(entry.value_mark("id"), f"member '{mid}' is listed twice; keep one")
+                continue
+            if mid is not None and status is not None and since is not None:
+                result[mid] = Member(id=mid, status=status, since=since)
+        return result
+
+    def candidate(self, root: YamlMap) -> Person | None:
+        r = self.reader
+        entry = r.mapping(root, "candidate", "the scenario", required=True)
+        if entry is None:
+            return None
+        where = "candidate"
+        r.keys(
+            entry,
+            where,
+            required=("id", "name", "born", "education"),
+            optional=("organizations", "positions", "over_60_consent"),
+        )
+        cid = r.string(entry, "id", where)
+        name = r.string(entry, "name", where)
+        born = r.date(entry, "born", where)
+        education = r.choice(entry, "education", where, EDUCATION_LEVELS)
+        organizations = [
+            org
+            for org, mark in r.names(
+                entry, "organizations", where, required=False, allow_empty=True
+            )
+            if r.known(org, mark, ORGANIZATIONS, "organization", f"{where}.organizations")
+        ]
+        positions = [
+            p for p, _ in r.names(entry, "positions", where, required=False, allow_empty=True)
+        ]
+        consent = r.boolean(entry, "over_60_consent", where)
+        if cid is None or name is None or born is None or education is None:
+            return None
+        return Person(
+            id=cid,
+            name=name,
+            born=born,
+            education=education,
+            organizations=frozenset(organizations),
+            positions=tuple(positions),
+            over_60_consent=consent,
+        )
+
+    def events(self, items: YamlList, engine: Engine) -> list[ScenarioEvent]:
+        r = self.reader
+        procedure = engine.procedure
+        result: list[ScenarioEvent] = []
+        last: tuple[dt.date, int] | None = None
+        if not items:
+            r.add(items.mark, "'events' is empty; list at least one event")
+        for index, entry in enumerate(items):
+            mark = items.item_mark(index)
+            where = f"events[{index}]"
+            if not isinstance(entry, YamlMap):
+                r.add(
+                    mark,
+                    f"{where} must be a mapping like {{on: 2023-03-01, event: identify, by: cell_committee}}, not {describe(entry)}",
+                )
+                continue
+            for key in ID_KEYS:
+                if key not in entry:
+                    r.add(entry.mark, f"missing '{key}' in {where}")
+            on = r.date(entry, "on", where)
+            event = r.string(entry, "event", where)
+            if event is not None and event not in procedure.events:
+                r.add(
+                    entry.value_mark("event"),
+                    f"unknown event '{event}' in {where} (procedure {procedure.id})"
+                    f"{did_you_mean(event, procedure.events)}",
+                )
+                event = None
+            actor = self.actor(entry, where, engine)
+            if on is not None:
+                if last is not None and on < last[0]:
+                    r.add(
+                        entry.value_mark("on"),
+                        f"{where} on {on.isoformat()} comes before events[{last[1]}] on {last[0].isoformat()}; "
+                        "list events in date order",
+                    )
+                else:
+                    last = (on, index)
+            facts = {k: v for k, v in entry.items() if k not in ID_KEYS}
+            if event is None:
+                continue
+            _, problems = engine.check_facts(event, facts)
+            for field, message in problems:
+                r.add(entry.value_mark(field) if field in entry else entry.mark, message)
+            if on is None or actor is None or problems:
+                continue
+            result.append(ScenarioEvent(on=on, event=event, actor=actor, facts=facts, mark=mark))
+        return result
+
+    def actor(self, entry: YamlMap, where: str, engine: Engine) -> Actor | None:
+        if "by" not in entry:
+            return None
+        raw = entry["by"]
+        mark = entry.value_mark("by")
+        if isinstance(raw, str):
+            actor = Actor(raw)
+        elif isinstance(raw, YamlMap):
+            self.reader.keys(raw, f"{where}.by", required=("role",), optional=("id",))
+            role = self.reader.string(raw, "role", f"{where}.by")
+            member = self.reader.string(raw, "id", f"{where}.by")
+            if role is None:
+                return None
+            actor = Actor(role, member)
+        else:
+            self.reader.add(
+                mark,
+                f"{where}.by must be a role name or {{role: member, id: m-1}}, not {describe(raw)}",
+            )
+            return None
+        try:
+            return engine.check_actor(actor)
+        except ActorError as exc:
+            self.reader.add(mark, f"{exc} (in {where}.by)")
+            return None

@@ -1,0 +1,388 @@
+"""The standard procedure ``vn-2021`` and its rules, as an ordinary plugin.
+
+This module uses only the hooks a third-party plugin would use
+(``admission_flow_add_rules``, ``admission_flow_add_procedures``): proof that
+they are enough. The procedure itself, with every message and source, is
+``procedures/vn-2021.yaml``; here is only the logic of each rule.
+
+Arithmetic follows the texts exactly: ages and validity periods in whole
+calendar months, two-thirds in integers (``3 * in_favour >= 2 * total``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from ._dates import add_months, months_between
+from ._hooks import hookimpl
+from ._model import EDUCATION_LEVELS, Step, Text
+from ._rule import EventContext, Rule, rule
+
+__all__ = ["RULES"]
+
+Details = Mapping[str, Any] | None
+
+EDUCATION = {
+    "none": Text("chưa qua đào tạo", "no schooling"),
+    "primary": Text("tiểu học", "primary school"),
+    "lower_secondary": Text("trung học cơ sở", "lower secondary school"),
+    "upper_secondary": Text("trung học phổ thông", "upper secondary school"),
+    "college": Text("cao đẳng", "college"),
+    "university": Text("đại học", "university"),
+}
+STATUS = {
+    "official": Text("đảng viên chính thức", "an official member"),
+    "probationary": Text("đảng viên dự bị", "a probationary member"),
+}
+NOT_YET_OFFICIAL = Text(
+    "chưa là đảng viên chính thức vào ngày đó", "not yet an official member on that date"
+)
+UNKNOWN_MEMBER = Text("không có trong danh sách đảng viên", "not on the list of members")
+
+
+def years_and_months(months: int) -> Text:
+    years, rest = divmod(months, 12)
+    return Text(f"{years} tuổi {rest} tháng", f"{years} years {rest} months")
+
+
+def two_thirds_needed(total: int) -> int:
+    """The fewest votes out of ``total`` that make two-thirds: ceil(2 * total / 3)."""
+    return -(-2 * total // 3)
+
+
+def reaches_two_thirds(in_favour: int, total: int) -> bool:
+    """``in_favour >= 2/3 * total``, in integers so that no rounding can admit anyone."""
+    return 3 * in_favour >= 2 * total
+
+
+def _vote_details(in_favour: int, total: int) -> dict[str, Any]:
+    return {"in_favour": in_favour, "total": total, "needed": two_thirds_needed(total)}
+
+
+def _member_status(context: EventContext, member_id: str) -> Text | None:
+    """Why a member was not official on the event's date, or ``None`` if they were."""
+    member = context.member(member_id)
+    if member is None:
+        return UNKNOWN_MEMBER
+    if member.is_official_on(context.on):
+        return None
+    return STATUS[member.status] if member.status != "official" else NOT_YET_OFFICIAL
+
+
+# -- mentoring -------------------------------------------------------------------
+
+
+@rule("mentor.official_member", reads={"mentor"}, details={"member", "status"})
+def mentor_official_member(context: EventContext, params: Mapping[str, Any]) -> Details:
+    mentor = context.facts["mentor"]
+    status = _member_status(context, mentor)
+    return None if status is None else {"member": mentor, "status": status}
+
+
+# -- eligibility -----------------------------------------------------------------
+
+
+@rule(
+    "eligibility.age",
+    params={"min_months": 216, "max_months": 720},
+    details={"age", "minimum", "maximum"},
+)
+def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details:
+    months = context.candidate.age_in_months(context.on)
+    too_young = months < params["min_months"]
+    too_old = months > params["max_months"] and not context.candidate.over_60_consent
+    if not (too_young or too_old):
+        return None
+    return {
+        "age": years_and_months(months),
+        "minimum": years_and_months(params["min_months"]),
+        "maximum": years_and_months(params["max_months"]),
+    }
+
+
+@rule(
+    "eligibility.education",
+    params={"minimum": "lower_secondary", "hardship_minimum": "primary"},
+    details={"education", "required"},
+)
+def eligibility_education(context: EventContext, params: Mapping[str, Any]) -> Details:
+    needed = params["hardship_minimum"] if context.unit.hardship_area else params["minimum"]
+    has = context.candidate.education
+    if EDUCATION_LEVELS.index(has) >= EDUCATION_LEVELS.index(needed):
+        return None
+    return {"education": EDUCATION[has], "required": EDUCATION[needed]}
+
+
+@rule(
+    "course.certificate_valid",
+    params={"months": 60, "event": "complete_course", "fact": "certificate_date"},
+    details={"problem", "months"},
+)
+def course_certificate_valid(context: EventContext, params: Mapping[str, Any]) -> Details:
+    course = context.case.last(params["event"])
+    issued = course.facts.get(params["fact"]) if course is not None else None
+    if issued is None:
+        problem = Text("chưa có giấy chứng nhận", "there is no certificate")
+    elif context.on >= add_months(issued, params["months"]):
+        age = months_between(issued, context.on)
+        problem = Text(
+            f"giấy cấp ngày {issued:%d/%m/%Y} đã {age} tháng",
+            f"the certificate of {issued.isoformat()} is {age} months old",
+        )
+    else:
+        return None
+    return {"problem": problem, "months": params["months"]}
+
+
+# -- the dossier -------------------------------------------------------------------
+
+_MISSING = {
+    "application": Text("đơn xin vào Đảng", "the application"),
+    "history": Text("lý lịch của người xin vào Đảng", "the personal history"),
+    "background": Text("kết quả thẩm tra lý lịch", "the background check"),
+    "background_concern": Text(
+        "kết luận thẩm tra lý lịch không rõ ràng (result: concern)",
+        "a clear background check (it found a concern)",
+    ),
+    "residence": Text("nhận xét của nơi cư trú", "the opinion from the place of residence"),
+    "organizations": Text("nhận xét của đoàn thể", "the opinion of the mass organisations"),
+}
+
+
+def _join(items: list[Text]) -> Text:
+    return Text("; ".join(t.vi for t in items), "; ".join(t.en for t in items))
+
+
+@rule("dossier.complete", details={"missing"})
+def dossier_complete(context: EventContext, params: Mapping[str, Any]) -> Details:
+    case = context.case
+    missing = []
+    if case.last("submit_application") is None:
+        missing.append(_MISSING["application"])
+    if case.last("submit_history") is None:
+        missing.append(_MISSING["history"])
+    background = case.last("verify_background")
+    if background is None:
+        missing.append(_MISSING["background"])
+    elif background.facts.get("result") != "clear":
+        missing.append(_MISSING["background_concern"])
+    opinions = case.steps_of("record_opinions")
+    for key in ("residence", "organizations"):
+        if not any(step.accepted and step.facts.get(key) for step in opinions):
+            missing.append(_MISSING[key])
+    return {"missing": _join(missing)} if missing else None
+
+
+# -- introductions -----------------------------------------------------------------
+
+
+def _introducer(context_or_step: EventContext | Step) -> str | None:
+    """The member who introduces: the ``introducer`` fact, else the acting member."""
+    facts = context_or_step.facts
+    actor = context_or_step.actor
+    return facts.get("introducer") or (actor.id if actor.role == "member" else None)
+
+
+@rule("introduction.official_member", details={"member", "status"})
+def introduction_official_member(context: EventContext, params: Mapping[str, Any]) -> Details:
+    introducer = _introducer(context)
+    if introducer is None:
+        return None
+    status = _member_status(context, introducer)
+    return None if status is None else {"member": introducer, "status": status}
+
+
+@rule("introduction.twelve_months", params={"months": 12}, details={"member", "known", "months"})
+def introduction_twelve_months(context: EventContext, params: Mapping[str, Any]) -> Details:
+    introducer = _introducer(context)
+    if introducer is None or context.facts.get("replacement"):
+        return None
+    since = context.facts.get("known_since")
+    if since is None:
+        known = Text("không rõ từ khi nào", "since when is not stated")
+    else:
+        months = months_between(since, context.on)
+        if months >= params["months"]:
+            return None
+        known = Text(f"mới {max(months, 0)} tháng", f"only {max(months, 0)} months")
+    return {"member": introducer, "known": known, "months": params["months"]}
+
+
+_ROUTES = {
+    "standard": Text("thông thường (hai đảng viên chính thức)", "standard (two official members)"),
+    "youth_union": Text(
+        "đoàn viên (BCH Đoàn cơ sở và một đảng viên chính thức)",
+        "Youth Union (the Youth Union committee and one official member)",
+    ),
+    "trade_union": Text(
+        "đoàn viên công đoàn (BCH Công đoàn cơ sở và một đảng viên chính thức)",
+        "trade union (the trade-union committee and one official member)",
+    ),
+}
+
+
+def introduction_route(context: EventContext) -> str:
+    """Which introducers the candidate needs: ``standard``, ``youth_union`` or ``trade_union``."""
+    candidate = context.candidate
+    youth_max = int(context.settings.get("youth_age_max_years", 30))
+    if (
+        "youth_union" in candidate.organizations
+        and candidate.age_in_months(context.on) // 12 <= youth_max
+    ):
+        return "youth_union"
+    if "trade_union" in candidate.organizations and not context.unit.has_youth_union:
+        return "trade_union"
+    return "standard"
+
+
+@rule("introduction.count", details={"route", "missing"})
+def introduction_count(context: EventContext, params: Mapping[str, Any]) -> Details:
+    members: set[str] = set()
+    committees: set[str] = set()
+    for step in context.case.steps_of("introduce"):
+        if not step.accepted:
+            continue
+        if step.actor.role == "member" or step.facts.get("introducer"):
+            introducer = _introducer(step)
+            if introducer is not None:
+                members.add(introducer)
+        else:
+            committees.add(step.actor.role)
+    route = introduction_route(context)
+    missing = []
+    if route == "standard":
+        if len(members) < 2:
+            missing.append(
+                Text(
+                    f"{2 - len(members)} đảng viên giới thiệu",
+                    f"{2 - len(members)} introducing member(s)",
+                )
+            )
+    else:
+        committee = "youth_union_committee" if route == "youth_union" else "trade_union_committee"
+        if committee not in committees:
+            missing.append(
+                Text(
+                    "nghị quyết giới thiệu của BCH Đoàn cơ sở",
+                    "the Youth Union committee's introduction",
+                )
+                if route == "youth_union"
+                else Text(
+                    "nghị quyết giới thiệu của BCH Công đoàn cơ sở",
+                    "the trade-union committee's introduction",
+                )
+            )
+        if not members:
+            missing.append(Text("1 đảng viên giới thiệu", "1 introducing member"))
+    if not missing:
+        return None
+    return {"route": _ROUTES[route], "missing": _join(missing)}
+
+
+# -- votes ---------------------------------------------------------------------------
+
+
+@rule(
+    "vote.two_thirds",
+    reads={"in_favour", "official_members"},
+    details={"in_favour", "total", "needed"},
+)
+def vote_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details:
+    in_favour, total = context.facts["in_favour"], context.facts["official_members"]
+    return None if reaches_two_thirds(in_favour, total) else _vote_details(in_favour, total)
+
+
+@rule(
+    "vote.committee_short",
+    reads={"in_favour", "committee_members"},
+    details={"in_favour", "total", "needed"},
+)
+def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> Details:
+    in_favour, total = context.facts["in_favour"], context.facts["committee_members"]
+    return None if reaches_two_thirds(in_favour, total) else _vote_details(in_favour, total)
+
+
+@rule("vote.cell_passed", params={"event": "cell_vote"})
+def vote_cell_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
+    votes = context.case.steps_of(params["event"])
+    return None if votes and votes[-1].accepted else {}
+
+
+@rule(
+    "decision.authority",
+    params={"delegated_role": "grassroots_committee"},
+    details={"role"},
+)
+def decision_authority(context: EventContext, params: Mapping[str, Any]) -> Details:
+    role = context.actor.role
+    if role == params["delegated_role"] and not context.unit.delegated_admission:
+        return {"role": role}
+    return None
+
+
+# -- probation -------------------------------------------------------------------------
+
+
+@rule(
+    "probation.twelve_months",
+    params={"months": 12, "event": "hold_ceremony"},
+    details={"start", "end", "months"},
+)
+def probation_twelve_months(context: EventContext, params: Mapping[str, Any]) -> Details:
+    ceremony = context.case.last(params["event"])
+    if ceremony is None:
+        return None  # pragma: no cover - the procedure's states require a ceremony first
+    end = add_months(ceremony.on, params["months"])
+    if context.on >= end:
+        return None
+    return {"start": ceremony.on, "end": end, "months": params["months"]}
+
+
+_OUTCOMES = {
+    "recognize": Text("công nhận đảng viên chính thức", "recognition as an official member"),
+    "remove": Text("xóa tên khỏi danh sách đảng viên dự bị", "removal from the probationary list"),
+}
+
+
+@rule(
+    "recognition.vote_passed",
+    params={"outcome": None, "event": "recognition_vote"},
+    details={"outcome"},
+)
+def recognition_vote_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
+    outcome = params["outcome"]
+    votes = context.case.steps_of(params["event"])
+    if votes and votes[-1].accepted and votes[-1].facts.get("outcome") == outcome:
+        return None
+    return {"outcome": _OUTCOMES.get(outcome, Text(outcome, outcome))}
+
+
+RULES: tuple[Rule, ...] = (
+    mentor_official_member,
+    eligibility_age,
+    eligibility_education,
+    course_certificate_valid,
+    dossier_complete,
+    introduction_official_member,
+    introduction_twelve_months,
+    introduction_count,
+    vote_two_thirds,
+    vote_committee_short,
+    vote_cell_passed,
+    decision_authority,
+    probation_twelve_months,
+    recognition_vote_passed,
+)
+
+
+@hookimpl
+def admission_flow_add_rules() -> tuple[Rule, ...]:
+    return RULES
+
+
+@hookimpl
+def admission_flow_add_procedures() -> dict[str, Traversable]:
+    return {"vn-2021": files("admission_flow") / "procedures" / "vn-2021.yaml"}
