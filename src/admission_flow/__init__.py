@@ -6,6 +6,7 @@ Start with ``Engine.load("vn-2021")``; see ``docs/tutorial.md``.
 from ._calendar import Calendar, VietnamCalendar, WeekdayCalendar
 from ._dates import add_months, months_between
 from ._engine import Engine
+from ._graph import draw
 from ._hooks import hookimpl, hookspec
 from ._model import (
     EDUCATION_LEVELS,
@@ -24,7 +25,7 @@ from ._model import (
     Unit,
     Violation,
 )
-from ._plugins import Plugins
+from ._plugins import Plugins, load_procedure
 from ._procedure import (
     DateSpec,
     DeadlineSpec,
@@ -36,6 +37,7 @@ from ._procedure import (
     State,
 )
 from ._rule import EventContext, Rule, rule
+from ._scenario import Run, Scenario, ScenarioEvent, load_scenario, run_scenario
 from ._version import __version__
 from .exceptions import (
     ActorError,
@@ -82,7 +84,10 @@ __all__ = [
     "Role",
     "Rule",
     "RuleSpec",
+    "Run",
+    "Scenario",
     "ScenarioError",
+    "ScenarioEvent",
     "State",
     "Step",
     "Text",
@@ -93,8 +98,12 @@ __all__ = [
     "WeekdayCalendar",
     "__version__",
     "add_months",
+    "draw",
     "hookimpl",
     "hookspec",
+    "load_procedure",
+    "load_scenario",
     "months_between",
     "rule",
+    "run_scenario",
 ]

@@ -21,11 +21,12 @@ import pluggy
 from . import _hooks, _standard
 from ._calendar import Calendar, VietnamCalendar
 from ._model import Case, Step, Violation
-from ._procedure import Procedure, load_procedure
+from ._procedure import Procedure
+from ._procedure import load_procedure as _load_file
 from ._rule import EventContext, Rule
 from .exceptions import PluginError, Problem, ProcedureError
 
-__all__ = ["Plugins"]
+__all__ = ["Plugins", "load_procedure"]
 
 _BUILTINS: tuple[tuple[str, object], ...] = (("admission_flow.standard", _standard),)
 
@@ -180,15 +181,15 @@ class Plugins:
                         )
                     ]
                 )
-        return load_procedure(name, rules=self.rules())
+        return _load_file(name, rules=self.rules())
 
     def _load_bundled(self, pid: str, where: Path | Traversable) -> Procedure:
         if isinstance(where, Path):
-            return load_procedure(where, rules=self.rules())
+            return _load_file(where, rules=self.rules())
         from importlib.resources import as_file
 
         with as_file(where) as path:
-            return load_procedure(path, rules=self.rules(), display=f"<bundled {pid}>")
+            return _load_file(path, rules=self.rules(), display=f"<bundled {pid}>")
 
     def calendar(self, procedure: Procedure) -> Calendar:
         """The calendar a plugin chooses for ``procedure``, else Vietnam's."""
@@ -281,3 +282,12 @@ def _culprit_of_result(hook: pluggy.HookCaller) -> str:
         ", ".join(impl.plugin_name for impl in impls if not impl.hookwrapper and not impl.wrapper)
         or "?"
     )
+
+
+def load_procedure(name: str | Path, *, plugins: Plugins | None = None) -> Procedure:
+    """Load a bundled procedure by id (``"vn-2021"``) or a procedure file by path.
+
+    Raises:
+        ProcedureError: every problem of the file, each as ``file:line:col: message``.
+    """
+    return (plugins if plugins is not None else Plugins()).load_procedure(name)
