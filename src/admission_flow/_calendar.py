@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import Protocol, runtime_checkable
 
 import holidays
@@ -25,6 +26,13 @@ from ._model import Text
 __all__ = ["Calendar", "VietnamCalendar", "WeekdayCalendar"]
 
 _ONE_DAY = dt.timedelta(days=1)
+#: holidays' English names give a swapped day in US order ("substituted from 05/04/2024").
+_US_DATE = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
+
+def _english_name(name: str) -> str:
+    """A holiday's English name, with any date in ISO order beside our ISO dates."""
+    return _US_DATE.sub(lambda m: f"in place of {m[3]}-{m[1]}-{m[2]}", name)
 
 
 @runtime_checkable
@@ -44,6 +52,8 @@ class WeekdayCalendar:
     """Monday to Friday, with no holidays: for tests and for places without holiday data."""
 
     def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        if days < 0:
+            raise ValueError("days must not be negative")
         day = start
         while days > 0:
             day += _ONE_DAY
@@ -75,7 +85,7 @@ class VietnamCalendar:
             en = holidays.country_holidays(
                 "VN", years=year, language="en_US", subdiv=self._subdivision
             )
-            names = {day: Text(str(vi[day]), str(en[day])) for day in sorted(vi)}
+            names = {day: Text(str(vi[day]), _english_name(str(en[day]))) for day in sorted(vi)}
             workdays = frozenset(d for d in getattr(vi, "weekend_workdays", ()) if d.year == year)
             found = self._years[year] = (names, workdays)
         return found

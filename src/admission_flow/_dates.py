@@ -8,19 +8,28 @@ counted in whole months this way.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 __all__ = ["add_months", "format_date_en", "format_date_vi", "months_between"]
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def add_months(start: dt.date, months: int) -> dt.date:
     """The date ``months`` calendar months after ``start`` (before, if negative)."""
-    index = start.year * 12 + (start.month - 1) + months
-    year, month = divmod(index, 12)
+    year, month = divmod(start.year * 12 + (start.month - 1) + months, 12)
     month += 1
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(start.day, last))
+    day = start.day
+    if day > 28:
+        day = min(day, _days_in_month(year, month))
+    return dt.date(year, month, day)
 
 
 def months_between(start: dt.date, end: dt.date) -> int:

@@ -64,6 +64,8 @@ class _Event:
     roles: frozenset[str]
     allowed: str
     required: frozenset[str]
+    defaults: Mapping[str, Any]
+    limits: tuple[tuple[str, str], ...]
     rules: tuple[_BoundRule, ...]
     starts: tuple[DeadlineSpec, ...]
     meets: tuple[DeadlineSpec, ...]
@@ -111,6 +113,10 @@ class Engine:
         self._auth = procedure.rules["auth.role"]
         self._wrong_state = procedure.rules["event.state"]
         self._events = {name: self._compile(spec) for name, spec in procedure.events.items()}
+        #: One Actor per role anybody may name by role alone, made once.
+        self._role_actors = {
+            name: Actor(name) for name, role in procedure.roles.items() if not role.individual
+        }
         self._due: dict[tuple[str, dt.date, bool], tuple[dt.date, Text]] = {}
 
     @classmethod
@@ -154,6 +160,8 @@ class Engine:
             roles=frozenset(spec.roles),
             allowed=", ".join(spec.roles),
             required=frozenset(f.name for f in spec.facts.values() if f.required),
+            defaults={f.name: f.default for f in spec.facts.values() if f.default is not None},
+            limits=tuple((f.name, f.at_most) for f in spec.facts.values() if f.at_most is not None),
             rules=tuple(rules),
             starts=tuple(d for d in deadlines if d.after == spec.name),
             meets=tuple(d for d in deadlines if spec.name in d.met_by),
@@ -186,8 +194,9 @@ class Engine:
             PluginError: a plugin raised. Nothing is changed.
         """
         compiled, actor, facts = self._prepare(case, event, actor, on, facts)
+        due = self._open_deadlines(case, compiled.meets, facts) if compiled.meets else []
         blocking, recording, warnings, _ = self._judge(
-            case, compiled, actor, on, facts, partial=False
+            case, compiled, actor, on, facts, due, partial=False
         )
         spec = compiled.spec
         escalates = False
@@ -214,11 +223,19 @@ class Engine:
         kept = route != "refused"
         deadlines_set: tuple[Deadline, ...] = ()
         deadlines_met: tuple[Deadline, ...] = ()
-        if kept:
+        if kept and due:
             deadlines_met = tuple(
-                attrs.evolve(deadline, met_on=self._met_on(deadline_spec, on, facts))
-                for deadline_spec, deadline in self._open_deadlines(case, compiled.meets, facts)
+                self._deadline(
+                    clock,
+                    first.on,
+                    first.facts,
+                    extended=self._extended(clock, facts),
+                    met_on=self._met_on(clock, on, facts),
+                )
+                for clock, first in due
             )
+        if accepted and compiled.starts:
+            deadlines_set = tuple(self._deadline(d, on, facts) for d in compiled.starts)
         step = Step(
             event=event,
             on=on,
@@ -228,26 +245,14 @@ class Engine:
             recorded=kept and not accepted,
             from_state=case.state,
             to_state=target,
-            violations=tuple(blocking) + tuple(recording),
-            warnings=tuple(warnings),
+            violations=(*blocking, *recording) if blocking or recording else (),
+            warnings=tuple(warnings) if warnings else (),
+            deadlines_set=deadlines_set,
             deadlines_met=deadlines_met,
         )
-        if accepted and compiled.starts:
-            deadlines_set = tuple(self._deadline(d, step) for d in compiled.starts)
-            step = attrs.evolve(step, deadlines_set=deadlines_set)
-        after = (
-            Case(
-                id=case.id,
-                procedure=case.procedure,
-                candidate=case.candidate,
-                unit=case.unit,
-                state=target,
-                history=(*case.history, step),
-            )
-            if kept
-            else case
-        )
-        self.plugins.after_step(self.procedure, after, step)
+        after = case._advance(target, step) if kept else case
+        if self.plugins.notifies_steps:
+            self.plugins.after_step(self.procedure, after, step)
         return Outcome(case=after, step=step)
 
     def available(
@@ -269,9 +274,10 @@ class Engine:
             ):
                 continue
             given = {k: v for k, v in facts.items() if k in compiled.spec.facts}
-            checked = self._facts(compiled, given, partial=True)
+            checked = self._facts(compiled, given, actor.role, partial=True)
+            due = self._open_deadlines(case, compiled.meets, checked)
             blocking, recording, warnings, needs = self._judge(
-                case, compiled, actor, on, checked, partial=True
+                case, compiled, actor, on, checked, due, partial=True
             )
             options.append(
                 Option(
@@ -297,11 +303,16 @@ class Engine:
                 (s for s in case.history[start + 1 :] if s.event in spec.met_by),
                 None,
             )
-            extended = met is not None and self._extended(spec, met.facts)
-            deadline = self._deadline(spec, case.history[start], extended=extended)
-            if met is not None:
-                deadline = attrs.evolve(deadline, met_on=self._met_on(spec, met.on, met.facts))
-            result.append(deadline)
+            first = case.history[start]
+            result.append(
+                self._deadline(
+                    spec,
+                    first.on,
+                    first.facts,
+                    extended=met is not None and self._extended(spec, met.facts),
+                    met_on=None if met is None else self._met_on(spec, met.on, met.facts),
+                )
+            )
         return tuple(result)
 
     def pending(self, case: Case) -> tuple[Deadline, ...]:
@@ -336,7 +347,7 @@ class Engine:
             )
         actor = self._actor(actor)
         self._check_case(case, on)
-        return compiled, actor, self._facts(compiled, facts, partial=False)
+        return compiled, actor, self._facts(compiled, facts, actor.role, partial=False)
 
     def _check_case(self, case: Case, on: dt.date) -> None:
         if case.procedure != self.procedure.id:
@@ -365,6 +376,9 @@ class Engine:
 
     def _actor(self, actor: Actor | str) -> Actor:
         if isinstance(actor, str):
+            known = self._role_actors.get(actor)
+            if known is not None:
+                return known
             actor = Actor(actor)
         elif not isinstance(actor, Actor):
             raise ActorError(f"an actor is an Actor or a role name, not {actor!r}", field="by")
@@ -389,25 +403,32 @@ class Engine:
         return actor
 
     def _facts(
-        self, compiled: _Event, given: Mapping[str, Any], *, partial: bool
+        self, compiled: _Event, given: Mapping[str, Any], role: str, *, partial: bool
     ) -> dict[str, Any]:
-        checked, problems = self.check_facts(compiled.spec.name, given, partial=partial)
+        checked, problems = self.check_facts(compiled.spec.name, given, role=role, partial=partial)
         if problems:
             field, message = problems[0]
             raise FactError(message, field=field)
         return checked
 
     def check_facts(
-        self, event: str, given: Mapping[str, Any], *, partial: bool = False
+        self,
+        event: str,
+        given: Mapping[str, Any],
+        *,
+        role: str | None = None,
+        partial: bool = False,
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """Check an event's facts against their declarations, collecting every problem.
 
         Returns the facts with defaults filled in, and ``(fact, message)`` for
-        each problem. With ``partial``, missing required facts are not problems.
+        each problem. ``role`` is the actor's, for facts only some roles may
+        give. With ``partial``, missing required facts are not problems.
         """
-        spec = self.procedure.events[event]
+        compiled = self._events[event]
+        spec = compiled.spec
         problems: list[tuple[str, str]] = []
-        result: dict[str, Any] = {}
+        result: dict[str, Any] = dict(compiled.defaults)
         for name, value in given.items():
             fact = spec.facts.get(name)
             if fact is None:
@@ -424,32 +445,24 @@ class Engine:
                 problem = f"names unknown member '{value}'{did_you_mean(value, self.members)}; list the member first"
             if problem is None and fact.minimum is not None and value < fact.minimum:
                 problem = f"must be at least {fact.minimum}, not {value}"
+            if problem is None and fact.roles and role is not None and role not in fact.roles:
+                problem = f"is given only by {', '.join(fact.roles)}, not by '{role}'; leave it out"
             if problem is not None:
                 problems.append((name, f"fact '{name}' of '{event}' {problem}"))
                 continue
             result[name] = value
-        for fact in spec.facts.values():
-            if fact.name in result or fact.name in given:
-                continue
-            if fact.required:
-                if not partial:
+        if not partial and not compiled.required <= given.keys():
+            for fact in spec.facts.values():
+                if fact.required and fact.name not in given:
                     problems.append(
                         (fact.name, f"event '{event}' needs fact '{fact.name}' ({fact.type})")
                     )
-            elif fact.default is not None:
-                result[fact.name] = fact.default
-        for fact in spec.facts.values():
-            limit = fact.at_most
-            if (
-                limit is not None
-                and fact.name in result
-                and limit in result
-                and result[fact.name] > result[limit]
-            ):
+        for name, limit in compiled.limits:
+            if name in result and limit in result and result[name] > result[limit]:
                 problems.append(
                     (
-                        fact.name,
-                        f"fact '{fact.name}' of '{event}' ({result[fact.name]}) cannot exceed "
+                        name,
+                        f"fact '{name}' of '{event}' ({result[name]}) cannot exceed "
                         f"'{limit}' ({result[limit]})",
                     )
                 )
@@ -462,10 +475,14 @@ class Engine:
         actor: Actor,
         on: dt.date,
         facts: dict[str, Any],
+        due: list[tuple[DeadlineSpec, Step]],
         *,
         partial: bool,
     ) -> tuple[list[Violation], list[Violation], list[Violation], set[str]]:
-        """Every violation of the event, sorted into blocking, recording and warnings."""
+        """Every violation of the event, sorted into blocking, recording and warnings.
+
+        ``due`` holds the deadlines this event would meet, for the lateness checks.
+        """
         spec = compiled.spec
         buckets: dict[str, list[Violation]] = {"block": [], "record": [], "warning": []}
         needs: set[str] = set()
@@ -485,6 +502,9 @@ class Engine:
                 )
             )
         if not in_state:  # the rules assume the states the event comes from
+            return buckets["block"], [], [], needs
+        checks_events = self.plugins.checks_events
+        if not compiled.rules and not due and not checks_events:
             return buckets["block"], [], [], needs
         context = EventContext(
             procedure=self.procedure,
@@ -521,9 +541,12 @@ class Engine:
             buckets[bound.spec.severity].append(
                 self._violation(bound.spec, details, plugin=bound.plugin)
             )
-        for deadline_spec, deadline in self._open_deadlines(case, compiled.meets, facts):
+        for deadline_spec, first in due:
+            start, due_on, _ = self._clock(
+                deadline_spec, first.on, first.facts, self._extended(deadline_spec, facts)
+            )
             met = self._met_on(deadline_spec, on, facts)
-            if met <= deadline.due:
+            if met <= due_on:
                 continue
             if deadline_spec.waiver is not None and facts.get(deadline_spec.waiver) is True:
                 continue
@@ -532,15 +555,15 @@ class Engine:
                 self._violation(
                     rule,
                     {
-                        "due": deadline.due,
+                        "due": due_on,
                         "met": met,
-                        "start": deadline.start,
+                        "start": start,
                         "working_days": self._working_days(deadline_spec, facts),
                         "event": spec.label,
                     },
                 )
             )
-        if self.plugins.checks_events:
+        if checks_events:
             for violation in self.plugins.check_event(context):
                 buckets.get(violation.severity, buckets["block"]).append(violation)
         return buckets["block"], buckets["record"], buckets["warning"], needs
@@ -575,21 +598,18 @@ class Engine:
 
     def _open_deadlines(
         self, case: Case, specs: tuple[DeadlineSpec, ...], facts: Mapping[str, Any]
-    ) -> list[tuple[DeadlineSpec, Deadline]]:
-        """The deadlines among ``specs`` the case has started and not yet met."""
+    ) -> list[tuple[DeadlineSpec, Step]]:
+        """The deadlines among ``specs`` the case has started and not yet met, with their start."""
         found = []
+        history = case.history
         for spec in specs:
             start = self._start_index(case, spec)
             if start is None:
                 continue
-            if any(s.event in spec.met_by for s in case.history[start + 1 :]):
+            met_by = spec.met_by
+            if any(history[i].event in met_by for i in range(start + 1, len(history))):
                 continue
-            found.append(
-                (
-                    spec,
-                    self._deadline(spec, case.history[start], extended=self._extended(spec, facts)),
-                )
-            )
+            found.append((spec, history[start]))
         return found
 
     def _extended(self, spec: DeadlineSpec, facts: Mapping[str, Any]) -> bool:
@@ -608,11 +628,33 @@ class Engine:
         return on
 
     def _deadline(
-        self, spec: DeadlineSpec, start_step: Step, *, extended: bool = False
+        self,
+        spec: DeadlineSpec,
+        on: dt.date,
+        facts: Mapping[str, Any],
+        *,
+        extended: bool = False,
+        met_on: dt.date | None = None,
     ) -> Deadline:
-        start = start_step.on
+        """The deadline ``spec`` started by a step on ``on`` with ``facts``."""
+        start, due, basis = self._clock(spec, on, facts, extended)
+        return Deadline(
+            name=spec.name,
+            rule=spec.rule,
+            event=spec.met_by[0],
+            start=start,
+            due=due,
+            basis=basis,
+            met_on=met_on,
+        )
+
+    def _clock(
+        self, spec: DeadlineSpec, on: dt.date, facts: Mapping[str, Any], extended: bool
+    ) -> tuple[dt.date, dt.date, Text]:
+        """When the clock of ``spec`` started, when it is due and how that was counted."""
+        start = on
         if spec.date is not None:
-            value = start_step.facts.get(spec.date)
+            value = facts.get(spec.date)
             if isinstance(value, dt.date):
                 start = value
         key = (spec.name, start, extended)
@@ -636,10 +678,7 @@ class Engine:
                 due=due,
             )
             cached = self._due[key] = (due, basis)
-        due, basis = cached
-        return Deadline(
-            name=spec.name, rule=spec.rule, event=spec.met_by[0], start=start, due=due, basis=basis
-        )
+        return start, cached[0], cached[1]
 
     def __repr__(self) -> str:
         return f"<Engine {self.procedure.id} backend={self.backend}>"

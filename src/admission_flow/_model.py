@@ -8,6 +8,7 @@ anything half-changed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -241,16 +242,46 @@ class Case:
     #: Accepted and recorded steps, oldest first. Refused steps are not kept.
     history: tuple[Step, ...] = ()
 
+    def _advance(self, state: str | None, step: Step) -> Case:
+        """This case after ``step``: the engine's way to build the next value.
+
+        The index of steps by event, if this case has built it, is carried over
+        instead of being rebuilt from the whole history.
+        """
+        after = Case(
+            id=self.id,
+            procedure=self.procedure,
+            candidate=self.candidate,
+            unit=self.unit,
+            state=state,
+            history=(*self.history, step),
+        )
+        try:
+            index: dict[str, tuple[Step, ...]] = object.__getattribute__(self, "_by_event")
+        except AttributeError:
+            return after
+        index = dict(index)
+        index[step.event] = (*index.get(step.event, ()), step)
+        object.__setattr__(after, "_by_event", index)
+        return after
+
+    @functools.cached_property
+    def _by_event(self) -> dict[str, tuple[Step, ...]]:
+        index: dict[str, list[Step]] = {}
+        for step in self.history:
+            index.setdefault(step.event, []).append(step)
+        return {event: tuple(steps) for event, steps in index.items()}
+
     def last(self, event: str, *, accepted: bool = True) -> Step | None:
         """The latest step of ``event``: accepted ones only, or any kept one."""
-        for step in reversed(self.history):
-            if step.event == event and (step.accepted or not accepted):
+        for step in reversed(self._by_event.get(event, ())):
+            if step.accepted or not accepted:
                 return step
         return None
 
     def steps_of(self, event: str) -> tuple[Step, ...]:
         """Every kept step of ``event``, oldest first."""
-        return tuple(step for step in self.history if step.event == event)
+        return self._by_event.get(event, ())
 
 
 @attrs.frozen(kw_only=True)

@@ -45,6 +45,7 @@ class Plugins:
         self._pm.add_hookspecs(_hooks)
         self._rules: dict[str, tuple[Rule, str]] | None = None
         self._checkers: bool | None = None
+        self._notified: bool | None = None
         for name, plugin in _BUILTINS:
             self._pm.register(plugin, name=name)
         for plugin in plugins:
@@ -72,6 +73,7 @@ class Plugins:
         assert registered is not None
         self._rules = None
         self._checkers = None
+        self._notified = None
         return registered
 
     def _load_entry_points(self) -> None:
@@ -219,6 +221,13 @@ class Plugins:
         if self._checkers is None:
             self._checkers = bool(self._pm.hook.admission_flow_check_event.get_hookimpls())
         return self._checkers
+
+    @property
+    def notifies_steps(self) -> bool:
+        """Whether any plugin implements ``admission_flow_after_step``."""
+        if self._notified is None:
+            self._notified = bool(self._pm.hook.admission_flow_after_step.get_hookimpls())
+        return self._notified
 
     def check_event(self, context: EventContext) -> list[Violation]:
         hook = self._pm.hook.admission_flow_check_event

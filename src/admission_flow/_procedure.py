@@ -110,6 +110,8 @@ class FactSpec:
     minimum: int | None = None
     #: Another ``int`` fact of the same event this one may not exceed.
     at_most: str | None = None
+    #: The only roles that may give this fact (all of the event's roles if empty).
+    roles: tuple[str, ...] = ()
     label: Text | None = None
 
 
@@ -414,7 +416,7 @@ class _Parser:
                 for role, mark in r.names(entry, "by", where)
                 if r.known(role, mark, roles, "role", f"{where}.by")
             ]
-            facts = self.facts(entry, where)
+            facts = self.facts(entry, where, event_roles)
             uses = self.rule_uses(entry, where)
             escalation = self.escalation(entry, where, states)
             if label is None or target is None:
@@ -433,7 +435,7 @@ class _Parser:
             result[name] = (spec, entry)
         return result
 
-    def facts(self, event: YamlMap, where: str) -> dict[str, FactSpec]:
+    def facts(self, event: YamlMap, where: str, event_roles: list[str]) -> dict[str, FactSpec]:
         r = self.reader
         section = r.mapping(event, "facts", where)
         if section is None:
@@ -469,7 +471,7 @@ class _Parser:
                 entry,
                 fwhere,
                 required=("type",),
-                optional=("required", "default", "values", "min", "at_most", "vi", "en"),
+                optional=("required", "default", "values", "min", "at_most", "roles", "vi", "en"),
             )
             ftype = r.choice(entry, "type", fwhere, FACT_TYPES)
             required = r.boolean(entry, "required", fwhere)
@@ -500,6 +502,16 @@ class _Parser:
                 if problem:
                     self.add(entry.value_mark("default"), f"{fwhere}.default {problem}")
             label = r.text(entry, None, fwhere, required=False)
+            roles = tuple(
+                role
+                for role, mark in r.names(entry, "roles", fwhere, required=False)
+                if r.known(role, mark, event_roles, "role of this event", f"{fwhere}.roles")
+            )
+            if roles and required:
+                self.add(
+                    entry.key_mark("roles"),
+                    f"{fwhere} is required, so every role must give it; remove 'roles' or 'required'",
+                )
             if ftype is None:
                 continue
             result[name] = FactSpec(
@@ -510,6 +522,7 @@ class _Parser:
                 values=values,
                 minimum=minimum,
                 at_most=at_most,
+                roles=roles,
                 label=label,
             )
         for name, spec in result.items():

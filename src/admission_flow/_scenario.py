@@ -320,7 +320,9 @@ class _Loader:
             facts = {k: v for k, v in entry.items() if k not in ID_KEYS}
             if event is None:
                 continue
-            _, problems = engine.check_facts(event, facts)
+            _, problems = engine.check_facts(
+                event, facts, role=actor.role if actor is not None else None
+            )
             for field, message in problems:
                 r.add(entry.value_mark(field) if field in entry else entry.mark, message)
             if on is None or actor is None or problems:

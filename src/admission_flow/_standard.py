@@ -45,7 +45,10 @@ UNKNOWN_MEMBER = Text("không có trong danh sách đảng viên", "not on the l
 
 def years_and_months(months: int) -> Text:
     years, rest = divmod(months, 12)
-    return Text(f"{years} tuổi {rest} tháng", f"{years} years {rest} months")
+    return Text(
+        f"{years} tuổi {rest} tháng",
+        f"{years} year{'s' if years != 1 else ''} {rest} month{'s' if rest != 1 else ''}",
+    )
 
 
 def two_thirds_needed(total: int) -> int:
@@ -180,10 +183,15 @@ def dossier_complete(context: EventContext, params: Mapping[str, Any]) -> Detail
 
 
 def _introducer(context_or_step: EventContext | Step) -> str | None:
-    """The member who introduces: the ``introducer`` fact, else the acting member."""
-    facts = context_or_step.facts
+    """The member who introduces: the ``introducer`` fact, else the acting member.
+
+    ``None`` for a committee's introduction (the procedure lets only the
+    ``member`` role give an ``introducer``).
+    """
     actor = context_or_step.actor
-    return facts.get("introducer") or (actor.id if actor.role == "member" else None)
+    if actor.role != "member":
+        return None
+    return context_or_step.facts.get("introducer") or actor.id
 
 
 @rule("introduction.official_member", details={"member", "status"})
@@ -245,10 +253,9 @@ def introduction_count(context: EventContext, params: Mapping[str, Any]) -> Deta
     for step in context.case.steps_of("introduce"):
         if not step.accepted:
             continue
-        if step.actor.role == "member" or step.facts.get("introducer"):
-            introducer = _introducer(step)
-            if introducer is not None:
-                members.add(introducer)
+        introducer = _introducer(step)
+        if introducer is not None:
+            members.add(introducer)
         else:
             committees.add(step.actor.role)
     route = introduction_route(context)
@@ -307,8 +314,8 @@ def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> De
 
 @rule("vote.cell_passed", params={"event": "cell_vote"})
 def vote_cell_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
-    votes = context.case.steps_of(params["event"])
-    return None if votes and votes[-1].accepted else {}
+    """A cell vote that reached two-thirds is on file (a later short vote does not undo it)."""
+    return None if context.case.last(params["event"]) is not None else {}
 
 
 @rule(
@@ -355,7 +362,7 @@ _OUTCOMES = {
 def recognition_vote_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
     outcome = params["outcome"]
     votes = context.case.steps_of(params["event"])
-    if votes and votes[-1].accepted and votes[-1].facts.get("outcome") == outcome:
+    if any(vote.accepted and vote.facts.get("outcome") == outcome for vote in votes):
         return None
     return {"outcome": _OUTCOMES.get(outcome, Text(outcome, outcome))}
 
