@@ -1,0 +1,182 @@
+"""Drive a case of ``vn-2021`` to a given stage quickly, on a dated timeline.
+
+Every step these helpers fire must be accepted: a helper that is refused fails
+loudly with the violations, so that a test never starts from the wrong state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+from typing import Any
+
+import admission_flow as af
+
+D = dt.date
+DAY = dt.timedelta(days=1)
+#: The day ``drive`` identifies a case unless told otherwise.
+START = D(2023, 3, 1)
+
+#: The stages ``drive`` can stop at, in order. ``ready`` is ``dossier`` with the
+#: dossier complete and the introductions on file; ``voted`` adds a passing cell vote.
+STAGES = (
+    "identified",
+    "mentored",
+    "course",
+    "dossier",
+    "ready",
+    "voted",
+    "admitted",
+    "probation",
+    "official",
+)
+
+#: The parts of the dossier ``ready_for_vote`` files, each of which it can leave out.
+DOSSIER_PARTS = ("application", "history", "background", "residence", "organizations")
+
+
+def person(**overrides: Any) -> af.Person:
+    """A candidate (invented name) who meets every rule in 2023; override what a test needs."""
+    values: dict[str, Any] = {
+        "id": "c-hoa",
+        "name": "Trần Thị Hoa",
+        "born": D(1991, 3, 2),
+        "education": "upper_secondary",
+    }
+    return af.Person(**(values | overrides))
+
+
+def unit(**overrides: Any) -> af.Unit:
+    """The residential area of the source article: 29 official members, a Youth Union."""
+    values: dict[str, Any] = {
+        "id": "kdc-14",
+        "kind": "residential",
+        "official_members": 29,
+        "has_youth_union": True,
+    }
+    return af.Unit(**(values | overrides))
+
+
+def rule_ids(violations: Iterable[af.Violation]) -> list[str]:
+    """The rule ids of ``violations``, in order."""
+    return [v.rule for v in violations]
+
+
+def member(member_id: str) -> af.Actor:
+    """One member acting in person."""
+    return af.Actor("member", member_id)
+
+
+def fire_ok(
+    engine: af.Engine, case: af.Case, event: str, by: af.Actor | str, on: dt.date, **facts: Any
+) -> af.Case:
+    """Fire an event that must be accepted; the case after it."""
+    outcome = engine.fire(case, event, by, on, **facts)
+    if not outcome.accepted:
+        found = [(v.rule, v.message.en) for v in outcome.violations]
+        raise AssertionError(f"{event} on {on} was not accepted: {found}")
+    return outcome.case
+
+
+def ready_for_vote(
+    engine: af.Engine,
+    case: af.Case,
+    on: dt.date,
+    *,
+    introducers: Iterable[str] = ("m-hung", "m-mai"),
+    committee: str | None = None,
+    leave_out: Collection[str] = (),
+    background: str = "clear",
+) -> af.Case:
+    """File the dossier and the introductions on ``on``, except the parts in ``leave_out``."""
+    unknown = set(leave_out) - set(DOSSIER_PARTS)
+    if unknown:
+        raise ValueError(f"unknown dossier parts {sorted(unknown)}; known: {DOSSIER_PARTS}")
+    if "application" not in leave_out:
+        case = fire_ok(engine, case, "submit_application", "candidate", on)
+    if "history" not in leave_out:
+        case = fire_ok(engine, case, "submit_history", "candidate", on)
+    if "background" not in leave_out:
+        case = fire_ok(
+            engine, case, "verify_background", "grassroots_committee", on, result=background
+        )
+    opinions = {key: "favourable" for key in ("residence", "organizations") if key not in leave_out}
+    if opinions:
+        case = fire_ok(engine, case, "record_opinions", "cell_committee", on, **opinions)
+    if committee is not None:
+        case = fire_ok(engine, case, "introduce", committee, on)
+    for introducer in introducers:
+        case = fire_ok(
+            engine, case, "introduce", member(introducer), on, known_since=af.add_months(on, -24)
+        )
+    return case
+
+
+def drive(
+    engine: af.Engine,
+    case: af.Case,
+    until: str = "dossier",
+    *,
+    start: dt.date = START,
+    ready: dt.date | None = None,
+    voted: dt.date | None = None,
+    decided: dt.date | None = None,
+    ceremony: dt.date | None = None,
+    recognized: dt.date | None = None,
+    introducers: Iterable[str] = ("m-hung", "m-mai"),
+    committee: str | None = None,
+) -> af.Case:
+    """Bring a new case to stage ``until`` (one of ``STAGES``) with accepted steps only.
+
+    The case is identified on ``start``; the mentor comes 9 days later, the
+    course (and its certificate) 80 days later, the dossier 92 days later and
+    is ready (``ready_for_vote``) on ``ready``, 100 days later. Then come a
+    20/29 cell vote on ``voted``, the decision on ``decided`` (also its
+    ``decision_date``), the ceremony on ``ceremony``, and the recognition vote
+    on the day probation ends with the decision on ``recognized``.
+    """
+    stage = STAGES.index(until)
+    course = start + 80 * DAY
+    opening = [
+        ("identify", "cell_committee", start, {}),
+        ("assign_mentor", "cell", start + 9 * DAY, {"mentor": "m-hung"}),
+        ("complete_course", "training_center", course, {"certificate_date": course}),
+        ("open_dossier", "cell", start + 92 * DAY, {}),
+    ]
+    for event, by, on, facts in opening[: stage + 1]:
+        case = fire_ok(engine, case, event, by, on, **facts)
+    if stage < STAGES.index("ready"):
+        return case
+    ready = ready or start + 100 * DAY
+    case = ready_for_vote(engine, case, ready, introducers=introducers, committee=committee)
+    if stage < STAGES.index("voted"):
+        return case
+    voted = voted or ready + 10 * DAY
+    case = fire_ok(engine, case, "cell_vote", "cell", voted, in_favour=20, official_members=29)
+    if stage < STAGES.index("admitted"):
+        return case
+    decided = decided or voted + 30 * DAY
+    case = fire_ok(
+        engine, case, "decide_admission", "competent_committee", decided, decision_date=decided
+    )
+    if stage < STAGES.index("probation"):
+        return case
+    ceremony = ceremony or decided + 14 * DAY
+    case = fire_ok(engine, case, "hold_ceremony", "cell", ceremony)
+    if stage < STAGES.index("official"):
+        return case
+    ends = af.add_months(ceremony, 12)
+    case = fire_ok(
+        engine,
+        case,
+        "recognition_vote",
+        "cell",
+        ends,
+        in_favour=20,
+        official_members=29,
+        outcome="recognize",
+    )
+    recognized = recognized or ends + 14 * DAY
+    return fire_ok(
+        engine, case, "recognize", "competent_committee", recognized, decision_date=recognized
+    )
