@@ -265,6 +265,10 @@ class _Parser:
         self.implementations = implementations
         self.state_marks: dict[str, Mark] = {}
         self.deadline_marks: dict[str, Mark] = {}
+        #: Rule ids named by deadlines and escalations, valid or not.
+        self.owned_rules: set[str] = set()
+        #: Facts declared with a wrong type, by event: known, though unusable.
+        self.invalid_facts: dict[str, set[str]] = {}
 
     def add(self, mark: Mark, message: str) -> None:
         self.reader.add(mark, message)
@@ -273,6 +277,8 @@ class _Parser:
         self, root: YamlMap, key: str, *, required: bool
     ) -> list[tuple[str, YamlMap, Mark]]:
         """The entries of a top-level section, each a mapping under a valid name."""
+        if key not in root:  # a missing required section is reported by keys()
+            return []
         section = self.reader.mapping(root, key, "the procedure", required=required)
         if section is None:
             return []
@@ -356,23 +362,21 @@ class _Parser:
         result = {}
         for name, entry, _ in self.named_entries(root, "roles", required=True):
             where = f"roles.{name}"
-            self.reader.keys(entry, where, required=("vi", "en"), optional=("individual",))
+            self.reader.keys(entry, where, optional=("vi", "en", "individual"))
             label = self.reader.text(entry, None, where)
             individual = self.reader.boolean(entry, "individual", where)
-            if label is not None:
-                result[name] = Role(name=name, label=label, individual=individual)
+            result[name] = Role(name=name, label=label or Text("", ""), individual=individual)
         return result
 
     def states(self, root: YamlMap) -> dict[str, State]:
         result = {}
         for name, entry, key_mark in self.named_entries(root, "states", required=True):
             where = f"states.{name}"
-            self.reader.keys(entry, where, required=("vi", "en"), optional=("final",))
+            self.reader.keys(entry, where, optional=("vi", "en", "final"))
             label = self.reader.text(entry, None, where)
             final = self.reader.boolean(entry, "final", where)
             self.state_marks[name] = key_mark
-            if label is not None:
-                result[name] = State(name=name, label=label, final=final)
+            result[name] = State(name=name, label=label or Text("", ""), final=final)
         return result
 
     # -- events ----------------------------------------------------------------
@@ -387,8 +391,8 @@ class _Parser:
             r.keys(
                 entry,
                 where,
-                required=("vi", "en", "to", "by"),
-                optional=("from", "opens_case", "facts", "rules", "escalation"),
+                required=("to", "by"),
+                optional=("vi", "en", "from", "opens_case", "facts", "rules", "escalation"),
             )
             label = r.text(entry, None, where)
             opens = r.boolean(entry, "opens_case", where)
@@ -419,11 +423,11 @@ class _Parser:
             facts = self.facts(entry, where, event_roles)
             uses = self.rule_uses(entry, where)
             escalation = self.escalation(entry, where, states)
-            if label is None or target is None:
+            if target is None:
                 continue
             spec = EventSpec(
                 name=name,
-                label=label,
+                label=label or Text("", ""),
                 sources=tuple(sources),
                 opens_case=opens,
                 target=target,
@@ -480,15 +484,15 @@ class _Parser:
                 values = tuple(v for v, _ in r.names(entry, "values", fwhere))
             elif "values" in entry:
                 self.add(
-                    entry.key_mark("values"), f"{fwhere}.values is only for facts of type 'choice'"
+                    entry.key_mark("values"), f"{fwhere}.values is only for facts of type 'choice'; remove it or use that type"
                 )
             minimum = r.integer(entry, "min", fwhere)
             if minimum is not None and ftype != "int":
-                self.add(entry.key_mark("min"), f"{fwhere}.min is only for facts of type 'int'")
+                self.add(entry.key_mark("min"), f"{fwhere}.min is only for facts of type 'int'; remove it or use that type")
             at_most = r.string(entry, "at_most", fwhere)
             if at_most is not None and ftype != "int":
                 self.add(
-                    entry.key_mark("at_most"), f"{fwhere}.at_most is only for facts of type 'int'"
+                    entry.key_mark("at_most"), f"{fwhere}.at_most is only for facts of type 'int'; remove it or use that type"
                 )
             default = entry.get("default")
             if "default" in entry and required:
@@ -513,6 +517,7 @@ class _Parser:
                     f"{fwhere} is required, so every role must give it; remove 'roles' or 'required'",
                 )
             if ftype is None:
+                self.invalid_facts.setdefault(where, set()).add(name)
                 continue
             result[name] = FactSpec(
                 name=name,
@@ -561,7 +566,7 @@ class _Parser:
                 if raw is None:
                     pass
                 elif isinstance(raw, YamlMap):
-                    params = dict(raw)
+                    params = raw  # keeps the marks of its keys
                 else:
                     self.add(
                         item.value_mark(rule_id),
@@ -601,6 +606,8 @@ class _Parser:
         ):
             to = None
         rule_id = r.string(entry, "rule", ewhere, required=True, pattern=RULE_ID)
+        if rule_id is not None:
+            self.owned_rules.add(rule_id)
         if after is None or to is None or rule_id is None:
             return None
         return Escalation(after=after, to=to, rule=rule_id)
@@ -672,6 +679,8 @@ class _Parser:
                 ),
             )
             rule_id = r.string(entry, "rule", where, required=True, pattern=RULE_ID)
+            if rule_id is not None:
+                self.owned_rules.add(rule_id)
             after = self.known_event(entry, "after", where, events)
             date = self.event_fact(entry, "date", where, events, [after] if after else [], "date")
             months = r.integer(entry, "months", where, minimum=0) or 0
@@ -810,12 +819,12 @@ class _Parser:
                 source or default_source or ("procedure definition" if kind == "core" else None)
             )
             if anchor is not None:
-                if message is None:
+                if message is None and (entry is None or "message" not in entry):
                     self.add(
                         anchor,
                         f"rule '{rule_id}' has no message: give {where}.message with 'vi' and 'en'",
                     )
-                else:
+                elif message is not None:
                     self.placeholders(message, details, rule_id, where, entry, anchor)
                 if source is None:
                     self.add(
@@ -830,7 +839,8 @@ class _Parser:
             for spec, use, mark in uses.get(rule_id, []):
                 self.use_params(use, mark, defaults, params, spec)
                 if implementation is not None:
-                    for fact in sorted(implementation.reads - set(spec.facts)):
+                    invalid = self.invalid_facts.get(f"events.{spec.name}.facts", set())
+                    for fact in sorted(implementation.reads - set(spec.facts) - invalid):
                         self.add(
                             mark,
                             f"rule '{rule_id}' reads fact '{fact}', which events.{spec.name} does not declare; add it under events.{spec.name}.facts",
@@ -876,6 +886,8 @@ class _Parser:
             return "deadline", None, None, DEFAULT_DEADLINE_MESSAGE, None, DEADLINE_DETAILS, {}
         if rule_id in escalation_rules:
             return "escalation", None, None, None, None, ESCALATION_DETAILS, {}
+        if rule_id in self.owned_rules:  # its deadline or escalation is wrong, and reported
+            return None
         check = rule_id
         if entry is not None and "check" in entry:
             check = self.reader.string(entry, "check", where, pattern=RULE_ID) or rule_id
@@ -973,7 +985,7 @@ class _Parser:
         for key, value in use.params.items():
             if key not in defaults:
                 self.add(
-                    mark,
+                    use.params.key_mark(key) if isinstance(use.params, YamlMap) else mark,
                     f"rule '{use.rule}' takes no parameter '{key}' (in events.{spec.name}.rules){did_you_mean(key, defaults)}",
                 )
                 continue

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ._model import Text
-from ._yaml import Mark, YamlList, YamlMap, read_yaml
+from ._yaml import Mark, YamlList, YamlMap, YamlText, read_yaml
 from .exceptions import FileProblemError, Problem
 
 __all__ = ["Reader", "describe", "did_you_mean", "read_file"]
@@ -104,7 +104,7 @@ class Reader:
         if value is None:
             self.add(mark, f"the file is empty; a {what} file is a mapping of keys to values")
         else:
-            if isinstance(value, YamlList):
+            if isinstance(value, YamlList | YamlText):
                 mark = value.mark
             self.add(
                 mark, f"a {what} file must be a mapping of keys to values, not {describe(value)}"
@@ -276,7 +276,7 @@ class Reader:
             inner = where
         else:
             holder = self.mapping(parent, key, where, required=required)
-            inner = f"{where}.{key}"
+            inner = key if where == "the procedure" else f"{where}.{key}"
         if holder is None:
             return None
         missing = [lang for lang in ("vi", "en") if lang not in holder]
@@ -333,5 +333,9 @@ class Reader:
         """Whether ``name`` is one of ``known``; reports an unknown ``what`` otherwise."""
         if name in known:
             return True
-        self.add(mark, f"unknown {what} '{name}' in {where}{did_you_mean(name, known)}")
+        hint = did_you_mean(name, known)
+        if not hint:
+            listed = sorted(known)
+            hint = f"; known: {', '.join(listed)}" if 0 < len(listed) <= 12 else ""
+        self.add(mark, f"unknown {what} '{name}' in {where}{hint}")
         return False

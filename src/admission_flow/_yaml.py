@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover
             Composer.__init__(self)
 
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "Mark", "YamlList", "YamlMap", "read_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "Mark", "YamlList", "YamlMap", "YamlText", "read_yaml"]
 
 #: A document that expands (through aliases) to more nodes than this is refused.
 MAX_NODES = 200_000
@@ -87,6 +87,12 @@ class YamlMap(dict[str, Any]):
 
     def value_mark(self, key: str) -> Mark:
         return self.value_marks.get(key, self.mark)
+
+
+class YamlText(str):
+    """A text at the top of a document; remembers where it starts."""
+
+    mark: Mark
 
 
 class YamlList(list[Any]):
@@ -155,6 +161,9 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.fail(key_node, "a key must be a plain name, not a list or a mapping")
                 continue
+            if key_node.tag != _TAG + "str":  # a tag on a key is refused too
+                self.bad_tag(key_node)
+                continue
             key = str(key_node.value)
             if key in result.key_marks:
                 first = result.key_marks[key]
@@ -215,7 +224,7 @@ class _Converter:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            self.fail(node, f"'{text}' is not a real date; write it as YYYY-MM-DD")
+            self.fail(node, f"'{text}' is not a real date; check the day and the month")
             return None
 
     def bad_tag(self, node: yaml.Node) -> None:
@@ -253,6 +262,9 @@ def read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     converter = _Converter(file)
     try:
         value = converter.convert(node)
+        if isinstance(node, yaml.ScalarNode) and isinstance(value, str):
+            value = YamlText(value)
+            value.mark = converter.mark(node)
     except _Abort:
         value = None
     except RecursionError:  # pragma: no cover - guarded by MAX_DEPTH
