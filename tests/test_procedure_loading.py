@@ -1,0 +1,694 @@
+"""Loading and validating procedure files: every problem at once, each at its ``file:line:col``.
+
+Each broken file in ``tests/data/procedures/`` shows one kind of mistake (``many_mistakes.yaml``
+several); each test asserts the exact position (line and column, from 1) and message of every
+problem reported, in the order reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import admission_flow as af
+from admission_flow._cli import main
+
+DATA = Path(__file__).parent / "data" / "procedures"
+
+ALL_LANGUAGES = "every text a user reads needs Vietnamese ('vi') and English ('en')"
+UNREACHABLE = (
+    "cannot be reached from the event that opens a case; add an event that leads to it, "
+    "or remove it"
+)
+
+
+def load(name: str) -> af.Procedure:
+    return af.load_procedure(DATA / name, plugins=af.Plugins(entry_points=False))
+
+
+def problems_of(name: str) -> list[tuple[int, int, str]]:
+    """``(line, column, message)`` of every problem of a fixture, in the order reported."""
+    path = DATA / name
+    with pytest.raises(af.ProcedureError) as caught:
+        af.load_procedure(path, plugins=af.Plugins(entry_points=False))
+    problems = caught.value.problems
+    assert isinstance(problems, tuple)
+    assert all(isinstance(p, af.Problem) for p in problems)
+    assert {p.file for p in problems} == {str(path)}
+    return [(p.line, p.column, p.message) for p in problems]
+
+
+# -- a good file -------------------------------------------------------------------------------
+
+
+def test_minimal_procedure_loads() -> None:
+    """The minimal fixture loads cleanly; other tests may build on it."""
+    procedure = load("minimal.yaml")
+    assert procedure.id == "minimal"
+    assert procedure.title == af.Text("Quy trình tối thiểu", "Minimal procedure")
+    assert list(procedure.roles) == ["cell"]
+    assert list(procedure.states) == ["identified", "approved"]
+    assert procedure.final_states == frozenset({"approved"})
+    assert list(procedure.events) == ["identify", "approve"]
+    identify, approve = procedure.events["identify"], procedure.events["approve"]
+    assert (identify.opens_case, identify.sources, identify.target) == (True, (), "identified")
+    assert (approve.opens_case, approve.sources, approve.target) == (
+        False,
+        ("identified",),
+        "approved",
+    )
+    assert approve.roles == ("cell",)
+    assert procedure.path == str(DATA / "minimal.yaml")
+
+
+# -- names: unknown keys, states, roles, rules, facts, events ---------------------------------------
+
+
+def test_unknown_key_suggests_the_right_one() -> None:
+    """``form:`` for ``from:`` is named with a suggestion; the event then lacks its ``from``."""
+    assert problems_of("unknown_key.yaml") == [
+        (
+            7,
+            3,
+            "state 'identified' is not final and no event leads out of it; add one, "
+            "or mark it 'final: true'",
+        ),
+        (8, 3, f"state 'approved' {UNREACHABLE}"),
+        (
+            17,
+            5,
+            "missing 'from' in events.approve (the states it can happen in); "
+            "or 'opens_case: true' for the event that opens a case",
+        ),
+        (19, 5, "unknown key 'form' in events.approve; did you mean 'from'?"),
+    ]
+
+
+def test_unknown_state_in_to_and_from() -> None:
+    """A misspelt state in ``to`` or in a list of ``from`` is named with the state it resembles."""
+    assert problems_of("unknown_state.yaml") == [
+        (8, 3, f"state 'approved' {UNREACHABLE}"),
+        (21, 9, "unknown state 'aproved' in events.approve.to; did you mean 'approved'?"),
+        (26, 24, "unknown state 'identifed' in events.reject.from; did you mean 'identified'?"),
+    ]
+
+
+def test_unknown_role_in_by() -> None:
+    """A misspelt role gets a suggestion; a role that resembles none is still named."""
+    assert problems_of("unknown_role.yaml") == [
+        (
+            16,
+            9,
+            "unknown role 'cell_comittee' in events.identify.by; did you mean 'cell_committee'?",
+        ),
+        (22, 16, "unknown role 'secretary' in events.approve.by; known: cell, cell_committee"),
+    ]
+
+
+def test_unknown_rule_on_an_event() -> None:
+    """A rule no plugin provides, listed on an event, is named with the closest rule id."""
+    assert problems_of("unknown_rule.yaml") == [
+        (
+            22,
+            13,
+            "unknown rule 'eligibility.agee' in events.approve.rules; "
+            "did you mean 'eligibility.age'?",
+        ),
+    ]
+
+
+def test_deadline_names_unknown_facts() -> None:
+    """``date``, ``extension``, ``met_on`` and ``waiver`` must be facts their events declare."""
+    assert problems_of("deadline_unknown_facts.yaml") == [
+        (
+            32,
+            11,
+            "unknown fact 'noticed' in deadlines.approval_due.date: event 'identify' does not "
+            "declare it; did you mean 'noticed_on'?",
+        ),
+        (
+            35,
+            16,
+            "unknown fact 'extend' in deadlines.approval_due.extension: event 'approve' does not "
+            "declare it; did you mean 'extended'?",
+        ),
+        (
+            37,
+            13,
+            "unknown fact 'decision_day' in deadlines.approval_due.met_on: event 'approve' does "
+            "not declare it; did you mean 'decision_date'?",
+        ),
+        (
+            38,
+            13,
+            "unknown fact 'consent' in deadlines.approval_due.waiver: event 'approve' does not "
+            "declare it; did you mean 'higher_consent'?",
+        ),
+    ]
+
+
+def test_deadline_names_unknown_events() -> None:
+    """``after`` and ``met_by`` must name events; the deadline's declared rule stays a deadline rule."""
+    assert problems_of("deadline_unknown_events.yaml") == [
+        (
+            25,
+            12,
+            "unknown event 'identfy' in deadlines.approval_due.after; did you mean 'identify'?",
+        ),
+        (
+            27,
+            23,
+            "unknown event 'aprove' in deadlines.approval_due.met_by; did you mean 'approve'?",
+        ),
+    ]
+
+
+def test_dates_name_unknown_facts_and_events() -> None:
+    """A named date's ``fact``, ``event`` and ``requires`` must exist."""
+    assert problems_of("date_unknown.yaml") == [
+        (
+            25,
+            39,
+            "unknown fact 'decison_date' in dates.approved_on.fact: event 'approve' does not "
+            "declare it; did you mean 'decision_date'?",
+        ),
+        (26, 26, "unknown event 'identfy' in dates.identified_on.event; did you mean 'identify'?"),
+        (27, 55, "unknown event 'reveiw' in dates.reviewed_on.requires; known: approve, identify"),
+    ]
+
+
+# -- types -----------------------------------------------------------------------------------------
+
+
+def test_wrong_types() -> None:
+    """``final: maybe``, ``type: integer``, a default of the wrong type, ``min`` on text, a bad ``at_most``."""
+    assert problems_of("wrong_types.yaml") == [
+        (
+            8,
+            3,
+            "state 'approved' is not final and no event leads out of it; add one, "
+            "or mark it 'final: true'",
+        ),
+        (8, 54, "states.approved.final must be true or false, not 'maybe' (text)"),
+        (
+            23,
+            25,
+            "events.approve.facts.in_favour.type is 'integer', not one of text, int, bool, date, "
+            "choice, member; did you mean 'int'?",
+        ),
+        (
+            25,
+            37,
+            "unknown fact 'oficial_members' in events.approve.facts.present.at_most; "
+            "did you mean 'official_members'?",
+        ),
+        (26, 39, "events.approve.facts.extended.default must be true or false, not 'no' (text)"),
+        (
+            27,
+            28,
+            "events.approve.facts.reason.min is only for facts of type 'int'; remove it or use that type",
+        ),
+    ]
+
+
+def test_deadline_working_days_must_be_a_number() -> None:
+    """``working_days: ten`` is one problem; its declared rule is not mistaken for a plugin rule."""
+    assert problems_of("deadline_wrong_type.yaml") == [
+        (26, 19, "deadlines.approval_due.working_days must be a whole number, not 'ten' (text)"),
+    ]
+
+
+def test_fact_with_a_wrong_type_still_counts_as_declared() -> None:
+    """A misspelt fact type is one problem; rules reading that fact do not call it undeclared."""
+    assert problems_of("fact_type_read_by_rule.yaml") == [
+        (
+            25,
+            25,
+            "events.approve.facts.in_favour.type is 'integer', not one of text, int, bool, date, "
+            "choice, member; did you mean 'int'?",
+        ),
+    ]
+
+
+def test_reserved_fact_names() -> None:
+    """``on``, ``event`` and ``by`` are keys of a scenario event, so no fact may take them."""
+    reserved = "is reserved in scenario files and cannot name a fact; choose another name"
+    assert problems_of("reserved_facts.yaml") == [
+        (23, 7, f"'on' {reserved}"),
+        (24, 7, f"'event' {reserved}"),
+        (25, 7, f"'by' {reserved}"),
+    ]
+
+
+# -- both languages ---------------------------------------------------------------------------------
+
+
+def test_labels_need_both_languages() -> None:
+    """A title, a role and an event missing ``vi`` or ``en``: one problem each, nothing else."""
+    assert problems_of("missing_language.yaml") == [
+        (3, 8, f"missing 'en' in title: {ALL_LANGUAGES}"),
+        (5, 9, f"missing 'vi' in roles.cell: {ALL_LANGUAGES}"),
+        (11, 5, f"missing 'en' in events.identify: {ALL_LANGUAGES}"),
+    ]
+
+
+def test_rule_message_needs_both_languages() -> None:
+    """A rule message without ``vi`` is one problem, not also "has no message"."""
+    assert problems_of("missing_language_message.yaml") == [
+        (32, 7, f"missing 'vi' in rules.vote.two_thirds.message: {ALL_LANGUAGES}"),
+    ]
+
+
+def test_missing_sections_are_each_reported_once() -> None:
+    """A file without ``roles``, ``states`` and ``events`` gets one problem per missing section."""
+    assert problems_of("missing_sections.yaml") == [
+        (2, 1, "missing 'roles' in the procedure"),
+        (2, 1, "missing 'states' in the procedure"),
+        (2, 1, "missing 'events' in the procedure"),
+    ]
+
+
+# -- the shape of the graph ------------------------------------------------------------------------
+
+
+def test_unreachable_state() -> None:
+    """A state no event leads to is reported at its name."""
+    assert problems_of("unreachable_state.yaml") == [(9, 3, f"state 'archived' {UNREACHABLE}")]
+
+
+def test_non_final_state_without_a_way_out() -> None:
+    """A state that is not final needs an event leading elsewhere (a loop back does not count)."""
+    assert problems_of("dead_end_state.yaml") == [
+        (
+            8,
+            3,
+            "state 'waiting' is not final and no event leads out of it; add one, "
+            "or mark it 'final: true'",
+        ),
+    ]
+
+
+def test_final_state_with_an_outgoing_event() -> None:
+    """A final state that an event leaves names that event."""
+    assert problems_of("final_with_exit.yaml") == [
+        (
+            8,
+            3,
+            "state 'approved' is final, yet events leave it: reopen; "
+            "remove 'final: true' or those events",
+        ),
+    ]
+
+
+def test_no_event_opens_a_case() -> None:
+    """Some event must carry ``opens_case: true``."""
+    assert problems_of("no_opening_event.yaml") == [
+        (10, 3, "no event opens a case: mark the first event with 'opens_case: true'"),
+    ]
+
+
+def test_opening_event_with_from() -> None:
+    """The event that opens a case has no ``from``."""
+    assert problems_of("opens_case_with_from.yaml") == [
+        (14, 5, "events.identify opens a case, so it has no 'from'; remove one of them"),
+    ]
+
+
+# -- rules: implementations, parameters, messages, facts -----------------------------------------------
+
+
+def test_rule_check_names_no_known_implementation() -> None:
+    """``check:`` naming an implementation no plugin provides says to install the plugin."""
+    assert problems_of("rule_check_unknown.yaml") == [
+        (
+            25,
+            12,
+            "no plugin provides rule 'school.grade_minimum' for rules.unit.grade; "
+            "install or register the plugin that defines it",
+        ),
+    ]
+
+
+def test_unknown_rule_parameter() -> None:
+    """An unknown parameter, on an event or under ``rules:``, is named at its key, with a suggestion."""
+    assert problems_of("rule_unknown_param.yaml") == [
+        (
+            23,
+            27,
+            "rule 'eligibility.age' takes no parameter 'min_month' (in events.approve.rules); "
+            "did you mean 'min_months'?",
+        ),
+        (
+            29,
+            7,
+            "rule 'eligibility.age' takes no parameter 'max_month'; did you mean 'max_months'?",
+        ),
+    ]
+
+
+def test_missing_required_rule_parameter() -> None:
+    """``recognition.vote_passed`` needs ``outcome``; the problem says where to give it."""
+    assert problems_of("rule_missing_param.yaml") == [
+        (
+            22,
+            13,
+            "rule 'recognition.vote_passed' needs parameter 'outcome' "
+            "(in events.approve.rules or rules.recognition.vote_passed.params)",
+        ),
+    ]
+
+
+def test_unknown_placeholder_in_a_message() -> None:
+    """A ``{placeholder}`` the rule does not offer gets a suggestion and the list on offer."""
+    assert problems_of("rule_unknown_placeholder.yaml") == [
+        (
+            28,
+            11,
+            "unknown placeholder '{ages}' in rules.eligibility.age.message.en; "
+            "did you mean 'age'? (rule 'eligibility.age' offers: age, maximum, minimum)",
+        ),
+    ]
+
+
+def test_unmatched_braces_in_a_message() -> None:
+    """An unmatched ``{`` or ``}`` is reported in each language where it occurs."""
+    brace = "has an unmatched '{' or '}'; write '{{' for a literal brace"
+    assert problems_of("rule_unmatched_brace.yaml") == [
+        (27, 11, f"rules.eligibility.age.message.vi {brace}"),
+        (28, 11, f"rules.eligibility.age.message.en {brace}"),
+    ]
+
+
+def test_rule_reads_facts_the_event_does_not_declare() -> None:
+    """``vote.two_thirds`` on an event without ``in_favour`` and ``official_members``."""
+    undeclared = "which events.approve does not declare; add it under events.approve.facts"
+    assert problems_of("rule_reads_undeclared_fact.yaml") == [
+        (24, 13, f"rule 'vote.two_thirds' reads fact 'in_favour', {undeclared}"),
+        (24, 13, f"rule 'vote.two_thirds' reads fact 'official_members', {undeclared}"),
+    ]
+
+
+def test_deadline_rule_must_be_declared() -> None:
+    """A deadline's rule needs its message and source under ``rules:``."""
+    assert problems_of("deadline_rule_undeclared.yaml") == [
+        (
+            23,
+            3,
+            "rule 'approval.deadline' of deadlines.approval_due must be declared under 'rules:' "
+            "with its message and source",
+        ),
+    ]
+
+
+def test_escalation_rule_must_be_declared() -> None:
+    """An escalation's rule needs its message and source under ``rules:``."""
+    assert problems_of("escalation_rule_undeclared.yaml") == [
+        (
+            27,
+            49,
+            "rule 'vote.escalation' of events.approve.escalation must be declared under 'rules:' "
+            "with its message and source",
+        ),
+    ]
+
+
+def test_escalation_to_unknown_state_keeps_its_rule() -> None:
+    """A misspelt escalation state is named; its declared rule is not taken for a plugin rule."""
+    assert problems_of("escalation_unknown_state.yaml") == [
+        (9, 3, f"state 'escalated' {UNREACHABLE}"),
+        (
+            18,
+            32,
+            "unknown state 'escalatd' in events.approve.escalation.to; did you mean 'escalated'?",
+        ),
+    ]
+
+
+# -- every problem at once ----------------------------------------------------------------------------
+
+
+def test_every_problem_of_a_file_is_reported_at_once() -> None:
+    """Six mistakes in one file: six problems in one error, in file order."""
+    found = problems_of("many_mistakes.yaml")
+    assert len(found) == 6
+    assert found == [
+        (9, 3, f"state 'archived' {UNREACHABLE}"),
+        (16, 9, "unknown role 'cel' in events.identify.by; did you mean 'cell'?"),
+        (24, 7, "'on' is reserved in scenario files and cannot name a fact; choose another name"),
+        (
+            27,
+            22,
+            "events.approve.facts.reason.type is 'string', not one of text, int, bool, date, "
+            "choice, member",
+        ),
+        (29, 5, "unknown key 'escalate' in events.approve; did you mean 'escalation'?"),
+        (
+            34,
+            11,
+            "unknown placeholder '{in_favor}' in rules.vote.two_thirds.message.vi; "
+            "did you mean 'in_favour'? (rule 'vote.two_thirds' offers: in_favour, needed, total)",
+        ),
+    ]
+
+
+# -- the bundled standard procedure ----------------------------------------------------------------------
+
+# The vocabulary of domain/STANDARD_PROCEDURE.md: public API, spelt out here on purpose.
+VN_2021_ROLES = (
+    "candidate",
+    "member",
+    "cell",
+    "cell_committee",
+    "grassroots_committee",
+    "competent_committee",
+    "training_center",
+    "youth_union_committee",
+    "trade_union_committee",
+)
+VN_2021_STATES = (
+    "identified",
+    "mentored",
+    "course",
+    "dossier",
+    "admitted",
+    "probation",
+    "official",
+    "withdrawn",
+    "rejected",
+    "removed",
+    "escalated",
+)
+VN_2021_FINAL_STATES = frozenset({"official", "withdrawn", "rejected", "removed", "escalated"})
+BEFORE_ADMISSION = ("identified", "mentored", "course", "dossier")
+#: event: (from, to, facts), in the order of STANDARD_PROCEDURE.md.
+VN_2021_EVENTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
+    "identify": ((), "identified", frozenset({"source_group"})),
+    "assign_mentor": (("identified",), "mentored", frozenset({"mentor"})),
+    "complete_course": (("mentored",), "course", frozenset({"certificate_date"})),
+    "open_dossier": (("course",), "dossier", frozenset()),
+    "submit_application": (("dossier",), "dossier", frozenset()),
+    "submit_history": (("dossier",), "dossier", frozenset()),
+    "verify_background": (("dossier",), "dossier", frozenset({"result"})),
+    "introduce": (
+        ("dossier",),
+        "dossier",
+        frozenset({"introducer", "known_since", "replacement"}),
+    ),
+    "record_opinions": (("dossier",), "dossier", frozenset({"residence", "organizations"})),
+    "cell_vote": (("dossier",), "dossier", frozenset({"in_favour", "official_members"})),
+    "committee_vote": (("dossier",), "dossier", frozenset({"in_favour", "committee_members"})),
+    # `extended` grants the 90 working days of decision.deadline.
+    "decide_admission": (("dossier",), "admitted", frozenset({"decision_date", "extended"})),
+    "hold_ceremony": (("admitted",), "probation", frozenset({"higher_consent"})),
+    "recognition_vote": (
+        ("probation",),
+        "probation",
+        frozenset({"in_favour", "official_members", "outcome"}),
+    ),
+    "recognize": (("probation",), "official", frozenset({"decision_date"})),
+    "remove_from_probation": (("probation",), "removed", frozenset({"decision_date"})),
+    "withdraw": (BEFORE_ADMISSION, "withdrawn", frozenset({"reason"})),
+    "reject": (BEFORE_ADMISSION, "rejected", frozenset({"reason"})),
+}
+VN_2021_RULES = frozenset(
+    {
+        "auth.role",
+        "mentor.official_member",
+        "eligibility.age",
+        "eligibility.education",
+        "course.certificate_valid",
+        "dossier.complete",
+        "introduction.official_member",
+        "introduction.twelve_months",
+        "introduction.count",
+        "vote.two_thirds",
+        "vote.cell_passed",
+        "vote.committee_short",
+        "decision.authority",
+        "decision.deadline",
+        "ceremony.deadline",
+        "probation.twelve_months",
+        "recognition.deadline",
+        "recognition.vote_passed",
+        "recognition.escalation",
+    }
+)
+
+
+@pytest.fixture
+def vn_2021() -> af.Procedure:
+    return af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
+
+
+def test_vn_2021_has_the_documented_roles_and_states(vn_2021: af.Procedure) -> None:
+    """Roles and states of ``vn-2021`` are exactly those of STANDARD_PROCEDURE.md, in its order."""
+    assert vn_2021.id == "vn-2021"
+    assert tuple(vn_2021.roles) == VN_2021_ROLES
+    assert tuple(vn_2021.states) == VN_2021_STATES
+    assert vn_2021.final_states == VN_2021_FINAL_STATES
+    assert [name for name, role in vn_2021.roles.items() if role.individual] == ["member"]
+
+
+def test_vn_2021_has_the_documented_events(vn_2021: af.Procedure) -> None:
+    """Events of ``vn-2021``, their order, states and facts are those of STANDARD_PROCEDURE.md."""
+    assert tuple(vn_2021.events) == tuple(VN_2021_EVENTS)
+    actual = {
+        name: (spec.sources, spec.target, frozenset(spec.facts))
+        for name, spec in vn_2021.events.items()
+    }
+    assert actual == VN_2021_EVENTS
+    assert [name for name, spec in vn_2021.events.items() if spec.opens_case] == ["identify"]
+    escalation = vn_2021.events["recognition_vote"].escalation
+    assert escalation is not None
+    assert (escalation.after, escalation.to, escalation.rule) == (
+        3,
+        "escalated",
+        "recognition.escalation",
+    )
+
+
+def test_vn_2021_has_the_documented_rule_ids(vn_2021: af.Procedure) -> None:
+    """Rule ids are those of STANDARD_PROCEDURE.md, plus the engine's own ``event.state``."""
+    assert frozenset(vn_2021.rules) == VN_2021_RULES | {"event.state"}
+    for rule_id, spec in vn_2021.rules.items():
+        assert spec.message.vi, rule_id
+        assert spec.message.en, rule_id
+        assert spec.source, rule_id
+    assert {name: d.rule for name, d in vn_2021.deadlines.items()} == {
+        "decision_due": "decision.deadline",
+        "ceremony_due": "ceremony.deadline",
+        "recognition_due": "recognition.deadline",
+    }
+
+
+# -- the command line: admission-flow validate ---------------------------------------------------------
+
+#: The fixtures that load cleanly; every other file in tests/data/procedures/ is broken on purpose.
+GOOD = frozenset({"minimal.yaml", "yaml12_scalars.yaml", "aliases_ok.yaml"})
+BROKEN = sorted(path.name for path in DATA.glob("*.yaml") if path.name not in GOOD)
+
+
+@pytest.mark.parametrize("name", sorted(GOOD))
+def test_good_fixtures_load(name: str) -> None:
+    """Every fixture listed as good loads without a problem."""
+    assert isinstance(load(name), af.Procedure)
+
+
+def test_validate_a_good_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """A good file: exit 0, and the procedure is named with what it holds."""
+    path = DATA / "minimal.yaml"
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == (
+        f"{path}: ok: procedure 'minimal' (Quy trình tối thiểu / Minimal procedure): "
+        "2 states, 2 events, 2 rules\n"
+    )
+    assert err == ""
+
+
+def test_validate_the_bundled_procedure(capsys: pytest.CaptureFixture[str]) -> None:
+    """``validate vn-2021`` checks the bundled standard procedure."""
+    assert main(["validate", "vn-2021"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("vn-2021: ok: procedure 'vn-2021' (Quy trình kết nạp đảng viên")
+    assert out.endswith(": 11 states, 18 events, 20 rules\n")
+    assert err == ""
+
+
+def test_validate_a_bad_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad file: exit 2, one ``file:line:col: message`` line per problem on stderr."""
+    path = DATA / "unknown_role.yaml"
+    assert main(["validate", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"{path}:16:9: unknown role 'cell_comittee' in events.identify.by; "
+        "did you mean 'cell_committee'?",
+        f"{path}:22:16: unknown role 'secretary' in events.approve.by; known: cell, cell_committee",
+    ]
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_validate_reports_every_broken_fixture_without_traceback(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every broken fixture: exit 2, exactly the loader's problems on stderr, no traceback."""
+    path = DATA / name
+    with pytest.raises(af.ProcedureError) as caught:
+        af.load_procedure(path, plugins=af.Plugins(entry_points=False))
+    assert main(["validate", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Traceback" not in err
+    assert err.splitlines() == [str(problem) for problem in caught.value.problems]
+    assert all(line.startswith(f"{path}:") for line in err.splitlines())
+
+
+def test_validate_several_files(capsys: pytest.CaptureFixture[str]) -> None:
+    """Several files: each good one named on stdout, each bad one's problems on stderr, exit 2."""
+    good, bad = DATA / "minimal.yaml", DATA / "unreachable_state.yaml"
+    assert main(["validate", str(good), str(bad), "vn-2021"]) == 2
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{good}: ok: procedure 'minimal'")
+    assert lines[1].startswith("vn-2021: ok: procedure 'vn-2021'")
+    assert err.splitlines() == [f"{bad}:9:3: state 'archived' {UNREACHABLE}"]
+
+
+def test_validate_several_good_files(capsys: pytest.CaptureFixture[str]) -> None:
+    """Only good files: exit 0, one line each."""
+    paths = [str(DATA / name) for name in ("minimal.yaml", "yaml12_scalars.yaml")]
+    assert main(["validate", *paths]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split(": ok: ")[0] for line in out.splitlines()] == paths
+    assert err == ""
+
+
+def test_validate_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A path that does not exist: exit 2, ``file:1:1: no such file``."""
+    path = tmp_path / "absent.yaml"
+    assert main(["validate", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"{path}:1:1: no such file\n"
+
+
+def test_validate_an_unknown_bundled_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """A name that is neither bundled nor a file lists the bundled procedures."""
+    assert main(["validate", "vn-2012"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert (
+        err == "vn-2012:1:1: no bundled procedure 'vn-2012' (bundled: vn-2021) and no such file\n"
+    )
+
+
+def test_validate_a_file_that_is_not_utf8(capsys: pytest.CaptureFixture[str]) -> None:
+    """A file in another encoding: exit 2, and the message says to save it as UTF-8."""
+    path = DATA / "not_utf8.yaml"
+    assert main(["validate", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"{path}:1:1: not UTF-8 text (invalid continuation byte); save it as UTF-8\n"
