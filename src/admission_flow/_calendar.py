@@ -107,6 +107,14 @@ class VietnamCalendar:
                 days -= 1
         return day
 
+    def extra_working_days(self, start: dt.date, end: dt.date) -> list[dt.date]:
+        """Weekend days in ``(start, end]`` the government made working days."""
+        days: list[dt.date] = []
+        for year in range(start.year, end.year + 1):
+            _, workdays = self._year(year)
+            days.extend(d for d in workdays if start < d <= end)
+        return sorted(days)
+
     def days_off(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, Text]]:
         result: list[tuple[dt.date, Text]] = []
         for year in range(start.year, end.year + 1):
@@ -142,6 +150,8 @@ def explain(
     and counting begins ``months`` later, on ``counted_from``.
     """
     off = calendar.days_off(counted_from, due)
+    extra_days = getattr(calendar, "extra_working_days", None)
+    extra: list[dt.date] = extra_days(counted_from, due) if extra_days is not None else []
     vi_from = f"bước “{label.vi}” ngày {format_date_vi(start)}"
     en_from = f"“{label.en}” on {format_date_en(start)}"
     if months:
@@ -149,11 +159,15 @@ def explain(
         en_from = f"the {months} months from {en_from} ({format_date_en(counted_from)})"
     vi_off = "; ".join(f"{format_date_vi(d)} {name.vi}" for d, name in off)
     en_off = "; ".join(f"{format_date_en(d)} {name.en}" for d, name in off)
+    vi_extra = ", ".join(format_date_vi(d) for d in extra)
+    en_extra = ", ".join(format_date_en(d) for d in extra)
     return Text(
         f"{working_days} ngày làm việc sau {vi_from}, không tính thứ Bảy, Chủ nhật"
         + (f" và ngày nghỉ ({vi_off})" if off else "")
+        + (f", có tính ngày làm bù ({vi_extra})" if extra else "")
         + f": hạn {format_date_vi(due)}",
         f"{working_days} working days after {en_from}, not counting weekends"
         + (f" or days off ({en_off})" if off else "")
+        + (f", counting the swapped working days ({en_extra})" if extra else "")
         + f": due {format_date_en(due)}",
     )

@@ -62,7 +62,7 @@ class _BoundRule:
 class _Event:
     spec: EventSpec
     roles: frozenset[str]
-    allowed: str
+    allowed: Text
     required: frozenset[str]
     defaults: Mapping[str, Any]
     limits: tuple[tuple[str, str], ...]
@@ -158,7 +158,7 @@ class Engine:
         return _Event(
             spec=spec,
             roles=frozenset(spec.roles),
-            allowed=", ".join(spec.roles),
+            allowed=self._roles_text(spec.roles),
             required=frozenset(f.name for f in spec.facts.values() if f.required),
             defaults={f.name: f.default for f in spec.facts.values() if f.default is not None},
             limits=tuple((f.name, f.at_most) for f in spec.facts.values() if f.at_most is not None),
@@ -166,6 +166,15 @@ class Engine:
             starts=tuple(d for d in deadlines if d.after == spec.name),
             meets=tuple(d for d in deadlines if spec.name in d.met_by),
         )
+
+    def _role_text(self, role: str) -> Text:
+        """A role as users read it: its label, then its name in the procedure."""
+        label = self.procedure.roles[role].label
+        return Text(f"{label.vi} ({role})", f"{label.en} ({role})")
+
+    def _roles_text(self, roles: Iterable[str]) -> Text:
+        texts = [self._role_text(role) for role in roles]
+        return Text("; ".join(t.vi for t in texts), "; ".join(t.en for t in texts))
 
     # -- cases -------------------------------------------------------------------
 
@@ -498,7 +507,11 @@ class Engine:
             buckets["block"].append(
                 self._violation(
                     self._auth,
-                    {"role": actor.role, "event": spec.label, "allowed": compiled.allowed},
+                    {
+                        "role": self._role_text(actor.role),
+                        "event": spec.label,
+                        "allowed": compiled.allowed,
+                    },
                 )
             )
         if not in_state:  # the rules assume the states the event comes from

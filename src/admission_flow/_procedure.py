@@ -59,8 +59,8 @@ class _CoreRule:
 CORE_RULES: Mapping[str, _CoreRule] = {
     "auth.role": _CoreRule(
         message=Text(
-            "Vai trò “{role}” không được thực hiện bước “{event}”; chỉ: {allowed}.",
-            "The role '{role}' may not fire '{event}'; only: {allowed}.",
+            "Vai trò {role} không được thực hiện bước “{event}”; chỉ: {allowed}.",
+            "The role {role} may not fire '{event}'; only: {allowed}.",
         ),
         details=frozenset({"role", "event", "allowed"}),
     ),
@@ -484,15 +484,20 @@ class _Parser:
                 values = tuple(v for v, _ in r.names(entry, "values", fwhere))
             elif "values" in entry:
                 self.add(
-                    entry.key_mark("values"), f"{fwhere}.values is only for facts of type 'choice'; remove it or use that type"
+                    entry.key_mark("values"),
+                    f"{fwhere}.values is only for facts of type 'choice'; remove it or use that type",
                 )
             minimum = r.integer(entry, "min", fwhere)
             if minimum is not None and ftype != "int":
-                self.add(entry.key_mark("min"), f"{fwhere}.min is only for facts of type 'int'; remove it or use that type")
+                self.add(
+                    entry.key_mark("min"),
+                    f"{fwhere}.min is only for facts of type 'int'; remove it or use that type",
+                )
             at_most = r.string(entry, "at_most", fwhere)
             if at_most is not None and ftype != "int":
                 self.add(
-                    entry.key_mark("at_most"), f"{fwhere}.at_most is only for facts of type 'int'; remove it or use that type"
+                    entry.key_mark("at_most"),
+                    f"{fwhere}.at_most is only for facts of type 'int'; remove it or use that type",
                 )
             default = entry.get("default")
             if "default" in entry and required:

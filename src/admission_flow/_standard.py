@@ -262,10 +262,11 @@ def introduction_count(context: EventContext, params: Mapping[str, Any]) -> Deta
     missing = []
     if route == "standard":
         if len(members) < 2:
+            lacking = 2 - len(members)
             missing.append(
                 Text(
-                    f"{2 - len(members)} đảng viên giới thiệu",
-                    f"{2 - len(members)} introducing member(s)",
+                    f"{lacking} đảng viên giới thiệu",
+                    f"{lacking} introducing member{'s' if lacking > 1 else ''}",
                 )
             )
     else:
