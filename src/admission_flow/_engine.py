@@ -451,7 +451,10 @@ class Engine:
                 continue
             problem = fact_type_problem(fact, value)
             if problem is None and fact.type == "member" and value not in self.members:
-                problem = f"names unknown member '{value}'{did_you_mean(value, self.members)}; list the member first"
+                problem = (
+                    f"names unknown member '{value}': list it among the members first"
+                    f"{did_you_mean(value, self.members)}"
+                )
             if problem is None and fact.minimum is not None and value < fact.minimum:
                 problem = f"must be at least {fact.minimum}, not {value}"
             if problem is None and fact.roles and role is not None and role not in fact.roles:
@@ -571,6 +574,7 @@ class Engine:
                         "due": due_on,
                         "met": met,
                         "start": start,
+                        "counted_from": add_months(start, deadline_spec.months),
                         "working_days": self._working_days(deadline_spec, facts),
                         "event": spec.label,
                     },

@@ -22,6 +22,7 @@ _WORDS = {
     "vi": {
         "wd": "ngày làm việc",
         "after": "sau",
+        "from": "kể từ",
         "months": "tháng",
         "fails": "lần không đạt",
         "or": "hoặc",
@@ -29,6 +30,7 @@ _WORDS = {
     "en": {
         "wd": "working days",
         "after": "after",
+        "from": "from",
         "months": "months",
         "fails": "failed votes",
         "or": "or",
@@ -43,7 +45,7 @@ def _deadline_text(deadline: DeadlineSpec, lang: Language) -> str:
         days += f" ({words['or']} {deadline.extended_working_days})"
     start = deadline.after
     if deadline.months:
-        start = f"{deadline.months} {words['months']} {words['after']} {start}"
+        start = f"{deadline.months} {words['months']} {words['from']} {start}"
     return f"⏱ ≤ {days} {words['wd']} {words['after']} {start}"
 
 

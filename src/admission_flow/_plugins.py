@@ -23,6 +23,7 @@ from ._calendar import Calendar, VietnamCalendar
 from ._model import Case, Step, Violation
 from ._procedure import Procedure
 from ._procedure import load_procedure as _load_file
+from ._reading import did_you_mean
 from ._rule import EventContext, Rule
 from .exceptions import PluginError, Problem, ProcedureError
 
@@ -57,12 +58,30 @@ class Plugins:
     # -- registration ----------------------------------------------------------
 
     def register(self, plugin: object, name: str | None = None) -> str:
-        """Register one more plugin; returns its name."""
+        """Register one more plugin; returns its name.
+
+        Raises:
+            PluginError: the plugin is invalid (a misspelled hook, say); it is
+                left unregistered.
+        """
         registered = self._register(plugin, name)
-        self._check_pending()
+        try:
+            self._check_pending()
+        except PluginError:
+            self._pm.unregister(name=registered)
+            self._forget()
+            raise
         return registered
 
+    def _forget(self) -> None:
+        """Drop what was cached from the plugins' answers."""
+        self._rules = None
+        self._checkers = None
+        self._notified = None
+
     def _register(self, plugin: object, name: str | None) -> str:
+        if name is None:
+            name = _default_name(plugin, self._pm)
         try:
             registered = self._pm.register(plugin, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
@@ -71,9 +90,7 @@ class Plugins:
                 f"cannot register plugin '{label}': {exc}", plugin=label, hook=""
             ) from exc
         assert registered is not None
-        self._rules = None
-        self._checkers = None
-        self._notified = None
+        self._forget()
         return registered
 
     def _load_entry_points(self) -> None:
@@ -117,7 +134,7 @@ class Plugins:
     def _each(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
         """Call each implementation of a setup hook, naming the plugin of each answer."""
         caller = getattr(self._pm.hook, hook)
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in caller.get_hookimpls():  # in registration order: built-ins first
             try:
                 result = impl.function(**{k: kwargs[k] for k in impl.argnames})
             except Exception as exc:
@@ -172,14 +189,16 @@ class Plugins:
             if bundled is not None:
                 return self._load_bundled(name, bundled)
             if not Path(name).suffix and not Path(name).exists():
-                known = ", ".join(sorted(self.procedures())) or "none"
+                bundled_ids = self.procedures()
+                known = ", ".join(sorted(bundled_ids)) or "none"
                 raise ProcedureError(
                     [
                         Problem(
                             file=name,
                             line=1,
                             column=1,
-                            message=f"no bundled procedure '{name}' (bundled: {known}) and no such file",
+                            message=f"no bundled procedure '{name}' (bundled: {known}) and no such file"
+                            f"{did_you_mean(name, bundled_ids)}",
                         )
                     ]
                 )
@@ -254,6 +273,19 @@ class Plugins:
             hook(procedure=procedure, case=case, step=step)
         except Exception as exc:
             raise _plugin_error(_culprit(exc, hook), "admission_flow_after_step", exc) from exc
+
+
+def _default_name(plugin: object, pm: pluggy.PluginManager) -> str:
+    """A readable name: a module's name, or ``module.Class`` (numbered if taken)."""
+    if isinstance(plugin, types.ModuleType):
+        return plugin.__name__
+    kind = plugin if isinstance(plugin, type) else type(plugin)
+    base = f"{kind.__module__}.{kind.__qualname__}"
+    name, number = base, 1
+    while pm.has_plugin(name) or pm.is_blocked(name):
+        number += 1
+        name = f"{base}#{number}"
+    return name
 
 
 def _plugin_error(plugin: str, hook: str, exc: BaseException) -> PluginError:

@@ -40,6 +40,7 @@ __all__ = [
 
 PROCEDURE_ID = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\Z")
+RULE_HINT = "use lower-case names separated by '.' (eligibility.age)"
 FACT_TYPES = ("text", "int", "bool", "date", "choice", "member")
 SEVERITIES: tuple[Severity, ...] = ("block", "record", "warning")
 #: Keys a scenario event uses itself, so no fact may take them.
@@ -72,11 +73,11 @@ CORE_RULES: Mapping[str, _CoreRule] = {
         details=frozenset({"event", "state"}),
     ),
 }
-DEADLINE_DETAILS = frozenset({"due", "met", "working_days", "start", "event"})
+DEADLINE_DETAILS = frozenset({"due", "met", "working_days", "start", "counted_from", "event"})
 ESCALATION_DETAILS = frozenset({"count", "state"})
 DEFAULT_DEADLINE_MESSAGE = Text(
-    "Bước “{event}” ngày {met} đã quá hạn {due} ({working_days} ngày làm việc kể từ {start}).",
-    "'{event}' on {met} is past its due date {due} ({working_days} working days from {start}).",
+    "Bước “{event}” ngày {met} đã quá hạn {due} ({working_days} ngày làm việc kể từ {counted_from}).",
+    "'{event}' on {met} is past its due date {due} ({working_days} working days from {counted_from}).",
 )
 
 
@@ -265,6 +266,8 @@ class _Parser:
         self.implementations = implementations
         self.state_marks: dict[str, Mark] = {}
         self.deadline_marks: dict[str, Mark] = {}
+        #: An event's states could not be read: reachability would only add noise.
+        self.graph_broken = False
         #: Rule ids named by deadlines and escalations, valid or not.
         self.owned_rules: set[str] = set()
         #: Facts declared with a wrong type, by event: known, though unusable.
@@ -315,7 +318,13 @@ class _Parser:
             required=("procedure", "title", "roles", "states", "events"),
             optional=("version", "settings", "rules", "deadlines", "dates"),
         )
-        pid = r.string(root, "procedure", "the procedure", pattern=PROCEDURE_ID)
+        pid = r.string(
+            root,
+            "procedure",
+            "the procedure",
+            pattern=PROCEDURE_ID,
+            hint="use lower-case letters, digits, '.', '-' and '_' (vn-2021)",
+        )
         title = r.text(root, "title", "the procedure", required="title" in root)
         version = r.string(root, "version", "the procedure")
         settings = self.settings(root)
@@ -407,14 +416,15 @@ class _Parser:
                     f"missing 'from' in {where} (the states it can happen in); "
                     "or 'opens_case: true' for the event that opens a case",
                 )
-            sources = [
-                s
-                for s, mark in r.names(entry, "from", where, required=False)
-                if r.known(s, mark, states, "state", f"{where}.from")
-            ]
+            named = r.names(entry, "from", where, required=False)
+            sources = [s for s, mark in named if r.known(s, mark, states, "state", f"{where}.from")]
             target = r.string(entry, "to", where)
-            if target is not None:
-                r.known(target, entry.value_mark("to"), states, "state", f"{where}.to")
+            if target is not None and not r.known(
+                target, entry.value_mark("to"), states, "state", f"{where}.to"
+            ):
+                target = None
+            if target is None or len(sources) != len(named):
+                self.graph_broken = True
             event_roles = [
                 role
                 for role, mark in r.names(entry, "by", where)
@@ -610,7 +620,9 @@ class _Parser:
             to, entry.value_mark("to"), states, "state", f"{ewhere}.to"
         ):
             to = None
-        rule_id = r.string(entry, "rule", ewhere, required=True, pattern=RULE_ID)
+        if to is None:
+            self.graph_broken = True
+        rule_id = r.string(entry, "rule", ewhere, required=True, pattern=RULE_ID, hint=RULE_HINT)
         if rule_id is not None:
             self.owned_rules.add(rule_id)
         if after is None or to is None or rule_id is None:
@@ -683,7 +695,7 @@ class _Parser:
                     "waiver",
                 ),
             )
-            rule_id = r.string(entry, "rule", where, required=True, pattern=RULE_ID)
+            rule_id = r.string(entry, "rule", where, required=True, pattern=RULE_ID, hint=RULE_HINT)
             if rule_id is not None:
                 self.owned_rules.add(rule_id)
             after = self.known_event(entry, "after", where, events)
@@ -895,7 +907,10 @@ class _Parser:
             return None
         check = rule_id
         if entry is not None and "check" in entry:
-            check = self.reader.string(entry, "check", where, pattern=RULE_ID) or rule_id
+            check = (
+                self.reader.string(entry, "check", where, pattern=RULE_ID, hint=RULE_HINT)
+                or rule_id
+            )
         found = self.implementations.get(check)
         if found is None:
             if entry is not None:
@@ -1015,7 +1030,7 @@ class _Parser:
         states: Mapping[str, State],
         events: Mapping[str, tuple[EventSpec, YamlMap]],
     ) -> None:
-        if not states or not events:
+        if not states or not events or self.graph_broken:
             return
         openers = [spec for spec, _ in events.values() if spec.opens_case]
         if not openers:

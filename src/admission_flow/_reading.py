@@ -23,6 +23,11 @@ __all__ = ["Reader", "describe", "did_you_mean", "read_file"]
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
+def _at(where: str, key: str) -> str:
+    """``events.x.to`` for a key under ``events.x``; just ``title`` at a file's top."""
+    return key if where.startswith("the ") else f"{where}.{key}"
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """``"; did you mean 'approved'?"``, or ``""`` when nothing is close."""
     close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
@@ -124,7 +129,9 @@ class Reader:
             return value
         if value is None and not required:
             return None
-        self.add(parent.value_mark(key), f"{where}.{key} must be a mapping, not {describe(value)}")
+        self.add(
+            parent.value_mark(key), f"{_at(where, key)} must be a mapping, not {describe(value)}"
+        )
         return None
 
     def sequence(
@@ -137,7 +144,7 @@ class Reader:
         value = parent[key]
         if isinstance(value, YamlList):
             return value
-        self.add(parent.value_mark(key), f"{where}.{key} must be a list, not {describe(value)}")
+        self.add(parent.value_mark(key), f"{_at(where, key)} must be a list, not {describe(value)}")
         return None
 
     def keys(
@@ -170,6 +177,7 @@ class Reader:
         *,
         required: bool = False,
         pattern: re.Pattern[str] | None = None,
+        hint: str = "use lower-case letters, digits and '_'",
     ) -> str | None:
         if key not in parent:
             if required:
@@ -177,16 +185,18 @@ class Reader:
             return None
         value = parent[key]
         if isinstance(value, bool) or not isinstance(value, str | int):
-            self.add(parent.value_mark(key), f"{where}.{key} must be text, not {describe(value)}")
+            self.add(
+                parent.value_mark(key), f"{_at(where, key)} must be text, not {describe(value)}"
+            )
             return None
         value = str(value)
         if not value.strip():
-            self.add(parent.value_mark(key), f"{where}.{key} must not be empty")
+            self.add(parent.value_mark(key), f"{_at(where, key)} must not be empty")
             return None
         if pattern is not None and not pattern.match(value):
             self.add(
                 parent.value_mark(key),
-                f"{where}.{key} '{value}' is not a valid name: use lower-case letters, digits and '_'",
+                f"{_at(where, key)} '{value}' is not a valid name: {hint}",
             )
             return None
         return value
@@ -198,7 +208,7 @@ class Reader:
         if not isinstance(value, bool):
             self.add(
                 parent.value_mark(key),
-                f"{where}.{key} must be true or false, not {describe(value)}",
+                f"{_at(where, key)} must be true or false, not {describe(value)}",
             )
             return default
         return value
@@ -220,12 +230,12 @@ class Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(
                 parent.value_mark(key),
-                f"{where}.{key} must be a whole number, not {describe(value)}",
+                f"{_at(where, key)} must be a whole number, not {describe(value)}",
             )
             return None
         if minimum is not None and value < minimum:
             self.add(
-                parent.value_mark(key), f"{where}.{key} must be at least {minimum}, not {value}"
+                parent.value_mark(key), f"{_at(where, key)} must be at least {minimum}, not {value}"
             )
             return None
         return value
@@ -241,7 +251,7 @@ class Reader:
         if not isinstance(value, dt.date):
             self.add(
                 parent.value_mark(key),
-                f"{where}.{key} must be a date written YYYY-MM-DD, not {describe(value)}",
+                f"{_at(where, key)} must be a date written YYYY-MM-DD, not {describe(value)}",
             )
             return None
         return value
@@ -261,7 +271,7 @@ class Reader:
         if value not in choices:
             self.add(
                 parent.value_mark(key),
-                f"{where}.{key} is '{value}', not one of {', '.join(choices)}"
+                f"{_at(where, key)} is '{value}', not one of {', '.join(choices)}"
                 f"{did_you_mean(value, choices)}",
             )
             return None
@@ -276,7 +286,7 @@ class Reader:
             inner = where
         else:
             holder = self.mapping(parent, key, where, required=required)
-            inner = key if where == "the procedure" else f"{where}.{key}"
+            inner = key if where == "the procedure" else f"{_at(where, key)}"
         if holder is None:
             return None
         missing = [lang for lang in ("vi", "en") if lang not in holder]
@@ -314,14 +324,14 @@ class Reader:
         if isinstance(value, YamlList):
             items = [(item, value.item_mark(i)) for i, item in enumerate(value)]
             if not items and not allow_empty:
-                self.add(parent.value_mark(key), f"{where}.{key} must name at least one")
+                self.add(parent.value_mark(key), f"{_at(where, key)} must name at least one")
         else:
             items = [(value, parent.value_mark(key))]
         result: list[tuple[str, Mark]] = []
         seen: set[str] = set()
         for item, mark in items:
             if not isinstance(item, str):
-                self.add(mark, f"{where}.{key} must hold names, not {describe(item)}")
+                self.add(mark, f"{_at(where, key)} must hold names, not {describe(item)}")
             elif item in seen:
                 self.add(mark, f"'{item}' is named twice in {where}.{key}")
             else:

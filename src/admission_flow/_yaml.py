@@ -109,12 +109,22 @@ class YamlList(list[Any]):
         return self.marks[index] if index < len(self.marks) else self.mark
 
 
+#: The tag given to plain scalars with no tag of their own; ``_Converter.plain``
+#: decides what they are, while an explicit ``!!str 123`` stays text.
+_PLAIN = "tag:admission-flow,2026:plain"
+
+
 class _Composer(_Parser, BaseResolver):
     """Composes nodes only; resolves no implicit tag (this module does that)."""
 
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         BaseResolver.__init__(self)
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _PLAIN
+        return str(BaseResolver.resolve(self, kind, value, implicit))  # type: ignore[no-untyped-call]
 
 
 class _Abort(Exception):
@@ -161,7 +171,7 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.fail(key_node, "a key must be a plain name, not a list or a mapping")
                 continue
-            if key_node.tag != _TAG + "str":  # a tag on a key is refused too
+            if key_node.tag not in (_PLAIN, _TAG + "str"):  # a tag on a key is refused too
                 self.bad_tag(key_node)
                 continue
             key = str(key_node.value)
@@ -190,8 +200,10 @@ class _Converter:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         text: str = node.value
         tag: str = node.tag
+        if tag == _PLAIN:
+            return self.plain(node, text)
         if tag == _TAG + "str":
-            return self.plain(node, text) if not node.style else text
+            return text
         if tag == _TAG + "int" and _INT.match(text):
             return int(text)
         if tag == _TAG + "float" and _FLOAT.match(text):
