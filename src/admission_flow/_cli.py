@@ -9,11 +9,13 @@ or a wrong command line; 3 when a plugin failed. Errors are one line each,
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
 from ._graph import draw
@@ -36,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Run party-membership admission procedures written in YAML.",
     )
     parser.add_argument("--version", action="version", version=f"admission-flow {__version__}")
+    parser.add_argument(
+        "-p",
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="also register this plugin module (importable from the current folder); repeatable",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check procedure files; list every problem")
@@ -78,11 +88,12 @@ def _main(argv: Sequence[str] | None) -> int:
             reconfigure(encoding="utf-8", errors="backslashreplace")
     args = _parser().parse_args(argv)
     try:
+        plugins = Plugins(_import_plugins(args.plugin))
         if args.command == "validate":
-            return _validate(args.files, sys.stdout)
+            return _validate(plugins, args.files, sys.stdout)
         if args.command == "graph":
-            return _graph(args.file, args.format, args.lang, args.output)
-        return _run(args.scenario, as_json=args.json, out=sys.stdout)
+            return _graph(plugins, args.file, args.format, args.lang, args.output)
+        return _run(plugins, args.scenario, as_json=args.json, out=sys.stdout)
     except PluginError as exc:
         print(f"admission-flow: {exc}", file=sys.stderr)
         return EXIT_PLUGIN
@@ -91,8 +102,24 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_BAD_INPUT
 
 
-def _validate(files: Sequence[str], out: TextIO) -> int:
-    plugins = Plugins()
+def _import_plugins(names: Sequence[str]) -> list[ModuleType]:
+    """Import the ``-p`` modules, looking in the current folder first."""
+    if names and "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    modules = []
+    for name in names:
+        try:
+            modules.append(importlib.import_module(name))
+        except Exception as exc:
+            raise PluginError(
+                f"cannot import plugin module '{name}' (-p {name}): {type(exc).__name__}: {exc}",
+                plugin=name,
+                hook="",
+            ) from exc
+    return modules
+
+
+def _validate(plugins: Plugins, files: Sequence[str], out: TextIO) -> int:
     status = EXIT_OK
     for name in files:
         try:
@@ -111,8 +138,8 @@ def _validate(files: Sequence[str], out: TextIO) -> int:
     return status
 
 
-def _graph(name: str, fmt: str, lang: str, output: Path | None) -> int:
-    procedure = Plugins().load_procedure(name)
+def _graph(plugins: Plugins, name: str, fmt: str, lang: str, output: Path | None) -> int:
+    procedure = plugins.load_procedure(name)
     text = draw(procedure, fmt=fmt, lang=lang)  # type: ignore[arg-type]
     if output is None:
         sys.stdout.write(text)
@@ -121,8 +148,8 @@ def _graph(name: str, fmt: str, lang: str, output: Path | None) -> int:
     return EXIT_OK
 
 
-def _run(path: Path, *, as_json: bool, out: TextIO) -> int:
-    scenario = load_scenario(path)
+def _run(plugins: Plugins, path: Path, *, as_json: bool, out: TextIO) -> int:
+    scenario = load_scenario(path, plugins=plugins)
     result = run_scenario(scenario)
     if as_json:
         json.dump(result.as_dict(), out, ensure_ascii=False, indent=2)
