@@ -38,8 +38,9 @@ def months_between(start: dt.date, end: dt.date) -> int:
     Negative when ``end`` is before ``start``.
     """
     months = (end.year - start.year) * 12 + (end.month - start.month)
-    # add_months(start, months) falls in end's month; only its day can overshoot.
-    if add_months(start, months) > end:
+    # add_months(start, months) falls in end's month; only its day can overshoot,
+    # and only when start's day (clamped to that month's length) is after end's.
+    if start.day > end.day and min(start.day, _days_in_month(end.year, end.month)) > end.day:
         months -= 1
     return months
 

@@ -16,7 +16,7 @@ over random event sequences.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,9 +36,11 @@ from ._model import (
     Text,
     Unit,
     Violation,
+    _new_outcome,
+    _new_step,
 )
 from ._plugins import Plugins
-from ._procedure import DeadlineSpec, EventSpec, Procedure, RuleSpec, fact_type_problem
+from ._procedure import DeadlineSpec, EventSpec, FactSpec, Procedure, RuleSpec, fact_type_problem
 from ._reading import did_you_mean
 from ._routing import CompiledRouter, Router
 from ._rule import Check, EventContext
@@ -49,6 +51,10 @@ __all__ = ["Engine"]
 Backend = Literal["compiled", "transitions"]
 
 
+#: Where a violation of each severity goes: blocking, recording, warnings.
+_SLOTS = {"block": 0, "record": 1, "warning": 2}
+
+
 @attrs.frozen
 class _BoundRule:
     spec: RuleSpec
@@ -56,6 +62,7 @@ class _BoundRule:
     params: Mapping[str, Any]
     reads: frozenset[str]
     plugin: str
+    slot: int
 
 
 @attrs.frozen
@@ -64,6 +71,9 @@ class _Event:
     roles: frozenset[str]
     allowed: Text
     required: frozenset[str]
+    #: One quick test per fact, ``test(value, role) -> bool``; a failure goes to
+    #: ``check_facts`` for the message.
+    tests: Mapping[str, Callable[[Any, str], bool]]
     defaults: Mapping[str, Any]
     limits: tuple[tuple[str, str], ...]
     rules: tuple[_BoundRule, ...]
@@ -110,6 +120,8 @@ class Engine:
         else:
             raise ValueError(f"backend must be 'compiled' or 'transitions', not {backend!r}")
         self.backend = backend
+        self._allows = self._router.allows
+        self._route = self._router.route
         self._auth = procedure.rules["auth.role"]
         self._wrong_state = procedure.rules["event.state"]
         self._events = {name: self._compile(spec) for name, spec in procedure.events.items()}
@@ -117,7 +129,10 @@ class Engine:
         self._role_actors = {
             name: Actor(name) for name, role in procedure.roles.items() if not role.individual
         }
+        #: Due dates and their basis, and the not-yet-met deadlines, by (deadline,
+        #: start, extended): a few per calendar day at most, so never evicted.
         self._due: dict[tuple[str, dt.date, bool], tuple[dt.date, Text]] = {}
+        self._open: dict[tuple[str, dt.date, bool], Deadline] = {}
 
     @classmethod
     def load(
@@ -152,6 +167,7 @@ class Engine:
                     params={**rule.params, **use.params},
                     reads=rule.implementation.reads,
                     plugin=rule.plugin or "?",
+                    slot=_SLOTS[rule.severity],
                 )
             )
         deadlines = self.procedure.deadlines.values()
@@ -160,6 +176,7 @@ class Engine:
             roles=frozenset(spec.roles),
             allowed=self._roles_text(spec.roles),
             required=frozenset(f.name for f in spec.facts.values() if f.required),
+            tests={name: self._fact_test(fact) for name, fact in spec.facts.items()},
             defaults={f.name: f.default for f in spec.facts.values() if f.default is not None},
             limits=tuple((f.name, f.at_most) for f in spec.facts.values() if f.at_most is not None),
             rules=tuple(rules),
@@ -175,6 +192,27 @@ class Engine:
     def _roles_text(self, roles: Iterable[str]) -> Text:
         texts = [self._role_text(role) for role in roles]
         return Text("; ".join(t.vi for t in texts), "; ".join(t.en for t in texts))
+
+    def _fact_test(self, fact: FactSpec) -> Callable[[Any, str], bool]:
+        """A fast yes/no test of a fact's value; ``check_facts`` explains a no."""
+        members = self.members
+        kind = fact.type
+        if fact.roles:
+            roles = frozenset(fact.roles)
+            plain = self._fact_test(attrs.evolve(fact, roles=()))
+            return lambda v, role: role in roles and plain(v, role)
+        if kind == "int":
+            minimum = fact.minimum
+            if minimum is None:
+                return lambda v, role: type(v) is int
+            return lambda v, role: type(v) is int and v >= minimum
+        if kind == "choice":
+            values = frozenset(fact.values)
+            return lambda v, role: type(v) is str and v in values
+        if kind == "member":
+            return lambda v, role: type(v) is str and v in members
+        expected = {"text": str, "bool": bool, "date": dt.date}[kind]
+        return lambda v, role: type(v) is expected
 
     # -- cases -------------------------------------------------------------------
 
@@ -202,7 +240,15 @@ class Engine:
                 of order). Nothing is changed.
             PluginError: a plugin raised. Nothing is changed.
         """
-        compiled, actor, facts = self._prepare(case, event, actor, on, facts)
+        compiled = self._events.get(event)
+        if compiled is None:
+            raise self._unknown_event(event)
+        actor = self._actor(actor)
+        self._check_case(case, on)
+        checked = self._quick_facts(compiled, facts, actor.role)
+        if checked is None:
+            checked = self._facts(compiled, facts, actor.role, partial=False)
+        facts = checked
         due = self._open_deadlines(case, compiled.meets, facts) if compiled.meets else []
         blocking, recording, warnings, _ = self._judge(
             case, compiled, actor, on, facts, due, partial=False
@@ -225,9 +271,7 @@ class Engine:
                         },
                     )
                 )
-        route, target = self._router.route(
-            case.state, event, blocked=bool(blocking), recorded=bool(recording), escalates=escalates
-        )
+        route, target = self._route(case.state, event, bool(blocking), bool(recording), escalates)
         accepted = route == "accepted"
         kept = route != "refused"
         deadlines_set: tuple[Deadline, ...] = ()
@@ -245,24 +289,24 @@ class Engine:
             )
         if accepted and compiled.starts:
             deadlines_set = tuple(self._deadline(d, on, facts) for d in compiled.starts)
-        step = Step(
-            event=event,
-            on=on,
-            actor=actor,
-            facts=facts,
-            accepted=accepted,
-            recorded=kept and not accepted,
-            from_state=case.state,
-            to_state=target,
-            violations=(*blocking, *recording) if blocking or recording else (),
-            warnings=tuple(warnings) if warnings else (),
-            deadlines_set=deadlines_set,
-            deadlines_met=deadlines_met,
+        step = _new_step(
+            event,
+            on,
+            actor,
+            facts,
+            accepted,
+            kept and not accepted,
+            case.state,
+            target,
+            (*blocking, *recording) if blocking or recording else (),
+            tuple(warnings) if warnings else (),
+            deadlines_set,
+            deadlines_met,
         )
         after = case._advance(target, step) if kept else case
         if self.plugins.notifies_steps:
             self.plugins.after_step(self.procedure, after, step)
-        return Outcome(case=after, step=step)
+        return _new_outcome(after, step)
 
     def available(
         self, case: Case, actor: Actor | str, on: dt.date, **facts: Any
@@ -345,20 +389,38 @@ class Engine:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _prepare(
-        self, case: Case, event: str, actor: Actor | str, on: dt.date, facts: Mapping[str, Any]
-    ) -> tuple[_Event, Actor, dict[str, Any]]:
-        compiled = self._events.get(event)
-        if compiled is None:
-            raise UnknownEventError(
-                f"procedure '{self.procedure.id}' has no event '{event}'{did_you_mean(str(event), self._events)}",
-                field="event",
-            )
-        actor = self._actor(actor)
-        self._check_case(case, on)
-        return compiled, actor, self._facts(compiled, facts, actor.role, partial=False)
+    def _unknown_event(self, event: str) -> UnknownEventError:
+        return UnknownEventError(
+            f"procedure '{self.procedure.id}' has no event '{event}'"
+            f"{did_you_mean(str(event), self._events)}",
+            field="event",
+        )
+
+    def _quick_facts(
+        self, compiled: _Event, given: Mapping[str, Any], role: str
+    ) -> dict[str, Any] | None:
+        """The facts with their defaults when all is well, else ``None`` (see ``check_facts``)."""
+        tests = compiled.tests
+        for name, value in given.items():
+            test = tests.get(name)
+            if test is None or not test(value, role):
+                return None
+        if not compiled.required <= given.keys():
+            return None
+        result = {**compiled.defaults, **given}
+        for name, limit in compiled.limits:
+            if name in result and limit in result and result[name] > result[limit]:
+                return None
+        return result
 
     def _check_case(self, case: Case, on: dt.date) -> None:
+        history = case.history
+        if (
+            case.procedure == self.procedure.id
+            and type(on) is dt.date
+            and (not history or on >= history[-1].on)
+        ):
+            return
         if case.procedure != self.procedure.id:
             raise CaseError(
                 f"case '{case.id}' follows procedure '{case.procedure}', not '{self.procedure.id}'; "
@@ -496,18 +558,19 @@ class Engine:
         ``due`` holds the deadlines this event would meet, for the lateness checks.
         """
         spec = compiled.spec
-        buckets: dict[str, list[Violation]] = {"block": [], "record": [], "warning": []}
+        lists: tuple[list[Violation], list[Violation], list[Violation]] = ([], [], [])
+        blocking = lists[0]
         needs: set[str] = set()
-        in_state = self._router.allows(case.state, spec.name)
+        in_state = self._allows(case.state, spec.name)
         if not in_state:
-            buckets["block"].append(
+            blocking.append(
                 self._violation(
                     self._wrong_state,
                     {"event": spec.label, "state": self.procedure.state_label(case.state)},
                 )
             )
         if actor.role not in compiled.roles:
-            buckets["block"].append(
+            blocking.append(
                 self._violation(
                     self._auth,
                     {
@@ -518,19 +581,12 @@ class Engine:
                 )
             )
         if not in_state:  # the rules assume the states the event comes from
-            return buckets["block"], [], [], needs
+            return blocking, [], [], needs
         checks_events = self.plugins.checks_events
         if not compiled.rules and not due and not checks_events:
-            return buckets["block"], [], [], needs
+            return blocking, [], [], needs
         context = EventContext(
-            procedure=self.procedure,
-            case=case,
-            event=spec,
-            actor=actor,
-            on=on,
-            facts=facts,
-            members=self.members,
-            calendar=self.calendar,
+            self.procedure, case, spec, actor, on, facts, self.members, self.calendar
         )
         for bound in compiled.rules:
             if partial and not bound.reads <= facts.keys():
@@ -554,9 +610,7 @@ class Engine:
                     plugin=bound.plugin,
                     hook="admission_flow_add_rules",
                 )
-            buckets[bound.spec.severity].append(
-                self._violation(bound.spec, details, plugin=bound.plugin)
-            )
+            lists[bound.slot].append(self._violation(bound.spec, details, plugin=bound.plugin))
         for deadline_spec, first in due:
             start, due_on, _ = self._clock(
                 deadline_spec, first.on, first.facts, self._extended(deadline_spec, facts)
@@ -567,7 +621,7 @@ class Engine:
             if deadline_spec.waiver is not None and facts.get(deadline_spec.waiver) is True:
                 continue
             rule = self.procedure.rules[deadline_spec.rule]
-            buckets[rule.severity].append(
+            lists[_SLOTS[rule.severity]].append(
                 self._violation(
                     rule,
                     {
@@ -582,8 +636,8 @@ class Engine:
             )
         if checks_events:
             for violation in self.plugins.check_event(context):
-                buckets.get(violation.severity, buckets["block"]).append(violation)
-        return buckets["block"], buckets["record"], buckets["warning"], needs
+                lists[_SLOTS.get(violation.severity, 0)].append(violation)
+        return blocking, lists[1], lists[2], needs
 
     def _violation(
         self, rule: RuleSpec, details: Mapping[str, Any], *, plugin: str | None = None
@@ -655,6 +709,19 @@ class Engine:
     ) -> Deadline:
         """The deadline ``spec`` started by a step on ``on`` with ``facts``."""
         start, due, basis = self._clock(spec, on, facts, extended)
+        if met_on is None:
+            key = (spec.name, start, extended)
+            cached = self._open.get(key)
+            if cached is None:
+                cached = self._open[key] = Deadline(
+                    name=spec.name,
+                    rule=spec.rule,
+                    event=spec.met_by[0],
+                    start=start,
+                    due=due,
+                    basis=basis,
+                )
+            return cached
         return Deadline(
             name=spec.name,
             rule=spec.rule,

@@ -117,7 +117,7 @@ class MachineRouter:
         return event in self.machine.get_triggers(NEW if state is None else state)
 
     def route(
-        self, state: str | None, event: str, *, blocked: bool, recorded: bool, escalates: bool
+        self, state: str | None, event: str, blocked: bool, recorded: bool, escalates: bool
     ) -> tuple[Route, str | None]:
         cursor = self._cursor
         with self._lock:

@@ -45,8 +45,10 @@ class Plugins:
         self._pm = pluggy.PluginManager(_hooks.PROJECT)
         self._pm.add_hookspecs(_hooks)
         self._rules: dict[str, tuple[Rule, str]] | None = None
-        self._checkers: bool | None = None
-        self._notified: bool | None = None
+        #: Whether any plugin implements admission_flow_check_event / _after_step:
+        #: the engine skips the hook call otherwise (pluggy costs microseconds).
+        self.checks_events = False
+        self.notifies_steps = False
         for name, plugin in _BUILTINS:
             self._pm.register(plugin, name=name)
         for plugin in plugins:
@@ -54,6 +56,7 @@ class Plugins:
         if entry_points:
             self._load_entry_points()
         self._check_pending()
+        self._forget()
 
     # -- registration ----------------------------------------------------------
 
@@ -76,8 +79,9 @@ class Plugins:
     def _forget(self) -> None:
         """Drop what was cached from the plugins' answers."""
         self._rules = None
-        self._checkers = None
-        self._notified = None
+        hook = self._pm.hook
+        self.checks_events = bool(hook.admission_flow_check_event.get_hookimpls())
+        self.notifies_steps = bool(hook.admission_flow_after_step.get_hookimpls())
 
     def _register(self, plugin: object, name: str | None) -> str:
         if name is None:
@@ -223,7 +227,7 @@ class Plugins:
             ) from exc
         if chosen is None:
             return VietnamCalendar()
-        if not isinstance(chosen, Calendar):
+        if isinstance(chosen, type) or not isinstance(chosen, Calendar):
             raise PluginError(
                 f"a plugin returned {chosen!r} from admission_flow_resolve_calendar; "
                 "return an object with add_working_days() and days_off()",
@@ -233,20 +237,6 @@ class Plugins:
         return chosen
 
     # -- event hooks ---------------------------------------------------------------
-
-    @property
-    def checks_events(self) -> bool:
-        """Whether any plugin implements ``admission_flow_check_event``."""
-        if self._checkers is None:
-            self._checkers = bool(self._pm.hook.admission_flow_check_event.get_hookimpls())
-        return self._checkers
-
-    @property
-    def notifies_steps(self) -> bool:
-        """Whether any plugin implements ``admission_flow_after_step``."""
-        if self._notified is None:
-            self._notified = bool(self._pm.hook.admission_flow_after_step.get_hookimpls())
-        return self._notified
 
     def check_event(self, context: EventContext) -> list[Violation]:
         hook = self._pm.hook.admission_flow_check_event

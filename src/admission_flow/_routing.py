@@ -24,7 +24,7 @@ class Router(Protocol):
     def allows(self, state: str | None, event: str) -> bool: ...
 
     def route(
-        self, state: str | None, event: str, *, blocked: bool, recorded: bool, escalates: bool
+        self, state: str | None, event: str, blocked: bool, recorded: bool, escalates: bool
     ) -> tuple[Route, str | None]: ...
 
 
@@ -41,7 +41,7 @@ class CompiledRouter:
         return (state, event) in self._table
 
     def route(
-        self, state: str | None, event: str, *, blocked: bool, recorded: bool, escalates: bool
+        self, state: str | None, event: str, blocked: bool, recorded: bool, escalates: bool
     ) -> tuple[Route, str | None]:
         spec = self._table.get((state, event))
         if spec is None or blocked:

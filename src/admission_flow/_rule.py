@@ -23,22 +23,39 @@ if TYPE_CHECKING:
 __all__ = ["Check", "EventContext", "Rule", "rule"]
 
 
-@attrs.define(kw_only=True, slots=True)
 class EventContext:
     """Everything a rule may look at while an event is being judged.
 
     The case is as it was before the event; ``facts`` are the event's facts,
     already checked against their declared types, with defaults filled in.
+    One is made for every event fired, so it is a plain slotted class rather
+    than an attrs one: it is read by rules, never compared or stored.
     """
 
-    procedure: Procedure
-    case: Case
-    event: EventSpec
-    actor: Actor
-    on: dt.date
-    facts: Mapping[str, Any]
-    members: Mapping[str, Member]
-    calendar: Calendar
+    __slots__ = ("actor", "calendar", "case", "event", "facts", "members", "on", "procedure")
+
+    def __init__(
+        self,
+        procedure: Procedure,
+        case: Case,
+        event: EventSpec,
+        actor: Actor,
+        on: dt.date,
+        facts: Mapping[str, Any],
+        members: Mapping[str, Member],
+        calendar: Calendar,
+    ) -> None:
+        self.procedure = procedure
+        self.case = case
+        self.event = event
+        self.actor = actor
+        self.on = on
+        self.facts = facts
+        self.members = members
+        self.calendar = calendar
+
+    def __repr__(self) -> str:
+        return f"<EventContext {self.event.name} on {self.on.isoformat()} by {self.actor} case {self.case.id}>"
 
     @property
     def candidate(self) -> Person:

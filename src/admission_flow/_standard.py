@@ -172,10 +172,15 @@ def dossier_complete(context: EventContext, params: Mapping[str, Any]) -> Detail
         missing.append(_MISSING["background"])
     elif background.facts.get("result") != "clear":
         missing.append(_MISSING["background_concern"])
-    opinions = case.steps_of("record_opinions")
-    for key in ("residence", "organizations"):
-        if not any(step.accepted and step.facts.get(key) for step in opinions):
-            missing.append(_MISSING[key])
+    residence = organizations = False
+    for step in case.steps_of("record_opinions"):
+        if step.accepted:
+            residence = residence or step.facts.get("residence") is not None
+            organizations = organizations or step.facts.get("organizations") is not None
+    if not residence:
+        missing.append(_MISSING["residence"])
+    if not organizations:
+        missing.append(_MISSING["organizations"])
     return {"missing": _join(missing)} if missing else None
 
 
