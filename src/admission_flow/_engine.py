@@ -108,6 +108,12 @@ class Engine:
         self.members: Mapping[str, Member] = (
             members if isinstance(members, Mapping) else {m.id: m for m in members}
         )
+        if calendar is not None and (
+            isinstance(calendar, type) or not isinstance(calendar, Calendar)
+        ):
+            raise TypeError(
+                f"calendar must be a calendar object such as WeekdayCalendar(), not {calendar!r}"
+            )
         self.calendar: Calendar = (
             calendar if calendar is not None else self.plugins.calendar(procedure)
         )

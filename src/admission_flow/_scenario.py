@@ -323,8 +323,15 @@ class _Loader:
             _, problems = engine.check_facts(
                 event, facts, role=actor.role if actor is not None else None
             )
+            declared = procedure.events[event].facts
             for field, message in problems:
-                r.add(entry.value_mark(field) if field in entry else entry.mark, message)
+                if field not in entry:
+                    mark = entry.mark
+                elif field in declared:
+                    mark = entry.value_mark(field)
+                else:  # an unknown fact: point at its name
+                    mark = entry.key_mark(field)
+                r.add(mark, message)
             if on is None or actor is None or problems:
                 continue
             result.append(ScenarioEvent(on=on, event=event, actor=actor, facts=facts, mark=mark))
