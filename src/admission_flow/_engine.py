@@ -53,6 +53,8 @@ Backend = Literal["compiled", "transitions"]
 
 #: Where a violation of each severity goes: blocking, recording, warnings.
 _SLOTS = {"block": 0, "record": 1, "warning": 2}
+#: What a full (not partial) judgement returns as its unused ``needs``.
+_NO_NEEDS: set[str] = set()
 
 
 @attrs.frozen
@@ -452,10 +454,10 @@ class Engine:
         return self._actor(actor)
 
     def _actor(self, actor: Actor | str) -> Actor:
+        known = self._role_actors.get(actor) if type(actor) is str else None
+        if known is not None:
+            return known
         if isinstance(actor, str):
-            known = self._role_actors.get(actor)
-            if known is not None:
-                return known
             actor = Actor(actor)
         elif not isinstance(actor, Actor):
             raise ActorError(f"an actor is an Actor or a role name, not {actor!r}", field="by")
@@ -564,9 +566,8 @@ class Engine:
         ``due`` holds the deadlines this event would meet, for the lateness checks.
         """
         spec = compiled.spec
-        lists: tuple[list[Violation], list[Violation], list[Violation]] = ([], [], [])
-        blocking = lists[0]
-        needs: set[str] = set()
+        blocking: list[Violation] = []
+        needs: set[str] = set() if partial else _NO_NEEDS
         in_state = self._allows(case.state, spec.name)
         if not in_state:
             blocking.append(
@@ -591,6 +592,7 @@ class Engine:
         checks_events = self.plugins.checks_events
         if not compiled.rules and not due and not checks_events:
             return blocking, [], [], needs
+        lists: tuple[list[Violation], list[Violation], list[Violation]] = (blocking, [], [])
         context = EventContext(
             self.procedure, case, spec, actor, on, facts, self.members, self.calendar
         )
