@@ -36,6 +36,7 @@ from ._model import (
     Text,
     Unit,
     Violation,
+    _new_deadline,
     _new_outcome,
     _new_step,
 )
@@ -730,15 +731,7 @@ class Engine:
                     basis=basis,
                 )
             return cached
-        return Deadline(
-            name=spec.name,
-            rule=spec.rule,
-            event=spec.met_by[0],
-            start=start,
-            due=due,
-            basis=basis,
-            met_on=met_on,
-        )
+        return _new_deadline(spec.name, spec.rule, spec.met_by[0], start, due, basis, met_on)
 
     def _clock(
         self, spec: DeadlineSpec, on: dt.date, facts: Mapping[str, Any], extended: bool

@@ -344,3 +344,5 @@ def _builder(cls: type[_T]) -> Callable[..., _T]:
 _new_step = _builder(Step)
 _new_case = _builder(Case)
 _new_outcome = _builder(Outcome)
+#: (name, rule, event, start, due, basis, met_on)
+_new_deadline = _builder(Deadline)

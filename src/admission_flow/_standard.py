@@ -43,6 +43,10 @@ NOT_YET_OFFICIAL = Text(
 UNKNOWN_MEMBER = Text("không có trong danh sách đảng viên", "not on the list of members")
 
 
+#: Each education level's place in EDUCATION_LEVELS, lowest first.
+_RANK = {level: rank for rank, level in enumerate(EDUCATION_LEVELS)}
+
+
 def years_and_months(months: int) -> Text:
     years, rest = divmod(months, 12)
     return Text(
@@ -94,9 +98,10 @@ def mentor_official_member(context: EventContext, params: Mapping[str, Any]) -> 
     details={"age", "minimum", "maximum"},
 )
 def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details:
-    months = context.candidate.age_in_months(context.on)
+    candidate = context.case.candidate
+    months = months_between(candidate.born, context.on)
     too_young = months < params["min_months"]
-    too_old = months > params["max_months"] and not context.candidate.over_60_consent
+    too_old = months > params["max_months"] and not candidate.over_60_consent
     if not (too_young or too_old):
         return None
     return {
@@ -114,7 +119,7 @@ def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details
 def eligibility_education(context: EventContext, params: Mapping[str, Any]) -> Details:
     needed = params["hardship_minimum"] if context.unit.hardship_area else params["minimum"]
     has = context.candidate.education
-    if EDUCATION_LEVELS.index(has) >= EDUCATION_LEVELS.index(needed):
+    if _RANK[has] >= _RANK[needed]:
         return None
     return {"education": EDUCATION[has], "required": EDUCATION[needed]}
 

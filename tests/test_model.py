@@ -1,0 +1,114 @@
+"""The domain values: frozen, comparable, and the engine's fast constructors build the same values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from typing import Any
+
+import attrs
+import pytest
+
+import admission_flow as af
+from admission_flow import _model
+
+D = dt.date
+ACTOR = af.Actor("cell")
+PERSON = af.Person(id="c-hoa", name="Trần Thị Hoa", born=D(1991, 3, 2), education="university")
+UNIT = af.Unit(id="kdc-14", kind="residential", official_members=29)
+VIOLATION = af.Violation(rule="vote.two_thirds", message=af.Text("vi", "en"), source="Điều 4(3)")
+DEADLINE = af.Deadline(
+    name="ceremony_due",
+    rule="ceremony.deadline",
+    event="hold_ceremony",
+    start=D(2024, 1, 2),
+    due=D(2024, 2, 20),
+    basis=af.Text("cơ sở", "basis"),
+)
+STEP = af.Step(
+    event="cell_vote",
+    on=D(2023, 9, 5),
+    actor=ACTOR,
+    facts={"in_favour": 19, "official_members": 29},
+    accepted=False,
+    recorded=True,
+    from_state="dossier",
+    to_state="dossier",
+    violations=(VIOLATION,),
+    deadlines_set=(DEADLINE,),
+)
+CASE = af.Case(id="c-hoa", procedure="vn-2021", candidate=PERSON, unit=UNIT, state="dossier")
+
+BUILT: list[tuple[Any, Any]] = [
+    (_model._new_step, STEP),
+    (_model._new_case, CASE),
+    (_model._new_outcome, af.Outcome(case=CASE, step=STEP)),
+    (_model._new_deadline, attrs.evolve(DEADLINE, met_on=D(2024, 2, 19))),
+]
+
+
+@pytest.mark.parametrize(("build", "value"), BUILT, ids=lambda x: getattr(x, "__qualname__", ""))
+def test_fast_constructors_build_the_same_frozen_values(build: Any, value: Any) -> None:
+    """A value built field by field equals, prints and pickles as the class's own __init__ makes it."""
+    fields = [getattr(value, f.name) for f in attrs.fields(type(value))]
+    built = build(*fields)
+    assert type(built) is type(value)
+    assert built == value
+    assert repr(built) == repr(value)
+    assert pickle.loads(pickle.dumps(built)) == value
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.__setattr__(attrs.fields(type(value))[0].name, None)
+    assert attrs.evolve(built) == value
+
+
+def test_fast_constructors_refuse_classes_that_validate() -> None:
+    """Person validates its education: only its own __init__ may build it."""
+    with pytest.raises(TypeError, match="converts or validates"):
+        _model._builder(af.Person)
+
+
+def test_a_case_carries_its_index_of_steps_forward() -> None:
+    """The index a case built is extended, not rebuilt, for the next case, and stays right."""
+    assert CASE.steps_of("cell_vote") == ()  # builds the index of the empty case
+    after = CASE._advance("dossier", STEP)
+    again = after._advance("dossier", attrs.evolve(STEP, on=D(2023, 9, 12), accepted=True))
+    assert again.steps_of("cell_vote") == again.history
+    assert again.last("cell_vote") == again.history[-1]
+    assert again.last("cell_vote", accepted=True) == again.history[-1]
+    assert after.last("cell_vote") is None
+    assert after.last("cell_vote", accepted=False) == STEP
+    fresh = af.Case(
+        id=again.id,
+        procedure=again.procedure,
+        candidate=again.candidate,
+        unit=again.unit,
+        state=again.state,
+        history=again.history,
+    )
+    assert fresh == again
+    assert fresh.steps_of("cell_vote") == again.steps_of("cell_vote")
+
+
+def test_values_are_frozen_and_compare_by_content() -> None:
+    """Changing a value is an error; equal fields make equal values."""
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        CASE.state = "official"  # type: ignore[misc]
+    assert attrs.evolve(CASE, state="dossier") == CASE
+    assert af.Actor("member", "m-hung") == af.Actor("member", "m-hung")
+    assert str(af.Actor("member", "m-hung")) == "member m-hung"
+
+
+def test_person_checks_its_vocabulary() -> None:
+    """Education and organizations take only the documented words."""
+    with pytest.raises(ValueError, match="education"):
+        af.Person(id="x", name="X", born=D(2000, 1, 1), education="phd")
+    with pytest.raises(ValueError, match="organizations"):
+        af.Person(id="x", name="X", born=D(2000, 1, 1), education="none", organizations=["party"])
+
+
+def test_text_formats_each_language_with_its_own_dates_and_words() -> None:
+    """A date reads 05/02/2024 in Vietnamese and 2024-02-05 in English; a Text fills each side."""
+    text = af.Text("Hạn {due}: {what}", "Due {due}: {what}")
+    filled = text.format(due=D(2024, 2, 5), what=af.Text("lễ kết nạp", "the ceremony"))
+    assert filled == af.Text("Hạn 05/02/2024: lễ kết nạp", "Due 2024-02-05: the ceremony")
+    assert filled.as_dict() == {"vi": filled.vi, "en": filled.en}
