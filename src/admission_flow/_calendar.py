@@ -13,6 +13,7 @@ do, passed to the engine or returned by a plugin's
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import functools
 import re
@@ -48,8 +49,12 @@ class Calendar(Protocol):
         ...  # pragma: no cover - protocol
 
 
-class WeekdayCalendar:
-    """Monday to Friday, with no holidays: for tests and for places without holiday data."""
+class _Counting(abc.ABC):
+    """Counts working days with the subclass's ``is_working_day``."""
+
+    @abc.abstractmethod
+    def is_working_day(self, day: dt.date) -> bool:
+        """Whether people work on ``day``."""
 
     def add_working_days(self, start: dt.date, days: int) -> dt.date:
         if days < 0:
@@ -57,15 +62,22 @@ class WeekdayCalendar:
         day = start
         while days > 0:
             day += _ONE_DAY
-            if day.weekday() < 5:
+            if self.is_working_day(day):
                 days -= 1
         return day
+
+
+class WeekdayCalendar(_Counting):
+    """Monday to Friday, with no holidays: for tests and for places without holiday data."""
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5
 
     def days_off(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, Text]]:
         return []
 
 
-class VietnamCalendar:
+class VietnamCalendar(_Counting):
     """Vietnam's working days, from the ``holidays`` package.
 
     Holiday years are loaded when first needed and kept; results are cached,
@@ -98,14 +110,7 @@ class VietnamCalendar:
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one calendar per engine, few distinct dates
     def add_working_days(self, start: dt.date, days: int) -> dt.date:
-        if days < 0:
-            raise ValueError("days must not be negative")
-        day = start
-        while days > 0:
-            day += _ONE_DAY
-            if self.is_working_day(day):
-                days -= 1
-        return day
+        return super().add_working_days(start, days)
 
     def extra_working_days(self, start: dt.date, end: dt.date) -> list[dt.date]:
         """Weekend days in ``(start, end]`` the government made working days."""

@@ -65,7 +65,11 @@ def reaches_two_thirds(in_favour: int, total: int) -> bool:
     return 3 * in_favour >= 2 * total
 
 
-def _vote_details(in_favour: int, total: int) -> dict[str, Any]:
+def _short_of_two_thirds(context: EventContext, total_fact: str) -> Details:
+    """``None`` when ``in_favour`` reaches two-thirds of the fact ``total_fact``, else the counts."""
+    in_favour, total = context.facts["in_favour"], context.facts[total_fact]
+    if reaches_two_thirds(in_favour, total):
+        return None
     return {"in_favour": in_favour, "total": total, "needed": two_thirds_needed(total)}
 
 
@@ -309,8 +313,7 @@ def introduction_count(context: EventContext, params: Mapping[str, Any]) -> Deta
     details={"in_favour", "total", "needed"},
 )
 def vote_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details:
-    in_favour, total = context.facts["in_favour"], context.facts["official_members"]
-    return None if reaches_two_thirds(in_favour, total) else _vote_details(in_favour, total)
+    return _short_of_two_thirds(context, "official_members")
 
 
 @rule(
@@ -319,8 +322,7 @@ def vote_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details
     details={"in_favour", "total", "needed"},
 )
 def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> Details:
-    in_favour, total = context.facts["in_favour"], context.facts["committee_members"]
-    return None if reaches_two_thirds(in_favour, total) else _vote_details(in_favour, total)
+    return _short_of_two_thirds(context, "committee_members")
 
 
 @rule("vote.cell_passed", params={"event": "cell_vote"})
