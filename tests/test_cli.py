@@ -157,8 +157,12 @@ def test_validate_a_missing_file_exits_2(
 
 
 def edge_labels(text: str, arrow: str, separator: str) -> list[str]:
-    """Every event label on every edge of a drawing."""
-    return [part for line in text.splitlines() if arrow in line for part in line.split(separator)]
+    """Every event label of a drawing: on its edges, and inside states (events that stay, ↻)."""
+    parts = []
+    for line in text.splitlines():
+        if arrow in line or "↻" in line:
+            parts.extend(re.split(separator, line))
+    return parts
 
 
 def test_graph_mermaid_shows_every_state_event_role_and_deadline(
@@ -171,6 +175,7 @@ def test_graph_mermaid_shows_every_state_event_role_and_deadline(
     for state in vn_2021.states:
         assert re.search(rf"\b{state}\b", out), state
     labels = edge_labels(out, "-->", "<br/>")
+    assert "    state " in out  # states are declared with their labels
     for name, event in vn_2021.events.items():
         assert any(
             re.search(rf"\b{name}\b", label) and all(role in label for role in event.roles)
@@ -199,7 +204,7 @@ def test_graph_dot_is_valid_looking_graphviz(
         assert len(re.findall(r'(?<!\\)"', line)) % 2 == 0, line
     for state in vn_2021.states:
         assert f'"{state}" [' in out
-    labels = edge_labels(out, "->", "\\n")
+    labels = edge_labels(out, "->", r"\\n|\\l")
     for name, event in vn_2021.events.items():
         assert any(
             re.search(rf"\b{name}\b", label) and all(role in label for role in event.roles)

@@ -2,11 +2,15 @@
 
 Edges carry the event, the roles that may fire it and, where a deadline is
 met by the event, the deadline. Events between the same two states share one
-edge, one line each, so the many steps of the dossier stay readable.
+edge, one line each. Events that leave a case where it is (the many steps of
+the dossier) are listed inside their state, each line marked ``↻``, as UML
+draws internal transitions: both renderers lay self-loop labels over other
+edges and labels.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Literal
 
@@ -18,6 +22,8 @@ Format = Literal["mermaid", "dot"]
 Language = Literal["vi", "en"]
 
 _START = "[*]"
+_STAYS = "↻"
+_NBSP = "\u00a0"
 _WORDS = {
     "vi": {
         "wd": "ngày làm việc",
@@ -46,7 +52,8 @@ def _deadline_text(deadline: DeadlineSpec, lang: Language) -> str:
     start = deadline.after
     if deadline.months:
         start = f"{deadline.months} {words['months']} {words['from']} {start}"
-    return f"⏱ ≤ {days} {words['wd']} {words['after']} {start}"
+    # No-break spaces keep "⏱ ≤ 60" together where Mermaid wraps a label.
+    return f"⏱{_NBSP}≤{_NBSP}{days} {words['wd']} {words['after']} {start}"
 
 
 def _edges(procedure: Procedure, lang: Language) -> dict[tuple[str, str], list[str]]:
@@ -89,23 +96,70 @@ def draw(procedure: Procedure, *, fmt: Format = "mermaid", lang: Language = "vi"
     raise ValueError(f"format must be 'mermaid' or 'dot', not {fmt!r}")
 
 
+def _split(
+    procedure: Procedure, lang: Language
+) -> tuple[dict[tuple[str, str], list[str]], dict[str, list[str]]]:
+    """Edges between two states, and each state's internal events (self-loops)."""
+    edges: dict[tuple[str, str], list[str]] = {}
+    stays: dict[str, list[str]] = {}
+    for (source, target), labels in _edges(procedure, lang).items():
+        if source == target:
+            stays[source] = [f"{_STAYS} {label}" for label in labels]
+        else:
+            edges[source, target] = labels
+    return edges, stays
+
+
+# Mermaid entity codes (#35; is '#'): the exact character in the picture, never syntax.
+# ';' would end a transition, '"' a state description, '<' starts HTML that Mermaid drops;
+# a line break in a label (a YAML block scalar) stays inside its statement.
+_MERMAID_ESCAPES = str.maketrans(
+    {
+        "#": "#35;",
+        ";": "#59;",
+        ":": "#58;",
+        '"': "#quot;",
+        "<": "#lt;",
+        ">": "#gt;",
+        "&": "#amp;",
+        "\n": "<br/>",
+    }
+)
+
+
 def _mermaid_text(text: str) -> str:
-    return text.replace('"', "'").replace(":", "∶").replace(";", ",").replace("#", "＃")
+    return text.translate(_MERMAID_ESCAPES)
+
+
+def _mermaid_id(name: str) -> str:
+    """A state id no Mermaid keyword or internal id can take (note, style, class, default,
+    click, scale, root_start, ... are valid state names here)."""
+    return _START if name == _START else f"s_{name}"
 
 
 def _mermaid(procedure: Procedure, lang: Language) -> str:
     title = getattr(procedure.title, lang)
-    lines = ["---", f"title: {_mermaid_text(title)}", "---", "stateDiagram-v2"]
+    edges, stays = _split(procedure, lang)
+    lines = [
+        "---",
+        # A JSON string is a YAML double-quoted scalar: any title, exactly.
+        f"title: {json.dumps(title, ensure_ascii=False)}",
+        "config:",
+        "  flowchart:",
+        "    wrappingWidth: 400",
+        "---",
+        "stateDiagram-v2",
+    ]
     for name, state in procedure.states.items():
-        lines.append(
-            f'    state "{name}<br/>{_mermaid_text(getattr(state.label, lang))}" as {name}'
-        )
-    for (source, target), labels in _edges(procedure, lang).items():
-        text = "<br/>".join(_mermaid_text(label) for label in labels)
-        lines.append(f"    {source} --> {target}: {text}")
+        text = [name, getattr(state.label, lang), *stays.get(name, ())]
+        description = "<br/>".join(_mermaid_text(line) for line in text)
+        lines.append(f'    state "{description}" as {_mermaid_id(name)}')
+    for (source, target), labels in edges.items():
+        joined = "<br/>".join(_mermaid_text(label) for label in labels)
+        lines.append(f"    {_mermaid_id(source)} --> {_mermaid_id(target)}: {joined}")
     for name in procedure.states:
         if procedure.states[name].final:
-            lines.append(f"    {name} --> [*]")
+            lines.append(f"    {_mermaid_id(name)} --> [*]")
     return "\n".join(lines) + "\n"
 
 
@@ -115,19 +169,21 @@ def _dot_text(text: str) -> str:
 
 def _dot(procedure: Procedure, lang: Language) -> str:
     title = _dot_text(getattr(procedure.title, lang))
+    edges, stays = _split(procedure, lang)
     lines = [
         f'digraph "{procedure.id}" {{',
-        f'    label="{title}"; labelloc=t; rankdir=TB;',
+        f'    label="{title}"; labelloc=t; rankdir=TB; fontname="Helvetica";',
         '    node [shape=box, style=rounded, fontname="Helvetica"];',
         '    edge [fontname="Helvetica", fontsize=10];',
         '    "[*]" [shape=point, width=0.2];',
     ]
     for name, state in procedure.states.items():
         shape = ", peripheries=2" if state.final else ""
-        lines.append(
-            f'    "{name}" [label="{name}\\n{_dot_text(getattr(state.label, lang))}"{shape}];'
-        )
-    for (source, target), labels in _edges(procedure, lang).items():
+        label = f"{name}\\n{_dot_text(getattr(state.label, lang))}"
+        if name in stays:  # a blank line, then the internal events, left-aligned
+            label += "\\n\\n" + "".join(f"{_dot_text(line)}\\l" for line in stays[name])
+        lines.append(f'    "{name}" [label="{label}"{shape}];')
+    for (source, target), labels in edges.items():
         text = "\\n".join(_dot_text(label) for label in labels)
         lines.append(f'    "{source}" -> "{target}" [label="{text}"];')
     lines.append("}")
