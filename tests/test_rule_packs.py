@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,47 @@ events:
     assert [v["rule"] for v in steps[-1]["violations"]] == ["school.sympathizer_twelve_months"]
     assert main(["run", str(scenario), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["steps"][-1]["accepted"] is True
+
+
+def test_a_plugin_module_that_cannot_be_imported_exits_3(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`-p` with a module that does not exist: exit 3, one line naming it, no traceback."""
+    assert main(["-p", "admission_flow_rules.nowhere", "validate", "vn-2021"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "admission-flow: cannot import plugin module 'admission_flow_rules.nowhere'"
+    )
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_a_plugin_that_raises_during_a_run_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pack from the current folder that raises while a scenario runs: exit 3, naming it."""
+    (tmp_path / "faulty_pack.py").write_text(
+        "import admission_flow as af\n\n"
+        "@af.hookimpl\n"
+        "def admission_flow_check_event(context):\n"
+        "    raise RuntimeError('unit register offline')\n",
+        encoding="utf-8",
+    )
+    scenario = tmp_path / "case.yaml"
+    scenario.write_text(
+        "procedure: vn-2021\n"
+        "unit: {id: thpt-1, kind: school}\n"
+        "candidate: {id: c-an, name: Lê Văn An, born: 2005-04-12, education: upper_secondary}\n"
+        "events:\n"
+        "  - {on: 2023-03-01, event: identify, by: cell_committee}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)  # -p imports from the current folder
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "faulty_pack", raising=False)
+    assert main(["-p", "faulty_pack", "run", "case.yaml", "--json"]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "plugin 'faulty_pack' raised RuntimeError in admission_flow_check_event" in err
+    assert "unit register offline" in err
+    assert "Traceback" not in err
