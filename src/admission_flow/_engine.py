@@ -258,7 +258,7 @@ class Engine:
         if checked is None:
             checked = self._facts(compiled, facts, actor.role, partial=False)
         facts = checked
-        due = self._open_deadlines(case, compiled.meets, facts) if compiled.meets else []
+        due = self._open_deadlines(case, compiled.meets) if compiled.meets else []
         blocking, recording, warnings, _ = self._judge(
             case, compiled, actor, on, facts, due, partial=False
         )
@@ -337,7 +337,7 @@ class Engine:
                 continue
             given = {k: v for k, v in facts.items() if k in compiled.spec.facts}
             checked = self._facts(compiled, given, actor.role, partial=True)
-            due = self._open_deadlines(case, compiled.meets, checked)
+            due = self._open_deadlines(case, compiled.meets)
             blocking, recording, warnings, needs = self._judge(
                 case, compiled, actor, on, checked, due, partial=True
             )
@@ -357,15 +357,7 @@ class Engine:
     def deadlines(self, case: Case) -> tuple[Deadline, ...]:
         """Every deadline the case's history has set, met or not (``met_on``)."""
         result = []
-        for spec in self.procedure.deadlines.values():
-            start = self._start_index(case, spec)
-            if start is None:
-                continue
-            met = next(
-                (s for s in case.history[start + 1 :] if s.event in spec.met_by),
-                None,
-            )
-            first = case.history[start]
+        for spec, first, met in self._clocks(case, tuple(self.procedure.deadlines.values())):
             result.append(
                 self._deadline(
                     spec,
@@ -669,28 +661,35 @@ class Engine:
             details=dict(details),
         )
 
-    def _start_index(self, case: Case, spec: DeadlineSpec) -> int | None:
-        for index in range(len(case.history) - 1, -1, -1):
-            step = case.history[index]
-            if step.event == spec.after and step.accepted:
-                return index
-        return None
-
-    def _open_deadlines(
-        self, case: Case, specs: tuple[DeadlineSpec, ...], facts: Mapping[str, Any]
-    ) -> list[tuple[DeadlineSpec, Step]]:
-        """The deadlines among ``specs`` the case has started and not yet met, with their start."""
-        found = []
+    def _clocks(
+        self, case: Case, specs: tuple[DeadlineSpec, ...]
+    ) -> list[tuple[DeadlineSpec, Step, Step | None]]:
+        """Each deadline among ``specs`` the case has started: its starting step (the
+        latest accepted ``after`` event) and the first step after it that met it, if any."""
+        found: list[tuple[DeadlineSpec, Step, Step | None]] = []
         history = case.history
         for spec in specs:
-            start = self._start_index(case, spec)
-            if start is None:
+            after = spec.after
+            for start in range(len(history) - 1, -1, -1):
+                first = history[start]
+                if first.event == after and first.accepted:
+                    break
+            else:
                 continue
             met_by = spec.met_by
-            if any(history[i].event in met_by for i in range(start + 1, len(history))):
-                continue
-            found.append((spec, history[start]))
+            met = None
+            for step in history[start + 1 :]:
+                if step.event in met_by:
+                    met = step
+                    break
+            found.append((spec, first, met))
         return found
+
+    def _open_deadlines(
+        self, case: Case, specs: tuple[DeadlineSpec, ...]
+    ) -> list[tuple[DeadlineSpec, Step]]:
+        """The deadlines among ``specs`` the case has started and not yet met, with their start."""
+        return [(spec, first) for spec, first, met in self._clocks(case, specs) if met is None]
 
     def _extended(self, spec: DeadlineSpec, facts: Mapping[str, Any]) -> bool:
         return spec.extension is not None and facts.get(spec.extension) is True

@@ -266,6 +266,8 @@ class _Parser:
         self.implementations = implementations
         self.state_marks: dict[str, Mark] = {}
         self.deadline_marks: dict[str, Mark] = {}
+        #: Each event's rule uses with their positions, as rule_uses read them.
+        self.use_marks: dict[str, list[tuple[RuleUse, Mark]]] = {}
         #: An event's states could not be read: reachability would only add noise.
         self.graph_broken = False
         #: Rule ids named by deadlines and escalations, valid or not.
@@ -431,7 +433,8 @@ class _Parser:
                 if r.known(role, mark, roles, "role", f"{where}.by")
             ]
             facts = self.facts(entry, where, event_roles)
-            uses = self.rule_uses(entry, where)
+            marked = self.rule_uses(entry, where)
+            uses = [use for use, _ in marked]
             escalation = self.escalation(entry, where, states)
             if target is None:
                 continue
@@ -565,12 +568,13 @@ class _Parser:
                     )
         return result
 
-    def rule_uses(self, event: YamlMap, where: str) -> list[RuleUse]:
+    def rule_uses(self, event: YamlMap, where: str) -> list[tuple[RuleUse, Mark]]:
+        """An event's rule uses, each with the position it was written at."""
         r = self.reader
         items = r.sequence(event, "rules", where)
         if items is None:
             return []
-        result: list[RuleUse] = []
+        result: list[tuple[RuleUse, Mark]] = []
         seen: set[str] = set()
         for index, item in enumerate(items):
             mark = items.item_mark(index)
@@ -602,7 +606,8 @@ class _Parser:
                 self.add(mark, f"rule '{rule_id}' is listed twice in {where}.rules")
                 continue
             seen.add(rule_id)
-            result.append(RuleUse(rule=rule_id, params=params))
+            result.append((RuleUse(rule=rule_id, params=params), mark))
+        self.use_marks[where.removeprefix("events.")] = result
         return result
 
     def escalation(
@@ -775,8 +780,8 @@ class _Parser:
         r = self.reader
         declared = {rule_id: (entry, mark) for rule_id, entry, mark in entries}
         uses: dict[str, list[tuple[EventSpec, RuleUse, Mark]]] = {}
-        for spec, event_entry in events.values():
-            for use, mark in self.use_marks(spec, event_entry.get("rules")):
+        for spec, _ in events.values():
+            for use, mark in self.use_marks.get(spec.name, ()):
                 uses.setdefault(use.rule, []).append((spec, use, mark))
         deadline_rules = {d.rule: d for d in deadlines.values()}
         escalation_rules = {
@@ -931,19 +936,6 @@ class _Parser:
             implementation.details,
             implementation.params,
         )
-
-    def use_marks(self, spec: EventSpec, raw: Any) -> list[tuple[RuleUse, Mark]]:
-        """Each of an event's rule uses with the position it was written at."""
-        marks: list[tuple[RuleUse, Mark]] = []
-        if not isinstance(raw, YamlList):
-            return marks
-        by_id = {use.rule: use for use in spec.rules}
-        for index, item in enumerate(raw):
-            rule_id = next(iter(item)) if isinstance(item, YamlMap) and len(item) == 1 else item
-            if isinstance(rule_id, str) and rule_id in by_id:
-                mark = item.key_mark(rule_id) if isinstance(item, YamlMap) else raw.item_mark(index)
-                marks.append((by_id.pop(rule_id), mark))
-        return marks
 
     def placeholders(
         self,
