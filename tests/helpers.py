@@ -1,4 +1,4 @@
-"""Drive a case of ``vn-2021`` to a given stage quickly, on a dated timeline.
+"""Shared test helpers: procedure fixtures, and driving a ``vn-2021`` case to a stage.
 
 Every step these helpers fire must be accepted: a helper that is refused fails
 loudly with the violations, so that a test never starts from the wrong state.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 import admission_flow as af
 
@@ -180,3 +183,25 @@ def drive(
     return fire_ok(
         engine, case, "recognize", "competent_committee", recognized, decision_date=recognized
     )
+
+
+#: The procedure fixtures, good and broken, of tests/data/procedures.
+PROCEDURES = Path(__file__).parent / "data" / "procedures"
+
+
+def load_procedure_fixture(name: str) -> af.Procedure:
+    """A procedure fixture, loaded with the built-in plugins only."""
+    return af.load_procedure(PROCEDURES / name, plugins=af.Plugins(entry_points=False))
+
+
+def procedure_problems(name: str) -> list[tuple[int, int, str]]:
+    """``(line, column, message)`` of every problem of a broken fixture, in the order reported."""
+    path = PROCEDURES / name
+    with pytest.raises(af.ProcedureError) as caught:
+        af.load_procedure(path, plugins=af.Plugins(entry_points=False))
+    problems = caught.value.problems
+    assert problems, "a ProcedureError always names at least one problem"
+    assert isinstance(problems, tuple)
+    assert all(isinstance(p, af.Problem) for p in problems)
+    assert {p.file for p in problems} == {str(path)}
+    return [(p.line, p.column, p.message) for p in problems]

@@ -13,30 +13,17 @@ import pytest
 
 import admission_flow as af
 from admission_flow._cli import main
+from helpers import PROCEDURES
+from helpers import load_procedure_fixture as load
+from helpers import procedure_problems as problems_of
 
-DATA = Path(__file__).parent / "data" / "procedures"
+DATA = PROCEDURES
 
 ALL_LANGUAGES = "every text a user reads needs Vietnamese ('vi') and English ('en')"
 UNREACHABLE = (
     "cannot be reached from the event that opens a case; add an event that leads to it, "
     "or remove it"
 )
-
-
-def load(name: str) -> af.Procedure:
-    return af.load_procedure(DATA / name, plugins=af.Plugins(entry_points=False))
-
-
-def problems_of(name: str) -> list[tuple[int, int, str]]:
-    """``(line, column, message)`` of every problem of a fixture, in the order reported."""
-    path = DATA / name
-    with pytest.raises(af.ProcedureError) as caught:
-        af.load_procedure(path, plugins=af.Plugins(entry_points=False))
-    problems = caught.value.problems
-    assert isinstance(problems, tuple)
-    assert all(isinstance(p, af.Problem) for p in problems)
-    assert {p.file for p in problems} == {str(path)}
-    return [(p.line, p.column, p.message) for p in problems]
 
 
 # -- a good file -------------------------------------------------------------------------------

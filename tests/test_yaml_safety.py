@@ -13,26 +13,13 @@ from pathlib import Path
 import pytest
 
 import admission_flow as af
+from helpers import PROCEDURES
+from helpers import load_procedure_fixture as load
+from helpers import procedure_problems as problems_of
 
-DATA = Path(__file__).parent / "data" / "procedures"
+DATA = PROCEDURES
 
 TAG_REFUSED = "is not allowed: these files hold plain data only; remove the tag"
-
-
-def load(name: str) -> af.Procedure:
-    return af.load_procedure(DATA / name, plugins=af.Plugins(entry_points=False))
-
-
-def problems_of(name: str) -> list[tuple[int, int, str]]:
-    """``(line, column, message)`` of every problem of a fixture, in the order reported."""
-    path = DATA / name
-    with pytest.raises(af.ProcedureError) as caught:
-        af.load_procedure(path, plugins=af.Plugins(entry_points=False))
-    problems = caught.value.problems
-    assert problems, "a ProcedureError always names at least one problem"
-    assert all(isinstance(p, af.Problem) for p in problems)
-    assert {p.file for p in problems} == {str(path)}
-    return [(p.line, p.column, p.message) for p in problems]
 
 
 # -- syntax and the shape of the document --------------------------------------------
