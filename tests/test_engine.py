@@ -482,12 +482,24 @@ def test_unknown_event_is_a_lookup_error(engine: af.Engine, case: af.Case) -> No
 
 def test_case_of_another_procedure_is_refused_as_an_error(engine: af.Engine, case: af.Case) -> None:
     """A case of another procedure raises CaseError naming the case."""
-    foreign = attrs.evolve(case, procedure="vn-2025")
-    with pytest.raises(af.CaseError, match="follows procedure 'vn-2025', not 'vn-2021'") as raised:
+    foreign = attrs.evolve(case, procedure=af.ProcedureRef("vn-2025", "2025.1", "0" * 64))
+    with pytest.raises(
+        af.CaseError, match=r"follows procedure vn-2025 2025\.1 .*, not vn-2021"
+    ) as raised:
         engine.fire(foreign, "identify", "cell_committee", D(2023, 3, 1))
     assert raised.value.field == "case"
     with pytest.raises(af.CaseError):
         engine.available(foreign, "cell_committee", D(2023, 3, 1))
+
+
+def test_case_of_another_version_of_its_procedure_is_refused(
+    engine: af.Engine, case: af.Case
+) -> None:
+    """Same id, another fingerprint: the case was judged under other rules, so it is refused."""
+    ref = case.procedure
+    older = attrs.evolve(case, procedure=af.ProcedureRef(ref.id, ref.version, "f" * 64))
+    with pytest.raises(af.CaseError, match="use an engine of its procedure and version"):
+        engine.fire(older, "identify", "cell_committee", D(2023, 3, 1))
 
 
 def test_an_actor_must_be_an_actor_or_a_role_name(engine: af.Engine, case: af.Case) -> None:
@@ -791,10 +803,11 @@ def test_open_makes_an_empty_case(engine: af.Engine, candidate: af.Person, unit:
     assert case.history == ()
     assert (case.id, case.procedure, case.candidate, case.unit) == (
         "c-hoa",
-        "vn-2021",
+        engine.procedure.ref,
         candidate,
         unit,
     )
+    assert (case.procedure.id, case.procedure.version) == ("vn-2021", engine.procedure.version)
     assert not hasattr(case, "__dict__")  # slotted: small enough to keep many in memory
 
 

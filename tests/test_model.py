@@ -112,3 +112,72 @@ def test_text_formats_each_language_with_its_own_dates_and_words() -> None:
     filled = text.format(due=D(2024, 2, 5), what=af.Text("lễ kết nạp", "the ceremony"))
     assert filled == af.Text("Hạn 05/02/2024: lễ kết nạp", "Due 2024-02-05: the ceremony")
     assert filled.as_dict() == {"vi": filled.vi, "en": filled.en}
+
+
+# -- equality covers every field; kept facts never change ----------------------------------------
+
+
+def test_steps_that_differ_only_in_their_facts_are_not_equal() -> None:
+    """Two steps (and so two cases) with different mentors neither compare nor hash equal."""
+    one = attrs.evolve(STEP, facts={"mentor": "m-hung"})
+    other = attrs.evolve(STEP, facts={"mentor": "m-mai"})
+    assert one != other
+    assert hash(one) != hash(other)
+    assert attrs.evolve(CASE, history=(one,)) != attrs.evolve(CASE, history=(other,))
+
+
+def test_violations_that_differ_only_in_their_details_are_not_equal() -> None:
+    """Details are part of a violation's value."""
+    base = af.Violation(rule="r.x", message=af.Text("a", "a"), source="s", details={"n": 1})
+    assert base != attrs.evolve(base, details={"n": 2})
+    assert base == attrs.evolve(base, details={"n": 1})
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.__setitem__("mentor", "m-x"),
+        lambda f: f.__delitem__("mentor"),
+        lambda f: f.update(mentor="m-x"),
+        lambda f: f.pop("mentor"),
+        lambda f: f.popitem(),
+        lambda f: f.setdefault("other", 1),
+        lambda f: f.clear(),
+    ],
+)
+def test_kept_facts_cannot_be_changed(change: Any) -> None:
+    """A step's facts are read-only: nobody can rewrite what was recorded."""
+    step = attrs.evolve(STEP, facts={"mentor": "m-hung"})
+    with pytest.raises(TypeError, match="read-only"):
+        change(step.facts)
+    assert step.facts == {"mentor": "m-hung"}
+
+
+def test_nested_details_are_frozen_too() -> None:
+    """Lists and mappings inside a violation's details become tuples and read-only mappings."""
+    violation = af.Violation(
+        rule="r.x", message=af.Text("a", "a"), source="s", details={"seen": [1, {"a": [2]}]}
+    )
+    assert violation.details["seen"] == (1, {"a": (2,)})
+    with pytest.raises(TypeError):
+        violation.details["seen"][1]["a"] = 3  # type: ignore[index]
+    assert pickle.loads(pickle.dumps(violation)) == violation
+    hash(violation)
+
+
+def test_the_fingerprint_follows_content_not_layout(tmp_path: Any) -> None:
+    """Comments, key order and flow style leave the fingerprint alone; a changed value does not."""
+    from helpers import PROCEDURES
+
+    text = (PROCEDURES / "minimal.yaml").read_text(encoding="utf-8")
+    plugins = af.Plugins(entry_points=False)
+    first = af.load_procedure(PROCEDURES / "minimal.yaml", plugins=plugins)
+    commented = tmp_path / "commented.yaml"
+    commented.write_text("# a comment\n\n" + text + "\n# another\n", encoding="utf-8")
+    assert af.load_procedure(commented, plugins=plugins).ref == first.ref
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(text.replace("procedure: minimal", "procedure: minimal\nversion: '2'"))
+    other = af.load_procedure(changed, plugins=plugins)
+    assert other.fingerprint != first.fingerprint
+    assert len(first.fingerprint) == 64
+    assert str(first.ref).startswith("minimal (")

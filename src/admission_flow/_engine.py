@@ -24,6 +24,7 @@ import attrs
 
 from ._calendar import Calendar, explain
 from ._dates import add_months
+from ._frozen import FrozenDict
 from ._model import (
     Actor,
     Case,
@@ -129,6 +130,7 @@ class Engine:
         else:
             raise ValueError(f"backend must be 'compiled' or 'transitions', not {backend!r}")
         self.backend = backend
+        self._ref = procedure.ref
         self._allows = self._router.allows
         self._route = self._router.route
         self._auth = procedure.rules["auth.role"]
@@ -227,7 +229,7 @@ class Engine:
 
     def open(self, case_id: str, candidate: Person, unit: Unit) -> Case:
         """A new case for ``candidate``, before the event that opens it."""
-        return Case(id=case_id, procedure=self.procedure.id, candidate=candidate, unit=unit)
+        return Case(id=case_id, procedure=self._ref, candidate=candidate, unit=unit)
 
     def is_closed(self, case: Case) -> bool:
         """Whether the case has reached a final state."""
@@ -256,7 +258,7 @@ class Engine:
         self._check_case(case, on)
         checked = self._quick_facts(compiled, facts, actor.role)
         if checked is None:
-            checked = self._facts(compiled, facts, actor.role, partial=False)
+            checked = FrozenDict(self._facts(compiled, facts, actor.role, partial=False))
         facts = checked
         due = self._open_deadlines(case, compiled.meets) if compiled.meets else []
         blocking, recording, warnings, _ = self._judge(
@@ -399,7 +401,7 @@ class Engine:
 
     def _quick_facts(
         self, compiled: _Event, given: Mapping[str, Any], role: str
-    ) -> dict[str, Any] | None:
+    ) -> FrozenDict[str, Any] | None:
         """The facts with their defaults when all is well, else ``None`` (see ``check_facts``)."""
         tests = compiled.tests
         for name, value in given.items():
@@ -408,7 +410,7 @@ class Engine:
                 return None
         if not compiled.required <= given.keys():
             return None
-        result = {**compiled.defaults, **given}
+        result: FrozenDict[str, Any] = FrozenDict(compiled.defaults, **given)
         for name, limit in compiled.limits:
             if name in result and limit in result and result[name] > result[limit]:
                 return None
@@ -417,15 +419,15 @@ class Engine:
     def _check_case(self, case: Case, on: dt.date) -> None:
         history = case.history
         if (
-            case.procedure == self.procedure.id
+            (case.procedure is self._ref or case.procedure == self._ref)
             and type(on) is dt.date
             and (not history or on >= history[-1].on)
         ):
             return
-        if case.procedure != self.procedure.id:
+        if case.procedure != self._ref:
             raise CaseError(
-                f"case '{case.id}' follows procedure '{case.procedure}', not '{self.procedure.id}'; "
-                "use an engine of its procedure",
+                f"case '{case.id}' follows procedure {case.procedure}, not {self._ref}; "
+                "use an engine of its procedure and version",
                 field="case",
             )
         if not isinstance(on, dt.date) or isinstance(on, dt.datetime):

@@ -16,6 +16,7 @@ import attrs
 from attrs import AttrsInstance
 
 from ._dates import format_date_en, format_date_vi, months_between
+from ._frozen import EMPTY, freeze
 
 __all__ = [
     "EDUCATION_LEVELS",
@@ -29,6 +30,7 @@ __all__ = [
     "Option",
     "Outcome",
     "Person",
+    "ProcedureRef",
     "Step",
     "Text",
     "Unit",
@@ -158,7 +160,7 @@ class Violation:
     message: Text
     source: str
     severity: Severity = "block"
-    details: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    details: Mapping[str, Any] = attrs.field(default=EMPTY, converter=freeze, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "message": self.message.as_dict(), "source": self.source}
@@ -203,7 +205,7 @@ class Step:
     event: str
     on: dt.date
     actor: Actor
-    facts: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
+    facts: Mapping[str, Any] = attrs.field(default=EMPTY, converter=freeze)
     accepted: bool
     recorded: bool
     from_state: str | None
@@ -231,12 +233,33 @@ class Step:
         }
 
 
+@attrs.frozen
+class ProcedureRef:
+    """Which procedure, in which version, a case follows: the law it is judged under.
+
+    ``fingerprint`` is the SHA-256 of the procedure file's canonical content
+    (see ``Procedure.fingerprint``): two files with the same fingerprint say
+    the same thing, whatever their comments or layout.
+    """
+
+    id: str
+    version: str | None
+    fingerprint: str
+
+    def __str__(self) -> str:
+        version = f" {self.version}" if self.version else ""
+        return f"{self.id}{version} ({self.fingerprint[:12]})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "fingerprint": self.fingerprint}
+
+
 @attrs.frozen(kw_only=True)
 class Case:
     """One person's way through a procedure: where it stands and how it got there."""
 
     id: str
-    procedure: str
+    procedure: ProcedureRef
     candidate: Person
     unit: Unit
     #: ``None`` until the event that opens the case.
@@ -313,17 +336,22 @@ class Option:
     needs: tuple[str, ...] = ()
 
 
-def _builder(cls: type[_T]) -> Callable[..., _T]:
+def _builder(cls: type[_T], *, converted: frozenset[str] = frozenset()) -> Callable[..., _T]:
     """A positional constructor for a frozen attrs class, for the engine's hot path.
 
     attrs's frozen ``__init__`` guards each field with a generic
     ``object.__setattr__`` call; this one stores each field through its slot
     descriptor, about twice as fast. It is only for classes whose fields have
-    no default factory, converter or validator to run, and the tests check it
-    builds values equal to the class's own ``__init__``.
+    no validator to run, and no converter except those named in ``converted``,
+    whose values the caller passes already converted (a ``Step``'s facts as a
+    ``FrozenDict``). The tests check it builds values equal to the class's own
+    ``__init__``.
     """
     fields = attrs.fields(cls)
-    if any(f.converter is not None or f.validator is not None for f in fields):
+    if any(
+        f.validator is not None or (f.converter is not None and f.name not in converted)
+        for f in fields
+    ):
         raise TypeError(f"{cls.__name__} converts or validates; use its __init__")
     names = [f.name for f in fields]
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
@@ -341,7 +369,7 @@ def _builder(cls: type[_T]) -> Callable[..., _T]:
 #: Positional constructors: (event, on, actor, facts, accepted, recorded,
 #: from_state, to_state, violations, warnings, deadlines_set, deadlines_met);
 #: (id, procedure, candidate, unit, state, history); (case, step).
-_new_step = _builder(Step)
+_new_step = _builder(Step, converted=frozenset({"facts"}))
 _new_case = _builder(Case)
 _new_outcome = _builder(Outcome)
 #: (name, rule, event, start, due, basis, met_on)

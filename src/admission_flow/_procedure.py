@@ -16,7 +16,8 @@ from typing import Any, Literal, cast
 
 import attrs
 
-from ._model import Severity, Text
+from ._canonical import digest
+from ._model import ProcedureRef, Severity, Text
 from ._reading import NAME, Reader, describe, did_you_mean, read_file
 from ._rule import Rule
 from ._yaml import Mark, YamlList, YamlMap
@@ -210,7 +211,14 @@ class Procedure:
     rules: Mapping[str, RuleSpec]
     deadlines: Mapping[str, DeadlineSpec] = attrs.field(factory=dict)
     dates: Mapping[str, DateSpec] = attrs.field(factory=dict)
+    #: SHA-256 of the file's canonical content (see ``_canonical.py``).
+    fingerprint: str
     path: str | None = attrs.field(default=None, eq=False)
+
+    @property
+    def ref(self) -> ProcedureRef:
+        """The procedure's id, version and fingerprint, as a case records them."""
+        return ProcedureRef(self.id, self.version, self.fingerprint)
 
     def state_label(self, state: str | None) -> Text:
         if state is None:
@@ -351,6 +359,7 @@ class _Parser:
             rules=rules,
             deadlines=deadlines,
             dates=dates,
+            fingerprint=digest(value),
             path=self.file,
         )
 
