@@ -79,7 +79,7 @@ def person(i: int) -> af.Person:
 
 def engine() -> af.Engine:
     plugins = af.Plugins(entry_points=False)
-    return af.Engine(plugins.load_procedure("vn-2021"), plugins=plugins)
+    return af.Engine(af.load_procedure("vn-2021", plugins=plugins), plugins=plugins)
 
 
 # -- what one case costs ----------------------------------------------------------------

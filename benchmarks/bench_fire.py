@@ -212,7 +212,10 @@ def pluggy_hook(k: int = 20) -> tuple[Callable[[], None], int]:
 def _engine(backend: str = "compiled") -> af.Engine:
     plugins = af.Plugins(entry_points=False)  # the built-in rules only: vn-2021 as shipped
     return af.Engine(
-        plugins.load_procedure("vn-2021"), plugins=plugins, members=MEMBERS, backend=backend
+        af.load_procedure("vn-2021", plugins=plugins),
+        plugins=plugins,
+        members=MEMBERS,
+        backend=backend,
     )
 
 

@@ -37,7 +37,7 @@ def plugins() -> af.Plugins:
 
 @pytest.fixture
 def procedure(plugins: af.Plugins) -> af.Procedure:
-    return plugins.load_procedure("vn-2021")
+    return af.load_procedure("vn-2021", plugins=plugins)
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ LINE = re.compile(r"(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<message>.+)
 
 @pytest.fixture
 def vn_2021() -> af.Procedure:
-    return af.Plugins(entry_points=False).load_procedure("vn-2021")
+    return af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

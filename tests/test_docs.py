@@ -34,7 +34,11 @@ from admission_flow import _cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PROCEDURE_SOURCE = Path(af.__file__).resolve().parent / "_procedure.py"
+#: The modules that load procedure files: the keys they accept, their constants.
+PROCEDURE_SOURCES = [
+    *sorted(Path(af.__file__).resolve().parent.glob("_parse*.py")),
+    Path(af.__file__).resolve().parent / "_facts.py",
+]
 PAGES = sorted(DOCS.glob("*.md"))
 D = dt.date
 
@@ -101,9 +105,8 @@ def mkdocs_nav() -> list[str]:
 
 def procedure_keys() -> set[str]:
     """Every key the procedure loader accepts: the arguments of its ``keys(...)`` calls."""
-    tree = ast.parse(PROCEDURE_SOURCE.read_text(encoding="utf-8"))
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in (n for path in PROCEDURE_SOURCES for n in ast.walk(ast.parse(path.read_text()))):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -120,9 +123,8 @@ def procedure_keys() -> set[str]:
 
 
 def named_constants(name: str) -> set[str]:
-    """The strings of a tuple constant of ``_procedure.py`` (``FACT_TYPES``, ``SEVERITIES``)."""
-    tree = ast.parse(PROCEDURE_SOURCE.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
+    """The strings of a constant of the loader (``FACT_TYPES``, ``SEVERITIES``)."""
+    for node in (n for path in PROCEDURE_SOURCES for n in ast.walk(ast.parse(path.read_text()))):
         targets = (
             [node.target]
             if isinstance(node, ast.AnnAssign)
@@ -137,7 +139,7 @@ def named_constants(name: str) -> set[str]:
                 for item in ast.walk(node.value)
                 if isinstance(item, ast.Constant) and isinstance(item.value, str)
             }
-    raise AssertionError(f"no constant {name} in {PROCEDURE_SOURCE}")
+    raise AssertionError(f"no constant {name} in {PROCEDURE_SOURCES}")
 
 
 def matches(expected: str, actual: str) -> bool:
@@ -231,7 +233,7 @@ def test_every_page_is_in_the_nav() -> None:
 def test_every_rule_of_the_standard_procedure_is_explained() -> None:
     """Each rule id of vn-2021, core ones included, appears in docs/standard-procedure.md."""
     text = (DOCS / "standard-procedure.md").read_text(encoding="utf-8")
-    rules = af.Plugins(entry_points=False).load_procedure("vn-2021").rules
+    rules = af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False)).rules
     assert {"auth.role", "event.state", "vote.two_thirds"} <= set(rules)
     for rule_id in rules:
         assert f"`{rule_id}`" in text, f"rule {rule_id} is not in docs/standard-procedure.md"
@@ -256,7 +258,7 @@ def test_every_core_rule_is_in_the_yaml_reference() -> None:
 
 def test_the_diagram_of_the_standard_procedure_is_current() -> None:
     """The Mermaid block of docs/standard-procedure.md is what `graph vn-2021` draws."""
-    procedure = af.Plugins(entry_points=False).load_procedure("vn-2021")
+    procedure = af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
     diagrams = [b.body for b in blocks(DOCS / "standard-procedure.md") if b.lang == "mermaid"]
     assert diagrams == [af.draw(procedure, fmt="mermaid", lang="vi")]
 

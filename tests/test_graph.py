@@ -53,7 +53,7 @@ def test_mermaid_labels_use_entity_codes() -> None:
 
 def test_events_that_stay_are_listed_inside_their_state() -> None:
     """vn-2021's dossier steps are lines of the dossier box, not a loop over other edges."""
-    procedure = af.Plugins(entry_points=False).load_procedure("vn-2021")
+    procedure = af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
     mermaid = af.draw(procedure, fmt="mermaid")
     assert "s_dossier --> s_dossier" not in mermaid
     dossier = next(line for line in mermaid.splitlines() if line.endswith(" as s_dossier"))

@@ -160,8 +160,9 @@ def test_every_hook_is_documented() -> None:
 def test_a_plugin_rule_is_used_by_a_procedure_file(procedure_file: Path) -> None:
     """A contributed rule, named in a YAML file with params, reports the file's message and source."""
     engine = school_engine(procedure_file)
-    assert engine.plugins.rules()["school.min_score"] == (min_score, "school")
-    assert engine.procedure.rules["school.min_score"].plugin == "school"
+    contributed = engine.plugins.rules()["school.min_score"]
+    assert (contributed.rule, contributed.plugin) == (min_score, "school")
+    assert engine.procedure.rules["school.min_score"].check == "school.min_score"
     case = open_case(engine)
     low = engine.fire(case, "grade", "board", D(2024, 3, 4), score=3)
     assert not low.accepted
@@ -192,7 +193,7 @@ def test_two_plugins_contributing_one_rule_id_is_an_error(procedure_file: Path) 
     college = plugin("college", admission_flow_add_rules=lambda: [min_score])
     plugins = af.Plugins([school(), college], entry_points=False)
     with pytest.raises(af.PluginError) as raised:
-        plugins.load_procedure(procedure_file)
+        af.load_procedure(procedure_file, plugins=plugins)
     message = str(raised.value)
     assert "rule 'school.min_score'" in message
     assert "plugin 'school'" in message
@@ -209,7 +210,7 @@ def test_a_plugin_cannot_take_over_a_built_in_rule_id() -> None:
     with pytest.raises(
         af.PluginError, match=re.escape("rule 'eligibility.age' is contributed by both")
     ) as raised:
-        plugins.load_procedure("vn-2021")
+        af.load_procedure("vn-2021", plugins=plugins)
     assert "plugin 'admission_flow.standard'" in str(raised.value)
     assert "plugin 'rival'" in str(raised.value)
     # the newcomer is the culprit, not the built-in plugin registered before it
@@ -224,7 +225,7 @@ def test_add_rules_must_return_rules(procedure_file: Path, answer: list[Any]) ->
     with pytest.raises(
         af.PluginError, match=re.escape("return admission_flow.Rule objects")
     ) as raised:
-        plugins.load_procedure(procedure_file)
+        af.load_procedure(procedure_file, plugins=plugins)
     assert (raised.value.plugin, raised.value.hook) == ("sloppy", "admission_flow_add_rules")
 
 
@@ -233,7 +234,7 @@ def test_a_procedure_naming_a_rule_nobody_provides_is_a_procedure_error(
 ) -> None:
     """Without the school plugin, the file's rules are reported at their lines."""
     with pytest.raises(af.ProcedureError) as raised:
-        af.Plugins(entry_points=False).load_procedure(procedure_file)
+        af.load_procedure(procedure_file, plugins=af.Plugins(entry_points=False))
     messages = [p.message for p in raised.value.problems]
     assert any("no plugin provides rule 'school.min_score'" in m for m in messages)
     assert all(p.file == str(procedure_file) for p in raised.value.problems)
@@ -264,7 +265,7 @@ def test_two_plugins_contributing_one_procedure_id_is_an_error(procedure_file: P
     with pytest.raises(
         af.PluginError, match="procedure 'vn-2021' is contributed by both"
     ) as raised:
-        plugins.load_procedure("vn-2021")
+        af.load_procedure("vn-2021", plugins=plugins)
     assert "plugin 'admission_flow.standard'" in str(raised.value)
     assert "plugin 'copycat'" in str(raised.value)
     assert (raised.value.plugin, raised.value.hook) == ("copycat", "admission_flow_add_procedures")
@@ -505,7 +506,8 @@ def test_a_rule_check_raising_is_a_plugin_error(procedure_file: Path) -> None:
     with pytest.raises(af.PluginError) as raised:
         engine.fire(case, "grade", "board", D(2024, 3, 4), score=9)
     error = raised.value
-    assert (error.plugin, error.hook) == ("fragile-school", "admission_flow_add_rules")
+    # The rule failed while the event was judged, not in a hook call: it is named instead.
+    assert (error.plugin, error.hook, error.rule) == ("fragile-school", None, "school.min_score")
     assert "rule 'school.min_score' of plugin 'fragile-school' raised ZeroDivisionError" in str(
         error
     )
@@ -529,7 +531,11 @@ def test_a_rule_must_return_none_or_a_mapping(procedure_file: Path, answer: obje
     case = open_case(engine)
     with pytest.raises(af.PluginError) as raised:
         engine.fire(case, "grade", "board", D(2024, 3, 4), score=9)
-    assert (raised.value.plugin, raised.value.hook) == ("confused", "admission_flow_add_rules")
+    assert (raised.value.plugin, raised.value.hook, raised.value.rule) == (
+        "confused",
+        None,
+        "school.min_score",
+    )
     assert f"returned {answer!r}" in str(raised.value)
     assert "returns None when the rule holds, or a mapping" in str(raised.value)
 
@@ -577,13 +583,16 @@ def test_built_in_rules_are_an_ordinary_plugin_registered_first() -> None:
     """admission_flow.standard comes first, then the caller's plugins, each by name."""
     plugins = af.Plugins([school(), plugin("notes")], entry_points=False)
     assert plugins.names() == ["admission_flow.standard", "school", "notes"]
-    owners = {owner for _, owner in plugins.rules().values()}
+    owners = {found.plugin for found in plugins.rules().values()}
     assert owners == {"admission_flow.standard", "school"}
-    assert plugins.rules()["eligibility.age"][1] == "admission_flow.standard"
-    procedure = plugins.load_procedure("vn-2021")
+    assert plugins.rules()["eligibility.age"].plugin == "admission_flow.standard"
+    procedure = af.load_procedure("vn-2021", plugins=plugins)
     checked = [spec for spec in procedure.rules.values() if spec.kind == "check"]
     assert checked
-    assert {spec.plugin for spec in checked} == {"admission_flow.standard"}
+    contributed = plugins.rules()
+    assert {contributed[spec.check].plugin for spec in checked if spec.check} == {
+        "admission_flow.standard"
+    }
     registered = plugins.register(plugin("late"))
     assert registered == "late"
     assert plugins.names()[-1] == "late"
@@ -640,7 +649,8 @@ def test_installed_plugins_are_found_by_entry_point(install: Callable[..., None]
     names = plugins.names()
     assert names[:2] == ["admission_flow.standard", "school"]
     assert "fake-school" in names
-    rule, owner = plugins.rules()["fake.always"]
+    found = plugins.rules()["fake.always"]
+    rule, owner = found.rule, found.plugin
     assert (rule.id, owner) == ("fake.always", "fake-school")
     assert rule.message == af.Text("Luôn vi phạm.", "Always broken.")
 

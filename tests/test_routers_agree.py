@@ -154,7 +154,7 @@ def engines(procedure: af.Procedure, plugins: af.Plugins, pipeline: Sequence[str
 def vn_2021() -> Engines:
     plugins = af.Plugins(entry_points=False)
     return engines(
-        plugins.load_procedure("vn-2021"),
+        af.load_procedure("vn-2021", plugins=plugins),
         plugins,
         ("identified", "mentored", "course", "dossier", "admitted", "probation", "official"),
     )
@@ -165,7 +165,9 @@ def appeal(tmp_path_factory: pytest.TempPathFactory) -> Engines:
     path = tmp_path_factory.mktemp("appeal") / "appeal.yaml"
     path.write_text(APPEAL, encoding="utf-8")
     plugins = af.Plugins(entry_points=False)
-    return engines(plugins.load_procedure(path), plugins, ("filed", "hearing", "granted"))
+    return engines(
+        af.load_procedure(path, plugins=plugins), plugins, ("filed", "hearing", "granted")
+    )
 
 
 # -- what a run is ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from ._dates import add_months, months_between
 from ._engine import Engine
 from ._graph import draw
 from ._hooks import hookimpl, hookspec
+from ._loading import load_procedure
 from ._model import (
     EDUCATION_LEVELS,
     MEMBER_STATUSES,
@@ -26,23 +27,27 @@ from ._model import (
     Unit,
     Violation,
 )
-from ._plugins import Plugins, load_procedure
-from ._procedure import (
+from ._plugins import Plugins
+from ._rule import EventContext, Rule, rule
+from ._scenario import Run, Scenario, ScenarioEvent, load_scenario, run_scenario
+from ._spec import (
     DateSpec,
     DeadlineSpec,
+    Escalation,
     EventSpec,
     FactSpec,
     Procedure,
     Role,
     RuleSpec,
+    RuleUse,
     State,
+    Transition,
 )
-from ._rule import EventContext, Rule, rule
-from ._scenario import Run, Scenario, ScenarioEvent, load_scenario, run_scenario
 from ._version import __version__
 from .exceptions import (
     ActorError,
     AdmissionFlowError,
+    ArgumentTypeError,
     CaseError,
     FactError,
     InputError,
@@ -61,6 +66,7 @@ __all__ = [
     "Actor",
     "ActorError",
     "AdmissionFlowError",
+    "ArgumentTypeError",
     "Calendar",
     "Case",
     "CaseError",
@@ -68,6 +74,7 @@ __all__ = [
     "Deadline",
     "DeadlineSpec",
     "Engine",
+    "Escalation",
     "EventContext",
     "EventSpec",
     "FactError",
@@ -86,6 +93,7 @@ __all__ = [
     "Role",
     "Rule",
     "RuleSpec",
+    "RuleUse",
     "Run",
     "Scenario",
     "ScenarioError",
@@ -93,6 +101,7 @@ __all__ = [
     "State",
     "Step",
     "Text",
+    "Transition",
     "Unit",
     "UnknownEventError",
     "VietnamCalendar",

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import TextIO
 
 from ._graph import draw
+from ._loading import load_procedure
 from ._model import Text, Violation
 from ._plugins import Plugins
 from ._scenario import Run, load_scenario, run_scenario
@@ -123,7 +124,7 @@ def _validate(plugins: Plugins, files: Sequence[str], out: TextIO) -> int:
     status = EXIT_OK
     for name in files:
         try:
-            procedure = plugins.load_procedure(name)
+            procedure = load_procedure(name, plugins=plugins)
         except AdmissionFlowError as exc:
             if isinstance(exc, PluginError):
                 raise
@@ -139,7 +140,7 @@ def _validate(plugins: Plugins, files: Sequence[str], out: TextIO) -> int:
 
 
 def _graph(plugins: Plugins, name: str, fmt: str, lang: str, output: Path | None) -> int:
-    procedure = plugins.load_procedure(name)
+    procedure = load_procedure(name, plugins=plugins)
     text = draw(procedure, fmt=fmt, lang=lang)  # type: ignore[arg-type]
     if output is None:
         sys.stdout.write(text)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Literal
 
-from ._procedure import DeadlineSpec, EventSpec, Procedure
+from ._spec import DeadlineSpec, EventSpec, Procedure
 
 __all__ = ["draw"]
 
@@ -63,21 +63,16 @@ def _edges(procedure: Procedure, lang: Language) -> dict[tuple[str, str], list[s
         for event in deadline.met_by:
             met.setdefault(event, []).append(deadline)
     edges: dict[tuple[str, str], list[str]] = {}
-
-    def add(sources: Iterable[str], target: str, label: str) -> None:
-        for source in sources:
-            edges.setdefault((source, target), []).append(label)
-
-    for spec in procedure.events.values():
-        sources = [_START] if spec.opens_case else list(spec.sources)
-        label = _label(spec, met.get(spec.name, ()), lang)
-        add(sources, spec.target, label)
-        if spec.escalation is not None:
-            add(
-                sources,
-                spec.escalation.to,
-                f"{spec.name} ×{spec.escalation.after} {_WORDS[lang]['fails']}",
-            )
+    events = procedure.events
+    for transition in procedure.transitions():
+        spec = events[transition.event]
+        source = _START if transition.source is None else transition.source
+        if transition.escalation:
+            assert spec.escalation is not None
+            label = f"{spec.name} ×{spec.escalation.after} {_WORDS[lang]['fails']}"
+        else:
+            label = _label(spec, met.get(spec.name, ()), lang)
+        edges.setdefault((source, transition.target), []).append(label)
     return edges
 
 

@@ -25,8 +25,8 @@ import pluggy
 if TYPE_CHECKING:
     from ._calendar import Calendar
     from ._model import Case, Step, Violation
-    from ._procedure import Procedure
     from ._rule import EventContext, Rule
+    from ._spec import Procedure
 
 PROJECT = "admission_flow"
 

@@ -24,8 +24,8 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
-from ._procedure import Procedure
 from ._routing import Route
+from ._spec import Procedure
 
 __all__ = ["NEW", "MachineRouter"]
 
@@ -71,31 +71,35 @@ class MachineRouter:
 
     def __init__(self, procedure: Procedure) -> None:
         transitions: list[dict[str, Any]] = []
-        for spec in procedure.events.values():
-            sources = [NEW] if spec.opens_case else list(spec.sources)
-            if spec.escalation is not None:
+        # transitions tries a trigger's transitions in the order they were added:
+        # each escalation first, so that it wins over recording the failure.
+        ordered = sorted(procedure.transitions(), key=lambda t: not t.escalation)
+        for transition in ordered:
+            source = NEW if transition.source is None else transition.source
+            if transition.escalation:
                 transitions.append(
                     {
-                        "trigger": spec.name,
-                        "source": sources,
-                        "dest": spec.escalation.to,
+                        "trigger": transition.event,
+                        "source": source,
+                        "dest": transition.target,
                         "conditions": ["is_recorded", "escalates_now"],
                         "after": "took_escalated",
                     }
                 )
+                continue
             transitions.append(
                 {
-                    "trigger": spec.name,
-                    "source": sources,
-                    "dest": spec.target,
+                    "trigger": transition.event,
+                    "source": source,
+                    "dest": transition.target,
                     "conditions": "is_clean",
                     "after": "took_accepted",
                 }
             )
             transitions.append(
                 {
-                    "trigger": spec.name,
-                    "source": sources,
+                    "trigger": transition.event,
+                    "source": source,
                     "dest": None,  # internal: the case stays where it is
                     "conditions": "is_recorded",
                     "after": "took_recorded",

@@ -5,35 +5,64 @@ results. Built-in plugins are registered first, then those given by the
 caller, then the entry points of the group ``admission_flow``; then
 ``check_pending()`` catches a misspelled hook at start-up. There is no global
 manager: each engine builds or receives its own.
+
+Each hook is called through pluggy, one plugin at a time and in pluggy's
+order (``tryfirst``/``trylast`` honoured), so that every answer is checked at
+the boundary and any failure names the one plugin that failed. Hook wrappers
+cannot see single answers that way, so they are refused at registration.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.metadata
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pluggy
 
 from . import _hooks, _standard
 from ._calendar import Calendar, VietnamCalendar
-from ._model import Case, Step, Violation
-from ._procedure import Procedure
-from ._procedure import load_procedure as _load_file
-from ._reading import did_you_mean
+from ._canonical import canonical_json
+from ._model import Case, Step, Text, Violation
+from ._parse_outline import PROCEDURE_ID, RULE_ID
+from ._reading import describe
 from ._rule import EventContext, Rule
-from .exceptions import PluginError, Problem, ProcedureError
+from ._spec import Procedure
+from .exceptions import PluginError
 
-__all__ = ["Plugins", "load_procedure"]
+__all__ = ["CheckedCalendar", "Contributed", "Plugins", "rule_failure", "short_repr"]
 
 _BUILTINS: tuple[tuple[str, object], ...] = (("admission_flow.standard", _standard),)
+_SEVERITIES = ("block", "record", "warning")
+#: Failures of a plugin that end in a ``PluginError``: exit 3, never a traceback.
+_FAILURES = (Exception, SystemExit)
+
+
+@attrs.frozen
+class Contributed:
+    """A rule a plugin contributes, and the plugin's name."""
+
+    rule: Rule
+    plugin: str
+
+
+@attrs.frozen
+class _Impl:
+    """One plugin's implementation of one hook, callable through pluggy on its own."""
+
+    plugin: str
+    call: Callable[..., Any]
+    #: A ``firstresult`` hook answers one value (or ``None``), not a list.
+    first: bool
 
 
 class Plugins:
-    """The plugins of one engine (or one command), with typed hook calls.
+    """The plugins of one engine (or one command), with typed, checked hook calls.
 
     Args:
         plugins: extra plugin objects or modules to register, after the built-in ones.
@@ -44,7 +73,8 @@ class Plugins:
     def __init__(self, plugins: Iterable[object] = (), *, entry_points: bool = True) -> None:
         self._pm = pluggy.PluginManager(_hooks.PROJECT)
         self._pm.add_hookspecs(_hooks)
-        self._rules: dict[str, tuple[Rule, str]] | None = None
+        self._rules: dict[str, Contributed] | None = None
+        self._impls: dict[str, tuple[_Impl, ...]] = {}
         #: Whether any plugin implements admission_flow_check_event / _after_step:
         #: the engine skips the hook call otherwise (pluggy costs microseconds).
         self.checks_events = False
@@ -64,8 +94,8 @@ class Plugins:
         """Register one more plugin; returns its name.
 
         Raises:
-            PluginError: the plugin is invalid (a misspelled hook, say); it is
-                left unregistered.
+            PluginError: the plugin is invalid (a misspelled hook, a hook
+                wrapper, a wrong signature); it is left unregistered.
         """
         registered = self._register(plugin, name)
         try:
@@ -77,11 +107,26 @@ class Plugins:
         return registered
 
     def _forget(self) -> None:
-        """Drop what was cached from the plugins' answers."""
+        """Drop what was cached from the plugins' answers, and order the calls anew."""
         self._rules = None
-        hook = self._pm.hook
-        self.checks_events = bool(hook.admission_flow_check_event.get_hookimpls())
-        self.notifies_steps = bool(hook.admission_flow_after_step.get_hookimpls())
+        self._impls = {}
+        for hook in self.hook_names():
+            caller: pluggy.HookCaller = getattr(self._pm.hook, hook)
+            everyone = [impl.plugin for impl in caller.get_hookimpls()]
+            first = bool(caller.spec is not None and caller.spec.opts.get("firstresult"))
+            # pluggy calls the last of get_hookimpls() first (tryfirst/trylast sort it).
+            self._impls[hook] = tuple(
+                _Impl(
+                    impl.plugin_name,
+                    self._pm.subset_hook_caller(
+                        hook, remove_plugins=[p for p in everyone if p is not impl.plugin]
+                    ),
+                    first,
+                )
+                for impl in reversed(caller.get_hookimpls())
+            )
+        self.checks_events = bool(self._impls["admission_flow_check_event"])
+        self.notifies_steps = bool(self._impls["admission_flow_after_step"])
 
     def _register(self, plugin: object, name: str | None) -> str:
         if name is None:
@@ -89,11 +134,21 @@ class Plugins:
         try:
             registered = self._pm.register(plugin, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
-            label = str(name or getattr(plugin, "__name__", type(plugin).__name__))
             raise PluginError(
-                f"cannot register plugin '{label}': {exc}", plugin=label, hook=""
+                f"cannot register plugin '{name}': {_one_line(exc)}", plugin=name, hook=None
             ) from exc
         assert registered is not None
+        for hook in self.hook_names():
+            for impl in getattr(self._pm.hook, hook).get_hookimpls():
+                if impl.plugin_name == registered and (impl.hookwrapper or impl.wrapper):
+                    self._pm.unregister(name=registered)
+                    raise PluginError(
+                        f"plugin '{registered}': {hook} is a hook wrapper, which admission_flow "
+                        "does not support (it calls each plugin on its own, to check each "
+                        "answer); write a plain implementation, with tryfirst or trylast for order",
+                        plugin=registered,
+                        hook=hook,
+                    )
         self._forget()
         return registered
 
@@ -105,12 +160,12 @@ class Plugins:
                 continue
             try:
                 plugin = entry_point.load()
-            except Exception as exc:
+            except _FAILURES as exc:
                 raise PluginError(
                     f"cannot load plugin '{entry_point.name}' ({entry_point.value}) of the entry-point "
-                    f"group 'admission_flow': {type(exc).__name__}: {exc}; fix or uninstall its package",
+                    f"group 'admission_flow': {type(exc).__name__}: {_one_line(exc)}; fix or uninstall its package",
                     plugin=entry_point.name,
-                    hook="",
+                    hook=None,
                 ) from exc
             self._register(plugin, entry_point.name)
 
@@ -120,9 +175,9 @@ class Plugins:
         except pluggy.PluginValidationError as exc:
             name = self._pm.get_name(exc.plugin) or "?"
             raise PluginError(
-                f"plugin '{name}': {exc}; hooks are named admission_flow_*, see docs/hooks.md",
+                f"plugin '{name}': {_one_line(exc)}; hooks are named admission_flow_*, see docs/hooks.md",
                 plugin=name,
-                hook="",
+                hook=None,
             ) from exc
 
     def names(self) -> list[str]:
@@ -133,136 +188,229 @@ class Plugins:
         """The names of every hook admission_flow defines."""
         return sorted(name for name in dir(self._pm.hook) if name.startswith("admission_flow_"))
 
+    # -- calling -------------------------------------------------------------------
+
+    def _answers(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """Each plugin's answer to ``hook``, in pluggy's order; a failure names its plugin."""
+        for impl in self._impls[hook]:
+            try:
+                answers = impl.call(**kwargs)
+            except _FAILURES as exc:
+                raise _plugin_error(impl.plugin, hook, exc) from exc
+            if impl.first:
+                yield impl.plugin, answers
+            else:
+                for answer in answers:  # one plugin: at most one answer
+                    yield impl.plugin, answer
+
+    @staticmethod
+    def _items(plugin: str, hook: str, answer: Any, expected: str) -> list[Any]:
+        """A plugin's answer as a list, consumed under guard (a generator may raise)."""
+        if answer is None:
+            return []
+        if isinstance(answer, str | bytes | Mapping) or not isinstance(answer, Iterable):
+            raise _bad_answer(plugin, hook, answer, expected)
+        try:
+            return list(answer)
+        except _FAILURES as exc:
+            raise _plugin_error(plugin, hook, exc) from exc
+
+    def _in_order(self, one: str, other: str) -> tuple[str, str]:
+        """Two plugins in the order they were registered: the later one takes the blame."""
+        names = self.names()
+        return (one, other) if names.index(one) < names.index(other) else (other, one)
+
     # -- setup hooks -------------------------------------------------------------
 
-    def _each(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """Call each implementation of a setup hook, naming the plugin of each answer."""
-        caller = getattr(self._pm.hook, hook)
-        for impl in caller.get_hookimpls():  # in registration order: built-ins first
-            try:
-                result = impl.function(**{k: kwargs[k] for k in impl.argnames})
-            except Exception as exc:
-                raise _plugin_error(impl.plugin_name, hook, exc) from exc
-            yield impl.plugin_name, result
-
-    def rules(self) -> dict[str, tuple[Rule, str]]:
+    def rules(self) -> dict[str, Contributed]:
         """Every contributed rule, by id, with the name of its plugin."""
         if self._rules is None:
-            found: dict[str, tuple[Rule, str]] = {}
-            for plugin, answer in self._each("admission_flow_add_rules"):
-                for item in answer or ():
-                    if not isinstance(item, Rule):
-                        raise PluginError(
-                            f"plugin '{plugin}' returned {item!r} from admission_flow_add_rules; "
-                            "return admission_flow.Rule objects (see the @rule decorator)",
-                            plugin=plugin,
-                            hook="admission_flow_add_rules",
+            hook = "admission_flow_add_rules"
+            found: dict[str, Contributed] = {}
+            for plugin, answer in self._answers(hook):
+                for item in self._items(plugin, hook, answer, "admission_flow.Rule objects"):
+                    if not isinstance(item, Rule) or not (
+                        isinstance(item.id, str) and RULE_ID.match(item.id)
+                    ):
+                        raise _bad_answer(
+                            plugin,
+                            hook,
+                            item,
+                            "admission_flow.Rule objects with valid ids (see @rule)",
                         )
                     if item.id in found:
+                        first, later = self._in_order(found[item.id].plugin, plugin)
                         raise PluginError(
-                            f"rule '{item.id}' is contributed by both plugin '{found[item.id][1]}' and "
-                            f"plugin '{plugin}'; rename one of them",
-                            plugin=plugin,
-                            hook="admission_flow_add_rules",
+                            f"rule '{item.id}' is contributed by both plugin '{first}' and "
+                            f"plugin '{later}'; rename one of them",
+                            plugin=later,
+                            hook=hook,
+                            rule=item.id,
                         )
-                    found[item.id] = (item, plugin)
+                    found[item.id] = Contributed(item, plugin)
             self._rules = found
         return self._rules
 
     def procedures(self) -> dict[str, Path | Traversable]:
         """Every bundled procedure, by id."""
+        hook = "admission_flow_add_procedures"
         found: dict[str, Path | Traversable] = {}
         owners: dict[str, str] = {}
-        for plugin, answer in self._each("admission_flow_add_procedures"):
-            for pid, where in dict(answer or {}).items():
+        for plugin, answer in self._answers(hook):
+            if answer is None:
+                continue
+            if not isinstance(answer, Mapping):
+                raise _bad_answer(plugin, hook, answer, "a mapping of procedure ids to files")
+            for pid, where in answer.items():
+                if not (isinstance(pid, str) and PROCEDURE_ID.match(pid)) or not isinstance(
+                    where, str | Path | Traversable
+                ):
+                    raise _bad_answer(
+                        plugin, hook, {pid: where}, "procedure ids (vn-2021) mapped to file paths"
+                    )
                 if pid in owners:
+                    first, later = self._in_order(owners[pid], plugin)
                     raise PluginError(
-                        f"procedure '{pid}' is contributed by both plugin '{owners[pid]}' and "
-                        f"plugin '{plugin}'; rename one of them",
-                        plugin=plugin,
-                        hook="admission_flow_add_procedures",
+                        f"procedure '{pid}' is contributed by both plugin '{first}' and "
+                        f"plugin '{later}'; rename one of them",
+                        plugin=later,
+                        hook=hook,
                     )
                 owners[pid] = plugin
                 found[pid] = Path(where) if isinstance(where, str) else where
         return found
 
-    def load_procedure(self, name: str | Path) -> Procedure:
-        """Load a bundled procedure by id, or a procedure file by path."""
-        if isinstance(name, str):
-            bundled = self.procedures().get(name)
-            if bundled is not None:
-                return self._load_bundled(name, bundled)
-            if not Path(name).suffix and not Path(name).exists():
-                bundled_ids = self.procedures()
-                known = ", ".join(sorted(bundled_ids)) or "none"
-                raise ProcedureError(
-                    [
-                        Problem(
-                            file=name,
-                            line=1,
-                            column=1,
-                            message=f"no bundled procedure '{name}' (bundled: {known}) and no such file"
-                            f"{did_you_mean(name, bundled_ids)}",
-                        )
-                    ]
-                )
-        return _load_file(name, rules=self.rules())
-
-    def _load_bundled(self, pid: str, where: Path | Traversable) -> Procedure:
-        if isinstance(where, Path):
-            return _load_file(where, rules=self.rules())
-        from importlib.resources import as_file
-
-        with as_file(where) as path:
-            return _load_file(path, rules=self.rules(), display=f"<bundled {pid}>")
-
     def calendar(self, procedure: Procedure) -> Calendar:
-        """The calendar a plugin chooses for ``procedure``, else Vietnam's."""
-        hook = self._pm.hook.admission_flow_resolve_calendar
-        try:
-            chosen = hook(procedure=procedure)
-        except Exception as exc:
-            raise _plugin_error(
-                _culprit(exc, hook), "admission_flow_resolve_calendar", exc
-            ) from exc
-        if chosen is None:
-            return VietnamCalendar()
-        if isinstance(chosen, type) or not isinstance(chosen, Calendar):
-            raise PluginError(
-                f"a plugin returned {chosen!r} from admission_flow_resolve_calendar; "
-                "return an object with add_working_days() and days_off()",
-                plugin=_culprit_of_result(hook),
-                hook="admission_flow_resolve_calendar",
-            )
-        return chosen
+        """The calendar a plugin chooses for ``procedure`` (first answer wins), else Vietnam's."""
+        hook = "admission_flow_resolve_calendar"
+        for plugin, chosen in self._answers(hook, procedure=procedure):
+            if chosen is None:
+                continue
+            if isinstance(chosen, type) or not isinstance(chosen, Calendar):
+                raise _bad_answer(
+                    plugin, hook, chosen, "an object with add_working_days() and days_off()"
+                )
+            return CheckedCalendar(chosen, plugin)
+        return VietnamCalendar()
 
     # -- event hooks ---------------------------------------------------------------
 
     def check_event(self, context: EventContext) -> list[Violation]:
-        hook = self._pm.hook.admission_flow_check_event
-        try:
-            answers = hook(context=context)
-        except Exception as exc:
-            raise _plugin_error(_culprit(exc, hook), "admission_flow_check_event", exc) from exc
+        """Every plugin's violations of the event, each checked."""
+        hook = "admission_flow_check_event"
         found: list[Violation] = []
-        for answer in answers:
-            for item in answer or ():
-                if not isinstance(item, Violation):
-                    raise PluginError(
-                        f"a plugin returned {item!r} from admission_flow_check_event; "
-                        "return admission_flow.Violation objects",
-                        plugin=_culprit_of_result(hook),
-                        hook="admission_flow_check_event",
-                    )
-                found.append(item)
+        for plugin, answer in self._answers(hook, context=context):
+            for item in self._items(plugin, hook, answer, "admission_flow.Violation objects"):
+                found.append(_checked_violation(plugin, hook, item))
         return found
 
     def after_step(self, procedure: Procedure, case: Case, step: Step) -> None:
-        hook = self._pm.hook.admission_flow_after_step
+        """Tell every plugin of a step just taken."""
+        for _ in self._answers(
+            "admission_flow_after_step", procedure=procedure, case=case, step=step
+        ):
+            pass
+
+
+def _checked_violation(plugin: str, hook: str, item: Any) -> Violation:
+    if not isinstance(item, Violation):
+        raise _bad_answer(plugin, hook, item, "admission_flow.Violation objects")
+    if not (isinstance(item.rule, str) and RULE_ID.match(item.rule)):
+        raise _bad_answer(
+            plugin, hook, item.rule, "a violation whose rule is an id like unit.residence"
+        )
+    if not (
+        isinstance(item.message, Text)
+        and type(item.message.vi) is str
+        and type(item.message.en) is str
+    ):
+        raise _bad_answer(
+            plugin,
+            hook,
+            item.message,
+            f"a message of rule '{item.rule}' as admission_flow.Text(vi, en)",
+        )
+    if not isinstance(item.source, str) or item.severity not in _SEVERITIES:
+        raise _bad_answer(
+            plugin,
+            hook,
+            item.severity if isinstance(item.source, str) else item.source,
+            f"a source (text) and a severity ({', '.join(_SEVERITIES)}) for rule '{item.rule}'",
+        )
+    try:
+        canonical_json(item.details)
+    except (TypeError, ValueError) as exc:
+        raise _bad_answer(
+            plugin, hook, item.details, f"details of rule '{item.rule}' that can be stored ({exc})"
+        ) from None
+    return item
+
+
+class CheckedCalendar:
+    """A plugin's calendar, each answer checked and each failure named."""
+
+    def __init__(self, calendar: Calendar, plugin: str) -> None:
+        #: The calendar the plugin chose.
+        self.calendar = calendar
+        self._calendar = calendar
+        self._plugin = plugin
+
+    def _call(self, what: str, function: Callable[[], Any]) -> Any:
         try:
-            hook(procedure=procedure, case=case, step=step)
-        except Exception as exc:
-            raise _plugin_error(_culprit(exc, hook), "admission_flow_after_step", exc) from exc
+            return function()
+        except _FAILURES as exc:
+            raise PluginError(
+                f"the calendar of plugin '{self._plugin}' raised {type(exc).__name__} in {what}: "
+                f"{_one_line(exc)}; nothing was changed",
+                plugin=self._plugin,
+                hook="admission_flow_resolve_calendar",
+            ) from exc
+
+    def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        due = self._call("add_working_days", lambda: self._calendar.add_working_days(start, days))
+        if type(due) is not dt.date or due < start:
+            raise _bad_answer(
+                self._plugin,
+                "admission_flow_resolve_calendar",
+                due,
+                f"add_working_days({start.isoformat()}, {days}) to give a date on or after {start.isoformat()}",
+            )
+        return due
+
+    def days_off(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, Text]]:
+        days: list[tuple[dt.date, Text]] = self._call(
+            "days_off", lambda: list(self._calendar.days_off(start, end))
+        )
+        for item in days:
+            if not (
+                isinstance(item, tuple)
+                and len(item) == 2
+                and type(item[0]) is dt.date
+                and isinstance(item[1], Text)
+            ):
+                raise _bad_answer(
+                    self._plugin,
+                    "admission_flow_resolve_calendar",
+                    item,
+                    "days_off() to give (date, Text) pairs",
+                )
+        return days
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._calendar, name)
+
+    def __repr__(self) -> str:
+        return repr(self._calendar)
+
+
+def rule_failure(plugin: str, rule: str, what: str) -> PluginError:
+    """The error for a rule's check that raised or answered wrongly while an event was judged."""
+    return PluginError(
+        f"rule '{rule}' of plugin '{plugin}' {_one_line(what)}; nothing was changed",
+        plugin=plugin,
+        hook=None,
+        rule=rule,
+    )
 
 
 def _default_name(plugin: object, pm: pluggy.PluginManager) -> str:
@@ -278,47 +426,30 @@ def _default_name(plugin: object, pm: pluggy.PluginManager) -> str:
     return name
 
 
+def _one_line(what: object) -> str:
+    """A message on one line, however many its original had."""
+    return " ".join(str(what).split())
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)`` on one line, cut to ``limit`` characters."""
+    text = _one_line(repr(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _plugin_error(plugin: str, hook: str, exc: BaseException) -> PluginError:
     if isinstance(exc, PluginError):
         return exc
     return PluginError(
-        f"plugin '{plugin}' raised {type(exc).__name__} in {hook}: {exc}; nothing was changed",
+        f"plugin '{plugin}' raised {type(exc).__name__} in {hook}: {_one_line(exc)}; nothing was changed",
         plugin=plugin,
         hook=hook,
     )
 
 
-def _culprit(exc: BaseException, hook: pluggy.HookCaller) -> str:
-    """The plugin whose implementation raised ``exc``, from the traceback."""
-    codes = {}
-    for impl in hook.get_hookimpls():
-        function = impl.function
-        code = getattr(function, "__code__", None) or getattr(
-            getattr(function, "__func__", None), "__code__", None
-        )
-        if code is not None:
-            codes[code] = impl.plugin_name
-    tb: types.TracebackType | None = exc.__traceback__
-    while tb is not None:
-        name = codes.get(tb.tb_frame.f_code)
-        if name is not None:
-            return name
-        tb = tb.tb_next
-    return "?"
-
-
-def _culprit_of_result(hook: pluggy.HookCaller) -> str:
-    impls = hook.get_hookimpls()
-    return (
-        ", ".join(impl.plugin_name for impl in impls if not impl.hookwrapper and not impl.wrapper)
-        or "?"
+def _bad_answer(plugin: str, hook: str, answer: Any, expected: str) -> PluginError:
+    return PluginError(
+        f"plugin '{plugin}' returned {describe(answer)} from {hook}; return {expected}",
+        plugin=plugin,
+        hook=hook,
     )
-
-
-def load_procedure(name: str | Path, *, plugins: Plugins | None = None) -> Procedure:
-    """Load a bundled procedure by id (``"vn-2021"``) or a procedure file by path.
-
-    Raises:
-        ProcedureError: every problem of the file, each as ``file:line:col: message``.
-    """
-    return (plugins if plugins is not None else Plugins()).load_procedure(name)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-from ._procedure import EventSpec, Procedure
+import attrs
+
+from ._spec import Procedure
 
 __all__ = ["CompiledRouter", "Route", "Router"]
 
@@ -28,14 +30,24 @@ class Router(Protocol):
     ) -> tuple[Route, str | None]: ...
 
 
+@attrs.frozen
+class _Routes:
+    """Where an event leads from one state: when accepted, and when it escalates."""
+
+    accepted: str
+    escalated: str | None = None
+
+
 class CompiledRouter:
-    """The fast path: a dictionary from (state, event) to the event's transitions."""
+    """The fast path: a dictionary from (state, event) to where the event leads."""
 
     def __init__(self, procedure: Procedure) -> None:
-        self._table: dict[tuple[str | None, str], EventSpec] = {}
-        for spec in procedure.events.values():
-            for source in (None,) if spec.opens_case else spec.sources:
-                self._table[source, spec.name] = spec
+        accepted: dict[tuple[str | None, str], str] = {}
+        escalated: dict[tuple[str | None, str], str] = {}
+        for transition in procedure.transitions():
+            key = (transition.source, transition.event)
+            (escalated if transition.escalation else accepted)[key] = transition.target
+        self._table = {key: _Routes(target, escalated.get(key)) for key, target in accepted.items()}
 
     def allows(self, state: str | None, event: str) -> bool:
         return (state, event) in self._table
@@ -43,11 +55,11 @@ class CompiledRouter:
     def route(
         self, state: str | None, event: str, blocked: bool, recorded: bool, escalates: bool
     ) -> tuple[Route, str | None]:
-        spec = self._table.get((state, event))
-        if spec is None or blocked:
+        routes = self._table.get((state, event))
+        if routes is None or blocked:
             return "refused", state
         if recorded:
-            if escalates and spec.escalation is not None:
-                return "escalated", spec.escalation.to
+            if escalates and routes.escalated is not None:
+                return "escalated", routes.escalated
             return "recorded", state
-        return "accepted", spec.target
+        return "accepted", routes.accepted

@@ -18,7 +18,7 @@ from ._model import Actor, Case, Member, Person, Text, Unit
 
 if TYPE_CHECKING:
     from ._calendar import Calendar
-    from ._procedure import EventSpec, Procedure
+    from ._spec import EventSpec, Procedure
 
 __all__ = ["Check", "EventContext", "Rule", "rule"]
 
@@ -27,7 +27,8 @@ class EventContext:
     """Everything a rule may look at while an event is being judged.
 
     The case is as it was before the event; ``facts`` are the event's facts,
-    already checked against their declared types, with defaults filled in.
+    already checked against their declared types, with defaults filled in, as
+    a read-only mapping (the very one the step will keep).
     One is made for every event fired, so it is a plain slotted class rather
     than an attrs one: it is read by rules, never compared or stored.
     """
@@ -91,6 +92,8 @@ class Rule:
         details: the ``{placeholders}`` its messages may use.
         reads: the event facts it reads; every event that uses it must declare
             them, and ``Engine.available`` skips it when they are not given.
+        settings: the procedure settings it reads, with their defaults; the
+            loader checks that a procedure's value for each is of the same kind.
     """
 
     id: str
@@ -100,6 +103,7 @@ class Rule:
     params: Mapping[str, Any] = attrs.field(factory=dict)
     details: frozenset[str] = frozenset()
     reads: frozenset[str] = frozenset()
+    settings: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 def rule(
@@ -110,6 +114,7 @@ def rule(
     params: Mapping[str, Any] | None = None,
     details: Iterable[str] = (),
     reads: Iterable[str] = (),
+    settings: Mapping[str, Any] | None = None,
 ) -> Callable[[Check], Rule]:
     """Decorate a check function to make it a ``Rule``.
 
@@ -130,6 +135,7 @@ def rule(
             params=dict(params or {}),
             details=frozenset(details),
             reads=frozenset(reads),
+            settings=dict(settings or {}),
         )
 
     return decorate

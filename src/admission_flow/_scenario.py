@@ -18,6 +18,7 @@ import attrs
 
 from ._calendar import Calendar
 from ._engine import Engine
+from ._loading import load_procedure
 from ._model import (
     EDUCATION_LEVELS,
     MEMBER_STATUSES,
@@ -31,8 +32,8 @@ from ._model import (
     Unit,
 )
 from ._plugins import Plugins
-from ._procedure import Procedure
 from ._reading import Reader, describe, did_you_mean, read_file
+from ._spec import Procedure
 from ._yaml import Mark, YamlList, YamlMap
 from .exceptions import ActorError, InputError, ProcedureError, ScenarioError
 
@@ -165,7 +166,7 @@ class _Loader:
             return None
         bundled = self.plugins.procedures()
         if name in bundled:
-            return self.plugins.load_procedure(name)
+            return load_procedure(name, plugins=self.plugins)
         target = (self.path.parent / name) if not Path(name).is_absolute() else Path(name)
         if not target.is_file():
             self.reader.add(
@@ -175,7 +176,7 @@ class _Loader:
             )
             return None
         try:
-            return self.plugins.load_procedure(target)
+            return load_procedure(target, plugins=self.plugins)
         except ProcedureError as exc:
             self.reader.add(
                 root.value_mark("procedure"),

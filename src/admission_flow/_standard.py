@@ -260,7 +260,7 @@ def introduction_route(context: EventContext) -> str:
     return "standard"
 
 
-@rule("introduction.count", details={"route", "missing"})
+@rule("introduction.count", details={"route", "missing"}, settings={"youth_age_max_years": 30})
 def introduction_count(context: EventContext, params: Mapping[str, Any]) -> Details:
     members: set[str] = set()
     committees: set[str] = set()

@@ -16,6 +16,7 @@ import attrs
 __all__ = [
     "ActorError",
     "AdmissionFlowError",
+    "ArgumentTypeError",
     "CaseError",
     "FactError",
     "FileProblemError",
@@ -82,6 +83,10 @@ class InputError(AdmissionFlowError, ValueError):
         super().__init__(message)
 
 
+class ArgumentTypeError(InputError, TypeError):
+    """An argument is of the wrong type: a class where an instance is needed, a number for a name."""
+
+
 class UnknownEventError(InputError, LookupError):
     """The procedure has no event of that name."""
 
@@ -101,11 +106,16 @@ class CaseError(InputError):
 class PluginError(AdmissionFlowError, RuntimeError):
     """A plugin raised, or returned something its hook does not allow.
 
-    Nothing was changed. ``plugin`` and ``hook`` name the culprit; the
+    Nothing was changed. ``plugin`` names the culprit; ``hook`` the hook it
+    failed in (``None`` when it failed outside a hook call, in a rule's check
+    while an event was judged); ``rule`` the rule, where one is involved. The
     original exception, if any, is chained as ``__cause__``.
     """
 
-    def __init__(self, message: str, *, plugin: str, hook: str) -> None:
+    def __init__(
+        self, message: str, *, plugin: str, hook: str | None, rule: str | None = None
+    ) -> None:
         self.plugin = plugin
         self.hook = hook
+        self.rule = rule
         super().__init__(message)
