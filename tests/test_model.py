@@ -37,7 +37,13 @@ STEP = af.Step(
     violations=(VIOLATION,),
     deadlines_set=(DEADLINE,),
 )
-CASE = af.Case(id="c-hoa", procedure="vn-2021", candidate=PERSON, unit=UNIT, state="dossier")
+CASE = af.Case(
+    id="c-hoa",
+    procedure=af.ProcedureRef("vn-2021", "2021.1", "0" * 64),
+    candidate=PERSON,
+    unit=UNIT,
+    state="dossier",
+)
 
 BUILT: list[tuple[Any, Any]] = [
     (_model._new_step, STEP),

@@ -7,7 +7,7 @@ from ._calendar import Calendar, VietnamCalendar, WeekdayCalendar
 from ._dates import add_months, months_between
 from ._engine import Engine
 from ._graph import draw
-from ._hooks import hookimpl, hookspec
+from ._hooks import hookimpl
 from ._loading import load_procedure
 from ._model import (
     EDUCATION_LEVELS,
@@ -50,6 +50,7 @@ from .exceptions import (
     ArgumentTypeError,
     CaseError,
     FactError,
+    FileProblemError,
     InputError,
     PluginError,
     Problem,
@@ -79,6 +80,7 @@ __all__ = [
     "EventSpec",
     "FactError",
     "FactSpec",
+    "FileProblemError",
     "InputError",
     "Member",
     "Option",
@@ -111,7 +113,6 @@ __all__ = [
     "add_months",
     "draw",
     "hookimpl",
-    "hookspec",
     "load_procedure",
     "load_scenario",
     "months_between",

@@ -15,8 +15,18 @@ from typing import Any, Literal, TypeVar
 import attrs
 from attrs import AttrsInstance
 
+from ._checks import (
+    check_bool,
+    check_choice,
+    check_date,
+    check_instance,
+    check_int,
+    check_text,
+)
 from ._dates import format_date_en, format_date_vi, months_between
 from ._frozen import EMPTY, freeze
+from ._words import describe
+from .exceptions import ArgumentTypeError
 
 __all__ = [
     "EDUCATION_LEVELS",
@@ -54,6 +64,8 @@ MEMBER_STATUSES: tuple[str, ...] = ("official", "probationary")
 ORGANIZATIONS: tuple[str, ...] = ("youth_union", "trade_union")
 
 Severity = Literal["block", "record", "warning"]
+#: What a violation does: refuse the step, record it without moving the case, or warn.
+SEVERITIES: tuple[Severity, ...] = ("block", "record", "warning")
 _T = TypeVar("_T", bound=AttrsInstance)
 
 
@@ -63,6 +75,14 @@ class Text:
 
     vi: str
     en: str
+
+    def __attrs_post_init__(self) -> None:
+        if type(self.vi) is not str or type(self.en) is not str:
+            check_instance("Text", "vi", self.vi, str, "text")
+            check_instance("Text", "en", self.en, str, "text")
+
+    def __str__(self) -> str:
+        return f"{self.vi} / {self.en}"
 
     def format(self, **values: Any) -> Text:
         """Fill ``{placeholders}``, each language with its own words and date style.
@@ -85,12 +105,22 @@ class Text:
         return {"vi": self.vi, "en": self.en}
 
 
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    """A list of names, each checked to be text (a bare string is not a list of its letters)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ArgumentTypeError(f"a list of names is needed, not {describe(value)}", field="names")
+    names = tuple(value)
+    for name in names:
+        check_text("Person", "names", name)
+    return names
+
+
 def _frozen_strings(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+    return frozenset(_names(value))
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+    return _names(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -100,15 +130,20 @@ class Person:
     id: str
     name: str
     born: dt.date
-    education: str = attrs.field(validator=attrs.validators.in_(EDUCATION_LEVELS))
-    organizations: frozenset[str] = attrs.field(
-        default=frozenset(),
-        converter=_frozen_strings,
-        validator=attrs.validators.deep_iterable(attrs.validators.in_(ORGANIZATIONS)),
-    )
+    education: str
+    organizations: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strings)
     positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     #: Written consent of the province-level standing committee to admit someone over 60.
     over_60_consent: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Person", "id", self.id)
+        check_text("Person", "name", self.name)
+        check_date("Person", "born", self.born)
+        check_choice("Person", "education", self.education, EDUCATION_LEVELS)
+        for organization in sorted(self.organizations):
+            check_choice("Person", "organizations", organization, ORGANIZATIONS)
+        check_bool("Person", "over_60_consent", self.over_60_consent)
 
     def age_in_months(self, on: dt.date) -> int:
         """Age in whole months on a date, as QĐ 24-QĐ/TW §1.1 counts it."""
@@ -120,9 +155,14 @@ class Member:
     """A party member (đảng viên) whom events can name: a mentor, an introducer."""
 
     id: str
-    status: str = attrs.field(validator=attrs.validators.in_(MEMBER_STATUSES))
+    status: str
     #: The date the member has held ``status`` since.
     since: dt.date
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Member", "id", self.id)
+        check_choice("Member", "status", self.status, MEMBER_STATUSES)
+        check_date("Member", "since", self.since)
 
     def is_official_on(self, day: dt.date) -> bool:
         """Whether the member was an official member on ``day``."""
@@ -134,11 +174,18 @@ class Unit:
     """The unit whose party cell handles the case, and what the rules ask of it."""
 
     id: str
-    kind: str = attrs.field(default="other", validator=attrs.validators.in_(UNIT_KINDS))
+    kind: str = "other"
     official_members: int = 0
     has_youth_union: bool = False
     hardship_area: bool = False
     delegated_admission: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Unit", "id", self.id)
+        check_choice("Unit", "kind", self.kind, UNIT_KINDS)
+        check_int("Unit", "official_members", self.official_members)
+        for flag in ("has_youth_union", "hardship_area", "delegated_admission"):
+            check_bool("Unit", flag, getattr(self, flag))
 
 
 @attrs.frozen
@@ -147,6 +194,10 @@ class Actor:
 
     role: str
     id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Actor", "role", self.role)
+        check_text("Actor", "id", self.id, optional=True)
 
     def __str__(self) -> str:
         return self.role if self.id is None else f"{self.role} {self.id}"
@@ -161,6 +212,12 @@ class Violation:
     source: str
     severity: Severity = "block"
     details: Mapping[str, Any] = attrs.field(default=EMPTY, converter=freeze, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Violation", "rule", self.rule)
+        check_instance("Violation", "message", self.message, Text, "a Text(vi, en)")
+        check_instance("Violation", "source", self.source, str, "text")
+        check_choice("Violation", "severity", self.severity, SEVERITIES)
 
     def as_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "message": self.message.as_dict(), "source": self.source}
@@ -215,6 +272,11 @@ class Step:
     deadlines_set: tuple[Deadline, ...] = ()
     deadlines_met: tuple[Deadline, ...] = ()
 
+    def __attrs_post_init__(self) -> None:
+        check_text("Step", "event", self.event)
+        check_date("Step", "on", self.on)
+        check_instance("Step", "actor", self.actor, Actor, "an Actor")
+
     @property
     def kept(self) -> bool:
         """Whether the step belongs in the case's history (accepted or recorded)."""
@@ -267,6 +329,16 @@ class Case:
     #: Accepted and recorded steps, oldest first. Refused steps are not kept.
     history: tuple[Step, ...] = ()
 
+    def __attrs_post_init__(self) -> None:
+        check_text("Case", "id", self.id)
+        check_instance("Case", "procedure", self.procedure, ProcedureRef, "a ProcedureRef")
+        check_instance("Case", "candidate", self.candidate, Person, "a Person")
+        check_instance("Case", "unit", self.unit, Unit, "a Unit")
+        check_text("Case", "state", self.state, optional=True)
+        check_instance("Case", "history", self.history, tuple, "a tuple of Step values")
+        for step in self.history:
+            check_instance("Case", "history", step, Step, "a tuple of Step values")
+
     def _advance(self, state: str | None, step: Step) -> Case:
         """This case after ``step``: the engine's way to build the next value.
 
@@ -313,7 +385,19 @@ class Outcome:
 
     @property
     def accepted(self) -> bool:
+        """The step moved the case on."""
         return self.step.accepted
+
+    @property
+    def recorded(self) -> bool:
+        """The step was not accepted but is kept (a vote short of two-thirds)."""
+        return self.step.recorded
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "an Outcome is neither true nor false: a step can be accepted, recorded or "
+            "refused; test outcome.accepted or outcome.recorded"
+        )
 
     @property
     def violations(self) -> tuple[Violation, ...]:
@@ -336,22 +420,24 @@ class Option:
     needs: tuple[str, ...] = ()
 
 
-def _builder(cls: type[_T], *, converted: frozenset[str] = frozenset()) -> Callable[..., _T]:
+def _builder(cls: type[_T], *, checked: frozenset[str] | None = None) -> Callable[..., _T]:
     """A positional constructor for a frozen attrs class, for the engine's hot path.
 
     attrs's frozen ``__init__`` guards each field with a generic
     ``object.__setattr__`` call; this one stores each field through its slot
-    descriptor, about twice as fast. It is only for classes whose fields have
-    no validator to run, and no converter except those named in ``converted``,
-    whose values the caller passes already converted (a ``Step``'s facts as a
-    ``FrozenDict``). The tests check it builds values equal to the class's own
-    ``__init__``.
+    descriptor, about twice as fast, and skips the class's own checks. It is
+    only for classes with no validator and no converter, unless ``checked``
+    names the converted fields and the caller promises to pass every value
+    as the class's ``__init__`` would have made and checked it (a ``Step``'s
+    facts already a ``FrozenDict``). The tests check it builds values equal
+    to the class's own ``__init__``.
     """
     fields = attrs.fields(cls)
+    trusted = checked if checked is not None else frozenset()
     if any(
-        f.validator is not None or (f.converter is not None and f.name not in converted)
+        f.validator is not None or (f.converter is not None and f.name not in trusted)
         for f in fields
-    ):
+    ) or (checked is None and hasattr(cls, "__attrs_post_init__")):
         raise TypeError(f"{cls.__name__} converts or validates; use its __init__")
     names = [f.name for f in fields]
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
@@ -369,8 +455,8 @@ def _builder(cls: type[_T], *, converted: frozenset[str] = frozenset()) -> Calla
 #: Positional constructors: (event, on, actor, facts, accepted, recorded,
 #: from_state, to_state, violations, warnings, deadlines_set, deadlines_met);
 #: (id, procedure, candidate, unit, state, history); (case, step).
-_new_step = _builder(Step, converted=frozenset({"facts"}))
-_new_case = _builder(Case)
+_new_step = _builder(Step, checked=frozenset({"facts"}))
+_new_case = _builder(Case, checked=frozenset())
 _new_outcome = _builder(Outcome)
 #: (name, rule, event, start, due, basis, met_on)
 _new_deadline = _builder(Deadline)

@@ -8,13 +8,13 @@ the first problem, so a user sees every mistake of a file in one run, each as
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from ._model import Text
+from ._words import describe, did_you_mean
 from ._yaml import Mark, YamlList, YamlMap, YamlText, read_yaml
 from .exceptions import FileProblemError, Problem
 
@@ -26,29 +26,6 @@ NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 def _at(where: str, key: str) -> str:
     """``events.x.to`` for a key under ``events.x``; just ``title`` at a file's top."""
     return key if where.startswith("the ") else f"{where}.{key}"
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'approved'?"``, or ``""`` when nothing is close."""
-    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def describe(value: Any) -> str:
-    """How a wrong value reads in a message: ``'abc' (text)``."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (yes/no)"
-    if isinstance(value, YamlMap | dict):
-        return "a mapping"
-    if isinstance(value, YamlList | list):
-        return "a list"
-    if isinstance(value, dt.date):
-        return f"{value.isoformat()} (date)"
-    if isinstance(value, int | float):
-        return f"{value} (number)"
-    return f"'{value}' (text)"
 
 
 def read_file(
