@@ -16,63 +16,14 @@ import pytest
 
 import admission_flow as af
 import admission_flow._hooks
+from helpers import PROCEDURES
 
 D = dt.date
 OPENED = D(2024, 3, 1)
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = sorted(name for name in dir(admission_flow._hooks) if name.startswith("admission_flow_"))
 
-PROCEDURE = """\
-procedure: my-id
-title: {vi: Xét tuyển thử, en: A trial selection}
-roles:
-  clerk: {vi: Văn thư, en: Clerk}
-  board: {vi: Hội đồng, en: Board}
-states:
-  open: {vi: Đang xét, en: Open}
-  done: {vi: Đạt, en: Passed, final: true}
-  closed: {vi: Đã đóng, en: Closed, final: true}
-events:
-  start: {vi: Mở hồ sơ, en: Open the file, opens_case: true, to: open, by: clerk}
-  tally:
-    vi: Kiểm phiếu
-    en: Count the votes
-    from: open
-    to: open
-    by: board
-    facts:
-      score: {type: int, required: true}
-    rules: [school.tally_short]
-  grade:
-    vi: Chấm điểm
-    en: Grade
-    from: open
-    to: done
-    by: board
-    facts:
-      score: {type: int, required: true}
-    rules:
-      - school.min_score: {minimum: 5}
-  close: {vi: Đóng hồ sơ, en: Close the file, from: open, to: closed, by: clerk}
-deadlines:
-  grade_due: {rule: school.grade_due, after: start, working_days: 5, met_by: grade}
-rules:
-  school.min_score:
-    source: Nội quy trường §2
-    message:
-      vi: "Điểm {score} thấp hơn mức tối thiểu {minimum}."
-      en: "A score of {score} is below the minimum of {minimum}."
-  school.tally_short:
-    check: school.min_score
-    severity: record
-    params: {minimum: 3}
-    source: Nội quy trường §3
-    message: {vi: "Kiểm phiếu được {score}, dưới {minimum}.", en: "The tally is {score}, under {minimum}."}
-  school.grade_due:
-    severity: warning
-    source: Nội quy trường §4
-    message: {vi: "Chấm điểm ngày {met}, quá hạn {due}.", en: "Graded on {met}, past {due}."}
-"""
+PROCEDURE = (PROCEDURES / "school_trial.yaml").read_text(encoding="utf-8")
 
 
 @af.rule(

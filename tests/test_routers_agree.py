@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import admission_flow as af
 from conftest import MEMBERS
+from helpers import PROCEDURES
 
 D = dt.date
 MEMBER_IDS = tuple(m.id for m in MEMBERS)
@@ -27,111 +28,7 @@ OFFICIAL_IDS = tuple(m.id for m in MEMBERS if m.status == "official")
 #: A role and a member nobody declared, to check both engines raise alike.
 GHOST = "m-ghost"
 
-APPEAL = """\
-procedure: appeal
-title: {vi: Khiếu nại thử, en: A trial appeal}
-roles:
-  applicant: {vi: Người khiếu nại, en: Applicant}
-  panel: {vi: Hội đồng, en: Panel}
-  member: {vi: Thành viên hội đồng, en: Panel member, individual: true}
-states:
-  filed: {vi: Đã nộp đơn, en: Filed}
-  hearing: {vi: Đang xem xét, en: Under hearing}
-  granted: {vi: Chấp nhận, en: Granted, final: true}
-  denied: {vi: Bác đơn, en: Denied, final: true}
-  referred: {vi: Chuyển cấp trên, en: Referred up, final: true}
-  dropped: {vi: Đã rút đơn, en: Dropped, final: true}
-events:
-  file:
-    vi: Nộp đơn
-    en: File the appeal
-    opens_case: true
-    to: filed
-    by: applicant
-    facts:
-      note: text
-  schedule:
-    vi: Lên lịch xem xét
-    en: Schedule the hearing
-    from: filed
-    to: hearing
-    by: panel
-    facts:
-      hearing_date: {type: date, required: true}
-  support:
-    vi: Thành viên ủng hộ
-    en: A member supports the appeal
-    from: hearing
-    to: hearing
-    by: member
-    rules: [introduction.official_member]
-  vote:
-    vi: Biểu quyết
-    en: Vote
-    from: hearing
-    to: hearing
-    by: panel
-    facts:
-      in_favour: {type: int, required: true, min: 0, at_most: official_members}
-      official_members: {type: int, required: true, min: 1}
-    rules: [vote.two_thirds]
-    escalation: {after: 2, to: referred, rule: appeal.referred}
-  grant:
-    vi: Chấp nhận đơn
-    en: Grant
-    from: hearing
-    to: granted
-    by: panel
-    rules:
-      - vote.cell_passed: {event: vote}
-  deny:
-    vi: Bác đơn
-    en: Deny
-    from: [filed, hearing]
-    to: denied
-    by: panel
-    facts:
-      reason: text
-  drop:
-    vi: Rút đơn
-    en: Drop
-    from: [filed, hearing]
-    to: dropped
-    by: [applicant, panel]
-deadlines:
-  hearing_due:
-    rule: appeal.hearing_due
-    after: schedule
-    date: hearing_date
-    working_days: 10
-    met_by: vote
-rules:
-  vote.two_thirds:
-    severity: record
-    source: Quy chế §3
-    message:
-      vi: "{in_favour}/{total} tán thành, cần {needed}."
-      en: "{in_favour} of {total} in favour, {needed} needed."
-  vote.cell_passed:
-    source: Quy chế §4
-    message: {vi: Chưa có biểu quyết đạt., en: No passing vote on file.}
-  introduction.official_member:
-    source: Quy chế §2
-    message:
-      vi: "Thành viên {member} là {status}."
-      en: "Member {member} is {status}."
-  appeal.referred:
-    source: Quy chế §5
-    message:
-      vi: "Sau {count} lần không đạt, chuyển sang “{state}”."
-      en: "After {count} failed votes the appeal goes to '{state}'."
-  appeal.hearing_due:
-    severity: warning
-    source: Quy chế §6
-    message:
-      vi: "Biểu quyết ngày {met} quá hạn {due}."
-      en: "Voted on {met}, past {due}."
-"""
+APPEAL = (PROCEDURES / "appeal.yaml").read_text(encoding="utf-8")
 
 
 @attrs.frozen
