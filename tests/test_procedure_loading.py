@@ -688,3 +688,73 @@ def test_validate_a_file_that_is_not_utf8(capsys: pytest.CaptureFixture[str]) ->
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"{path}:1:1: not UTF-8 text (invalid continuation byte); save it as UTF-8\n"
+
+
+def test_placeholders_are_plain_names() -> None:
+    """A width, a conversion or an attribute in a placeholder is refused at its line."""
+    plain = (
+        "placeholders are plain names such as {in_favour}, with no format, conversion, "
+        "index or attribute"
+    )
+    assert problems_of("rule_placeholder_format.yaml") == [
+        (
+            27,
+            11,
+            f"rules.eligibility.age.message.vi has placeholder '{{age:>1500000000}}': {plain}",
+        ),
+        (28, 11, f"rules.eligibility.age.message.en has placeholder '{{age!z}}': {plain}"),
+    ]
+
+
+def test_parameters_and_settings_of_the_wrong_kind() -> None:
+    """2.5 for a whole number, 99999 months, 'thirty' for a setting a rule reads: each at its line."""
+    assert problems_of("rule_param_kinds.yaml") == [
+        (
+            4,
+            24,
+            "settings.youth_age_max_years must be a whole number, not 'thirty' (text) "
+            "(rule 'introduction.count' reads it)",
+        ),
+        (
+            25,
+            39,
+            "parameter 'min_months' of 'eligibility.age' in events.approve.rules must be a "
+            "whole number, not 2.5 (number)",
+        ),
+        (
+            33,
+            26,
+            "rules.eligibility.age.params.max_months must be a whole number between -9,999 "
+            "and 9,999, not 99999 (number)",
+        ),
+    ]
+
+
+def test_a_missing_key_is_reported_once(tmp_path: Path) -> None:
+    """An event without 'by' and a deadline without 'rule' give one problem each, not two."""
+    text = (DATA / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("    to: approved\n    by: cell\n", "    to: approved\n", 1)
+    path = tmp_path / "no_by.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(af.ProcedureError) as raised:
+        af.load_procedure(path, plugins=af.Plugins(entry_points=False))
+    assert [p.message for p in raised.value.problems] == ["missing 'by' in events.approve"]
+
+
+def test_an_event_with_a_mistake_gives_no_knock_on_unknown_event(tmp_path: Path) -> None:
+    """A deadline naming an event whose 'to' is misspelt reports only the misspelling."""
+    text = (DATA / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("    to: approved\n", "    to: aproved\n", 1)
+    text += (
+        "deadlines:\n"
+        "  approval_due: {rule: approval.deadline, after: identify, working_days: 5, met_by: approve}\n"
+        "rules:\n"
+        "  approval.deadline: {source: s, message: {vi: v, en: e}}\n"
+    )
+    path = tmp_path / "knock_on.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(af.ProcedureError) as raised:
+        af.load_procedure(path, plugins=af.Plugins(entry_points=False))
+    messages = [p.message for p in raised.value.problems]
+    assert len(messages) == 1
+    assert messages[0].startswith("unknown state 'aproved' in events.approve.to")
