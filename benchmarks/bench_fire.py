@@ -35,12 +35,14 @@ import argparse
 import datetime as dt
 import gc
 import importlib.metadata
+import json
 import os
 import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pluggy
 import statemachine
@@ -394,6 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples: a smoke run")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 40)")
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write each row's median µs to this file"
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (10 if args.quick else 40)
     scale = 0.1 if args.quick else 1.0
@@ -403,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     started, cpu_started = time.perf_counter(), time.process_time()
     results = measure(rounds, scale)
     print(report(results, timer_overhead_ns()))
+    if args.json is not None:
+        medians = {name: statistics.median(values) for name, (_, values) in results.items()}
+        args.json.write_text(json.dumps(medians, indent=2), encoding="utf-8")
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(
         f"\n({rounds} rounds, {wall:.1f} s wall, {cpu:.1f} s CPU: this process had the CPU "
