@@ -22,9 +22,13 @@ from ._spec import DeadlineSpec, Procedure
 __all__ = ["Clock", "Clocks"]
 
 
-@attrs.frozen
+@attrs.define
 class Clock:
-    """A deadline a case has started: its spec, the step that started it, the step that met it."""
+    """A deadline a case has started: its spec, the step that started it, the step that met it.
+
+    Not frozen: a few are made for most events fired, and attrs's frozen
+    ``__init__`` costs three times as much. Nothing changes one after it is made.
+    """
 
     spec: DeadlineSpec
     started: Step

@@ -111,6 +111,7 @@ class Engine:
             )
         self.backend = backend
         self._ref = procedure.ref
+        self._states = procedure.states
         self._route = self._router.route
         self.clocks = Clocks(procedure, counting)
         self._judge = Judge(
@@ -186,9 +187,18 @@ class Engine:
                 another procedure). Nothing is changed.
             PluginError: a plugin raised or answered wrongly. Nothing is changed.
         """
-        compiled = self._event(event)
-        actor = self._actor(actor)
-        self._check_case(case, on)
+        compiled = self._events.get(event) if type(event) is str else None
+        if compiled is None:
+            compiled = self._event(event)  # raises, naming the closest event
+        actor = (type(actor) is str and self._role_actors.get(actor)) or self._actor(actor)
+        if not (
+            type(case) is Case
+            and case.procedure is self._ref
+            and type(on) is dt.date
+            and (case.state is None or case.state in self._states)
+            and (not case.history or on >= case.history[-1].on)
+        ):
+            self._check_case(case, on)
         checked = self._quick_facts(compiled, facts, actor.role)
         if checked is None:
             checked = FrozenDict(self._facts(compiled, facts, actor.role, partial=False))

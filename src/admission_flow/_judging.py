@@ -60,18 +60,26 @@ class CompiledEvent:
     meets: tuple[DeadlineSpec, ...]
 
 
-@attrs.define
 class Verdict:
-    """What judging an event found, by where each violation goes."""
+    """What judging an event found, by where each violation goes.
 
-    blocking: list[Violation] = attrs.Factory(list)
-    recording: list[Violation] = attrs.Factory(list)
-    warnings: list[Violation] = attrs.Factory(list)
-    #: Facts not given, so the rules that read them were skipped (``available()``).
-    needs: set[str] = attrs.Factory(set)
+    A plain slotted class: one is made for every event fired.
+    """
 
-    def slots(self) -> tuple[list[Violation], list[Violation], list[Violation]]:
-        return self.blocking, self.recording, self.warnings
+    __slots__ = ("blocking", "needs", "recording", "warnings")
+
+    def __init__(
+        self,
+        blocking: list[Violation],
+        recording: list[Violation],
+        warnings: list[Violation],
+        needs: set[str],
+    ) -> None:
+        self.blocking = blocking
+        self.recording = recording
+        self.warnings = warnings
+        #: Facts not given, so the rules that read them were skipped (``available()``).
+        self.needs = needs
 
 
 class Judge:
@@ -169,17 +177,18 @@ class Judge:
         and their facts listed in ``needs``.
         """
         spec = compiled.spec
-        verdict = Verdict()
+        blocking: list[Violation] = []
+        needs: set[str] = set()
         in_state = self._allows(case.state, spec.name)
         if not in_state:
-            verdict.blocking.append(
+            blocking.append(
                 self.violation(
                     self._wrong_state,
                     {"event": spec.label, "state": self.procedure.state_label(case.state)},
                 )
             )
         if actor.role not in compiled.roles:
-            verdict.blocking.append(
+            blocking.append(
                 self.violation(
                     self._auth,
                     {
@@ -191,18 +200,33 @@ class Judge:
             )
         checks_events = self.plugins.checks_events
         if not in_state or not (compiled.rules or running or checks_events):
-            return verdict  # the rules assume the states the event comes from
-        slots = verdict.slots()
+            return Verdict(blocking, [], [], needs)  # the rules assume the event's states
+        slots: tuple[list[Violation], list[Violation], list[Violation]] = (blocking, [], [])
         context = EventContext(
             self.procedure, case, spec, actor, on, facts, self.members, self.clocks.calendar
         )
         for bound in compiled.rules:
             if partial and not bound.reads <= facts.keys():
-                verdict.needs |= bound.reads - facts.keys()
+                needs |= bound.reads - facts.keys()
                 continue
-            details = self._check(bound, context)
-            if details is not None:
-                slots[bound.slot].append(self.violation(bound.spec, details, plugin=bound.plugin))
+            try:
+                details = bound.check(context, bound.params)
+            except (Exception, SystemExit) as exc:
+                raise rule_failure(
+                    bound.plugin,
+                    bound.spec.id,
+                    f"raised {type(exc).__name__} on event '{spec.name}': {exc}",
+                ) from exc
+            if details is None:
+                continue
+            if not isinstance(details, Mapping):
+                raise rule_failure(
+                    bound.plugin,
+                    bound.spec.id,
+                    f"returned {short_repr(details)}; a check returns None when the rule holds, "
+                    "or a mapping of its message's values when broken",
+                )
+            slots[bound.slot].append(self.violation(bound.spec, details, plugin=bound.plugin))
         for clock in running:
             late = self.clocks.lateness(clock, on, facts)
             if late is not None:
@@ -212,25 +236,7 @@ class Judge:
         if checks_events:
             for violation in self.plugins.check_event(context):
                 slots[SLOTS[violation.severity]].append(violation)
-        return verdict
-
-    def _check(self, bound: BoundRule, context: EventContext) -> Mapping[str, Any] | None:
-        try:
-            details = bound.check(context, bound.params)
-        except (Exception, SystemExit) as exc:
-            raise rule_failure(
-                bound.plugin,
-                bound.spec.id,
-                f"raised {type(exc).__name__} on event '{context.event.name}': {exc}",
-            ) from exc
-        if details is not None and not isinstance(details, Mapping):
-            raise rule_failure(
-                bound.plugin,
-                bound.spec.id,
-                f"returned {short_repr(details)}; a check returns None when the rule holds, "
-                "or a mapping of its message's values when broken",
-            )
-        return details
+        return Verdict(blocking, slots[1], slots[2], needs)
 
     def escalates(self, case: Case, compiled: CompiledEvent, verdict: Verdict) -> bool:
         """Whether a recorded failure reaches the event's escalation limit (adds its warning)."""
