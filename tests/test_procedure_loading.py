@@ -7,6 +7,7 @@ problem reported, in the order reported.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -571,7 +572,13 @@ def test_vn_2021_has_the_documented_rule_ids(vn_2021: af.Procedure) -> None:
 
 #: The fixtures that load cleanly; every other file in tests/data/procedures/ is broken on purpose.
 GOOD = frozenset(
-    {"minimal.yaml", "yaml12_scalars.yaml", "aliases_ok.yaml", "graph_nasty_names.yaml"}
+    {
+        "minimal.yaml",
+        "yaml12_scalars.yaml",
+        "aliases_ok.yaml",
+        "graph_nasty_names.yaml",
+        "targets_by_state.yaml",
+    }
 )
 BROKEN = sorted(path.name for path in DATA.glob("*.yaml") if path.name not in GOOD)
 
@@ -680,3 +687,49 @@ def test_validate_a_file_that_is_not_utf8(capsys: pytest.CaptureFixture[str]) ->
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"{path}:1:1: not UTF-8 text (invalid continuation byte); save it as UTF-8\n"
+
+
+# -- `to` as a mapping from each `from` state ---------------------------------------------------
+
+
+def test_to_may_map_each_source_state_to_its_target() -> None:
+    """`to: {a: b, ...}` leads from each `from` state to its own target; both routers agree."""
+    procedure = load("targets_by_state.yaml")
+    review = procedure.events["review"]
+    assert review.targets == {"identified": "reviewed", "reviewed": "reviewed"}
+    assert (review.target_from("identified"), review.target_from("reviewed")) == (
+        "reviewed",
+        "reviewed",
+    )
+    for backend in ("compiled", "transitions"):
+        engine = af.Engine(procedure, plugins=af.Plugins(entry_points=False), backend=backend)
+        person = af.Person(id="c-1", name="Thử", born=dt.date(1990, 1, 1), education="college")
+        case = engine.open("c-1", person, af.Unit(id="u"))
+        case = engine.fire(case, "identify", "cell", dt.date(2024, 1, 2)).case
+        first = engine.fire(case, "review", "cell", dt.date(2024, 1, 3))
+        again = engine.fire(first.case, "review", "cell", dt.date(2024, 1, 4))
+        assert (first.step.to_state, again.step.from_state, again.step.to_state) == (
+            "reviewed",
+            "reviewed",
+            "reviewed",
+        ), backend
+
+
+def test_to_as_a_mapping_reports_each_mistake() -> None:
+    """An unknown target, a key not among `from`, a `from` state left out, a target not a name."""
+    assert problems_of("targets_by_state_broken.yaml") == [
+        (
+            16,
+            9,
+            "events.review.to gives no target for reviewed; a mapping under 'to' names where "
+            "the event leads from each 'from' state",
+        ),
+        (16, 22, "unknown state 'reviewd' in events.review.to; did you mean 'reviewed'?"),
+        (
+            16,
+            31,
+            "'approved' in events.review.to is not one of the event's 'from' states; "
+            "list it under 'from' or remove it",
+        ),
+        (22, 20, "events.recheck.to.reviewed must be a state name, not a list"),
+    ]

@@ -71,7 +71,8 @@ def _edges(procedure: Procedure, lang: Language) -> dict[tuple[str, str], list[s
     for spec in procedure.events.values():
         sources = [_START] if spec.opens_case else list(spec.sources)
         label = _label(spec, met.get(spec.name, ()), lang)
-        add(sources, spec.target, label)
+        for source in sources:
+            add([source], spec.target_from(None if source == _START else source), label)
         if spec.escalation is not None:
             add(
                 sources,

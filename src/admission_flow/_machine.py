@@ -83,15 +83,20 @@ class MachineRouter:
                         "after": "took_escalated",
                     }
                 )
-            transitions.append(
-                {
-                    "trigger": spec.name,
-                    "source": sources,
-                    "dest": spec.target,
-                    "conditions": "is_clean",
-                    "after": "took_accepted",
-                }
-            )
+            by_target: dict[str, list[str]] = {}
+            for source in sources:
+                target = spec.target_from(None if source == NEW else source)
+                by_target.setdefault(target, []).append(source)
+            for target, group in by_target.items():
+                transitions.append(
+                    {
+                        "trigger": spec.name,
+                        "source": group,
+                        "dest": target,
+                        "conditions": "is_clean",
+                        "after": "took_accepted",
+                    }
+                )
             transitions.append(
                 {
                     "trigger": spec.name,

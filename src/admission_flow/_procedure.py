@@ -139,11 +139,19 @@ class EventSpec:
     label: Text
     sources: tuple[str, ...]
     opens_case: bool
+    #: Where the event leads; from its first source state when ``targets`` is given.
     target: str
     roles: tuple[str, ...]
     facts: Mapping[str, FactSpec]
     rules: tuple[RuleUse, ...] = ()
     escalation: Escalation | None = None
+    #: Where the event leads from each source state, when ``to`` was a mapping
+    #: (``{mentored: course, dossier: dossier}``); empty when it names one state.
+    targets: Mapping[str, str] = attrs.field(factory=dict)
+
+    def target_from(self, state: str | None) -> str:
+        """Where the event leads from ``state``."""
+        return self.targets.get(state, self.target) if state is not None else self.target
 
 
 @attrs.frozen(kw_only=True)
@@ -420,11 +428,15 @@ class _Parser:
                 )
             named = r.names(entry, "from", where, required=False)
             sources = [s for s, mark in named if r.known(s, mark, states, "state", f"{where}.from")]
-            target = r.string(entry, "to", where)
-            if target is not None and not r.known(
-                target, entry.value_mark("to"), states, "state", f"{where}.to"
-            ):
-                target = None
+            targets: dict[str, str] = {}
+            if isinstance(entry.get("to"), YamlMap):
+                target = self.targets(entry, where, states, sources, targets)
+            else:
+                target = r.string(entry, "to", where)
+                if target is not None and not r.known(
+                    target, entry.value_mark("to"), states, "state", f"{where}.to"
+                ):
+                    target = None
             if target is None or len(sources) != len(named):
                 self.graph_broken = True
             event_roles = [
@@ -448,9 +460,57 @@ class _Parser:
                 facts=facts,
                 rules=tuple(uses),
                 escalation=escalation,
+                targets=targets,
             )
             result[name] = (spec, entry)
         return result
+
+    def targets(
+        self,
+        entry: YamlMap,
+        where: str,
+        states: Mapping[str, Any],
+        sources: list[str],
+        result: dict[str, str],
+    ) -> str | None:
+        """``to`` written as a mapping from each ``from`` state to where it leads.
+
+        Fills ``result`` and returns the target from the first source, or
+        ``None`` when the mapping is wrong (each problem is reported).
+        """
+        r = self.reader
+        section = entry["to"]
+        assert isinstance(section, YamlMap)
+        ok = True
+        for source, target in section.items():
+            if source not in sources:
+                self.add(
+                    section.key_mark(source),
+                    f"'{source}' in {where}.to is not one of the event's 'from' states"
+                    f"{did_you_mean(source, sources)}; list it under 'from' or remove it",
+                )
+                ok = False
+            elif not isinstance(target, str):
+                self.add(
+                    section.value_mark(source),
+                    f"{where}.to.{source} must be a state name, not {describe(target)}",
+                )
+                ok = False
+            elif r.known(target, section.value_mark(source), states, "state", f"{where}.to"):
+                result[source] = target
+            else:
+                ok = False
+        missing = [s for s in sources if s not in section]
+        if missing:
+            self.add(
+                entry.value_mark("to"),
+                f"{where}.to gives no target for {', '.join(missing)}; "
+                "a mapping under 'to' names where the event leads from each 'from' state",
+            )
+            ok = False
+        if not ok or not sources:
+            return None
+        return result[sources[0]]
 
     def facts(self, event: YamlMap, where: str, event_roles: list[str]) -> dict[str, FactSpec]:
         r = self.reader
@@ -1035,7 +1095,7 @@ class _Parser:
         for spec, _ in events.values():
             for source in spec.sources:
                 if source in outgoing:
-                    outgoing[source].append(spec.target)
+                    outgoing[source].append(spec.target_from(source))
                     if spec.escalation is not None:
                         outgoing[source].append(spec.escalation.to)
         reached: set[str] = set()

@@ -50,4 +50,4 @@ class CompiledRouter:
             if escalates and spec.escalation is not None:
                 return "escalated", spec.escalation.to
             return "recorded", state
-        return "accepted", spec.target
+        return "accepted", spec.target_from(state)
