@@ -516,3 +516,21 @@ def test_python_m_admission_flow_fails_in_one_line(tmp_path: Path) -> None:
     line, _, message = one_problem(done.stderr, path)
     assert line == len(text.splitlines())
     assert "did you mean 'open_dossier'?" in message
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "'true'", "[true]"])
+def test_run_a_grassroots_cell_that_is_not_a_bool_exits_2_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """`grassroots_cell` must be true or false: anything else is one line at the value."""
+    text = SCENARIO.replace(
+        "  has_youth_union: true\n", f"  has_youth_union: true\n  grassroots_cell: {value}\n"
+    )
+    path = write(tmp_path, "bad.yaml", text)
+    assert main(["run", str(path), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    line, column, said = one_problem(err, path)
+    assert text.splitlines()[line - 1] == f"  grassroots_cell: {value}"
+    assert text.splitlines()[line - 1][column - 1 :] == value
+    assert said.startswith("unit.grassroots_cell must be true or false, not ")

@@ -137,6 +137,9 @@ class Unit:
     has_youth_union: bool = False
     hardship_area: bool = False
     delegated_admission: bool = False
+    #: The cell is itself the grassroots organisation (chi bộ cơ sở): no grassroots
+    #: committee votes between its resolution and the competent committee.
+    grassroots_cell: bool = False
 
 
 @attrs.frozen
