@@ -295,6 +295,7 @@ def test_run_json_reports_deadlines_and_dates(
   - {on: 2023-06-15, event: introduce, by: {role: member, id: m-mai}, known_since: 2021-05-01}
   - {on: 2023-06-20, event: record_opinions, by: cell_committee, residence: favourable, organizations: favourable}
   - {on: 2023-07-03, event: cell_vote, by: cell, in_favour: 20, official_members: 29}
+  - {on: 2023-07-10, event: committee_vote, by: grassroots_committee, in_favour: 13, committee_members: 15}
   - {on: 2023-08-01, event: decide_admission, by: competent_committee, decision_date: 2023-08-01}
 """
     path = write(tmp_path, "hoa.yaml", SCENARIO + events)
@@ -344,10 +345,47 @@ BAD_EVENTS = [
         id="member-without-id",
     ),
     pytest.param(
-        "  - {on: 2023-06-05, event: introduce, by: {role: member, id: m-hung}, introducer: m-ghost}",
+        "  - {on: 2023-06-05, event: assign_mentor, by: cell, mentor: m-ghost}",
         "m-ghost",
         "unknown member 'm-ghost'",
         id="unknown-member-in-fact",
+    ),
+    pytest.param(
+        # Revision 2: a member introduces in their own name only.
+        "  - {on: 2023-06-05, event: introduce, by: {role: member, id: m-hung}, introducer: m-mai}",
+        "introducer",
+        "event 'introduce' has no fact 'introducer'",
+        id="introducer-fact-dropped",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: cell_vote, by: cell, in_favour: 20}",
+        "{on:",
+        "event 'cell_vote' needs fact 'official_members' (int)",
+        id="vote-without-official-members",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: cell_vote, by: cell, in_favour: 0, official_members: -3}",
+        "-3",
+        "fact 'official_members' of 'cell_vote' must be at least 1, not -3",
+        id="vote-negative-official-members",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: cell_vote, by: cell, in_favour: 20, official_members: 17}",
+        "20",
+        "fact 'in_favour' of 'cell_vote' (20) cannot exceed 'official_members' (17)",
+        id="vote-official-members-below-in-favour",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: cell_vote, by: cell, in_favour: 20, official_members: 30, excluded: -1}",
+        "-1",
+        "fact 'excluded' of 'cell_vote' must be at least 0, not -1",
+        id="vote-excluded-below-zero",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: recognition_vote, by: cell, in_favour: 20, official_members: 29, excluded: -2, outcome: recognize}",
+        "-2",
+        "fact 'excluded' of 'recognition_vote' must be at least 0, not -2",
+        id="recognition-vote-excluded-below-zero",
     ),
     pytest.param(
         "  - {on: 2023-06-05, event: open_dossier, by: cel}",

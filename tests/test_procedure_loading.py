@@ -465,24 +465,32 @@ VN_2021_STATES = (
     "removed",
     "escalated",
 )
-VN_2021_FINAL_STATES = frozenset({"official", "withdrawn", "rejected", "removed", "escalated"})
+#: Revision 2: `escalated` is not final (the competent committee decides from it).
+VN_2021_FINAL_STATES = frozenset({"official", "withdrawn", "rejected", "removed"})
 BEFORE_ADMISSION = ("identified", "mentored", "course", "dossier")
-#: event: (from, to, facts), in the order of STANDARD_PROCEDURE.md.
+#: event: (from, to, facts), in the order of STANDARD_PROCEDURE.md; ``to`` is where the
+#: event leads from its first ``from`` state (see VN_2021_TARGETS for the others).
 VN_2021_EVENTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     "identify": ((), "identified", frozenset({"source_group"})),
     "assign_mentor": (("identified",), "mentored", frozenset({"mentor"})),
-    "complete_course": (("mentored",), "course", frozenset({"certificate_date"})),
+    # Revision 2: a renewed certificate in course or dossier leaves the case where it is.
+    "complete_course": (
+        ("mentored", "course", "dossier"),
+        "course",
+        frozenset({"certificate_date"}),
+    ),
     "open_dossier": (("course",), "dossier", frozenset()),
     "submit_application": (("dossier",), "dossier", frozenset()),
     "submit_history": (("dossier",), "dossier", frozenset()),
     "verify_background": (("dossier",), "dossier", frozenset({"result"})),
-    "introduce": (
+    # Revision 2: no `introducer` fact; the member acting introduces in their own name.
+    "introduce": (("dossier",), "dossier", frozenset({"known_since", "replacement"})),
+    "record_opinions": (("dossier",), "dossier", frozenset({"residence", "organizations"})),
+    "cell_vote": (
         ("dossier",),
         "dossier",
-        frozenset({"introducer", "known_since", "replacement"}),
+        frozenset({"in_favour", "official_members", "excluded"}),
     ),
-    "record_opinions": (("dossier",), "dossier", frozenset({"residence", "organizations"})),
-    "cell_vote": (("dossier",), "dossier", frozenset({"in_favour", "official_members"})),
     "committee_vote": (("dossier",), "dossier", frozenset({"in_favour", "committee_members"})),
     # `extended` grants the 90 working days of decision.deadline.
     "decide_admission": (("dossier",), "admitted", frozenset({"decision_date", "extended"})),
@@ -490,26 +498,41 @@ VN_2021_EVENTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     "recognition_vote": (
         ("probation",),
         "probation",
-        frozenset({"in_favour", "official_members", "outcome"}),
+        frozenset({"in_favour", "official_members", "excluded", "outcome"}),
     ),
-    "recognize": (("probation",), "official", frozenset({"decision_date"})),
-    "remove_from_probation": (("probation",), "removed", frozenset({"decision_date"})),
+    "recognize": (("probation", "escalated"), "official", frozenset({"decision_date"})),
+    "remove_from_probation": (
+        ("probation", "escalated"),
+        "removed",
+        frozenset({"decision_date"}),
+    ),
     "withdraw": (BEFORE_ADMISSION, "withdrawn", frozenset({"reason"})),
     "reject": (BEFORE_ADMISSION, "rejected", frozenset({"reason"})),
+}
+#: Where an event leads from each state, for the events whose ``to`` is a mapping.
+VN_2021_TARGETS = {
+    "complete_course": {"mentored": "course", "course": "course", "dossier": "dossier"},
 }
 VN_2021_RULES = frozenset(
     {
         "auth.role",
+        "dates.order",
         "mentor.official_member",
         "eligibility.age",
+        "eligibility.youth_union_member",
         "eligibility.education",
         "course.certificate_valid",
+        "course.certificate_order",
         "dossier.complete",
         "introduction.official_member",
         "introduction.twelve_months",
         "introduction.count",
+        "vote.denominator",
         "vote.two_thirds",
+        "vote.already_passed",
         "vote.cell_passed",
+        "vote.committee_voted",
+        "decision.committee_two_thirds",
         "vote.committee_short",
         "decision.authority",
         "decision.deadline",
@@ -517,6 +540,7 @@ VN_2021_RULES = frozenset(
         "probation.twelve_months",
         "recognition.deadline",
         "recognition.vote_passed",
+        "recognition.already_proposed",
         "recognition.escalation",
     }
 )
@@ -544,6 +568,12 @@ def test_vn_2021_has_the_documented_events(vn_2021: af.Procedure) -> None:
         for name, spec in vn_2021.events.items()
     }
     assert actual == VN_2021_EVENTS
+    targets = {
+        name: {source: spec.target_from(source) for source in spec.sources}
+        for name, spec in vn_2021.events.items()
+        if spec.targets
+    }
+    assert targets == VN_2021_TARGETS
     assert [name for name, spec in vn_2021.events.items() if spec.opens_case] == ["identify"]
     escalation = vn_2021.events["recognition_vote"].escalation
     assert escalation is not None
@@ -606,7 +636,7 @@ def test_validate_the_bundled_procedure(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate", "vn-2021"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("vn-2021: ok: procedure 'vn-2021' (Quy trình kết nạp đảng viên")
-    assert out.endswith(": 11 states, 18 events, 20 rules\n")
+    assert out.endswith(": 11 states, 18 events, 28 rules\n")
     assert err == ""
 
 

@@ -245,8 +245,10 @@ class Engine:
 
         Raises:
             UnknownEventError, ActorError, FactError, CaseError: the call itself
-                is wrong (an unknown name, a fact of the wrong type, a date out
-                of order). Nothing is changed.
+                is wrong (an unknown name, a fact of the wrong type, a case of
+                another procedure). Nothing is changed. An event dated before
+                the case's last step is not an error: a procedure refuses it
+                with a rule (``dates.order`` in ``vn-2021``).
             PluginError: a plugin raised. Nothing is changed.
         """
         compiled = self._events.get(event)
@@ -415,12 +417,9 @@ class Engine:
         return result
 
     def _check_case(self, case: Case, on: dt.date) -> None:
-        history = case.history
-        if (
-            case.procedure == self.procedure.id
-            and type(on) is dt.date
-            and (not history or on >= history[-1].on)
-        ):
+        # An event dated before the case's last step is data, not a wrong call:
+        # the procedure's rule `dates.order` refuses it (vn-2021 revision 2).
+        if case.procedure == self.procedure.id and type(on) is dt.date:
             return
         if case.procedure != self.procedure.id:
             raise CaseError(
@@ -430,13 +429,6 @@ class Engine:
             )
         if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
             raise CaseError(f"'on' must be a date, not {on!r}", field="on")
-        if case.history and on < case.history[-1].on:
-            last = case.history[-1]
-            raise CaseError(
-                f"events must come in date order: {on.isoformat()} is before the case's last step "
-                f"('{last.event}' on {last.on.isoformat()})",
-                field="on",
-            )
 
     def check_actor(self, actor: Actor | str) -> Actor:
         """The actor as an ``Actor``, checked against the procedure's roles and the members.
