@@ -32,10 +32,11 @@ class CompiledRouter:
     """The fast path: a dictionary from (state, event) to the event's transitions."""
 
     def __init__(self, procedure: Procedure) -> None:
-        self._table: dict[tuple[str | None, str], EventSpec] = {}
+        #: (state, event) -> the event and where it leads from that state, worked out once.
+        self._table: dict[tuple[str | None, str], tuple[EventSpec, str]] = {}
         for spec in procedure.events.values():
             for source in (None,) if spec.opens_case else spec.sources:
-                self._table[source, spec.name] = spec
+                self._table[source, spec.name] = (spec, spec.target_from(source))
 
     def allows(self, state: str | None, event: str) -> bool:
         return (state, event) in self._table
@@ -43,11 +44,12 @@ class CompiledRouter:
     def route(
         self, state: str | None, event: str, blocked: bool, recorded: bool, escalates: bool
     ) -> tuple[Route, str | None]:
-        spec = self._table.get((state, event))
-        if spec is None or blocked:
+        found = self._table.get((state, event))
+        if found is None or blocked:
             return "refused", state
+        spec, target = found
         if recorded:
             if escalates and spec.escalation is not None:
                 return "escalated", spec.escalation.to
             return "recorded", state
-        return "accepted", spec.target_from(state)
+        return "accepted", target
