@@ -219,16 +219,17 @@ def bytes_per_case(make: Callable[[int], object], n: int) -> float:
 
 
 def machine_config(procedure: af.Procedure) -> dict[str, object]:
-    """vn-2021 as a plain ``transitions`` configuration: one transition per event."""
+    """vn-2021 as a plain ``transitions`` configuration: one transition per event and state."""
     return {
         "states": ["new", *procedure.states],
         "transitions": [
             {
                 "trigger": spec.name,
-                "source": ["new"] if spec.opens_case else list(spec.sources),
-                "dest": spec.target,
+                "source": ["new"] if spec.opens_case else [source],
+                "dest": spec.target_from(None if spec.opens_case else source),
             }
             for spec in procedure.events.values()
+            for source in (spec.sources or ("new",))
         ],
         "initial": "new",
         "auto_transitions": False,

@@ -225,7 +225,9 @@ def _opened(engine: af.Engine) -> af.Case:
     candidate = af.Person(
         id="c-an",
         name="Lê Văn An",
-        born=D(1995, 4, 1),
+        # Over youth age (30), so revision 2's eligibility.youth_union_member does not
+        # refuse a non-member on the standard route.
+        born=D(1990, 4, 1),
         education="upper_secondary",
         positions=["residential_group_deputy"],
     )

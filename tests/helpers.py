@@ -21,7 +21,8 @@ DAY = dt.timedelta(days=1)
 START = D(2023, 3, 1)
 
 #: The stages ``drive`` can stop at, in order. ``ready`` is ``dossier`` with the
-#: dossier complete and the introductions on file; ``voted`` adds a passing cell vote.
+#: dossier complete and the introductions on file; ``voted`` adds a passing cell vote;
+#: ``committee`` adds the grassroots committee's vote (13 of 15) the same day.
 STAGES = (
     "identified",
     "mentored",
@@ -29,6 +30,7 @@ STAGES = (
     "dossier",
     "ready",
     "voted",
+    "committee",
     "admitted",
     "probation",
     "official",
@@ -134,9 +136,10 @@ def drive(
     The case is identified on ``start``; the mentor comes 9 days later, the
     course (and its certificate) 80 days later, the dossier 92 days later and
     is ready (``ready_for_vote``) on ``ready``, 100 days later. Then come a
-    20/29 cell vote on ``voted``, the decision on ``decided`` (also its
-    ``decision_date``), the ceremony on ``ceremony``, and the recognition vote
-    on the day probation ends with the decision on ``recognized``.
+    20/29 cell vote on ``voted`` and the grassroots committee's 13/15 vote the
+    same day, the decision on ``decided`` (also its ``decision_date``), the
+    ceremony on ``ceremony``, and the recognition vote on the day probation
+    ends with the decision on ``recognized``.
     """
     stage = STAGES.index(until)
     course = start + 80 * DAY
@@ -156,6 +159,18 @@ def drive(
         return case
     voted = voted or ready + 10 * DAY
     case = fire_ok(engine, case, "cell_vote", "cell", voted, in_favour=20, official_members=29)
+    if stage < STAGES.index("committee"):
+        return case
+    # Since revision 2 a decision needs the grassroots committee's vote (vote.committee_voted).
+    case = fire_ok(
+        engine,
+        case,
+        "committee_vote",
+        "grassroots_committee",
+        voted,
+        in_favour=13,
+        committee_members=15,
+    )
     if stage < STAGES.index("admitted"):
         return case
     decided = decided or voted + 30 * DAY

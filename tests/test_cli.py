@@ -295,6 +295,7 @@ def test_run_json_reports_deadlines_and_dates(
   - {on: 2023-06-15, event: introduce, by: {role: member, id: m-mai}, known_since: 2021-05-01}
   - {on: 2023-06-20, event: record_opinions, by: cell_committee, residence: favourable, organizations: favourable}
   - {on: 2023-07-03, event: cell_vote, by: cell, in_favour: 20, official_members: 29}
+  - {on: 2023-07-10, event: committee_vote, by: grassroots_committee, in_favour: 13, committee_members: 15}
   - {on: 2023-08-01, event: decide_admission, by: competent_committee, decision_date: 2023-08-01}
 """
     path = write(tmp_path, "hoa.yaml", SCENARIO + events)
@@ -344,10 +345,47 @@ BAD_EVENTS = [
         id="member-without-id",
     ),
     pytest.param(
-        "  - {on: 2023-06-05, event: introduce, by: {role: member, id: m-hung}, introducer: m-ghost}",
+        "  - {on: 2023-06-05, event: assign_mentor, by: cell, mentor: m-ghost}",
         "m-ghost",
         "unknown member 'm-ghost'",
         id="unknown-member-in-fact",
+    ),
+    pytest.param(
+        # Revision 2: a member introduces in their own name only.
+        "  - {on: 2023-06-05, event: introduce, by: {role: member, id: m-hung}, introducer: m-mai}",
+        "introducer",
+        "event 'introduce' has no fact 'introducer'",
+        id="introducer-fact-dropped",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: cell_vote, by: cell, in_favour: 20}",
+        "{on:",
+        "event 'cell_vote' needs fact 'official_members' (int)",
+        id="vote-without-official-members",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: cell_vote, by: cell, in_favour: 0, official_members: -3}",
+        "-3",
+        "fact 'official_members' of 'cell_vote' must be at least 1, not -3",
+        id="vote-negative-official-members",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: cell_vote, by: cell, in_favour: 20, official_members: 17}",
+        "20",
+        "fact 'in_favour' of 'cell_vote' (20) cannot exceed 'official_members' (17)",
+        id="vote-official-members-below-in-favour",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: cell_vote, by: cell, in_favour: 20, official_members: 30, excluded: -1}",
+        "-1",
+        "fact 'excluded' of 'cell_vote' must be at least 0, not -1",
+        id="vote-excluded-below-zero",
+    ),
+    pytest.param(
+        "  - {on: 2023-06-05, event: recognition_vote, by: cell, in_favour: 20, official_members: 29, excluded: -2, outcome: recognize}",
+        "-2",
+        "fact 'excluded' of 'recognition_vote' must be at least 0, not -2",
+        id="recognition-vote-excluded-below-zero",
     ),
     pytest.param(
         "  - {on: 2023-06-05, event: open_dossier, by: cel}",
@@ -516,3 +554,21 @@ def test_python_m_admission_flow_fails_in_one_line(tmp_path: Path) -> None:
     line, _, message = one_problem(done.stderr, path)
     assert line == len(text.splitlines())
     assert "did you mean 'open_dossier'?" in message
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "'true'", "[true]"])
+def test_run_a_grassroots_cell_that_is_not_a_bool_exits_2_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """`grassroots_cell` must be true or false: anything else is one line at the value."""
+    text = SCENARIO.replace(
+        "  has_youth_union: true\n", f"  has_youth_union: true\n  grassroots_cell: {value}\n"
+    )
+    path = write(tmp_path, "bad.yaml", text)
+    assert main(["run", str(path), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    line, column, said = one_problem(err, path)
+    assert text.splitlines()[line - 1] == f"  grassroots_cell: {value}"
+    assert text.splitlines()[line - 1][column - 1 :] == value
+    assert said.startswith("unit.grassroots_cell must be true or false, not ")

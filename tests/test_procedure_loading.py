@@ -7,6 +7,7 @@ problem reported, in the order reported.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -464,24 +465,32 @@ VN_2021_STATES = (
     "removed",
     "escalated",
 )
-VN_2021_FINAL_STATES = frozenset({"official", "withdrawn", "rejected", "removed", "escalated"})
+#: Revision 2: `escalated` is not final (the competent committee decides from it).
+VN_2021_FINAL_STATES = frozenset({"official", "withdrawn", "rejected", "removed"})
 BEFORE_ADMISSION = ("identified", "mentored", "course", "dossier")
-#: event: (from, to, facts), in the order of STANDARD_PROCEDURE.md.
+#: event: (from, to, facts), in the order of STANDARD_PROCEDURE.md; ``to`` is where the
+#: event leads from its first ``from`` state (see VN_2021_TARGETS for the others).
 VN_2021_EVENTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     "identify": ((), "identified", frozenset({"source_group"})),
     "assign_mentor": (("identified",), "mentored", frozenset({"mentor"})),
-    "complete_course": (("mentored",), "course", frozenset({"certificate_date"})),
+    # Revision 2: a renewed certificate in course or dossier leaves the case where it is.
+    "complete_course": (
+        ("mentored", "course", "dossier"),
+        "course",
+        frozenset({"certificate_date"}),
+    ),
     "open_dossier": (("course",), "dossier", frozenset()),
     "submit_application": (("dossier",), "dossier", frozenset()),
     "submit_history": (("dossier",), "dossier", frozenset()),
     "verify_background": (("dossier",), "dossier", frozenset({"result"})),
-    "introduce": (
+    # Revision 2: no `introducer` fact; the member acting introduces in their own name.
+    "introduce": (("dossier",), "dossier", frozenset({"known_since", "replacement"})),
+    "record_opinions": (("dossier",), "dossier", frozenset({"residence", "organizations"})),
+    "cell_vote": (
         ("dossier",),
         "dossier",
-        frozenset({"introducer", "known_since", "replacement"}),
+        frozenset({"in_favour", "official_members", "excluded"}),
     ),
-    "record_opinions": (("dossier",), "dossier", frozenset({"residence", "organizations"})),
-    "cell_vote": (("dossier",), "dossier", frozenset({"in_favour", "official_members"})),
     "committee_vote": (("dossier",), "dossier", frozenset({"in_favour", "committee_members"})),
     # `extended` grants the 90 working days of decision.deadline.
     "decide_admission": (("dossier",), "admitted", frozenset({"decision_date", "extended"})),
@@ -489,26 +498,41 @@ VN_2021_EVENTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     "recognition_vote": (
         ("probation",),
         "probation",
-        frozenset({"in_favour", "official_members", "outcome"}),
+        frozenset({"in_favour", "official_members", "excluded", "outcome"}),
     ),
-    "recognize": (("probation",), "official", frozenset({"decision_date"})),
-    "remove_from_probation": (("probation",), "removed", frozenset({"decision_date"})),
+    "recognize": (("probation", "escalated"), "official", frozenset({"decision_date"})),
+    "remove_from_probation": (
+        ("probation", "escalated"),
+        "removed",
+        frozenset({"decision_date"}),
+    ),
     "withdraw": (BEFORE_ADMISSION, "withdrawn", frozenset({"reason"})),
     "reject": (BEFORE_ADMISSION, "rejected", frozenset({"reason"})),
+}
+#: Where an event leads from each state, for the events whose ``to`` is a mapping.
+VN_2021_TARGETS = {
+    "complete_course": {"mentored": "course", "course": "course", "dossier": "dossier"},
 }
 VN_2021_RULES = frozenset(
     {
         "auth.role",
+        "dates.order",
         "mentor.official_member",
         "eligibility.age",
+        "eligibility.youth_union_member",
         "eligibility.education",
         "course.certificate_valid",
+        "course.certificate_order",
         "dossier.complete",
         "introduction.official_member",
         "introduction.twelve_months",
         "introduction.count",
+        "vote.denominator",
         "vote.two_thirds",
+        "vote.already_passed",
         "vote.cell_passed",
+        "vote.committee_voted",
+        "decision.committee_two_thirds",
         "vote.committee_short",
         "decision.authority",
         "decision.deadline",
@@ -516,6 +540,7 @@ VN_2021_RULES = frozenset(
         "probation.twelve_months",
         "recognition.deadline",
         "recognition.vote_passed",
+        "recognition.already_proposed",
         "recognition.escalation",
     }
 )
@@ -543,6 +568,12 @@ def test_vn_2021_has_the_documented_events(vn_2021: af.Procedure) -> None:
         for name, spec in vn_2021.events.items()
     }
     assert actual == VN_2021_EVENTS
+    targets = {
+        name: {source: spec.target_from(source) for source in spec.sources}
+        for name, spec in vn_2021.events.items()
+        if spec.targets
+    }
+    assert targets == VN_2021_TARGETS
     assert [name for name, spec in vn_2021.events.items() if spec.opens_case] == ["identify"]
     escalation = vn_2021.events["recognition_vote"].escalation
     assert escalation is not None
@@ -577,6 +608,7 @@ GOOD = frozenset(
         "aliases_ok.yaml",
         "graph_nasty_names.yaml",
         "appeal.yaml",
+        "targets_by_state.yaml",
     }
 )
 #: Good files whose rules come from plugins the tests register (test_hooks.py).
@@ -607,7 +639,7 @@ def test_validate_the_bundled_procedure(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate", "vn-2021"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("vn-2021: ok: procedure 'vn-2021' (Quy trình kết nạp đảng viên")
-    assert out.endswith(": 11 states, 18 events, 20 rules\n")
+    assert out.endswith(": 11 states, 18 events, 28 rules\n")
     assert err == ""
 
 
@@ -758,3 +790,49 @@ def test_an_event_with_a_mistake_gives_no_knock_on_unknown_event(tmp_path: Path)
     messages = [p.message for p in raised.value.problems]
     assert len(messages) == 1
     assert messages[0].startswith("unknown state 'aproved' in events.approve.to")
+
+
+# -- `to` as a mapping from each `from` state ---------------------------------------------------
+
+
+def test_to_may_map_each_source_state_to_its_target() -> None:
+    """`to: {a: b, ...}` leads from each `from` state to its own target; both routers agree."""
+    procedure = load("targets_by_state.yaml")
+    review = procedure.events["review"]
+    assert review.targets == {"identified": "reviewed", "reviewed": "reviewed"}
+    assert (review.target_from("identified"), review.target_from("reviewed")) == (
+        "reviewed",
+        "reviewed",
+    )
+    for backend in ("compiled", "transitions"):
+        engine = af.Engine(procedure, plugins=af.Plugins(entry_points=False), backend=backend)
+        person = af.Person(id="c-1", name="Thử", born=dt.date(1990, 1, 1), education="college")
+        case = engine.open("c-1", person, af.Unit(id="u"))
+        case = engine.fire(case, "identify", "cell", dt.date(2024, 1, 2)).case
+        first = engine.fire(case, "review", "cell", dt.date(2024, 1, 3))
+        again = engine.fire(first.case, "review", "cell", dt.date(2024, 1, 4))
+        assert (first.step.to_state, again.step.from_state, again.step.to_state) == (
+            "reviewed",
+            "reviewed",
+            "reviewed",
+        ), backend
+
+
+def test_to_as_a_mapping_reports_each_mistake() -> None:
+    """An unknown target, a key not among `from`, a `from` state left out, a target not a name."""
+    assert problems_of("targets_by_state_broken.yaml") == [
+        (
+            16,
+            9,
+            "events.review.to gives no target for reviewed; a mapping under 'to' names where "
+            "the event leads from each 'from' state",
+        ),
+        (16, 22, "unknown state 'reviewd' in events.review.to; did you mean 'reviewed'?"),
+        (
+            16,
+            31,
+            "'approved' in events.review.to is not one of the event's 'from' states; "
+            "list it under 'from' or remove it",
+        ),
+        (22, 20, "events.recheck.to.reviewed must be a state name, not a list"),
+    ]

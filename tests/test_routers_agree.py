@@ -157,6 +157,7 @@ def units(draw: st.DrawFn) -> af.Unit:
         has_youth_union=draw(st.booleans()),
         hardship_area=draw(st.booleans()),
         delegated_admission=draw(st.booleans()),
+        grassroots_cell=draw(st.booleans()),
     )
 
 
@@ -188,7 +189,7 @@ def choose_event(rng: random.Random, engine: af.Engine, case: af.Case, on: dt.da
         for spec in events
         if (spec.opens_case if case.state is None else case.state in spec.sources)
     ]
-    ending = [spec for spec in possible if procedure.states[spec.target].final]
+    ending = [spec for spec in possible if procedure.states[spec.target_from(case.state)].final]
     onward = [spec for spec in possible if spec not in ending]
     new = {spec.name: spec for spec in onward if newcomers(procedure, spec, case)}
     promising = set()
@@ -365,7 +366,9 @@ def runs(draw: st.DrawFn, both: Engines, max_events: int = 40) -> Run:
         turns.append(Turn(spec.name, actor, on, facts, got_c, got_t, options_c, options_t, same))
         if got_c[0] == "ok":
             case_c = got_c[1].case
-            last = on
+            # An early date is no longer an error but a step (refused by dates.order
+            # in vn-2021; a procedure without that rule takes it): keep runs moving on.
+            last = max(last, on)
         if got_t[0] == "ok":
             case_t = got_t[1].case
         if compiled.is_closed(case_c):
@@ -470,7 +473,9 @@ def test_the_runs_reach_deep_states(
     accepted_steps: list[int] = []
 
     @settings(
-        max_examples=100,
+        # Early dates are steps now, not errors (vn-2021 refuses them under dates.order;
+        # `appeal`, without that rule, takes them), so its runs need more examples.
+        max_examples=150 if name == "appeal" else 100,
         derandomize=True,
         database=None,
         deadline=None,

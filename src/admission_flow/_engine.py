@@ -184,7 +184,9 @@ class Engine:
         Raises:
             UnknownEventError, ActorError, FactError, CaseError: the call itself
                 is wrong (an unknown name, a fact of the wrong type, a case of
-                another procedure). Nothing is changed.
+                another procedure). Nothing is changed. An event dated before
+                the case's last step is not an error: a procedure refuses it
+                with a rule (``dates.order`` in ``vn-2021``).
             PluginError: a plugin raised or answered wrongly. Nothing is changed.
         """
         compiled = self._events.get(event) if type(event) is str else None
@@ -196,7 +198,6 @@ class Engine:
             and case.procedure is self._ref
             and type(on) is dt.date
             and (case.state is None or case.state in self._states)
-            and (not case.history or on >= case.history[-1].on)
         ):
             self._check_case(case, on)
         checked = self._quick_facts(compiled, facts, actor.role)
@@ -385,7 +386,6 @@ class Engine:
             and (case.procedure is self._ref or case.procedure == self._ref)
             and (on is None or type(on) is dt.date)
             and (case.state is None or case.state in self.procedure.states)
-            and (on is None or not case.history or on >= case.history[-1].on)
         ):
             return
         if not isinstance(case, Case):
@@ -406,13 +406,6 @@ class Engine:
                 f"case '{case.id}' is in state {describe(case.state)}, which procedure "
                 f"'{self.procedure.id}' does not have{did_you_mean(str(case.state), self.procedure.states)}",
                 field="case",
-            )
-        if on is not None and case.history and on < case.history[-1].on:
-            last = case.history[-1]
-            raise CaseError(
-                f"events must come in date order: {on.isoformat()} is before the case's last step "
-                f"('{last.event}' on {last.on.isoformat()})",
-                field="on",
             )
 
     def _actor(self, actor: Actor | str) -> Actor:

@@ -179,12 +179,15 @@ class Unit:
     has_youth_union: bool = False
     hardship_area: bool = False
     delegated_admission: bool = False
+    #: The cell is itself the grassroots organisation (chi bộ cơ sở): no grassroots
+    #: committee votes between its resolution and the competent committee.
+    grassroots_cell: bool = False
 
     def __attrs_post_init__(self) -> None:
         check_text("Unit", "id", self.id)
         check_choice("Unit", "kind", self.kind, UNIT_KINDS)
         check_int("Unit", "official_members", self.official_members)
-        for flag in ("has_youth_union", "hardship_area", "delegated_admission"):
+        for flag in ("has_youth_union", "hardship_area", "delegated_admission", "grassroots_cell"):
             check_bool("Unit", flag, getattr(self, flag))
 
 

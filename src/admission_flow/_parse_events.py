@@ -64,11 +64,15 @@ class _EventReader:
         named = r.names(entry, "from", where, required=False)
         states = outline.states
         sources = [s for s, mark in named if r.known(s, mark, states, "state", f"{where}.from")]
-        target = r.string(entry, "to", where)
-        if target is not None and not r.known(
-            target, entry.value_mark("to"), states, "state", f"{where}.to"
-        ):
-            target = None
+        targets: dict[str, str] = {}
+        if isinstance(entry.get("to"), YamlMap):
+            target = self.targets(sources, targets)
+        else:
+            target = r.string(entry, "to", where)
+            if target is not None and not r.known(
+                target, entry.value_mark("to"), states, "state", f"{where}.to"
+            ):
+                target = None
         if target is None or len(sources) != len(named):
             outline.graph_broken = True
         roles = [
@@ -93,7 +97,50 @@ class _EventReader:
             facts=facts,
             rules=tuple(at.use for at in outline.uses[self.name]),
             escalation=escalation,
+            targets=targets,
         )
+
+    def targets(self, sources: list[str], result: dict[str, str]) -> str | None:
+        """``to`` written as a mapping from each ``from`` state to where it leads.
+
+        Fills ``result`` and returns the target from the first source, or
+        ``None`` when the mapping is wrong (each problem is reported).
+        """
+        r, where = self.r, self.where
+        section = self.entry["to"]
+        assert isinstance(section, YamlMap)
+        ok = True
+        for source, target in section.items():
+            if source not in sources:
+                r.add(
+                    section.key_mark(source),
+                    f"'{source}' in {where}.to is not one of the event's 'from' states"
+                    f"{did_you_mean(source, sources)}; list it under 'from' or remove it",
+                )
+                ok = False
+            elif not isinstance(target, str):
+                r.add(
+                    section.value_mark(source),
+                    f"{where}.to.{source} must be a state name, not {describe(target)}",
+                )
+                ok = False
+            elif r.known(
+                target, section.value_mark(source), self.outline.states, "state", f"{where}.to"
+            ):
+                result[source] = target
+            else:
+                ok = False
+        missing = [s for s in sources if s not in section]
+        if missing:
+            r.add(
+                self.entry.value_mark("to"),
+                f"{where}.to gives no target for {', '.join(missing)}; "
+                "a mapping under 'to' names where the event leads from each 'from' state",
+            )
+            ok = False
+        if not ok or not sources:
+            return None
+        return result[sources[0]]
 
     def facts(self, event_roles: list[str]) -> dict[str, FactSpec]:
         r = self.r

@@ -201,6 +201,7 @@ class _Loader:
                 "has_youth_union",
                 "hardship_area",
                 "delegated_admission",
+                "grassroots_cell",
             ),
         )
         uid = r.string(entry, "id", where)
@@ -215,6 +216,7 @@ class _Loader:
             has_youth_union=r.boolean(entry, "has_youth_union", where),
             hardship_area=r.boolean(entry, "hardship_area", where),
             delegated_admission=r.boolean(entry, "delegated_admission", where),
+            grassroots_cell=r.boolean(entry, "grassroots_cell", where),
         )
 
     def members(self, root: YamlMap) -> dict[str, Member]:

@@ -103,11 +103,19 @@ class EventSpec:
     label: Text
     sources: tuple[str, ...]
     opens_case: bool
+    #: Where the event leads; from its first source state when ``targets`` is given.
     target: str
     roles: tuple[str, ...]
     facts: Mapping[str, FactSpec]
     rules: tuple[RuleUse, ...] = ()
     escalation: Escalation | None = None
+    #: Where the event leads from each source state, when ``to`` was a mapping
+    #: (``{mentored: course, dossier: dossier}``); empty when it names one state.
+    targets: Mapping[str, str] = attrs.field(factory=dict)
+
+    def target_from(self, state: str | None) -> str:
+        """Where the event leads from ``state``."""
+        return self.targets.get(state, self.target) if state is not None else self.target
 
 
 @attrs.frozen(kw_only=True)
@@ -223,7 +231,7 @@ def transitions_of(events: Iterable[EventSpec]) -> Iterator[Transition]:
     for spec in events:
         sources: tuple[str | None, ...] = (None,) if spec.opens_case else spec.sources
         for source in sources:
-            yield Transition(spec.name, source, spec.target)
+            yield Transition(spec.name, source, spec.target_from(source))
         if spec.escalation is not None:
             for source in sources:
                 yield Transition(spec.name, source, spec.escalation.to, escalation=True)

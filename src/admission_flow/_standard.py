@@ -11,6 +11,7 @@ calendar months, two-thirds in integers (``3 * in_favour >= 2 * total``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -138,7 +139,9 @@ def course_certificate_valid(context: EventContext, params: Mapping[str, Any]) -
     issued = course.facts.get(params["fact"]) if course is not None else None
     if issued is None:
         problem = Text("chưa có giấy chứng nhận", "there is no certificate")
-    elif context.on >= add_months(issued, params["months"]):
+    elif context.on > add_months(issued, params["months"]):
+        # "Not more than 60 months": still valid on the anniversary itself, which
+        # ends the period (Civil Code 2015, Art. 147-148); refused from the day after.
         age = months_between(issued, context.on)
         problem = Text(
             f"giấy cấp ngày {issued:%d/%m/%Y} đã {age} tháng",
@@ -147,6 +150,53 @@ def course_certificate_valid(context: EventContext, params: Mapping[str, Any]) -
     else:
         return None
     return {"problem": problem, "months": params["months"]}
+
+
+@rule(
+    "course.certificate_order",
+    params={"event": "complete_course", "fact": "certificate_date"},
+    details={"problem"},
+    reads={"certificate_date"},
+)
+def course_certificate_order(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """A certificate is dated no later than the event recording it, no earlier than the one on file."""
+    issued = context.facts.get(params["fact"])
+    if not isinstance(issued, dt.date):
+        return None  # pragma: no cover - the fact is required wherever the rule is used
+    if issued > context.on:
+        return {
+            "problem": Text(
+                f"giấy cấp ngày {issued:%d/%m/%Y}, sau ngày ghi nhận {context.on:%d/%m/%Y}",
+                f"it is dated {issued.isoformat()}, after the day it is recorded, {context.on.isoformat()}",
+            )
+        }
+    previous = context.case.last(params["event"])
+    earlier = previous.facts.get(params["fact"]) if previous is not None else None
+    if earlier is not None and issued < earlier:
+        return {
+            "problem": Text(
+                f"giấy cấp ngày {issued:%d/%m/%Y}, trước giấy đã có trong hồ sơ ({earlier:%d/%m/%Y})",
+                f"it is dated {issued.isoformat()}, before the certificate on file ({earlier.isoformat()})",
+            )
+        }
+    return None
+
+
+@rule(
+    "eligibility.youth_union_member",
+    details={"age", "max_years"},
+    settings={"youth_age_max_years": 30},
+)
+def eligibility_youth_union_member(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """At youth age, in a unit with a Youth Union, the candidate must be a Youth Union member."""
+    candidate = context.candidate
+    if not context.unit.has_youth_union or "youth_union" in candidate.organizations:
+        return None
+    months = candidate.age_in_months(context.on)
+    youth_max = _youth_age_max_years(context)
+    if months // 12 > youth_max:
+        return None
+    return {"age": years_and_months(months), "max_years": youth_max}
 
 
 # -- the dossier -------------------------------------------------------------------
@@ -197,15 +247,12 @@ def dossier_complete(context: EventContext, params: Mapping[str, Any]) -> Detail
 
 
 def _introducer(context_or_step: EventContext | Step) -> str | None:
-    """The member who introduces: the ``introducer`` fact, else the acting member.
+    """The member who introduces: the member acting, who introduces in their own name.
 
-    ``None`` for a committee's introduction (the procedure lets only the
-    ``member`` role give an ``introducer``).
+    ``None`` for a committee's introduction.
     """
     actor = context_or_step.actor
-    if actor.role != "member":
-        return None
-    return context_or_step.facts.get("introducer") or actor.id
+    return actor.id if actor.role == "member" else None
 
 
 @rule("introduction.official_member", details={"member", "status"})
@@ -217,7 +264,14 @@ def introduction_official_member(context: EventContext, params: Mapping[str, Any
     return None if status is None else {"member": introducer, "status": status}
 
 
-@rule("introduction.twelve_months", params={"months": 12}, details={"member", "known", "months"})
+@rule(
+    "introduction.twelve_months",
+    params={"months": 12},
+    details={"member", "known", "months"},
+    # Declared so that Engine.available lists known_since as needed instead of
+    # reporting the rule as broken; fire() still refuses a member without it.
+    reads={"known_since"},
+)
 def introduction_twelve_months(context: EventContext, params: Mapping[str, Any]) -> Details:
     introducer = _introducer(context)
     if introducer is None or context.facts.get("replacement"):
@@ -246,10 +300,15 @@ _ROUTES = {
 }
 
 
+def _youth_age_max_years(context: EventContext) -> int:
+    """The procedure's ``youth_age_max_years``: youth age is an age in whole years at most this."""
+    return int(context.settings.get("youth_age_max_years", 30))
+
+
 def introduction_route(context: EventContext) -> str:
     """Which introducers the candidate needs: ``standard``, ``youth_union`` or ``trade_union``."""
     candidate = context.candidate
-    youth_max = int(context.settings.get("youth_age_max_years", 30))
+    youth_max = _youth_age_max_years(context)
     if (
         "youth_union" in candidate.organizations
         and candidate.age_in_months(context.on) // 12 <= youth_max
@@ -325,10 +384,68 @@ def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> De
     return _short_of_two_thirds(context, "committee_members")
 
 
+@rule(
+    "vote.denominator",
+    reads={"official_members", "excluded"},
+    details={"official_members", "excluded", "counted", "unit_members"},
+)
+def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """The vote's count plus those QĐ 24 §9.3.2 leaves out is the unit's count of official members.
+
+    A unit that states no count (``official_members: 0``) is not checked.
+    """
+    expected = context.unit.official_members
+    counted, excluded = context.facts["official_members"], context.facts["excluded"]
+    if expected <= 0 or counted + excluded == expected:
+        return None
+    return {
+        "official_members": counted,
+        "excluded": excluded,
+        "counted": counted + excluded,
+        "unit_members": expected,
+    }
+
+
+@rule("vote.already_passed", params={"event": "cell_vote"}, details={"date"})
+def vote_already_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """No second cell vote once one reached two-thirds (a short one is recorded, not accepted)."""
+    passed = context.case.last(params["event"])
+    return None if passed is None else {"date": passed.on}
+
+
 @rule("vote.cell_passed", params={"event": "cell_vote"})
 def vote_cell_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A cell vote that reached two-thirds is on file (a later short vote does not undo it)."""
     return None if context.case.last(params["event"]) is not None else {}
+
+
+@rule("vote.committee_voted", params={"event": "committee_vote"})
+def vote_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """The grassroots committee has voted, unless the cell is itself the grassroots organisation."""
+    if context.unit.grassroots_cell or context.case.last(params["event"]) is not None:
+        return None
+    return {}
+
+
+@rule(
+    "decision.committee_two_thirds",
+    params={"delegated_role": "grassroots_committee", "event": "committee_vote"},
+    details={"in_favour", "total", "needed"},
+)
+def decision_committee_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """A grassroots committee decides under delegation only on its own vote of two-thirds.
+
+    Without any committee vote this rule says nothing: ``vote.committee_voted`` reports it.
+    """
+    if context.actor.role != params["delegated_role"]:
+        return None
+    vote = context.case.last(params["event"])
+    if vote is None:
+        return None
+    in_favour, total = vote.facts["in_favour"], vote.facts["committee_members"]
+    if reaches_two_thirds(in_favour, total):
+        return None
+    return {"in_favour": in_favour, "total": total, "needed": two_thirds_needed(total)}
 
 
 @rule(
@@ -369,10 +486,13 @@ _OUTCOMES = {
 
 @rule(
     "recognition.vote_passed",
-    params={"outcome": None, "event": "recognition_vote"},
+    params={"outcome": None, "event": "recognition_vote", "escalated_state": "escalated"},
     details={"outcome"},
 )
 def recognition_vote_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """The cell's passing vote has this outcome; an escalated case is the committee's to decide."""
+    if context.case.state == params["escalated_state"]:
+        return None
     outcome = params["outcome"]
     votes = context.case.steps_of(params["event"])
     if any(vote.accepted and vote.facts.get("outcome") == outcome for vote in votes):
@@ -380,21 +500,102 @@ def recognition_vote_passed(context: EventContext, params: Mapping[str, Any]) ->
     return {"outcome": _OUTCOMES.get(outcome, Text(outcome, outcome))}
 
 
+@rule(
+    "recognition.already_proposed",
+    params={"event": "recognition_vote"},
+    details={"outcome", "date"},
+)
+def recognition_already_proposed(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """No further recognition vote after one reached two-thirds, until the committee decides."""
+    passed = context.case.last(params["event"])
+    if passed is None:
+        return None
+    outcome = str(passed.facts.get("outcome"))
+    return {"outcome": _OUTCOMES.get(outcome, Text(outcome, outcome)), "date": passed.on}
+
+
+# -- dates -------------------------------------------------------------------------------
+
+
+def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> list[Text]:
+    problems = []
+    history = context.case.history
+    if history and context.on < history[-1].on:
+        last = history[-1]
+        problems.append(
+            Text(
+                f"ngày {context.on:%d/%m/%Y} trước bước cuối cùng của hồ sơ "
+                f"(“{context.procedure.events[last.event].label.vi}” ngày {last.on:%d/%m/%Y})",
+                f"{context.on.isoformat()} is before the case's latest step "
+                f"('{last.event}' on {last.on.isoformat()})",
+            )
+        )
+    for name, fact in context.event.facts.items():
+        value = context.facts.get(name)
+        if fact.type == "date" and isinstance(value, dt.date) and value > context.on:
+            problems.append(
+                Text(
+                    f"{name} {value:%d/%m/%Y} sau ngày của chính bước này ({context.on:%d/%m/%Y})",
+                    f"{name} {value.isoformat()} is after the event's own date ({context.on.isoformat()})",
+                )
+            )
+    vote_event, date_fact = params["vote"], params["date_fact"]
+    decided = context.facts.get(date_fact)
+    if vote_event and isinstance(decided, dt.date):
+        vote = context.case.last(vote_event)
+        if vote is None and context.case.state == params["escalated_state"]:
+            vote = context.case.last(vote_event, accepted=False)
+        if vote is not None and decided < vote.on:
+            label = context.procedure.events[vote_event].label
+            problems.append(
+                Text(
+                    f"{date_fact} {decided:%d/%m/%Y} trước “{label.vi}” ngày {vote.on:%d/%m/%Y}",
+                    f"{date_fact} {decided.isoformat()} is before the '{vote_event}' it decides on "
+                    f"({vote.on.isoformat()})",
+                )
+            )
+    return problems
+
+
+@rule(
+    "dates.order",
+    params={"vote": "", "date_fact": "decision_date", "escalated_state": "escalated"},
+    details={"problem"},
+)
+def dates_order(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """Events come in date order, date facts are not after their event, decisions follow their vote.
+
+    ``vote`` names the event whose passing vote a decision decides on (its
+    ``date_fact`` may not be earlier); in ``escalated_state`` the last vote
+    recorded, since none passed.
+    """
+    problems = _dates_out_of_order(context, params)
+    return {"problem": _join(problems)} if problems else None
+
+
 RULES: tuple[Rule, ...] = (
+    dates_order,
     mentor_official_member,
     eligibility_age,
     eligibility_education,
+    eligibility_youth_union_member,
     course_certificate_valid,
+    course_certificate_order,
     dossier_complete,
     introduction_official_member,
     introduction_twelve_months,
     introduction_count,
+    vote_denominator,
+    vote_already_passed,
     vote_two_thirds,
     vote_committee_short,
     vote_cell_passed,
+    vote_committee_voted,
     decision_authority,
+    decision_committee_two_thirds,
     probation_twelve_months,
     recognition_vote_passed,
+    recognition_already_proposed,
 )
 
 

@@ -100,7 +100,11 @@ class FactError(InputError):
 
 
 class CaseError(InputError):
-    """The case does not fit the call: another procedure, or a date out of order."""
+    """The case does not fit the call: another procedure, or an ``on`` that is not a date.
+
+    An event dated before the case's last step is not an error: a procedure
+    refuses it with a rule (``dates.order`` in ``vn-2021``).
+    """
 
 
 class PluginError(AdmissionFlowError, RuntimeError):
