@@ -266,7 +266,7 @@ def af_cell_vote(backend: str = "compiled") -> tuple[Callable[[], None], int]:
     assert prepared.state == "dossier"
     event, actor, on, facts = HAPPY_PATH[CELL_VOTE]
     rules = len(engine.procedure.events[event].rules)
-    assert rules == 6, rules
+    assert rules >= 6, rules  # 6 in revision 1 of vn-2021, 10 in revision 2
     assert engine.fire(prepared, event, actor, on, **facts).accepted
     fire = engine.fire
 
@@ -298,7 +298,7 @@ SUBJECTS: tuple[tuple[str, Callable[[], tuple[Callable[[], None], int]], int], .
     ("pluggy: hook call, 3 plugins", pluggy_hook, 300),
     ("af fire: identify (opens, no rules)", af_identify, 1000),
     ("af fire: happy path, per event", af_happy_path, 100),
-    ("af fire: cell_vote (6 rules)", af_cell_vote, 600),
+    ("af fire: cell_vote (every rule)", af_cell_vote, 600),
     ("af fire: cell_vote, backend=transitions", lambda: af_cell_vote("transitions"), 400),
     ("af fire: happy path, backend=transitions", lambda: af_happy_path("transitions"), 50),
 )
@@ -377,7 +377,7 @@ def report(results: dict[str, tuple[int, list[float]]], overhead: float) -> str:
     )
     lines.append("")
     for name in (
-        "af fire: cell_vote (6 rules)",
+        "af fire: cell_vote (every rule)",
         "af fire: happy path, per event",
     ):
         ratio = statistics.median(results[name][1]) / reference
@@ -385,7 +385,7 @@ def report(results: dict[str, tuple[int, list[float]]], overhead: float) -> str:
         lines.append(
             f"goal fire() ≤ {GOAL:.1f}× bare transitions trigger — {name}: {ratio:.2f}× ({verdict})"
         )
-    compiled = statistics.median(results["af fire: cell_vote (6 rules)"][1])
+    compiled = statistics.median(results["af fire: cell_vote (every rule)"][1])
     machine = statistics.median(results["af fire: cell_vote, backend=transitions"][1])
     lines.append(
         f"compiled router saves {machine - compiled:.2f} µs per cell_vote "

@@ -214,10 +214,10 @@ class Engine:
         clocks = self.clocks
         met: tuple[Deadline, ...] = ()
         if kept and running:
-            met = tuple(clocks.met(clock, on, checked) for clock in running)
+            met = tuple([clocks.met(clock, on, checked) for clock in running])
         started: tuple[Deadline, ...] = ()
         if accepted and compiled.starts:
-            started = tuple(clocks.started(spec, on, checked) for spec in compiled.starts)
+            started = tuple([clocks.started(spec, on, checked) for spec in compiled.starts])
         step = _new_step(
             event,
             on,

@@ -28,6 +28,8 @@ __all__ = ["CompiledEvent", "Judge", "Verdict"]
 
 #: Where a violation of each severity goes: blocking, recording, warnings.
 SLOTS = {"block": 0, "record": 1, "warning": 2}
+#: The ``needs`` of a full judgement, which skips no rule: shared, never filled.
+_NO_NEEDS: set[str] = set()
 
 
 @attrs.frozen
@@ -178,7 +180,7 @@ class Judge:
         """
         spec = compiled.spec
         blocking: list[Violation] = []
-        needs: set[str] = set()
+        needs: set[str] = set() if partial else _NO_NEEDS
         in_state = self._allows(case.state, spec.name)
         if not in_state:
             blocking.append(

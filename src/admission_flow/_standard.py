@@ -530,9 +530,9 @@ def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> lis
                 f"('{last.event}' on {last.on.isoformat()})",
             )
         )
-    for name, fact in context.event.facts.items():
-        value = context.facts.get(name)
-        if fact.type == "date" and isinstance(value, dt.date) and value > context.on:
+    on = context.on
+    for name, value in context.facts.items():  # a fact's value is a date only for a date fact
+        if type(value) is dt.date and value > on:
             problems.append(
                 Text(
                     f"{name} {value:%d/%m/%Y} sau ngày của chính bước này ({context.on:%d/%m/%Y})",
