@@ -476,3 +476,19 @@ def test_errors_are_exported_from_the_top(tmp_path: Path) -> None:
     assert issubclass(af.ProcedureError, af.FileProblemError)
     assert issubclass(af.ScenarioError, af.FileProblemError)
     assert not hasattr(af, "hookspec")
+
+
+def test_a_hook_with_a_wrong_signature_is_one_line() -> None:
+    """pluggy's several-line complaint about an argument the hook lacks becomes one line."""
+
+    class Wrong:
+        @af.hookimpl
+        def admission_flow_check_event(self, context: af.EventContext, extra: int) -> list[Any]:
+            return []
+
+    with pytest.raises(af.PluginError) as raised:
+        af.Plugins([Wrong()], entry_points=False)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "extra" in message
+    assert raised.value.plugin.endswith("Wrong")
