@@ -492,3 +492,35 @@ def test_a_hook_with_a_wrong_signature_is_one_line() -> None:
     assert "\n" not in message
     assert "extra" in message
     assert raised.value.plugin.endswith("Wrong")
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda p: af.draw(p, fmt="svg"), af.InputError),  # type: ignore[arg-type]
+        (lambda p: af.draw("vn-2021"), af.ArgumentTypeError),  # type: ignore[arg-type]
+        (lambda p: af.draw(p, lang="fr"), af.InputError),  # type: ignore[arg-type]
+        (lambda p: af.Plugins(5), af.ArgumentTypeError),  # type: ignore[arg-type]
+        (lambda p: af.run_scenario(None), af.ArgumentTypeError),  # type: ignore[arg-type]
+        (lambda p: af.WeekdayCalendar().add_working_days(D(2024, 1, 1), 10_001), af.InputError),
+        (lambda p: af.WeekdayCalendar().add_working_days("2024-01-01", 1), af.ArgumentTypeError),  # type: ignore[arg-type]
+        (lambda p: af.load_procedure(42), af.ArgumentTypeError),  # type: ignore[arg-type]
+    ],
+    ids=[
+        "draw-format",
+        "draw-id",
+        "draw-lang",
+        "plugins-int",
+        "run-none",
+        "days-huge",
+        "days-text",
+        "load-int",
+    ],
+)
+def test_public_functions_check_their_arguments(
+    procedure: af.Procedure, call: Any, error: type[Exception]
+) -> None:
+    """Each public function refuses a bad argument with an AdmissionFlowError."""
+    with pytest.raises(error) as raised:
+        call(procedure)
+    assert isinstance(raised.value, af.AdmissionFlowError)

@@ -23,10 +23,15 @@ import holidays
 
 from ._dates import format_date_en, format_date_vi
 from ._model import Text
+from ._words import describe
+from .exceptions import ArgumentTypeError, InputError
 
 __all__ = ["Calendar", "VietnamCalendar", "WeekdayCalendar"]
 
 _ONE_DAY = dt.timedelta(days=1)
+#: The most working days one count may span (about forty years): beyond it a
+#: count would run past the holiday data, and is a mistake.
+MAX_WORKING_DAYS = 10_000
 #: holidays' English names give a swapped day in US order ("substituted from 05/04/2024").
 _US_DATE = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
 
@@ -57,8 +62,16 @@ class _Counting(abc.ABC):
         """Whether people work on ``day``."""
 
     def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        if type(start) is not dt.date or type(days) is not int:
+            raise ArgumentTypeError(
+                f"add_working_days takes a date and a whole number, not {describe(start)} "
+                f"and {describe(days)}",
+                field="days",
+            )
         if days < 0:
-            raise ValueError("days must not be negative")
+            raise InputError(f"days must not be negative, not {days}", field="days")
+        if days > MAX_WORKING_DAYS:
+            raise InputError(f"days must be at most {MAX_WORKING_DAYS:,}, not {days}", field="days")
         day = start
         while days > 0:
             day += _ONE_DAY

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from typing import Literal
 
 from ._spec import DeadlineSpec, EventSpec, Procedure
+from ._words import describe
+from .exceptions import ArgumentTypeError, InputError
 
 __all__ = ["draw"]
 
@@ -84,11 +86,17 @@ def _label(spec: EventSpec, deadlines: Iterable[DeadlineSpec], lang: Language) -
 
 def draw(procedure: Procedure, *, fmt: Format = "mermaid", lang: Language = "vi") -> str:
     """The procedure as a diagram, labels in ``lang``."""
+    if not isinstance(procedure, Procedure):
+        raise ArgumentTypeError(
+            f"draw() takes a loaded procedure, not {describe(procedure)}", field="procedure"
+        )
+    if lang not in ("vi", "en"):
+        raise InputError(f"lang must be 'vi' or 'en', not {describe(lang)}", field="lang")
     if fmt == "mermaid":
         return _mermaid(procedure, lang)
     if fmt == "dot":
         return _dot(procedure, lang)
-    raise ValueError(f"format must be 'mermaid' or 'dot', not {fmt!r}")
+    raise InputError(f"format must be 'mermaid' or 'dot', not {describe(fmt)}", field="fmt")
 
 
 def _split(

@@ -9,7 +9,7 @@ from ._parse import read_procedure
 from ._plugins import Plugins
 from ._reading import describe, did_you_mean
 from ._spec import Procedure
-from .exceptions import InputError, Problem, ProcedureError
+from .exceptions import ArgumentTypeError, Problem, ProcedureError
 
 __all__ = ["load_procedure"]
 
@@ -27,7 +27,7 @@ def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Pro
         PluginError: a plugin failed while its rules or procedures were gathered.
     """
     if not isinstance(source, str | Path):
-        raise InputError(
+        raise ArgumentTypeError(
             f"a procedure is named by a bundled id or a file path, not {describe(source)}",
             field="procedure",
         )

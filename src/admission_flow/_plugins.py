@@ -33,7 +33,7 @@ from ._parse_outline import PROCEDURE_ID, RULE_ID
 from ._reading import describe
 from ._rule import EventContext, Rule
 from ._spec import Procedure
-from .exceptions import PluginError
+from .exceptions import ArgumentTypeError, PluginError
 
 __all__ = ["CheckedCalendar", "Contributed", "Plugins", "rule_failure", "short_repr"]
 
@@ -81,6 +81,11 @@ class Plugins:
         self.notifies_steps = False
         for name, plugin in _BUILTINS:
             self._pm.register(plugin, name=name)
+        if isinstance(plugins, str | bytes) or not isinstance(plugins, Iterable):
+            raise ArgumentTypeError(
+                f"Plugins() takes a list of plugin modules or objects, not {describe(plugins)}",
+                field="plugins",
+            )
         for plugin in plugins:
             self._register(plugin, None)
         if entry_points:

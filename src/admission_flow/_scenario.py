@@ -35,7 +35,7 @@ from ._plugins import Plugins
 from ._reading import Reader, describe, did_you_mean, read_file
 from ._spec import Procedure
 from ._yaml import Mark, YamlList, YamlMap
-from .exceptions import ActorError, InputError, ProcedureError, ScenarioError
+from .exceptions import ActorError, ArgumentTypeError, InputError, ProcedureError, ScenarioError
 
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
@@ -103,6 +103,11 @@ def load_scenario(
 
 def run_scenario(scenario: Scenario) -> Run:
     """Fire every event of the scenario in order; refusals are reported, not raised."""
+    if not isinstance(scenario, Scenario):
+        raise ArgumentTypeError(
+            f"run_scenario() takes a loaded scenario (load_scenario), not {describe(scenario)}",
+            field="scenario",
+        )
     engine = scenario.engine
     case = engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
     outcomes = []
