@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+import stat
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
+from ._limits import (
+    DEFAULT_MAXIMUM,
+    MAX_FILE_BYTES,
+    MAX_SUGGESTION_COMPARISONS,
+    MAX_SUGGESTION_WORD,
+    cut,
+    quote,
+)
 from ._model import Text
 from ._yaml import Mark, YamlList, YamlMap, YamlText, read_yaml
 from .exceptions import FileProblemError, Problem
@@ -29,9 +39,46 @@ def _at(where: str, key: str) -> str:
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'approved'?"``, or ``""`` when nothing is close."""
-    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    """``"; did you mean 'approved'?"``, or ``""`` when nothing is close.
+
+    Bounded, so that a file with thousands of misspelt names is checked in
+    time linear in its size: no suggestion for a word longer than
+    ``MAX_SUGGESTION_WORD``, and at most ``MAX_SUGGESTION_COMPARISONS``
+    candidates compared, those closest to the word in length first (a typo
+    rarely changes a name's length by more than a letter or two).
+    """
+    close = closest(word, candidates)
+    return f"; did you mean {quote(close)}?" if close is not None else ""
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate most like ``word`` (difflib's ratio at least 0.6), if any."""
+    if not isinstance(word, str) or not 0 < len(word) <= MAX_SUGGESTION_WORD:
+        return None
+    size = len(word)
+    # difflib's ratio is 2*M/(a+b) with M <= min(a, b): it reaches 0.6 only
+    # when the shorter of two names is at least 3/7 of the longer.
+    shortest, longest = (3 * size + 6) // 7, (7 * size) // 3
+    by_length: dict[int, list[str]] = {}
+    for name in candidates:
+        if isinstance(name, str) and shortest <= len(name) <= longest:
+            by_length.setdefault(abs(len(name) - size), []).append(name)
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    best: tuple[float, str] | None = None
+    compared = 0
+    for distance in sorted(by_length):
+        for name in sorted(by_length[distance]):
+            if compared == MAX_SUGGESTION_COMPARISONS:
+                break
+            compared += 1
+            matcher.set_seq1(name)
+            if matcher.real_quick_ratio() < 0.6 or matcher.quick_ratio() < 0.6:
+                continue
+            score = matcher.ratio()
+            if score >= 0.6 and (best is None or score > best[0]):
+                best = (score, name)
+    return best[1] if best is not None else None
 
 
 def describe(value: Any) -> str:
@@ -48,41 +95,76 @@ def describe(value: Any) -> str:
         return f"{value.isoformat()} (date)"
     if isinstance(value, int | float):
         return f"{value} (number)"
-    return f"'{value}' (text)"
+    return f"{quote(value)} (text)"
 
 
 def read_file(
     path: str | Path, *, display: str | None = None, error: type[FileProblemError]
 ) -> tuple[Any, str]:
-    """Read a YAML file into marked values, or raise ``error`` with its problems."""
+    """Read a YAML file into marked values, or raise ``error`` with its problems.
+
+    Only a regular file is read (a device, a pipe or a socket is refused with
+    one problem), and at most ``MAX_FILE_BYTES`` + 1 bytes of it.
+    """
     name = display if display is not None else str(path)
+
+    def refuse(message: str, line: int = 1, column: int = 1) -> FileProblemError:
+        return error([Problem(file=name, line=line, column=column, message=message)])
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = _read_bytes(path)
     except FileNotFoundError:
-        raise error([Problem(file=name, line=1, column=1, message="no such file")]) from None
+        raise refuse("no such file") from None
     except IsADirectoryError:
-        raise error(
-            [Problem(file=name, line=1, column=1, message="a folder, not a file")]
+        raise refuse("a folder, not a file") from None
+    except _NotRegular:
+        raise refuse(
+            "not a regular file (a device, a pipe or a socket); give the path of a YAML file"
         ) from None
+    except _TooLarge:
+        raise refuse(
+            f"the file is larger than {MAX_FILE_BYTES:,} bytes; split it or shorten it"
+        ) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a valid path"
+        raise refuse(f"cannot be read: {reason}") from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error(
-            [
-                Problem(
-                    file=name,
-                    line=1,
-                    column=1,
-                    message=f"not UTF-8 text ({exc.reason}); save it as UTF-8",
-                )
-            ]
-        ) from None
-    except OSError as exc:
-        raise error(
-            [Problem(file=name, line=1, column=1, message=f"cannot be read: {exc.strerror}")]
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise refuse(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}: {exc.reason}); save it as UTF-8",
+            data.count(b"\n", 0, exc.start) + 1,
+            column,
         ) from None
     value, problems = read_yaml(text, name)
     if problems:
         raise error(problems)
     return value, name
+
+
+class _NotRegular(Exception):
+    """The path names a device, a pipe or a socket."""
+
+
+class _TooLarge(Exception):
+    """The file holds more than ``MAX_FILE_BYTES``."""
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    # O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(file.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):
+            raise _NotRegular
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _TooLarge
+    return data
 
 
 class Reader:
@@ -161,7 +243,7 @@ class Reader:
             if key not in allowed:
                 self.add(
                     mapping.key_mark(key),
-                    f"unknown key '{key}' in {where}{did_you_mean(key, allowed)}",
+                    f"unknown key {quote(key)} in {where}{did_you_mean(key, allowed)}",
                 )
         for key in required:
             if key not in mapping:
@@ -196,7 +278,7 @@ class Reader:
         if pattern is not None and not pattern.match(value):
             self.add(
                 parent.value_mark(key),
-                f"{_at(where, key)} '{value}' is not a valid name: {hint}",
+                f"{_at(where, key)} {quote(value)} is not a valid name: {hint}",
             )
             return None
         return value
@@ -221,7 +303,13 @@ class Reader:
         *,
         required: bool = False,
         minimum: int | None = None,
+        maximum: int = DEFAULT_MAXIMUM,
     ) -> int | None:
+        """A whole number from ``minimum`` (if given) to ``maximum``.
+
+        ``maximum`` defaults to ``DEFAULT_MAXIMUM`` (see ``docs/limits.md``), so
+        that no count large enough to overflow date arithmetic passes unnoticed.
+        """
         if key not in parent:
             if required:
                 self.add(parent.mark, f"missing '{key}' in {where}")
@@ -236,6 +324,12 @@ class Reader:
         if minimum is not None and value < minimum:
             self.add(
                 parent.value_mark(key), f"{_at(where, key)} must be at least {minimum}, not {value}"
+            )
+            return None
+        if value > maximum:
+            self.add(
+                parent.value_mark(key),
+                f"{_at(where, key)} must be at most {maximum:,}, not {value:,}",
             )
             return None
         return value
@@ -271,7 +365,7 @@ class Reader:
         if value not in choices:
             self.add(
                 parent.value_mark(key),
-                f"{_at(where, key)} is '{value}', not one of {', '.join(choices)}"
+                f"{_at(where, key)} is {quote(value)}, not one of {', '.join(choices)}"
                 f"{did_you_mean(value, choices)}",
             )
             return None
@@ -333,7 +427,7 @@ class Reader:
             if not isinstance(item, str):
                 self.add(mark, f"{_at(where, key)} must hold names, not {describe(item)}")
             elif item in seen:
-                self.add(mark, f"'{item}' is named twice in {where}.{key}")
+                self.add(mark, f"{quote(item)} is named twice in {where}.{key}")
             else:
                 seen.add(item)
                 result.append((item, mark))
@@ -344,8 +438,7 @@ class Reader:
         if name in known:
             return True
         hint = did_you_mean(name, known)
-        if not hint:
-            listed = sorted(known)
-            hint = f"; known: {', '.join(listed)}" if 0 < len(listed) <= 12 else ""
-        self.add(mark, f"unknown {what} '{name}' in {where}{hint}")
+        if not hint and 0 < len(known) <= 12:
+            hint = f"; known: {', '.join(cut(k) for k in sorted(known))}"
+        self.add(mark, f"unknown {what} {quote(name)} in {where}{hint}")
         return False
