@@ -16,6 +16,7 @@ from typing import Final
 
 __all__ = [
     "DEFAULT_MAXIMUM",
+    "ESCAPED",
     "FIRST_YEAR",
     "LAST_YEAR",
     "MAX_DEPTH",
@@ -120,6 +121,8 @@ def _escapes() -> dict[int, str]:
 
 
 _ESCAPES: Final = _escapes()
+#: The code points ``escape`` replaces.
+ESCAPED: Final = frozenset(_ESCAPES)
 
 
 def escape(text: str) -> str:

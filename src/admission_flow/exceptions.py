@@ -80,7 +80,8 @@ class FileProblemError(AdmissionFlowError, ValueError):
                 str(
                     attrs.evolve(
                         first,
-                        message=f"{hidden:,} more problems from here on are not shown; "
+                        message=f"{hidden:,} more problem{'s' if hidden > 1 else ''} from here on "
+                        "not shown; "
                         "fix the ones above first",
                     )
                 )
