@@ -80,9 +80,12 @@ class FileProblemError(AdmissionFlowError, ValueError):
                 str(
                     attrs.evolve(
                         first,
-                        message=f"{hidden:,} more problem{'s' if hidden > 1 else ''} from here on "
-                        "not shown; "
-                        "fix the ones above first",
+                        message=(
+                            f"{hidden:,} more problems from here on are not shown"
+                            if hidden > 1
+                            else "1 more problem from here on is not shown"
+                        )
+                        + "; fix the ones above first",
                     )
                 )
             )
