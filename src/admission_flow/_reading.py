@@ -14,6 +14,7 @@ import difflib
 import os
 import re
 import stat
+import threading
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,7 @@ class _Names:
         shortest, longest = (3 * size + 6) // 7, (7 * size) // 3
         found: dict[str, None] = {}
         for distance in range(max(size - shortest, longest - size) + 1):
-            for length in {size - distance, size + distance}:
+            for length in (size - distance, size + distance) if distance else (size,):
                 if not shortest <= length <= longest or length not in self.forwards:
                     continue
                 for name in _neighbours(self.forwards[length], word):
@@ -136,17 +137,21 @@ def _neighbours(ordered: list[str], word: str) -> list[str]:
 _INDEXES: collections.OrderedDict[int, tuple[Collection[str], int, _Names]] = (
     collections.OrderedDict()
 )
+_INDEXES_KEPT = 16
+_INDEXES_LOCK = threading.Lock()  # engines may suggest names from several threads
 
 
 def _index(names: Collection[str]) -> _Names:
-    entry = _INDEXES.get(id(names))
-    if entry is not None and entry[0] is names and entry[1] == len(names):
-        _INDEXES.move_to_end(id(names))
-        return entry[2]
+    with _INDEXES_LOCK:
+        entry = _INDEXES.get(id(names))
+        if entry is not None and entry[0] is names and entry[1] == len(names):
+            _INDEXES.move_to_end(id(names))
+            return entry[2]
     index = _Names(names)
-    _INDEXES[id(names)] = (names, len(names), index)
-    while len(_INDEXES) > 16:
-        _INDEXES.popitem(last=False)
+    with _INDEXES_LOCK:
+        _INDEXES[id(names)] = (names, len(names), index)
+        while len(_INDEXES) > _INDEXES_KEPT:
+            _INDEXES.popitem(last=False)
     return index
 
 
