@@ -7,6 +7,7 @@ refusal is a problem at ``file:line:col``, never a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import admission_flow as af
 from admission_flow import _limits as limits
@@ -419,3 +422,28 @@ def test_a_changed_collection_never_gets_a_suggestion_it_no_longer_has() -> None
     known.discard("state_0050")
     known.add("other_0000")
     assert did_you_mean("stat_0050", known) != "; did you mean 'state_0050'?"
+
+
+# -- properties ------------------------------------------------------------------------------------
+
+
+@given(st.text())
+def test_an_escaped_text_is_one_line_with_nothing_a_terminal_acts_on(text: str) -> None:
+    escaped = limits.escape(text)
+    assert not any(ord(char) in limits.ESCAPED for char in escaped)
+    assert len(escaped.splitlines()) <= 1
+
+
+@given(st.text(), st.text())
+def test_a_problem_is_always_one_line(file: str, message: str) -> None:
+    assert len(str(af.Problem(file=file, line=1, column=1, message=message)).splitlines()) == 1
+
+
+names = st.text(alphabet="abcdefgh_", min_size=1, max_size=12)
+
+
+@given(names, st.lists(names, max_size=limits.MAX_SUGGESTION_COMPARISONS))
+def test_few_candidates_are_suggested_as_difflib_would(word: str, known: list[str]) -> None:
+    """Under the comparison cap, the suggestion is difflib's own: nothing lost for small files."""
+    expected = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    assert did_you_mean(word, known) == (f"; did you mean '{expected[0]}'?" if expected else "")
