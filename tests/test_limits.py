@@ -294,6 +294,51 @@ def test_an_event_dated_9999_12_30_is_exit_2_with_its_line(
     assert capsys.readouterr().err.startswith(f"{path}:5:10: the date 9999-12-30 is outside")
 
 
+# -- a scenario's events ----------------------------------------------------------------------------
+
+SCENARIO_HEAD = (
+    "procedure: vn-2021\n"
+    "unit: {id: u, official_members: 1000000}\n"
+    "candidate: {id: c, name: Hoa, born: 1991-03-02, education: university}\n"
+    "events:\n"
+    "  - {on: 2023-03-01, event: identify, by: cell_committee, source_group: residential_cadre}\n"
+)
+WITHDRAWAL = "  - {on: 2023-03-02, event: withdraw, by: candidate}\n"
+
+
+def test_a_scenario_of_1000_events_runs(tmp_path: Path) -> None:
+    """The largest scenario accepted: 1,000 events (the later ones refused, which is data)."""
+    path = tmp_path / "case.yaml"
+    path.write_text(SCENARIO_HEAD + WITHDRAWAL * (limits.MAX_SCENARIO_EVENTS - 1))
+    scenario = af.load_scenario(path, plugins=af.Plugins(entry_points=False))
+    assert len(af.run_scenario(scenario).outcomes) == 1000
+
+
+def test_a_scenario_of_1001_events_is_refused_at_the_first_one_too_many(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(SCENARIO_HEAD + WITHDRAWAL * limits.MAX_SCENARIO_EVENTS)
+    with pytest.raises(af.ScenarioError) as caught:
+        af.load_scenario(path, plugins=af.Plugins(entry_points=False))
+    assert [(p.line, p.column, p.message) for p in caught.value.problems] == [
+        (
+            1005,
+            5,
+            "a scenario replays one case: at most 1,000 events, not 1,001; "
+            "split it into several scenarios",
+        )
+    ]
+
+
+def test_a_unit_of_a_million_members_is_the_largest(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(SCENARIO_HEAD.replace("1000000", "1000001"))
+    with pytest.raises(af.ScenarioError) as caught:
+        af.load_scenario(path, plugins=af.Plugins(entry_points=False))
+    assert [(p.line, p.column, p.message) for p in caught.value.problems] == [
+        (2, 33, "unit.official_members must be at most 1,000,000, not 1,000,001")
+    ]
+
+
 # -- messages: quoted values cut, whole messages bounded, problems counted ------------------
 
 

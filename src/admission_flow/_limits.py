@@ -28,8 +28,10 @@ __all__ = [
     "MAX_PROBLEMS_SHOWN",
     "MAX_QUOTED_CHARS",
     "MAX_SCALAR_CHARS",
+    "MAX_SCENARIO_EVENTS",
     "MAX_SUGGESTION_COMPARISONS",
     "MAX_SUGGESTION_WORD",
+    "MAX_UNIT_MEMBERS",
     "cut",
     "escape",
     "in_calendar",
@@ -49,6 +51,10 @@ MAX_NODES: Final = 200_000
 MAX_SCALAR_CHARS: Final = 4 * 1024 * 1024
 #: Values nested more than this many levels deep are refused.
 MAX_DEPTH: Final = 64
+#: The most events one scenario may list. A scenario replays one case, which
+#: has a few dozen events; the limit keeps the cost of a run bounded whatever
+#: the engine spends per event.
+MAX_SCENARIO_EVENTS: Final = 1_000
 
 # -- numbers and dates ----------------------------------------------------------
 
@@ -61,6 +67,8 @@ MAX_DIGITS: Final = 15
 #: otherwise (``Reader.integer(maximum=...)``): 10,000 months or working days
 #: from the last day of the calendar still fall well inside ``datetime``.
 DEFAULT_MAXIMUM: Final = 10_000
+#: The most official members a scenario's unit may have (its own maximum).
+MAX_UNIT_MEMBERS: Final = 1_000_000
 #: The years a date in a file may fall in. Holiday tables cover them, and no
 #: deadline counted from them (at most ``DEFAULT_MAXIMUM`` months or working
 #: days) can run past year 9999, where ``datetime`` stops.

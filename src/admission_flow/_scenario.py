@@ -24,7 +24,7 @@ import attrs
 
 from ._calendar import Calendar
 from ._engine import Engine
-from ._limits import quote
+from ._limits import MAX_SCENARIO_EVENTS, MAX_UNIT_MEMBERS, quote
 from ._model import (
     EDUCATION_LEVELS,
     MEMBER_STATUSES,
@@ -46,8 +46,6 @@ from .exceptions import ActorError, InputError, ProcedureError, ScenarioError
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
 ID_KEYS = ("on", "event", "by")
-#: The most official members a unit of a scenario may have.
-MAX_UNIT_MEMBERS = 1_000_000
 
 
 def _inside(target: Path, folder: Path) -> bool:
@@ -347,7 +345,14 @@ class _Loader:
         last: tuple[dt.date, int] | None = None
         if not items:
             r.add(items.mark, "'events' is empty; list at least one event")
-        for index, entry in enumerate(items):
+        if len(items) > MAX_SCENARIO_EVENTS:
+            # Checked and run are the first ones only, so that a run's cost is bounded.
+            r.add(
+                items.item_mark(MAX_SCENARIO_EVENTS),
+                f"a scenario replays one case: at most {MAX_SCENARIO_EVENTS:,} events, "
+                f"not {len(items):,}; split it into several scenarios",
+            )
+        for index, entry in enumerate(items[:MAX_SCENARIO_EVENTS]):
             mark = items.item_mark(index)
             where = f"events[{index}]"
             if not isinstance(entry, YamlMap):
