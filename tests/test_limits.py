@@ -492,3 +492,17 @@ def test_few_candidates_are_suggested_as_difflib_would(word: str, known: list[st
     """Under the comparison cap, the suggestion is difflib's own: nothing lost for small files."""
     expected = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
     assert did_you_mean(word, known) == (f"; did you mean '{expected[0]}'?" if expected else "")
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        (f"a: !{'t' * 100} x\n", "tag '!ttt"),
+        (f"a: {{{'k' * 100}: 1, {'k' * 100}: 2}}\n", "duplicate key 'kkk"),
+    ],
+)
+def test_long_names_from_the_file_are_cut_in_yaml_problems(text: str, start: str) -> None:
+    (problem,) = read(text)[1]
+    assert problem[2].startswith(start)
+    assert "…'" in problem[2]
+    assert len(problem[2]) < 160

@@ -293,7 +293,7 @@ class _Loader:
             status = r.choice(entry, "status", where, MEMBER_STATUSES)
             since = r.date(entry, "since", where)
             if mid is not None and mid in result:
-                r.add(entry.value_mark("id"), f"member '{mid}' is listed twice; keep one")
+                r.add(entry.value_mark("id"), f"member {quote(mid)} is listed twice; keep one")
                 continue
             if mid is not None and status is not None and since is not None:
                 result[mid] = Member(id=mid, status=status, since=since)
@@ -369,7 +369,7 @@ class _Loader:
             if event is not None and event not in procedure.events:
                 r.add(
                     entry.value_mark("event"),
-                    f"unknown event '{event}' in {where} (procedure {procedure.id})"
+                    f"unknown event {quote(event)} in {where} (procedure {procedure.id})"
                     f"{did_you_mean(event, procedure.events)}",
                 )
                 event = None

@@ -300,7 +300,7 @@ class _Converter:
         tag = node.tag.replace(_TAG, "!!")
         self.fail(
             node,
-            f"tag '{tag}' is not allowed: these files hold plain data only; remove the tag",
+            f"tag {quote(tag)} is not allowed: these files hold plain data only; remove the tag",
         )
 
 
