@@ -18,6 +18,14 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# A longer run of tests/test_fuzz.py (and of every property test):
+# HYPOTHESIS_PROFILE=fuzz pytest tests/test_fuzz.py
+settings.register_profile(
+    "fuzz",
+    max_examples=2_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 D = dt.date

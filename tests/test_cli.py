@@ -241,6 +241,24 @@ def test_graph_of_an_unknown_procedure_exits_2(capsys: pytest.CaptureFixture[str
     assert "no bundled procedure 'vn-2099'" in err
 
 
+def test_graph_into_a_missing_folder_exits_2_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`graph -o missing/dir/file` was a traceback; it is one line that says what to do."""
+    target = tmp_path / "missing" / "dir" / "vn-2021.mmd"
+    assert main(["graph", "vn-2021", "-o", str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"admission-flow: cannot write {target}: no such folder; create it first\n"
+
+
+def test_graph_onto_a_folder_exits_2_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "vn-2021", "-o", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"admission-flow: cannot write {tmp_path}: Is a directory\n"
+
+
 # -- run -----------------------------------------------------------------------------------------
 
 
@@ -516,6 +534,46 @@ def test_run_a_scenario_naming_a_procedure_file_beside_it(
     assert main(["run", str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["procedure"], result["state"]) == ("tiny", "open")
+
+
+def test_run_refuses_a_procedure_outside_the_folder_unless_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--allow-path lets a scenario name a procedure in another folder."""
+    write(tmp_path, "tiny.yaml", PROCEDURE)
+    (tmp_path / "scenarios").mkdir()
+    scenario = SCENARIO.split("events:")[0].replace("procedure: vn-2021", "procedure: ../tiny.yaml")
+    scenario += "events:\n  - {on: 2024-01-02, event: start, by: clerk}\n"
+    path = write(tmp_path / "scenarios", "run.yaml", scenario)
+    assert main(["run", str(path), "--json"]) == 2
+    assert one_problem(capsys.readouterr().err, path) == (
+        1,
+        12,
+        "procedure '../tiny.yaml' is outside the scenario's folder; put the procedure next to "
+        "the scenario, or allow other paths (run --allow-path)",
+    )
+    assert main(["run", str(path), "--json", "--allow-path"]) == 0
+    assert json.loads(capsys.readouterr().out)["procedure"] == "tiny"
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_run_output_has_no_raw_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool
+) -> None:
+    """A name full of escape sequences and bidi overrides is printed escaped, JSON included."""
+    hostile = '"Hoa\\e[2J\\u202Eevil\\L\\N\\x9b"'
+    text = SCENARIO.replace("name: Trần Thị Hoa", f"name: {hostile}").replace(
+        "id: c-hoa", f"id: {hostile}"
+    )
+    path = write(tmp_path, "hoa.yaml", text)
+    assert main(["run", str(path), *(["--json"] if as_json else [])]) == 0
+    out = capsys.readouterr().out
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]", out)
+    if as_json:
+        assert "\\u001b[2J\\u202eevil\\u2028\\u0085\\u009b" in out
+    else:
+        shown = "Hoa\\x1b[2J\\u202eevil\\u2028\\x85\\x9b"
+        assert out.startswith(f"{shown} ({shown})")
 
 
 # -- the module entry point ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Beyond the lists (every hook, page, rule id and procedure key is documented),
 the examples of each page are run, in page order, in a fresh folder:
 
 - a code block with ``title="NAME"`` (a procedure, a scenario, a plugin module)
-  is written to the file NAME;
+  is written to the file NAME (``cases/NAME`` in a folder of its own);
 - a ``python`` block is executed, all of one page's blocks in one namespace;
 - a block with ``title="Output"`` must match what the python block before it printed;
 - a ``console`` block is a session of ``$ admission-flow ...`` commands (and
@@ -274,6 +274,7 @@ def test_the_tutorial_python_blocks_run(folder: Path) -> None:
     namespace: dict[str, object] = {"__name__": "tutorial"}
     for block in blocks(page):
         if block.title is not None and block.title != "Output":
+            (folder / block.title).parent.mkdir(parents=True, exist_ok=True)
             (folder / block.title).write_text(block.body, encoding="utf-8")
         elif block.lang == "python":
             with contextlib.redirect_stdout(io.StringIO()):
@@ -291,6 +292,7 @@ def test_the_examples_of_each_page_print_what_the_page_shows(page: Path, folder:
             assert printed is not None, f"{where}: an Output block with no python block before it"
             assert matches(block.body, printed), f"{where}: the python block printed\n{printed}"
         elif block.title is not None:
+            (folder / block.title).parent.mkdir(parents=True, exist_ok=True)
             (folder / block.title).write_text(block.body, encoding="utf-8")
         elif block.lang == "python":
             out = io.StringIO()

@@ -719,7 +719,9 @@ def test_validate_a_file_that_is_not_utf8(capsys: pytest.CaptureFixture[str]) ->
     assert main(["validate", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == f"{path}:1:1: not UTF-8 text (invalid continuation byte); save it as UTF-8\n"
+    assert err == (
+        f"{path}:3:19: not UTF-8 text (byte 0xec: invalid continuation byte); save it as UTF-8\n"
+    )
 
 
 def test_placeholders_are_plain_names() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import admission_flow as af
+from admission_flow._limits import quote
 
 DATA = Path(__file__).parent / "data" / "procedures"
 
@@ -44,25 +45,110 @@ def test_a_procedure_file_next_to_the_scenario(tmp_path: Path) -> None:
     assert run.outcomes[0].accepted
 
 
-def test_a_broken_procedure_file_is_listed_under_the_scenario_line(tmp_path: Path) -> None:
-    """The scenario's `procedure:` line is named, then every problem of the procedure file."""
+def test_a_broken_procedure_file_is_counted_not_echoed(tmp_path: Path) -> None:
+    """The scenario's `procedure:` line says how many problems and how to see them; no more."""
     (tmp_path / "broken.yaml").write_text(
         (DATA / "unknown_state.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )
+    found = problems(
+        tmp_path,
+        HEAD.replace("procedure: vn-2021", "procedure: broken.yaml")
+        + "events:\n  - {on: 2023-03-01, event: identify, by: cell_committee}\n",
+    )
+    assert found == [
+        (
+            1,
+            12,
+            f"procedure 'broken.yaml' has 2 problems; run `admission-flow validate "
+            f"{tmp_path / 'broken.yaml'}` to see them",
+        )
+    ]
+    assert not any("aproved" in message for _, _, message in found)
+
+
+# -- a scenario's procedure path: read only as a procedure, only from its folder --------
+
+SECRET = "root:x:0:0:root:/root:/bin/bash\nAPI_KEY=s3cr3t-value\n"
+
+
+def scenario_naming(tmp_path: Path, procedure: str) -> Path:
+    folder = tmp_path / "scenarios"
+    folder.mkdir(exist_ok=True)
+    path = folder / "case.yaml"
+    path.write_text(
+        HEAD.replace("procedure: vn-2021", f"procedure: '{procedure}'")
+        + "events:\n  - {on: 2023-03-01, event: identify, by: cell_committee}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def outside(name: str) -> str:
+    return (
+        f"procedure {quote(name)} is outside the scenario's folder; put the procedure next to the "
+        "scenario, or allow other paths (run --allow-path)"
+    )
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["exists", "missing"])
+@pytest.mark.parametrize("how", ["dotdot", "absolute", "symlink"])
+def test_a_procedure_outside_the_folder_is_refused_the_same_whether_it_exists(
+    tmp_path: Path, how: str, exists: bool
+) -> None:
+    """`../secret`, an absolute path, a link out of the folder: one wording, exists or not."""
+    secret = tmp_path / "secret.env"
+    if exists:
+        secret.write_text(SECRET, encoding="utf-8")
+    name = {"dotdot": "../secret.env", "absolute": str(secret), "symlink": "link.yaml"}[how]
+    path = scenario_naming(tmp_path, name)
+    if how == "symlink":
+        (path.parent / "link.yaml").symlink_to(secret)
+    with pytest.raises(af.ScenarioError) as raised:
+        af.load_scenario(path, plugins=af.Plugins(entry_points=False))
+    assert [(p.line, p.column, p.message) for p in raised.value.problems] == [
+        (1, 12, outside(name))
+    ]
+    assert "s3cr3t" not in str(raised.value)
+
+
+def test_allowed_paths_are_read_as_procedures_and_never_echoed(tmp_path: Path) -> None:
+    """With allow_paths=True, a file that is not a procedure is one problem, its text unshown."""
+    secret = tmp_path / "secret.env"
+    secret.write_text(SECRET, encoding="utf-8")
+    path = scenario_naming(tmp_path, str(secret))
+    with pytest.raises(af.ScenarioError) as raised:
+        af.load_scenario(path, plugins=af.Plugins(entry_points=False), allow_paths=True)
+    (problem,) = raised.value.problems
+    assert problem.message == (
+        f"procedure {quote(secret)} has 1 problem; run `admission-flow validate {secret}` to see it"
+    )
+    assert "s3cr3t" not in str(raised.value)
+    assert "/bin/bash" not in str(raised.value)
+
+
+def test_allowed_paths_load_a_procedure_from_another_folder(tmp_path: Path) -> None:
+    """allow_paths=True is how a caller that trusts the scenario reads a shared procedure."""
+    (tmp_path / "minimal.yaml").write_text(
+        (DATA / "minimal.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    path = scenario_naming(tmp_path, "../minimal.yaml")
+    path.write_text(path.read_text(encoding="utf-8").replace("cell_committee", "cell"))
+    scenario = af.load_scenario(path, plugins=af.Plugins(entry_points=False), allow_paths=True)
+    assert scenario.procedure.id == "minimal"
+
+
+def test_a_path_with_a_nul_byte_is_refused_as_outside(tmp_path: Path) -> None:
+    """A name Python cannot even look up is refused like any path outside the folder."""
     path = tmp_path / "case.yaml"
     path.write_text(
-        HEAD.replace("procedure: vn-2021", "procedure: broken.yaml")
+        HEAD.replace("procedure: vn-2021", 'procedure: "a\\0b.yaml"')
         + "events:\n  - {on: 2023-03-01, event: identify, by: cell_committee}\n",
         encoding="utf-8",
     )
     with pytest.raises(af.ScenarioError) as raised:
         af.load_scenario(path, plugins=af.Plugins(entry_points=False))
-    files = [Path(p.file).name for p in raised.value.problems]
-    messages = [p.message for p in raised.value.problems]
-    assert "broken.yaml" in files
-    assert "case.yaml" in files
-    assert "procedure 'broken.yaml' has problems (listed below); fix them first" in messages
-    assert any("unknown state 'aproved'" in m for m in messages)
+    shown = outside("a\\x00b.yaml")  # the NUL escaped where the message becomes text
+    assert str(raised.value) == f"{path}:1:12: {shown}"
 
 
 def test_an_unknown_procedure_name_suggests_the_bundled_one(tmp_path: Path) -> None:

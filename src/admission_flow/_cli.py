@@ -3,7 +3,10 @@
 Exit status: 0 when the command did its work (a scenario whose events were
 refused included); 2 for a file that cannot be read or does not fit its format,
 or a wrong command line; 3 when a plugin failed. Errors are one line each,
-``file:line:col: message``; never a traceback.
+``file:line:col: message`` or ``admission-flow: message``; never a traceback.
+Whatever comes from a file is printed with its control characters, line
+separators and bidi overrides escaped (``_limits.escape``), so that a file can
+neither split a message into lines nor send escape sequences to the terminal.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from types import ModuleType
 from typing import TextIO
 
 from ._graph import draw
+from ._limits import ESCAPED, escape
 from ._loading import load_procedure
 from ._model import Text, Violation
 from ._plugins import Plugins
 from ._scenario import Run, load_scenario, run_scenario
 from ._version import __version__
-from .exceptions import AdmissionFlowError, PluginError
+from .exceptions import AdmissionFlowError, FileProblemError, PluginError
 
 __all__ = ["main"]
 
@@ -67,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--json", action="store_true", help="print one JSON object (see docs/scenarios.md)"
     )
+    run.add_argument(
+        "--allow-path",
+        action="store_true",
+        help="let the scenario's 'procedure:' name a file outside the scenario's folder",
+    )
     return parser
 
 
@@ -94,12 +103,21 @@ def _main(argv: Sequence[str] | None) -> int:
             return _validate(plugins, args.files, sys.stdout)
         if args.command == "graph":
             return _graph(plugins, args.file, args.format, args.lang, args.output)
-        return _run(plugins, args.scenario, as_json=args.json, out=sys.stdout)
+        return _run(
+            plugins,
+            args.scenario,
+            as_json=args.json,
+            allow_paths=args.allow_path,
+            out=sys.stdout,
+        )
     except PluginError as exc:
-        print(f"admission-flow: {exc}", file=sys.stderr)
+        print(f"admission-flow: {escape(str(exc))}", file=sys.stderr)
         return EXIT_PLUGIN
+    except FileProblemError as exc:
+        print(exc, file=sys.stderr)  # already one escaped line per problem
+        return EXIT_BAD_INPUT
     except AdmissionFlowError as exc:
-        print(exc, file=sys.stderr)
+        print(f"admission-flow: {escape(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
@@ -128,12 +146,16 @@ def _validate(plugins: Plugins, files: Sequence[str], out: TextIO) -> int:
         except AdmissionFlowError as exc:
             if isinstance(exc, PluginError):
                 raise
+            if not isinstance(exc, FileProblemError):
+                raise
             print(exc, file=sys.stderr)
             status = EXIT_BAD_INPUT
             continue
         print(
-            f"{name}: ok: procedure '{procedure.id}' ({procedure.title.vi} / {procedure.title.en}): "
-            f"{len(procedure.states)} states, {len(procedure.events)} events, {len(procedure.rules)} rules",
+            escape(
+                f"{name}: ok: procedure '{procedure.id}' ({procedure.title.vi} / {procedure.title.en}): "
+                f"{len(procedure.states)} states, {len(procedure.events)} events, {len(procedure.rules)} rules"
+            ),
             file=out,
         )
     return status
@@ -143,29 +165,50 @@ def _graph(plugins: Plugins, name: str, fmt: str, lang: str, output: Path | None
     procedure = load_procedure(name, plugins=plugins)
     text = draw(procedure, fmt=fmt, lang=lang)  # type: ignore[arg-type]
     if output is None:
-        sys.stdout.write(text)
-    else:
+        sys.stdout.write(_lines(text))
+        return EXIT_OK
+    try:
         output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        reason = "no such folder; create it first" if isinstance(exc, FileNotFoundError) else None
+        print(
+            f"admission-flow: cannot write {escape(str(output))}: "
+            f"{reason or escape(exc.strerror or type(exc).__name__)}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
-def _run(plugins: Plugins, path: Path, *, as_json: bool, out: TextIO) -> int:
-    scenario = load_scenario(path, plugins=plugins)
+def _lines(text: str) -> str:
+    """Text of several lines for a terminal: each line escaped, the line breaks kept."""
+    return "\n".join(escape(line) for line in text.split("\n"))
+
+
+def _run(plugins: Plugins, path: Path, *, as_json: bool, allow_paths: bool, out: TextIO) -> int:
+    scenario = load_scenario(path, plugins=plugins, allow_paths=allow_paths)
     result = run_scenario(scenario)
     if as_json:
-        json.dump(result.as_dict(), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        # JSON escapes C0 controls itself; escaping the rest (C1, U+2028, bidi)
+        # as \uXXXX keeps the same strings and a terminal-safe output.
+        text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
+        out.write(text.translate(_JSON_ESCAPES) + "\n")
     else:
         _print_run(result, out)
     return EXIT_OK
 
 
+#: What the JSON output writes as ``\uXXXX``: the characters ``escape``
+#: replaces that ``json`` leaves as they are.
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in ESCAPED if code >= 0x7F}
+
+
 def _both(text: Text) -> str:
-    return f"{text.vi}\n      {text.en}"
+    return f"{escape(text.vi)}\n      {escape(text.en)}"
 
 
 def _print_violation(kind: str, violation: Violation, out: TextIO) -> None:
-    print(f"    {kind} {violation.rule} ({violation.source})", file=out)
+    print(escape(f"    {kind} {violation.rule} ({violation.source})"), file=out)
     print(f"      {_both(violation.message)}", file=out)
 
 
@@ -173,7 +216,9 @@ def _print_run(result: Run, out: TextIO) -> None:
     scenario = result.scenario
     procedure = scenario.procedure
     print(
-        f"{scenario.candidate.name} ({result.case.id}) · {procedure.id}: {procedure.title.vi}",
+        escape(
+            f"{scenario.candidate.name} ({result.case.id}) · {procedure.id}: {procedure.title.vi}"
+        ),
         file=out,
     )
     for outcome in result.outcomes:
@@ -189,8 +234,10 @@ def _print_run(result: Run, out: TextIO) -> None:
             )
         )
         print(
-            f"{mark} {step.on.isoformat()}  {step.event:<22} {step.actor!s:<22} "
-            f"{step.from_state or '-'} → {step.to_state}  [{verdict}]",
+            escape(
+                f"{mark} {step.on.isoformat()}  {step.event:<22} {step.actor!s:<22} "
+                f"{step.from_state or '-'} → {step.to_state}  [{verdict}]"
+            ),
             file=out,
         )
         for violation in step.violations:
@@ -199,17 +246,20 @@ def _print_run(result: Run, out: TextIO) -> None:
             _print_violation("!", warning, out)
         for deadline in step.deadlines_set:
             print(
-                f"    ⏱ {deadline.name} {deadline.due.isoformat()}: {_both(deadline.basis)}",
+                f"    ⏱ {escape(deadline.name)} {deadline.due.isoformat()}: {_both(deadline.basis)}",
                 file=out,
             )
     state = result.case.state
     label = procedure.state_label(state)
-    print(f"Trạng thái / state: {state} ({label.vi} / {label.en})", file=out)
+    print(escape(f"Trạng thái / state: {state} ({label.vi} / {label.en})"), file=out)
     engine = scenario.engine
     for name, day in engine.dates(result.case).items():
-        print(f"  {name}: {day.isoformat()}", file=out)
+        print(escape(f"  {name}: {day.isoformat()}"), file=out)
     for deadline in engine.pending(result.case):
-        print(f"Hạn / due: {deadline.event} {deadline.due.isoformat()} ({deadline.rule})", file=out)
+        print(
+            escape(f"Hạn / due: {deadline.event} {deadline.due.isoformat()} ({deadline.rule})"),
+            file=out,
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,11 +8,19 @@ the first problem, so a user sees every mistake of a file in one run, each as
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from ._limits import (
+    DEFAULT_MAXIMUM,
+    MAX_FILE_BYTES,
+    cut,
+    quote,
+)
 from ._model import Text
 from ._words import describe, did_you_mean
 from ._yaml import Mark, YamlList, YamlMap, YamlText, read_yaml
@@ -31,35 +39,70 @@ def _at(where: str, key: str) -> str:
 def read_file(
     path: str | Path, *, display: str | None = None, error: type[FileProblemError]
 ) -> tuple[Any, str]:
-    """Read a YAML file into marked values, or raise ``error`` with its problems."""
+    """Read a YAML file into marked values, or raise ``error`` with its problems.
+
+    Only a regular file is read (a device, a pipe or a socket is refused with
+    one problem), and at most ``MAX_FILE_BYTES`` + 1 bytes of it.
+    """
     name = display if display is not None else str(path)
+
+    def refuse(message: str, line: int = 1, column: int = 1) -> FileProblemError:
+        return error([Problem(file=name, line=line, column=column, message=message)])
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = _read_bytes(path)
     except FileNotFoundError:
-        raise error([Problem(file=name, line=1, column=1, message="no such file")]) from None
+        raise refuse("no such file") from None
     except IsADirectoryError:
-        raise error(
-            [Problem(file=name, line=1, column=1, message="a folder, not a file")]
+        raise refuse("a folder, not a file") from None
+    except _NotRegular:
+        raise refuse(
+            "not a regular file (a device, a pipe or a socket); give the path of a YAML file"
         ) from None
+    except _TooLarge:
+        raise refuse(
+            f"the file is larger than {MAX_FILE_BYTES:,} bytes; split it or shorten it"
+        ) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a valid path"
+        raise refuse(f"cannot be read: {reason}") from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error(
-            [
-                Problem(
-                    file=name,
-                    line=1,
-                    column=1,
-                    message=f"not UTF-8 text ({exc.reason}); save it as UTF-8",
-                )
-            ]
-        ) from None
-    except OSError as exc:
-        raise error(
-            [Problem(file=name, line=1, column=1, message=f"cannot be read: {exc.strerror}")]
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise refuse(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}: {exc.reason}); save it as UTF-8",
+            data.count(b"\n", 0, exc.start) + 1,
+            column,
         ) from None
     value, problems = read_yaml(text, name)
     if problems:
         raise error(problems)
     return value, name
+
+
+class _NotRegular(Exception):
+    """The path names a device, a pipe or a socket."""
+
+
+class _TooLarge(Exception):
+    """The file holds more than ``MAX_FILE_BYTES``."""
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    # O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(file.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):
+            raise _NotRegular
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _TooLarge
+    return data
 
 
 class Reader:
@@ -138,7 +181,7 @@ class Reader:
             if key not in allowed:
                 self.add(
                     mapping.key_mark(key),
-                    f"unknown key '{key}' in {where}{did_you_mean(key, allowed)}",
+                    f"unknown key {quote(key)} in {where}{did_you_mean(key, allowed)}",
                 )
         for key in required:
             if key not in mapping:
@@ -173,7 +216,7 @@ class Reader:
         if pattern is not None and not pattern.match(value):
             self.add(
                 parent.value_mark(key),
-                f"{_at(where, key)} '{value}' is not a valid name: {hint}",
+                f"{_at(where, key)} {quote(value)} is not a valid name: {hint}",
             )
             return None
         return value
@@ -198,7 +241,13 @@ class Reader:
         *,
         required: bool = False,
         minimum: int | None = None,
+        maximum: int = DEFAULT_MAXIMUM,
     ) -> int | None:
+        """A whole number from ``minimum`` (if given) to ``maximum``.
+
+        ``maximum`` defaults to ``DEFAULT_MAXIMUM`` (see ``docs/limits.md``), so
+        that no count large enough to overflow date arithmetic passes unnoticed.
+        """
         if key not in parent:
             if required:
                 self.add(parent.mark, f"missing '{key}' in {where}")
@@ -213,6 +262,12 @@ class Reader:
         if minimum is not None and value < minimum:
             self.add(
                 parent.value_mark(key), f"{_at(where, key)} must be at least {minimum}, not {value}"
+            )
+            return None
+        if value > maximum:
+            self.add(
+                parent.value_mark(key),
+                f"{_at(where, key)} must be at most {maximum:,}, not {value:,}",
             )
             return None
         return value
@@ -248,7 +303,7 @@ class Reader:
         if value not in choices:
             self.add(
                 parent.value_mark(key),
-                f"{_at(where, key)} is '{value}', not one of {', '.join(choices)}"
+                f"{_at(where, key)} is {quote(value)}, not one of {', '.join(choices)}"
                 f"{did_you_mean(value, choices)}",
             )
             return None
@@ -310,7 +365,7 @@ class Reader:
             if not isinstance(item, str):
                 self.add(mark, f"{_at(where, key)} must hold names, not {describe(item)}")
             elif item in seen:
-                self.add(mark, f"'{item}' is named twice in {where}.{key}")
+                self.add(mark, f"{quote(item)} is named twice in {where}.{key}")
             else:
                 seen.add(item)
                 result.append((item, mark))
@@ -321,8 +376,7 @@ class Reader:
         if name in known:
             return True
         hint = did_you_mean(name, known)
-        if not hint:
-            listed = sorted(known)
-            hint = f"; known: {', '.join(listed)}" if 0 < len(listed) <= 12 else ""
-        self.add(mark, f"unknown {what} '{name}' in {where}{hint}")
+        if not hint and 0 < len(known) <= 12:
+            hint = f"; known: {', '.join(cut(k) for k in sorted(known))}"
+        self.add(mark, f"unknown {what} {quote(name)} in {where}{hint}")
         return False

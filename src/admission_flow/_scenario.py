@@ -5,6 +5,12 @@ candidate and the events, in date order (see ``docs/scenarios.md``). Loading
 checks everything against the procedure before any event is fired, so a bad
 file is reported whole, each problem as ``file:line:col: message``; then the
 run fires each event, and a refused event is reported and the run goes on.
+
+A scenario's ``procedure:`` path is read only as a procedure, and only inside
+the scenario's folder unless the caller allows any path: a scenario from
+someone else must not be a way to print a file (``/etc/passwd``, a key), nor
+to learn whether one exists. The procedure's own problems are counted, never
+echoed (see ``docs/limits.md``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import attrs
 
 from ._calendar import Calendar
 from ._engine import Engine
+from ._limits import MAX_SCENARIO_EVENTS, MAX_UNIT_MEMBERS, quote
 from ._loading import load_procedure
 from ._model import (
     EDUCATION_LEVELS,
@@ -40,6 +47,21 @@ from .exceptions import ActorError, ArgumentTypeError, InputError, ProcedureErro
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
 ID_KEYS = ("on", "event", "by")
+
+
+def _inside(target: Path, folder: Path) -> bool:
+    """Whether ``target`` is in ``folder`` once links and ``..`` are resolved."""
+    try:
+        return target.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a loop of links
+        return False
+
+
+def _is_file(target: Path) -> bool:
+    try:
+        return target.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 @attrs.frozen(kw_only=True)
@@ -88,17 +110,29 @@ class Run:
 
 
 def load_scenario(
-    path: str | Path, *, plugins: Plugins | None = None, calendar: Calendar | None = None
+    path: str | Path,
+    *,
+    plugins: Plugins | None = None,
+    calendar: Calendar | None = None,
+    allow_paths: bool = False,
 ) -> Scenario:
     """Load a scenario file and check it against its procedure.
 
+    Args:
+        path: the scenario file.
+        plugins: the plugin manager; a fresh one by default.
+        calendar: the calendar deadlines are counted in; the plugins' choice by default.
+        allow_paths: let ``procedure:`` name a file outside the scenario's
+            folder (after resolving symbolic links and ``..``). Off by default,
+            so that a scenario from elsewhere cannot read other files.
+
     Raises:
-        ScenarioError: every problem of the file, each with its position.
-        ProcedureError: the procedure it names is itself broken.
+        ScenarioError: every problem of the file, each with its position; a
+            broken procedure file is one problem, which says how to see its own.
     """
     plugins = plugins if plugins is not None else Plugins()
     value, name = read_file(path, error=ScenarioError)
-    return _Loader(name, Path(path), plugins, calendar).load(value)
+    return _Loader(name, Path(path), plugins, calendar, allow_paths=allow_paths).load(value)
 
 
 def run_scenario(scenario: Scenario) -> Run:
@@ -122,12 +156,21 @@ def run_scenario(scenario: Scenario) -> Run:
 
 
 class _Loader:
-    def __init__(self, file: str, path: Path, plugins: Plugins, calendar: Calendar | None) -> None:
+    def __init__(
+        self,
+        file: str,
+        path: Path,
+        plugins: Plugins,
+        calendar: Calendar | None,
+        *,
+        allow_paths: bool,
+    ) -> None:
         self.reader = Reader(file)
         self.file = file
         self.path = path
         self.plugins = plugins
         self.calendar = calendar
+        self.allow_paths = allow_paths
 
     def load(self, value: Any) -> Scenario:
         r = self.reader
@@ -172,22 +215,36 @@ class _Loader:
         bundled = self.plugins.procedures()
         if name in bundled:
             return load_procedure(name, plugins=self.plugins)
-        target = (self.path.parent / name) if not Path(name).is_absolute() else Path(name)
-        if not target.is_file():
+        mark = root.value_mark("procedure")
+        target = self.path.parent / name
+        if not self.allow_paths and not _inside(target, self.path.parent):
+            # Said before looking at the path, so the answer is the same whether
+            # or not it exists.
             self.reader.add(
-                root.value_mark("procedure"),
-                f"procedure '{name}' is neither a bundled procedure ({', '.join(sorted(bundled))}) "
-                f"nor a file next to the scenario{did_you_mean(name, bundled)}",
+                mark,
+                f"procedure {quote(name)} is outside the scenario's folder; put the procedure "
+                "next to the scenario, or allow other paths (run --allow-path)",
+            )
+            return None
+        if not _is_file(target):
+            self.reader.add(
+                mark,
+                f"procedure {quote(name)} is neither a bundled procedure "
+                f"({', '.join(sorted(bundled))}) nor a file next to the scenario"
+                f"{did_you_mean(name, bundled)}",
             )
             return None
         try:
             return load_procedure(target, plugins=self.plugins)
         except ProcedureError as exc:
+            # Counted, not echoed: the file's problems quote its contents.
+            count = len(exc.problems)
             self.reader.add(
-                root.value_mark("procedure"),
-                f"procedure '{name}' has problems (listed below); fix them first",
+                mark,
+                f"procedure {quote(name)} has {count} problem{'s' if count > 1 else ''}; "
+                f"run `admission-flow validate {target}` to see "
+                f"{'them' if count > 1 else 'it'}",
             )
-            self.reader.problems.extend(exc.problems)
             return None
 
     def unit(self, root: YamlMap) -> Unit | None:
@@ -211,7 +268,9 @@ class _Loader:
         )
         uid = r.string(entry, "id", where)
         kind = r.choice(entry, "kind", where, UNIT_KINDS) or "other"
-        official = r.integer(entry, "official_members", where, minimum=0) or 0
+        official = (
+            r.integer(entry, "official_members", where, minimum=0, maximum=MAX_UNIT_MEMBERS) or 0
+        )
         if uid is None:
             return None
         return Unit(
@@ -242,7 +301,7 @@ class _Loader:
             status = r.choice(entry, "status", where, MEMBER_STATUSES)
             since = r.date(entry, "since", where)
             if mid is not None and mid in result:
-                r.add(entry.value_mark("id"), f"member '{mid}' is listed twice; keep one")
+                r.add(entry.value_mark("id"), f"member {quote(mid)} is listed twice; keep one")
                 continue
             if mid is not None and status is not None and since is not None:
                 result[mid] = Member(id=mid, status=status, since=since)
@@ -294,7 +353,14 @@ class _Loader:
         last: tuple[dt.date, int] | None = None
         if not items:
             r.add(items.mark, "'events' is empty; list at least one event")
-        for index, entry in enumerate(items):
+        if len(items) > MAX_SCENARIO_EVENTS:
+            # Checked and run are the first ones only, so that a run's cost is bounded.
+            r.add(
+                items.item_mark(MAX_SCENARIO_EVENTS),
+                f"a scenario replays one case: at most {MAX_SCENARIO_EVENTS:,} events, "
+                f"not {len(items):,}; split it into several scenarios",
+            )
+        for index, entry in enumerate(items[:MAX_SCENARIO_EVENTS]):
             mark = items.item_mark(index)
             where = f"events[{index}]"
             if not isinstance(entry, YamlMap):
@@ -311,7 +377,7 @@ class _Loader:
             if event is not None and event not in procedure.events:
                 r.add(
                     entry.value_mark("event"),
-                    f"unknown event '{event}' in {where} (procedure {procedure.id})"
+                    f"unknown event {quote(event)} in {where} (procedure {procedure.id})"
                     f"{did_you_mean(event, procedure.events)}",
                 )
                 event = None

@@ -10,11 +10,17 @@ Plain scalars follow YAML 1.2's core schema rather than PyYAML's YAML 1.1
 resolver: ``on``, ``yes`` and ``no`` stay strings (the scenario format has an
 ``on:`` key), only ``true``/``false`` are booleans, and ``YYYY-MM-DD`` is a
 date.
+
+Whatever the file, reading it is bounded (see ``_limits`` and
+``docs/limits.md``): values, nesting, the characters aliases expand to, the
+size of numbers and the years of dates are limited, and each refusal is a
+problem at the value's line and column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -22,6 +28,18 @@ import attrs
 import yaml
 from yaml.resolver import BaseResolver
 
+from ._limits import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_MAGNITUDE,
+    MAX_NODES,
+    MAX_SCALAR_CHARS,
+    escape,
+    in_calendar,
+    quote,
+)
 from .exceptions import Problem
 
 try:  # pragma: no cover - depends on how PyYAML was built
@@ -42,11 +60,6 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "Mark", "YamlList", "YamlMap", "YamlText", "read_yaml"]
 
-#: A document that expands (through aliases) to more nodes than this is refused.
-MAX_NODES = 200_000
-#: Nesting deeper than this is refused.
-MAX_DEPTH = 64
-
 _TAG = "tag:yaml.org,2002:"
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
@@ -54,6 +67,12 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+#: Characters YAML does not allow in a stream (its ``c-printable`` set's
+#: complement): C0 controls but tab and line breaks, DEL, C1 but NEL,
+#: surrogates, U+FFFE and U+FFFF.
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 @attrs.frozen
@@ -109,6 +128,8 @@ class YamlList(list[Any]):
         return self.marks[index] if index < len(self.marks) else self.mark
 
 
+_NUMBERS = f"numbers in these files stay below {MAX_MAGNITUDE:,} (10^15)"
+
 #: The tag given to plain scalars with no tag of their own; ``_Converter.plain``
 #: decides what they are, while an explicit ``!!str 123`` stays text.
 _PLAIN = "tag:admission-flow,2026:plain"
@@ -136,6 +157,7 @@ class _Converter:
         self.file = file
         self.problems: list[Problem] = []
         self.nodes = 0
+        self.chars = 0
 
     def mark(self, node: yaml.Node) -> Mark:
         return Mark(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -152,6 +174,8 @@ class _Converter:
                 "(aliases repeated inside aliases?); write the values out or shorten the file",
             )
             raise _Abort
+        if isinstance(node, yaml.ScalarNode):
+            self.count_chars(node)
         if depth > MAX_DEPTH:
             self.fail(node, f"values are nested more than {MAX_DEPTH} levels deep; flatten them")
             raise _Abort
@@ -161,6 +185,16 @@ class _Converter:
             return self.sequence(node, depth)
         assert isinstance(node, yaml.ScalarNode)
         return self.scalar(node)
+
+    def count_chars(self, node: yaml.ScalarNode) -> None:
+        self.chars += len(node.value)
+        if self.chars > MAX_SCALAR_CHARS:
+            self.fail(
+                node,
+                f"the document's texts add up to more than {MAX_SCALAR_CHARS:,} characters "
+                "(a long text repeated through aliases?); write it once or shorten the file",
+            )
+            raise _Abort
 
     def mapping(self, node: yaml.MappingNode, depth: int) -> YamlMap | None:
         if node.tag != _TAG + "map":
@@ -174,12 +208,13 @@ class _Converter:
             if key_node.tag not in (_PLAIN, _TAG + "str"):  # a tag on a key is refused too
                 self.bad_tag(key_node)
                 continue
+            self.count_chars(key_node)
             key = str(key_node.value)
             if key in result.key_marks:
                 first = result.key_marks[key]
                 self.fail(
                     key_node,
-                    f"duplicate key '{key}' (first at line {first.line}); keep one of them",
+                    f"duplicate key {quote(key)} (first at line {first.line}); keep one of them",
                 )
                 continue
             result.key_marks[key] = self.mark(key_node)
@@ -205,9 +240,9 @@ class _Converter:
         if tag == _TAG + "str":
             return text
         if tag == _TAG + "int" and _INT.match(text):
-            return int(text)
+            return self.integer(node, text)
         if tag == _TAG + "float" and _FLOAT.match(text):
-            return float(text)
+            return self.decimal(node, text)
         if tag == _TAG + "bool" and text in _TRUE | _FALSE:
             return text in _TRUE
         if tag == _TAG + "null" and text in _NULLS:
@@ -225,25 +260,47 @@ class _Converter:
         if text in _FALSE:
             return False
         if _INT.match(text):
-            return int(text)
+            return self.integer(node, text)
         if _FLOAT.match(text):
-            return float(text)
+            return self.decimal(node, text)
         if _DATE.match(text):
             return self.date(node, text)
         return text
 
+    def integer(self, node: yaml.ScalarNode, text: str) -> int | None:
+        # Count digits before converting: int() of a 5,000-digit text raises.
+        if len(text.lstrip("+-").lstrip("0")) > MAX_DIGITS:
+            self.fail(node, f"the number {quote(text)} is too large; {_NUMBERS}")
+            return None
+        return int(text)
+
+    def decimal(self, node: yaml.ScalarNode, text: str) -> float | None:
+        value = float(text)
+        if not math.isfinite(value) or abs(value) >= MAX_MAGNITUDE:
+            self.fail(node, f"the number {quote(text)} is too large; {_NUMBERS}")
+            return None
+        return value
+
     def date(self, node: yaml.ScalarNode, text: str) -> dt.date | None:
         try:
-            return dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
         except ValueError:
             self.fail(node, f"'{text}' is not a real date; check the day and the month")
             return None
+        if not in_calendar(day):
+            self.fail(
+                node,
+                f"the date {text} is outside the years {FIRST_YEAR}-{LAST_YEAR} "
+                "that deadlines are counted in; check the year",
+            )
+            return None
+        return day
 
     def bad_tag(self, node: yaml.Node) -> None:
         tag = node.tag.replace(_TAG, "!!")
         self.fail(
             node,
-            f"tag '{tag}' is not allowed: these files hold plain data only; remove the tag",
+            f"tag {quote(tag)} is not allowed: these files hold plain data only; remove the tag",
         )
 
 
@@ -255,6 +312,20 @@ def read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     forbidden tag, a duplicate key, an impossible date) leave the rest of the
     document readable, so that a caller can report every problem at once.
     """
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is not None:
+        # Found here, not by the parser, so that the position is the character's
+        # own (libyaml stops at 1:1 with a message over two lines).
+        start = bad.start()
+        line_start = text.rfind("\n", 0, start) + 1
+        where = Mark(file, text.count("\n", 0, start) + 1, start - line_start + 1)
+        shown = escape(bad.group())
+        return None, [
+            where.problem(
+                f"the character U+{ord(bad.group()):04X} ({shown}) is not allowed in a "
+                "YAML file; remove it, or write it as an escape inside double quotes"
+            )
+        ]
     composer = _Composer(text)
     try:
         node = composer.get_single_node()
@@ -266,7 +337,8 @@ def read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
             reason = f"{reason} ({error.context})"
         return None, [where.problem(f"{reason}; fix the YAML syntax here")]
     except yaml.YAMLError as error:  # pragma: no cover - libyaml reports marks
-        return None, [Problem(file=file, line=1, column=1, message=f"not valid YAML: {error}")]
+        reason = " ".join(str(error).split())
+        return None, [Problem(file=file, line=1, column=1, message=f"not valid YAML: {reason}")]
     finally:
         composer.dispose()
     if node is None:

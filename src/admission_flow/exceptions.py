@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 import attrs
 
+from ._limits import MAX_MESSAGE_CHARS, MAX_PROBLEMS_SHOWN, cut, escape
+
 __all__ = [
     "ActorError",
     "AdmissionFlowError",
@@ -29,17 +31,28 @@ __all__ = [
 ]
 
 
+def _bounded(message: str) -> str:
+    return cut(message, MAX_MESSAGE_CHARS)
+
+
 @attrs.frozen(kw_only=True)
 class Problem:
-    """One mistake in a file, at a line and column (both counted from 1)."""
+    """One mistake in a file, at a line and column (both counted from 1).
+
+    ``message`` is kept to ``MAX_MESSAGE_CHARS`` characters (see
+    ``docs/limits.md``), so that a value repeated in many problems cannot fill
+    memory. ``str()`` gives one line, safe for a terminal: the file name and the
+    message have their control characters, line separators and bidi overrides
+    escaped (``\\n``, ``\\x1b``, ``\\u202e``).
+    """
 
     file: str
     line: int
     column: int
-    message: str
+    message: str = attrs.field(converter=_bounded)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return f"{escape(self.file)}:{self.line}:{self.column}: {escape(self.message)}"
 
 
 class AdmissionFlowError(Exception):
@@ -50,7 +63,8 @@ class FileProblemError(AdmissionFlowError, ValueError):
     """A file cannot be read or does not fit its format.
 
     ``problems`` holds every problem found, in file order; ``str()`` gives one
-    ``file:line:col: message`` line per problem.
+    ``file:line:col: message`` line per problem, for the first
+    ``MAX_PROBLEMS_SHOWN`` of them, then one line saying how many more there are.
     """
 
     def __init__(self, problems: Iterable[Problem]) -> None:
@@ -59,7 +73,24 @@ class FileProblemError(AdmissionFlowError, ValueError):
         )
         if not self.problems:
             raise AssertionError("a FileProblemError needs at least one problem")
-        super().__init__("\n".join(str(p) for p in self.problems))
+        lines = [str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        hidden = len(self.problems) - MAX_PROBLEMS_SHOWN
+        if hidden > 0:
+            first = self.problems[MAX_PROBLEMS_SHOWN]
+            lines.append(
+                str(
+                    attrs.evolve(
+                        first,
+                        message=(
+                            f"{hidden:,} more problems from here on are not shown"
+                            if hidden > 1
+                            else "1 more problem from here on is not shown"
+                        )
+                        + "; fix the ones above first",
+                    )
+                )
+            )
+        super().__init__("\n".join(lines))
 
 
 class ProcedureError(FileProblemError):
