@@ -64,3 +64,18 @@ def test_an_individual_actor_is_written_like_a_scenario_by() -> None:
     assert _serial.actor_to_by(af.Actor("cell")) == "cell"
     assert _serial.actor_to_by(af.Actor("member", "m-1")) == {"role": "member", "id": "m-1"}
     assert _serial.actor_from_by({"role": "member", "id": "m-1"}) == af.Actor("member", "m-1")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_run_json_replays_into_the_same_case(scenario: Path) -> None:
+    """The run --json steps carry by and facts: firing them again rebuilds the case."""
+    run = _run(scenario)
+    engine = run.scenario.engine
+    output = json.loads(json.dumps(run.as_dict()))
+    case = engine.open(run.case.id, run.scenario.candidate, run.scenario.unit)
+    for step in output["steps"]:
+        types = {n: f.type for n, f in engine.procedure.events[step["event"]].facts.items()}
+        facts = _serial.facts_from_run(types, step["facts"])
+        actor = _serial.actor_from_by(step["by"])
+        case = engine.fire(case, step["event"], actor, D.fromisoformat(step["on"]), **facts).case
+    assert case == run.case
