@@ -1,0 +1,10 @@
+"""The register: durable cases with a tamper-evident history (``docs/keeping-cases.md``).
+
+Needs the ``store`` extra (``pip install admission-flow[store]``); PostgreSQL
+also needs ``postgresql``.
+"""
+
+from ._register import Entry, Fired, Register, StoredCase, parse_actor
+from ._verify import Break
+
+__all__ = ["Break", "Entry", "Fired", "Register", "StoredCase", "parse_actor"]
