@@ -57,9 +57,19 @@ def test_creating_twice_is_opening(url: str) -> None:
 
 def test_a_database_without_a_register_is_refused(url: str) -> None:
     """Register(url) on an empty database says how to create the register, in one line."""
+    if "://" not in url:
+        Path(url).touch()  # an empty SQLite file is an empty database
     with pytest.raises(af.StoreError, match="no admission-flow register here") as caught:
         Register(url)
     assert "\n" not in str(caught.value)
+
+
+def test_opening_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:
+    """Register(path) of no file: StoreError, and no file is left behind."""
+    path = tmp_path / "typo.db"
+    with pytest.raises(af.StoreError, match="no such database file"):
+        Register(path)
+    assert not path.exists()
 
 
 def test_a_schema_of_an_unknown_revision_is_refused_and_nothing_written(url: str) -> None:

@@ -75,8 +75,11 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def connect(url: str | Path) -> sa.Engine:
+def connect(url: str | Path, *, create: bool = True) -> sa.Engine:
     """An engine for ``url``, checked to be reachable.
+
+    Without ``create``, a missing SQLite file is an error rather than a new,
+    empty database.
 
     Raises:
         StoreError: the URL names a driver that is not installed, or the
@@ -100,6 +103,11 @@ def connect(url: str | Path) -> sa.Engine:
         if database and database != ":memory:" and not Path(database).parent.is_dir():
             raise StoreError(
                 f"{where}: cannot reach the database: no folder {Path(database).parent}"
+            )
+        if database and database != ":memory:" and not create and not Path(database).exists():
+            raise StoreError(
+                f"{where}: no such database file; check the path "
+                "(admission-flow run --db creates one)"
             )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", _sqlite_begin)

@@ -141,7 +141,7 @@ class Register:
         clock: Callable[[], dt.datetime] | None = None,
         _engine: sa.Engine | None = None,
     ) -> None:
-        self.db = _engine if _engine is not None else _database.connect(url)
+        self.db = _engine if _engine is not None else _database.connect(url, create=False)
         self.where = _database.describe_url(self.db.url)
         try:
             _database.check_schema(self.db)
