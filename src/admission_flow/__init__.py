@@ -39,6 +39,14 @@ from ._procedure import (
 )
 from ._rule import EventContext, Rule, rule
 from ._scenario import Run, Scenario, ScenarioEvent, load_scenario, run_scenario
+from ._serial import (
+    case_from_json,
+    case_to_json,
+    outcome_from_json,
+    outcome_to_json,
+    step_from_json,
+    step_to_json,
+)
 from ._version import __version__
 from .exceptions import (
     ActorError,
@@ -106,12 +114,18 @@ __all__ = [
     "WeekdayCalendar",
     "__version__",
     "add_months",
+    "case_from_json",
+    "case_to_json",
     "draw",
     "hookimpl",
     "hookspec",
     "load_procedure",
     "load_scenario",
     "months_between",
+    "outcome_from_json",
+    "outcome_to_json",
     "rule",
     "run_scenario",
+    "step_from_json",
+    "step_to_json",
 ]

@@ -122,8 +122,8 @@ def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         for scenario in scenarios:
             if register.has_case(scenario.candidate.id):
                 raise StoreError(
-                    f"{scenario.path}: case '{scenario.candidate.id}' is already in "
-                    f"{register.where}; nothing was written"
+                    f"{scenario.path}: case '{scenario.candidate.id}' is already in the "
+                    "register; nothing was written"
                 )
         for scenario in scenarios:
             result = _record(register, scenario)
