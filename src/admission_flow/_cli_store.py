@@ -60,6 +60,15 @@ def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
     verify = commands.add_parser("verify", help="check every case's hash chain")
     verify.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
 
+    recheck = commands.add_parser(
+        "recheck", help="list the recorded steps of open cases another procedure would refuse"
+    )
+    recheck.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+    recheck.add_argument(
+        "--procedure", metavar="FILE_OR_ID", required=True, help="the procedure to judge by"
+    )
+    recheck.add_argument("--json", action="store_true", help="print JSON")
+
 
 def _register(url: str, plugins: Plugins, *, create: bool) -> Register:
     try:
@@ -79,7 +88,7 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
         if len(args.scenario) != 1 or args.scenario[0].is_dir():
             raise StoreError("run takes one scenario file; several, or a folder, need --db URL")
         return None
-    if command not in ("run", "fire", "history", "verify"):
+    if command not in ("run", "fire", "history", "verify", "recheck"):
         return None
     try:
         if command == "run":
@@ -88,6 +97,8 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
             return _fire(args, plugins, out)
         if command == "history":
             return _history(args, plugins, out)
+        if command == "recheck":
+            return _recheck(args, plugins, out)
         return _verify(args, plugins, out)
     except ConflictError as exc:
         print(exc, file=sys.stderr)
@@ -293,4 +304,48 @@ def _verify(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             print(f"{register.where}: {found}", file=out)
         return EXIT_FOUND
     print(f"ok: every chain holds ({count} cases)", file=out)
+    return EXIT_OK
+
+
+# -- recheck ---------------------------------------------------------------------------------
+
+
+def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    procedure = plugins.load_procedure(args.procedure)  # a bad file is exit 2 before any work
+    with _register(args.db, plugins, create=False) as register:
+        total = len(register.case_ids(open_only=True))
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("recheck", total=total)
+                found = register.recheck(
+                    args.procedure,
+                    plugin_modules=args.plugin,
+                    progress=lambda done, _: bar.update(task, completed=done),
+                )
+        else:
+            found = register.recheck(args.procedure, plugin_modules=args.plugin)
+    if args.json:
+        data = {
+            "procedure": procedure.ref.as_dict(),
+            "open_cases": total,
+            "cases": [case.as_dict() for case in found],
+        }
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    for case in found:
+        for refusal in case.refusals:
+            print(
+                f"{case.case} #{refusal.seq} {refusal.on} {refusal.event}: "
+                f"{refusal.was} → {refusal.now}: " + (refusal.problem or ", ".join(refusal.rules)),
+                file=out,
+            )
+    steps = sum(len(case.refusals) for case in found)
+    print(
+        f"{procedure.ref}: {steps} recorded steps of {len(found)} of {total} open cases "
+        "would not be accepted as recorded",
+        file=out,
+    )
     return EXIT_OK

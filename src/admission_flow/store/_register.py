@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
@@ -40,6 +40,9 @@ from ._chain import opening_hash, row_hash
 from ._schema import cases, history, procedures, units
 from ._schema import members as members_table
 from ._verify import Break, verify_chains
+
+if TYPE_CHECKING:
+    from ._recheck import CaseRecheck
 
 __all__ = ["Entry", "Fired", "Register", "StoredCase"]
 
@@ -464,13 +467,36 @@ class Register:
 
     def cases(self, *, open_only: bool = False, verify: bool = False) -> Iterator[StoredCase]:
         """Every case, rebuilt from its history, streamed in id order (memory stays flat)."""
-        query_cases = sa.select(cases).order_by(cases.c.id)
-        query_rows = sa.select(history).order_by(history.c.case_id, history.c.seq)
+        for stored, _ in self._stream(open_only=open_only, verify=verify):
+            yield stored
+
+    def _kept_in_range(self, start: str, end: str | None) -> Iterator[tuple[StoredCase, list[int]]]:
+        """The open cases with ids in ``[start, end)``, each with its kept steps' numbers."""
+        for stored, entries in self._stream(open_only=True, verify=False, start=start, end=end):
+            yield stored, [e.seq for e in entries if e.step.kept]
+
+    def _stream(
+        self,
+        *,
+        open_only: bool,
+        verify: bool,
+        start: str | None = None,
+        end: str | None = None,
+    ) -> Iterator[tuple[StoredCase, list[Entry]]]:
+        chosen: sa.ColumnElement[bool] = sa.true()
         if open_only:
-            query_cases = query_cases.where(cases.c.open.is_(True))
-            query_rows = query_rows.where(
-                history.c.case_id.in_(sa.select(cases.c.id).where(cases.c.open.is_(True)))
-            )
+            chosen = sa.and_(chosen, cases.c.open.is_(True))
+        if start is not None:
+            chosen = sa.and_(chosen, cases.c.id >= start)
+        if end is not None:
+            chosen = sa.and_(chosen, cases.c.id < end)
+        query_cases = sa.select(cases).where(chosen).order_by(cases.c.id)
+        query_rows = (
+            sa.select(history)
+            .join(cases, cases.c.id == history.c.case_id)
+            .where(chosen)
+            .order_by(history.c.case_id, history.c.seq)
+        )
         with _database.snapshot(self.db) as connection:
             heads = connection.execution_options(yield_per=1000).execute(query_cases)
             rows = connection.execution_options(yield_per=5000).execute(query_rows)
@@ -480,11 +506,41 @@ class Register:
                 case_id = head_row["id"]
                 own: list[Mapping[Any, Any]] = []
                 while pending is not None and pending["case_id"] < case_id:
-                    pending = next(row_iter, None)  # rows of a case not listed
+                    pending = next(row_iter, None)
                 while pending is not None and pending["case_id"] == case_id:
                     own.append(pending)
                     pending = next(row_iter, None)
-                yield self._fold(head_row, own, verify=verify)[0]
+                yield self._fold(head_row, own, verify=verify)
+
+    def recheck(
+        self,
+        procedure: str | Path | af.Procedure,
+        *,
+        plugin_modules: Iterable[str] = (),
+        processes: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[CaseRecheck]:
+        """Which recorded steps of each open case ``procedure`` would refuse, with rule ids.
+
+        Args:
+            procedure: another procedure or version: a bundled id, a file, or a
+                procedure loaded from one of those.
+            plugin_modules: modules to register in the worker processes too (``-p``).
+            processes: how many processes judge cases; by default one per core
+                (one for a few hundred cases).
+            progress: called with (cases judged, cases to judge) as it goes.
+        """
+        from ._recheck import recheck
+
+        if isinstance(procedure, af.Procedure):
+            procedure = self._origin(procedure)
+        return recheck(
+            self,
+            procedure,
+            plugin_modules=plugin_modules,
+            processes=processes,
+            progress=progress,
+        )
 
     # -- firing ------------------------------------------------------------------------
 
