@@ -69,6 +69,18 @@ def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
     )
     recheck.add_argument("--json", action="store_true", help="print JSON")
 
+    export = commands.add_parser("export", help="print the whole register as JSON lines")
+    export.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+    export.add_argument(
+        "--pseudonymise",
+        action="store_true",
+        help="replace names, birth dates and identity numbers consistently",
+    )
+
+    import_ = commands.add_parser("import", help="add an export's cases to a register")
+    import_.add_argument("file", metavar="FILE", type=Path, help="JSON lines from export")
+    import_.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+
 
 def _register(url: str, plugins: Plugins, *, create: bool) -> Register:
     try:
@@ -88,7 +100,7 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
         if len(args.scenario) != 1 or args.scenario[0].is_dir():
             raise StoreError("run takes one scenario file; several, or a folder, need --db URL")
         return None
-    if command not in ("run", "fire", "history", "verify", "recheck"):
+    if command not in ("run", "fire", "history", "verify", "recheck", "export", "import"):
         return None
     try:
         if command == "run":
@@ -99,6 +111,12 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
             return _history(args, plugins, out)
         if command == "recheck":
             return _recheck(args, plugins, out)
+        if command == "export":
+            with _register(args.db, plugins, create=False) as register:
+                register.export(out, pseudonymise=args.pseudonymise)
+            return EXIT_OK
+        if command == "import":
+            return _import(args, plugins, out)
         return _verify(args, plugins, out)
     except ConflictError as exc:
         print(exc, file=sys.stderr)
@@ -348,4 +366,15 @@ def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         "would not be accepted as recorded",
         file=out,
     )
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    try:
+        lines = args.file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{args.file}: cannot read it: {exc}") from None
+    with _register(args.db, plugins, create=True) as register:
+        counts = register.import_lines(lines, source=str(args.file))
+    print(f"imported {counts['cases']} cases, {counts['steps']} steps", file=out)
     return EXIT_OK

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 import sqlalchemy as sa
@@ -630,6 +630,22 @@ class Register:
                 f"{self.where}: case '{case_id}': could not record the step: {reason}; "
                 "nothing was written"
             ) from None
+
+    # -- export and import -------------------------------------------------------------
+
+    def export(self, out: TextIO, *, pseudonymise: bool = False) -> int:
+        """Write the whole register to ``out`` as JSON lines (see ``_transfer``); the line count."""
+        from ._transfer import export_register
+
+        return export_register(self.db, out, pseudonymise=pseudonymise)
+
+    def import_lines(self, lines: Iterable[str], *, source: str = "<import>") -> dict[str, int]:
+        """Add an export's units, members, cases and history, all or nothing."""
+        from ._transfer import import_register
+
+        counts = import_register(self.db, lines, source=source)
+        self._engines.clear()
+        return counts
 
     # -- verifying -----------------------------------------------------------------------
 

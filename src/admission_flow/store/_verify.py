@@ -7,7 +7,7 @@ leaves the case's head pointing at a hash that is no longer there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -34,7 +34,7 @@ class Break:
 
 
 def _check(
-    head: Mapping[Any, Any] | None, rows: list[Mapping[Any, Any]], case_id: str
+    head: Mapping[Any, Any] | None, rows: Sequence[Mapping[Any, Any]], case_id: str
 ) -> Break | None:
     if head is None:
         return Break(
