@@ -146,6 +146,7 @@ def test_every_case_streams_back(register: Register) -> None:
     runs = [replay(register, name)[0] for name in ("happy-standard", "rejected", "withdrawn")]
     by_id = {run.case.id: run.case for run in runs}
     assert [s.case for s in register.cases(verify=True)] == [by_id[i] for i in sorted(by_id)]
+    assert list(register.cases()) == list(register.cases(verify=True))  # the bulk path agrees
     assert register.case_ids(open_only=True) == []
     assert list(register.cases(open_only=True)) == []
 

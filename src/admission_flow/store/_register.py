@@ -11,8 +11,9 @@ the case's version on in one transaction, only if nobody else moved it first
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -21,6 +22,8 @@ import sqlalchemy as sa
 
 import admission_flow as af
 from admission_flow._canonical import canonical_json
+from admission_flow._frozen import EMPTY, freeze
+from admission_flow._model import _new_step
 from admission_flow._serial import (
     deadline_from_json,
     deadline_to_json,
@@ -88,30 +91,122 @@ def _json(value: Any) -> str:
     return canonical_json(value)
 
 
+# Rebuilding a case reads the same few JSON texts over and over (no facts, no
+# violations, the same deadlines): each text is decoded once into its frozen
+# value and shared, which is safe because the values never change.
+
+
+@functools.lru_cache(maxsize=8192)
+def _facts_of(text: str) -> Any:
+    return EMPTY if text == "{}" else freeze(decode(json.loads(text)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _violations_of(text: str) -> tuple[af.Violation, ...]:
+    return tuple(violation_from_json(v) for v in json.loads(text)) if text != "[]" else ()
+
+
+@functools.lru_cache(maxsize=8192)
+def _deadlines_of(text: str) -> tuple[tuple[af.Deadline, ...], tuple[af.Deadline, ...]]:
+    data = json.loads(text)
+    return (
+        tuple(deadline_from_json(d) for d in data["set"]),
+        tuple(deadline_from_json(d) for d in data["met"]),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _actor_of(role: str, member: str | None) -> af.Actor:
+    return af.Actor(role, member)
+
+
+@functools.lru_cache(maxsize=256)
+def _ref_of(pid: str, version: str | None, fingerprint: str) -> af.ProcedureRef:
+    return af.ProcedureRef(pid, version, fingerprint)
+
+
 def _step(row: Mapping[Any, Any]) -> af.Step:
-    """The step a history row records, rebuilt from the row alone."""
-    deadlines = json.loads(row["deadlines"])
-    facts = decode(json.loads(row["facts"]))
-    return af.Step(
-        event=row["event"],
-        on=row["on_date"],
-        actor=af.Actor(row["actor_role"], row["actor_id"]),
-        facts=facts,
-        accepted=bool(row["accepted"]),
-        recorded=bool(row["recorded"]),
-        from_state=row["from_state"],
-        to_state=row["to_state"],
-        violations=tuple(violation_from_json(v) for v in json.loads(row["violations"])),
-        warnings=tuple(violation_from_json(v) for v in json.loads(row["warnings"])),
-        deadlines_set=tuple(deadline_from_json(d) for d in deadlines["set"]),
-        deadlines_met=tuple(deadline_from_json(d) for d in deadlines["met"]),
+    """The step a history row records, rebuilt from the row alone, no rule run."""
+    deadlines_set, deadlines_met = _deadlines_of(row["deadlines"])
+    return _new_step(
+        row["event"],
+        row["on_date"],
+        _actor_of(row["actor_role"], row["actor_id"]),
+        _facts_of(row["facts"]),
+        bool(row["accepted"]),
+        bool(row["recorded"]),
+        row["from_state"],
+        row["to_state"],
+        _violations_of(row["violations"]),
+        _violations_of(row["warnings"]),
+        deadlines_set,
+        deadlines_met,
+    )
+
+
+_COLUMN = {column.name: index for index, column in enumerate(history.columns)}
+#: What rebuilding reads of each row, in this order: the hashes and times are
+#: left out, and so are less bytes to fetch.
+_FOLDED = (
+    "case_id",
+    "seq",
+    "event",
+    "on_date",
+    "actor_role",
+    "actor_id",
+    "facts",
+    "accepted",
+    "recorded",
+    "from_state",
+    "to_state",
+    "violations",
+    "warnings",
+    "deadlines",
+)
+(
+    _CASE,
+    _SEQ,
+    _EVENT,
+    _ON,
+    _ROLE,
+    _MEMBER,
+    _FACTS,
+    _ACCEPTED,
+    _RECORDED,
+    _FROM,
+    _TO,
+    _VIOLATIONS,
+    _WARNINGS,
+    _DEADLINES,
+) = range(len(_FOLDED))
+
+
+@functools.lru_cache(maxsize=65536)
+def _date_of(value: str | dt.date) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _step_of_tuple(row: Sequence[Any]) -> af.Step:
+    """``_step`` for a row read as a tuple in the table's column order: the bulk path."""
+    deadlines_set, deadlines_met = _deadlines_of(row[_DEADLINES])
+    return _new_step(
+        row[_EVENT],
+        _date_of(row[_ON]),
+        _actor_of(row[_ROLE], row[_MEMBER]),
+        _facts_of(row[_FACTS]),
+        bool(row[_ACCEPTED]),
+        bool(row[_RECORDED]),
+        row[_FROM],
+        row[_TO],
+        _violations_of(row[_VIOLATIONS]),
+        _violations_of(row[_WARNINGS]),
+        deadlines_set,
+        deadlines_met,
     )
 
 
 def _ref(row: Mapping[Any, Any]) -> af.ProcedureRef:
-    return af.ProcedureRef(
-        row["procedure_id"], row["procedure_version"], row["procedure_fingerprint"]
-    )
+    return _ref_of(row["procedure_id"], row["procedure_version"], row["procedure_fingerprint"])
 
 
 def parse_actor(text: str) -> af.Actor:
@@ -466,14 +561,41 @@ class Register:
         return self._read(case_id)[1]
 
     def cases(self, *, open_only: bool = False, verify: bool = False) -> Iterator[StoredCase]:
-        """Every case, rebuilt from its history, streamed in id order (memory stays flat)."""
+        """Every case, rebuilt from its history, streamed in id order (memory stays flat).
+
+        With ``verify``, each case's chain is checked as it is read (see ``load``).
+        """
         for stored, _ in self._stream(open_only=open_only, verify=verify):
             yield stored
 
     def _kept_in_range(self, start: str, end: str | None) -> Iterator[tuple[StoredCase, list[int]]]:
         """The open cases with ids in ``[start, end)``, each with its kept steps' numbers."""
-        for stored, entries in self._stream(open_only=True, verify=False, start=start, end=end):
-            yield stored, [e.seq for e in entries if e.step.kept]
+        return self._stream(open_only=True, verify=False, start=start, end=end)
+
+    def _fold_fast(
+        self, head: Mapping[Any, Any], rows: Sequence[Sequence[Any]]
+    ) -> tuple[StoredCase, list[int]]:
+        """``_fold`` without checking the chain, from tuple rows: the bulk path."""
+        kept: list[af.Step] = []
+        seqs: list[int] = []
+        state = None
+        for row in rows:
+            step = _step_of_tuple(row)
+            if step.accepted or step.recorded:
+                kept.append(step)
+                seqs.append(row[_SEQ])
+                state = step.to_state
+        case = af.Case(
+            id=head["id"],
+            procedure=_ref(head),
+            candidate=person_from_json(json.loads(head["candidate"])),
+            unit=unit_from_json(json.loads(head["unit"])),
+            state=state,
+            history=tuple(kept),
+        )
+        return StoredCase(
+            case=case, version=len(rows), head=head["head"], open=bool(head["open"])
+        ), seqs
 
     def _stream(
         self,
@@ -482,35 +604,44 @@ class Register:
         verify: bool,
         start: str | None = None,
         end: str | None = None,
-    ) -> Iterator[tuple[StoredCase, list[Entry]]]:
-        chosen: sa.ColumnElement[bool] = sa.true()
+    ) -> Iterator[tuple[StoredCase, list[int]]]:
+        filters: list[sa.ColumnElement[bool]] = []
         if open_only:
-            chosen = sa.and_(chosen, cases.c.open.is_(True))
+            filters.append(cases.c.open.is_(True))
         if start is not None:
-            chosen = sa.and_(chosen, cases.c.id >= start)
+            filters.append(cases.c.id >= start)
         if end is not None:
-            chosen = sa.and_(chosen, cases.c.id < end)
-        query_cases = sa.select(cases).where(chosen).order_by(cases.c.id)
-        query_rows = (
-            sa.select(history)
-            .join(cases, cases.c.id == history.c.case_id)
-            .where(chosen)
-            .order_by(history.c.case_id, history.c.seq)
-        )
+            filters.append(cases.c.id < end)
+        query_cases = sa.select(cases).where(*filters).order_by(cases.c.id)
+        if verify:
+            columns: list[Any] = list(history.columns)
+            case_column = _COLUMN["case_id"]
+        else:  # dates as text, parsed once per distinct date
+            columns = [
+                sa.type_coerce(history.c[name], sa.Text) if name == "on_date" else history.c[name]
+                for name in _FOLDED
+            ]
+            case_column = _CASE
+        query_rows = sa.select(*columns).order_by(history.c.case_id, history.c.seq)
+        if filters:
+            query_rows = query_rows.join(cases, cases.c.id == history.c.case_id).where(*filters)
         with _database.snapshot(self.db) as connection:
-            heads = connection.execution_options(yield_per=1000).execute(query_cases)
-            rows = connection.execution_options(yield_per=5000).execute(query_rows)
-            row_iter = rows.mappings()
-            pending = next(row_iter, None)
-            for head_row in heads.mappings():
-                case_id = head_row["id"]
-                own: list[Mapping[Any, Any]] = []
-                while pending is not None and pending["case_id"] < case_id:
-                    pending = next(row_iter, None)
-                while pending is not None and pending["case_id"] == case_id:
+            heads = connection.execution_options(yield_per=1000).execute(query_cases).mappings()
+            rows = iter(connection.execution_options(yield_per=5000).execute(query_rows))
+            pending = next(rows, None)
+            for head in heads:
+                case_id = head["id"]
+                own = []
+                while pending is not None and pending[case_column] < case_id:
+                    pending = next(rows, None)  # rows of a case not listed: verify says so
+                while pending is not None and pending[case_column] == case_id:
                     own.append(pending)
-                    pending = next(row_iter, None)
-                yield self._fold(head_row, own, verify=verify)
+                    pending = next(rows, None)
+                if verify:
+                    stored, entries = self._fold(head, [row._mapping for row in own])
+                    yield stored, [e.seq for e in entries if e.step.kept]
+                else:
+                    yield self._fold_fast(head, own)
 
     def recheck(
         self,
