@@ -362,7 +362,7 @@ def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             )
     steps = sum(len(case.refusals) for case in found)
     print(
-        f"{procedure.ref}: {steps} recorded steps of {len(found)} of {total} open cases "
+        f"{procedure.ref}: {steps} recorded steps in {len(found)} of {total} open cases "
         "would not be accepted as recorded",
         file=out,
     )

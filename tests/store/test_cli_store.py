@@ -213,3 +213,21 @@ def test_without_the_store_extra_a_command_says_what_to_install(
     monkeypatch.setitem(sys.modules, "admission_flow.store", None)
     assert main("verify", "--db", str(tmp_path / "x.db")) == 2
     assert "install admission-flow[store]" in capsys.readouterr().err
+
+
+def test_a_register_of_an_unknown_schema_is_exit_2_for_every_command(
+    stored: str, capsys: Capsys
+) -> None:
+    """A newer admission-flow's register: each command says so in one line; nothing written."""
+    with Register(stored) as register, register.db.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    for argv in (
+        ["verify", "--db", stored],
+        ["history", "c-oanh", "--db", stored],
+        ["fire", "c-oanh", "withdraw", "--db", stored, "--by", "cell", "--on", "2025-01-02"],
+        ["run", str(SCENARIOS[0]), "--db", stored],
+    ):
+        assert main(*argv) == 2
+        err = capsys.readouterr().err
+        assert "revision '9999', which this admission-flow does not know" in err
+        assert len(err.strip().splitlines()) == 1

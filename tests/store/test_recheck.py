@@ -89,7 +89,7 @@ def test_the_recheck_command_prints_text_and_json(
     assert lines[0].startswith("c-an #")
     assert lines[0].endswith("open_dossier: accepted → refused: auth.role")
     assert lines[-1].endswith(
-        "2 recorded steps of 2 of 2 open cases would not be accepted as recorded"
+        "2 recorded steps in 2 of 2 open cases would not be accepted as recorded"
     )
     assert _cli.main(["recheck", "--db", url, "--procedure", str(stricter), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
