@@ -22,7 +22,7 @@ from ._model import Actor, Outcome
 from ._plugins import Plugins
 from ._scenario import Run, Scenario, load_scenario
 from ._serial import actor_to_by, run_step
-from .exceptions import ConflictError, InputError, StoreError
+from .exceptions import ActorError, ConflictError, InputError, StoreError
 
 if TYPE_CHECKING:
     from .store import Register
@@ -242,7 +242,16 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         spec = engine.procedure.events.get(args.event)
         types = {} if spec is None else {name: f.type for name, f in spec.facts.items()}
         facts = _facts(args, types)
-        fired = register.fire(stored, args.event, actor, on, **facts)
+        try:
+            fired = register.fire(stored, args.event, actor, on, **facts)
+        except ActorError as exc:
+            if not str(exc).startswith("unknown member"):
+                raise
+            raise ActorError(
+                f"{exc} (members of unit '{stored.case.unit.id}' are kept with it: add one "
+                "by running a scenario that lists it with --db)",
+                field=exc.field,
+            ) from None
     step = fired.outcome.step
     if args.json:
         data = {
