@@ -627,21 +627,30 @@ class Register:
             query_rows = query_rows.join(cases, cases.c.id == history.c.case_id).where(*filters)
         with _database.snapshot(self.db) as connection:
             heads = connection.execution_options(yield_per=1000).execute(query_cases).mappings()
-            rows = iter(connection.execution_options(yield_per=5000).execute(query_rows))
-            pending = next(rows, None)
-            for head in heads:
-                case_id = head["id"]
-                own = []
-                while pending is not None and pending[case_column] < case_id:
-                    pending = next(rows, None)  # rows of a case not listed: verify says so
-                while pending is not None and pending[case_column] == case_id:
-                    own.append(pending)
-                    pending = next(rows, None)
-                if verify:
-                    stored, entries = self._fold(head, [row._mapping for row in own])
-                    yield stored, [e.seq for e in entries if e.step.kept]
-                else:
-                    yield self._fold_fast(head, own)
+            if verify or self.db.dialect.name != "sqlite":
+                result = connection.execution_options(yield_per=5000).execute(query_rows)
+                rows: Iterator[Sequence[Any]] = iter(result)
+            else:
+                rows = _database.raw_rows(connection, query_rows)
+            try:
+                pending = next(rows, None)
+                for head in heads:
+                    case_id = head["id"]
+                    own: list[Any] = []
+                    while pending is not None and pending[case_column] < case_id:
+                        pending = next(rows, None)  # rows of a case not listed: verify says so
+                    while pending is not None and pending[case_column] == case_id:
+                        own.append(pending)
+                        pending = next(rows, None)
+                    if verify:
+                        stored, entries = self._fold(head, [row._mapping for row in own])
+                        yield stored, [e.seq for e in entries if e.step.kept]
+                    else:
+                        yield self._fold_fast(head, own)
+            finally:
+                close = getattr(rows, "close", None)
+                if close is not None:
+                    close()  # the server-side cursor, while its transaction is open
 
     def recheck(
         self,
