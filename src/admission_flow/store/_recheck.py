@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 import admission_flow as af
+from admission_flow._model import _new_case
 
 __all__ = ["CaseRecheck", "Refusal", "recheck"]
 
@@ -79,14 +80,12 @@ def judge_case(
     """
     ref = engine.procedure.ref
     found = []
-    for index, step in enumerate(case.history):
-        before = af.Case(
-            id=case.id,
-            procedure=ref,
-            candidate=case.candidate,
-            unit=case.unit,
-            state=step.from_state,
-            history=case.history[:index],
+    history = case.history
+    for index, step in enumerate(history):
+        # The case as recorded up to this step, under the other procedure (the
+        # model's positional builder: these cases are many and short-lived).
+        before = _new_case(
+            case.id, ref, case.candidate, case.unit, step.from_state, history[:index]
         )
         seq = positions[index] if positions is not None else index + 1
         was = _verdict(step)
