@@ -209,6 +209,20 @@ def _ref(row: Mapping[Any, Any]) -> af.ProcedureRef:
     return _ref_of(row["procedure_id"], row["procedure_version"], row["procedure_fingerprint"])
 
 
+#: The optimistic write: moves the case on only from the version it was judged at.
+#: Built once: building a statement per step cost more than running it.
+_MOVE_ON = (
+    cases.update()
+    .where(cases.c.id == sa.bindparam("case_id"), cases.c.version == sa.bindparam("seen"))
+    .values(
+        version=sa.bindparam("new_version"),
+        head=sa.bindparam("new_head"),
+        state=sa.bindparam("new_state"),
+        open=sa.bindparam("new_open"),
+    )
+)
+
+
 def parse_actor(text: str) -> af.Actor:
     """``ROLE`` or ``ROLE:ID`` (a member acting in person), as the command line takes it."""
     role, _, member = text.partition(":")
@@ -250,6 +264,7 @@ class Register:
         self.clock = clock if clock is not None else _utc_now
         self._procedures: dict[str, af.Procedure] = {}
         self._engines: dict[tuple[str, str], af.Engine] = {}
+        self._origins: dict[str, str] = {}
 
     @classmethod
     def create(
@@ -339,6 +354,12 @@ class Register:
 
     def _origin(self, procedure: af.Procedure) -> str:
         """Where the procedure can be loaded again: its bundled id, else its file."""
+        known = self._origins.get(procedure.fingerprint)
+        if known is None:
+            known = self._origins[procedure.fingerprint] = self._find_origin(procedure)
+        return known
+
+    def _find_origin(self, procedure: af.Procedure) -> str:
         if procedure.id in self.plugins.procedures():
             bundled = self.plugins.load_procedure(procedure.id)
             if bundled.fingerprint == procedure.fingerprint:
@@ -755,13 +776,19 @@ class Register:
         try:
             with self.db.begin() as connection:
                 moved = connection.execute(
-                    cases.update()
-                    .where(cases.c.id == case_id, cases.c.version == stored.version)
-                    .values(version=row["seq"], head=row["hash"], state=state, open=is_open)
+                    _MOVE_ON,
+                    {
+                        "case_id": case_id,
+                        "seen": stored.version,
+                        "new_version": row["seq"],
+                        "new_head": row["hash"],
+                        "new_state": state,
+                        "new_open": is_open,
+                    },
                 )
                 if moved.rowcount != 1:
                     raise conflict
-                connection.execute(history.insert().values(row))
+                connection.execute(history.insert(), row)
         except sa.exc.IntegrityError:
             raise conflict from None
         except sa.exc.OperationalError as exc:
