@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_fire.py", "bench_cases.py")
+SCRIPTS = ("bench_fire.py", "bench_cases.py", "bench_store.py")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -284,6 +284,8 @@ def test_run_json_prints_one_object_and_exits_0_despite_refusals(
     assert first == {
         "event": "identify",
         "on": "2023-03-01",
+        "by": "cell_committee",
+        "facts": {"source_group": "residential_cadre"},
         "accepted": True,
         "recorded": False,
         "from": None,

@@ -286,6 +286,8 @@ def test_the_runs_json_is_what_the_contract_says(tmp_path: Path) -> None:
     assert data["steps"][0] == {
         "event": "identify",
         "on": "2023-03-01",
+        "by": "cell_committee",
+        "facts": {"source_group": "residential_cadre"},
         "accepted": True,
         "recorded": False,
         "from": None,

@@ -30,6 +30,14 @@ from ._model import (
 from ._plugins import Plugins
 from ._rule import EventContext, Rule, rule
 from ._scenario import Run, Scenario, ScenarioEvent, load_scenario, run_scenario
+from ._serial import (
+    case_from_json,
+    case_to_json,
+    outcome_from_json,
+    outcome_to_json,
+    step_from_json,
+    step_to_json,
+)
 from ._spec import (
     DateSpec,
     DeadlineSpec,
@@ -49,6 +57,7 @@ from .exceptions import (
     AdmissionFlowError,
     ArgumentTypeError,
     CaseError,
+    ConflictError,
     FactError,
     FileProblemError,
     InputError,
@@ -56,6 +65,8 @@ from .exceptions import (
     Problem,
     ProcedureError,
     ScenarioError,
+    StoreError,
+    UnknownCaseError,
     UnknownEventError,
 )
 
@@ -71,6 +82,7 @@ __all__ = [
     "Calendar",
     "Case",
     "CaseError",
+    "ConflictError",
     "DateSpec",
     "Deadline",
     "DeadlineSpec",
@@ -102,20 +114,28 @@ __all__ = [
     "ScenarioEvent",
     "State",
     "Step",
+    "StoreError",
     "Text",
     "Transition",
     "Unit",
+    "UnknownCaseError",
     "UnknownEventError",
     "VietnamCalendar",
     "Violation",
     "WeekdayCalendar",
     "__version__",
     "add_months",
+    "case_from_json",
+    "case_to_json",
     "draw",
     "hookimpl",
     "load_procedure",
     "load_scenario",
     "months_between",
+    "outcome_from_json",
+    "outcome_to_json",
     "rule",
     "run_scenario",
+    "step_from_json",
+    "step_to_json",
 ]

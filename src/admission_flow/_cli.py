@@ -1,8 +1,10 @@
 """The ``admission-flow`` command.
 
 Exit status: 0 when the command did its work (a scenario whose events were
-refused included); 2 for a file that cannot be read or does not fit its format,
-or a wrong command line; 3 when a plugin failed. Errors are one line each,
+refused included); 1 when ``verify`` found a broken chain; 2 for a file that
+cannot be read or does not fit its format, or a wrong command line; 3 when a
+plugin failed; 4 when another writer changed a stored case first (see
+``_cli_store.py``, the register's commands). Errors are one line each,
 ``file:line:col: message`` or ``admission-flow: message``; never a traceback.
 Whatever comes from a file is printed with its control characters, line
 separators and bidi overrides escaped (``_limits.escape``), so that a file can
@@ -21,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
+from . import _cli_store
 from ._graph import draw
 from ._limits import ESCAPED, escape
 from ._loading import load_procedure
@@ -67,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     run = commands.add_parser("run", help="replay a scenario file against its procedure")
-    run.add_argument("scenario", metavar="SCENARIO", type=Path)
+    run.add_argument(
+        "scenario", metavar="SCENARIO", type=Path, nargs="+", help="several, or a folder: --db"
+    )
     run.add_argument(
         "--json", action="store_true", help="print one JSON object (see docs/scenarios.md)"
     )
@@ -76,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let the scenario's 'procedure:' name a file outside the scenario's folder",
     )
+    _cli_store.add_commands(commands, run)
     return parser
 
 
@@ -96,16 +102,24 @@ def _main(argv: Sequence[str] | None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(encoding="utf-8", errors="backslashreplace")
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # fire's FACT=VALUE arguments may follow its options
+        if args.command != "fire" or any(item.startswith("-") for item in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.facts += extra
     try:
         plugins = Plugins(_import_plugins(args.plugin))
         if args.command == "validate":
             return _validate(plugins, args.files, sys.stdout)
         if args.command == "graph":
             return _graph(plugins, args.file, args.format, args.lang, args.output)
+        stored = _cli_store.dispatch(args, plugins, sys.stdout)
+        if stored is not None:
+            return stored
         return _run(
             plugins,
-            args.scenario,
+            args.scenario[0],
             as_json=args.json,
             allow_paths=args.allow_path,
             out=sys.stdout,

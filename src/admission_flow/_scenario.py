@@ -40,6 +40,7 @@ from ._model import (
 )
 from ._plugins import Plugins
 from ._reading import Reader, describe, did_you_mean, read_file
+from ._serial import run_step
 from ._spec import Procedure
 from ._yaml import Mark, YamlList, YamlMap
 from .exceptions import ActorError, ArgumentTypeError, InputError, ProcedureError, ScenarioError
@@ -103,7 +104,7 @@ class Run:
             "case": self.case.id,
             "procedure": self.scenario.procedure.id,
             "state": self.case.state,
-            "steps": [outcome.step.as_dict() for outcome in self.outcomes],
+            "steps": [run_step(outcome.step) for outcome in self.outcomes],
             "deadlines": [d.as_dict() for d in engine.pending(self.case)],
             "dates": {name: day.isoformat() for name, day in engine.dates(self.case).items()},
         }

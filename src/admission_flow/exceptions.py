@@ -20,6 +20,7 @@ __all__ = [
     "AdmissionFlowError",
     "ArgumentTypeError",
     "CaseError",
+    "ConflictError",
     "FactError",
     "FileProblemError",
     "InputError",
@@ -27,6 +28,8 @@ __all__ = [
     "Problem",
     "ProcedureError",
     "ScenarioError",
+    "StoreError",
+    "UnknownCaseError",
     "UnknownEventError",
 ]
 
@@ -154,3 +157,24 @@ class PluginError(AdmissionFlowError, RuntimeError):
         self.hook = hook
         self.rule = rule
         super().__init__(message)
+
+
+class StoreError(AdmissionFlowError, RuntimeError):
+    """The register cannot do what was asked: a database that cannot be reached,
+    one of another schema version, a case that already exists, a history row
+    that fails its hash. Nothing was written.
+
+    Messages name the database and the case by id, never a person's data.
+    """
+
+
+class UnknownCaseError(StoreError, LookupError):
+    """The register has no case of that id."""
+
+
+class ConflictError(StoreError):
+    """Another writer changed the case while this event was judged; nothing was written.
+
+    Load the case again and fire again: the event is judged against what the
+    other writer recorded.
+    """

@@ -1,0 +1,66 @@
+"""The hash chain: each history row's hash covers its content and the hash before it.
+
+``hash = digest({"previous": ..., "case": ..., "seq": ..., every other field})``
+(``_canonical.digest``: SHA-256 of canonical JSON). The JSON columns enter as
+the text stored, which is itself canonical JSON, so the bytes on disk are the
+bytes hashed. A case's first row follows its opening record, whose hash covers
+the candidate, the unit and the procedure the case was opened under: a changed
+birth date breaks the chain as surely as a changed vote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from admission_flow._canonical import digest
+
+__all__ = ["opening_hash", "row_hash"]
+
+
+def opening_hash(row: Mapping[Any, Any]) -> str:
+    """The hash of a ``cases`` row's opening record."""
+    return digest(
+        {
+            "case": row["id"],
+            "unit_id": row["unit_id"],
+            "procedure": {
+                "id": row["procedure_id"],
+                "version": row["procedure_version"],
+                "fingerprint": row["procedure_fingerprint"],
+            },
+            "candidate": row["candidate"],
+            "unit": row["unit"],
+            "opened_at": row["opened_at"],
+        }
+    )
+
+
+def row_hash(row: Mapping[Any, Any]) -> str:
+    """The hash of a ``history`` row: its content and the ``previous`` hash it follows."""
+    on = row["on_date"]
+    return digest(
+        {
+            "previous": row["previous"],
+            "case": row["case_id"],
+            "seq": row["seq"],
+            "event": row["event"],
+            "on": on.isoformat() if isinstance(on, dt.date) else on,
+            "by": {"role": row["actor_role"], "id": row["actor_id"]},
+            "facts": row["facts"],
+            "accepted": bool(row["accepted"]),
+            "recorded": bool(row["recorded"]),
+            "from": row["from_state"],
+            "to": row["to_state"],
+            "violations": row["violations"],
+            "warnings": row["warnings"],
+            "deadlines": row["deadlines"],
+            "procedure": {
+                "id": row["procedure_id"],
+                "version": row["procedure_version"],
+                "fingerprint": row["procedure_fingerprint"],
+            },
+            "recorded_at": row["recorded_at"],
+        }
+    )

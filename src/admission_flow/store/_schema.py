@@ -1,0 +1,106 @@
+"""The register's tables, as SQLAlchemy Core sees them.
+
+The migrations under ``migrations/versions`` create exactly these (a test
+compares them); change both together, with a new migration.
+
+JSON columns are ``Text`` holding canonical JSON (``_canonical.canonical_json``
+of the tagged form of ``_serial``): the same bytes on SQLite and PostgreSQL,
+and the bytes the hash chain covers.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ["cases", "history", "members", "metadata", "procedures", "units"]
+
+metadata = sa.MetaData()
+
+#: Units whose cells handle cases; stored so a case can be fired on without re-supplying them.
+units = sa.Table(
+    "units",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("official_members", sa.Integer, nullable=False),
+    sa.Column("has_youth_union", sa.Boolean, nullable=False),
+    sa.Column("hardship_area", sa.Boolean, nullable=False),
+    sa.Column("delegated_admission", sa.Boolean, nullable=False),
+    sa.Column("grassroots_cell", sa.Boolean, nullable=False),
+)
+
+#: The party members a unit's events may name (mentors, introducers, members acting in person).
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("unit_id", sa.Text, sa.ForeignKey("units.id"), primary_key=True),
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("since", sa.Date, nullable=False),
+)
+
+#: Where each procedure a case follows is loaded from: a bundled id or a file's path.
+procedures = sa.Table(
+    "procedures",
+    metadata,
+    sa.Column("fingerprint", sa.Text, primary_key=True),
+    sa.Column("id", sa.Text, nullable=False),
+    sa.Column("version", sa.Text, nullable=True),
+    sa.Column("origin", sa.Text, nullable=False),
+)
+
+#: One row per case: its opening record (hashed) and where its history stands.
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("unit_id", sa.Text, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("procedure_id", sa.Text, nullable=False),
+    sa.Column("procedure_version", sa.Text, nullable=True),
+    sa.Column(
+        "procedure_fingerprint",
+        sa.Text,
+        sa.ForeignKey("procedures.fingerprint"),
+        nullable=False,
+    ),
+    #: The candidate and the unit as they were when the case was opened (JSON).
+    sa.Column("candidate", sa.Text, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.Text, nullable=False),
+    #: The hash of the opening record: the chain's first link.
+    sa.Column("opening_hash", sa.Text, nullable=False),
+    #: Derived from the history, kept for listing: the state, and whether it is final.
+    sa.Column("state", sa.Text, nullable=True),
+    sa.Column("open", sa.Boolean, nullable=False),
+    #: How many history rows the case has; what optimistic concurrency compares.
+    sa.Column("version", sa.Integer, nullable=False),
+    #: The hash of the last history row (the opening hash while there is none).
+    sa.Column("head", sa.Text, nullable=False),
+)
+sa.Index("cases_open", cases.c.open)
+
+#: Every attempt on a case, accepted, recorded or refused; append-only and hash-chained.
+history = sa.Table(
+    "history",
+    metadata,
+    sa.Column("case_id", sa.Text, sa.ForeignKey("cases.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("on_date", sa.Date, nullable=False),
+    sa.Column("actor_role", sa.Text, nullable=False),
+    sa.Column("actor_id", sa.Text, nullable=True),
+    sa.Column("facts", sa.Text, nullable=False),
+    sa.Column("accepted", sa.Boolean, nullable=False),
+    sa.Column("recorded", sa.Boolean, nullable=False),
+    sa.Column("from_state", sa.Text, nullable=True),
+    sa.Column("to_state", sa.Text, nullable=True),
+    sa.Column("violations", sa.Text, nullable=False),
+    sa.Column("warnings", sa.Text, nullable=False),
+    sa.Column("deadlines", sa.Text, nullable=False),
+    sa.Column("procedure_id", sa.Text, nullable=False),
+    sa.Column("procedure_version", sa.Text, nullable=True),
+    sa.Column("procedure_fingerprint", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.Text, nullable=False),
+    sa.Column("previous", sa.Text, nullable=False),
+    sa.Column("hash", sa.Text, nullable=False),
+)

@@ -1,0 +1,123 @@
+"""Verifying every case's hash chain, and naming the first broken link of each.
+
+A modified row no longer matches its hash; a deleted, inserted or moved row
+breaks the numbering or the link to the row before it; a deleted last row
+leaves the case's head pointing at a hash that is no longer there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from ._chain import opening_hash, row_hash
+from ._database import snapshot
+from ._schema import cases, history
+
+__all__ = ["Break", "verify_chains"]
+
+
+@attrs.frozen(kw_only=True)
+class Break:
+    """The first broken link of one case's chain. ``seq`` 0 is the opening record."""
+
+    case: str
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        where = "its opening record" if self.seq == 0 else f"step {self.seq}"
+        return f"case '{self.case}', {where}: {self.problem}"
+
+
+def _check(
+    head: Mapping[Any, Any] | None, rows: Sequence[Mapping[Any, Any]], case_id: str
+) -> Break | None:
+    if head is None:
+        return Break(
+            case=case_id,
+            seq=rows[0]["seq"],
+            problem="history rows of a case the register does not list (inserted?)",
+        )
+    if opening_hash(head) != head["opening_hash"]:
+        return Break(case=case_id, seq=0, problem="does not match its hash (modified)")
+    previous = head["opening_hash"]
+    for expected, row in enumerate(rows, start=1):
+        if row_hash(row) != row["hash"]:
+            return Break(
+                case=case_id,
+                seq=row["seq"],
+                problem="does not match its hash (modified, or moved from another place)",
+            )
+        if row["seq"] != expected:
+            what = "missing (deleted)" if row["seq"] > expected else "out of place"
+            return Break(case=case_id, seq=expected, problem=f"is {what}")
+        if row["previous"] != previous:
+            return Break(
+                case=case_id,
+                seq=row["seq"],
+                problem=f"does not follow step {expected - 1} (a row before it was inserted, deleted or reordered)",
+            )
+        previous = row["hash"]
+    if len(rows) != head["version"] or previous != head["head"]:
+        missing = head["version"] - len(rows)
+        if missing > 0:
+            return Break(
+                case=case_id,
+                seq=len(rows) + 1,
+                problem=f"is missing: the case has {head['version']} steps, its history {len(rows)} (deleted)",
+            )
+        return Break(
+            case=case_id,
+            seq=len(rows),
+            problem=f"is not the last step the case recorded (the case has {head['version']}; a row was added or its head changed)",
+        )
+    return None
+
+
+def _grouped(
+    db: sa.Engine,
+) -> Iterator[tuple[str, Mapping[Any, Any] | None, list[Mapping[Any, Any]]]]:
+    """Each case id with its opening record (``None`` if missing) and its rows, in order."""
+    with snapshot(db) as connection:
+        heads = (
+            connection.execution_options(yield_per=1000)
+            .execute(sa.select(cases).order_by(cases.c.id))
+            .mappings()
+        )
+        rows = (
+            connection.execution_options(yield_per=5000)
+            .execute(sa.select(history).order_by(history.c.case_id, history.c.seq))
+            .mappings()
+        )
+        head = next(heads, None)
+        row = next(rows, None)
+        while head is not None or row is not None:
+            if row is not None and (head is None or row["case_id"] < head["id"]):
+                orphan = row["case_id"]
+                own: list[Mapping[Any, Any]] = []
+                while row is not None and row["case_id"] == orphan:
+                    own.append(row)
+                    row = next(rows, None)
+                yield orphan, None, own
+                continue
+            assert head is not None
+            own = []
+            while row is not None and row["case_id"] == head["id"]:
+                own.append(row)
+                row = next(rows, None)
+            yield head["id"], head, own
+            head = next(heads, None)
+
+
+def verify_chains(db: sa.Engine) -> list[Break]:
+    """The first broken link of each case whose chain does not hold, in case order."""
+    found = []
+    for case_id, head, rows in _grouped(db):
+        broken = _check(head, rows, case_id)
+        if broken is not None:
+            found.append(broken)
+    return found

@@ -1,0 +1,1 @@
+"""The register's tests, on SQLite and PostgreSQL."""
