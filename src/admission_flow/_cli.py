@@ -9,6 +9,7 @@ or a wrong command line; 3 when a plugin failed. Errors are one line each,
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import json
 import os
@@ -22,6 +23,7 @@ from ._graph import draw
 from ._loading import load_procedure
 from ._model import Text, Violation
 from ._plugins import Plugins
+from ._report_cli import report as _report
 from ._scenario import Run, load_scenario, run_scenario
 from ._version import __version__
 from .exceptions import AdmissionFlowError, PluginError
@@ -67,7 +69,41 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--json", action="store_true", help="print one JSON object (see docs/scenarios.md)"
     )
+
+    report = commands.add_parser(
+        "report", help="targets and progress of units: tables, --json or an --html page"
+    )
+    report.add_argument("units", metavar="UNITS", type=Path, help="the unit file (YAML)")
+    source = report.add_mutually_exclusive_group()
+    source.add_argument("--db", metavar="URL", help="the register to read the cases from")
+    source.add_argument(
+        "--scenarios",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="scenario files, or folders of them, run in memory",
+    )
+    report.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="the date the report is made as of, YYYY-MM-DD (default: today)",
+    )
+    report.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    report.add_argument(
+        "--html", type=Path, metavar="FILE", help="write the report as an HTML page"
+    )
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date written YYYY-MM-DD / không phải ngày dạng YYYY-MM-DD"
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,6 +130,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _validate(plugins, args.files, sys.stdout)
         if args.command == "graph":
             return _graph(plugins, args.file, args.format, args.lang, args.output)
+        if args.command == "report":
+            return _report(plugins, args, sys.stdout)
         return _run(plugins, args.scenario, as_json=args.json, out=sys.stdout)
     except PluginError as exc:
         print(f"admission-flow: {exc}", file=sys.stderr)

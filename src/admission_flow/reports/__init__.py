@@ -9,6 +9,8 @@ data; ``render_terminal`` (needs ``rich``: ``admission-flow[report]``) and
 ``docs/units-and-reports.md``.
 """
 
+from typing import TextIO
+
 from ._compute import (
     Annual,
     Overdue,
@@ -21,7 +23,6 @@ from ._compute import (
     reached_on,
     report_as_dict,
 )
-from ._html import render_html
 
 __all__ = [
     "Annual",
@@ -34,5 +35,24 @@ __all__ = [
     "build_report",
     "reached_on",
     "render_html",
+    "render_terminal",
     "report_as_dict",
 ]
+
+
+def render_html(report: Report) -> str:
+    """The report as one self-contained HTML page with inline SVG charts."""
+    from ._html import render_html as render
+
+    return render(report)
+
+
+def render_terminal(report: Report, out: TextIO, *, width: int | None = None) -> None:
+    """Print the report as tables (needs rich, the ``report`` extra).
+
+    Raises:
+        ImportError: rich is not installed (``pip install 'admission-flow[report]'``).
+    """
+    from ._terminal import render_terminal as render
+
+    render(report, out, width=width)

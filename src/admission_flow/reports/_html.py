@@ -209,7 +209,7 @@ def render_html(report: Report) -> str:
     out.append(_h2("findings"))
     out.append(
         "<table><tr>"
-        + "".join(_th(k) for k in ("unit", "rule", "findings", "source_list"))
+        + "".join(_th(k) for k in ("unit", "rule", "finding", "source_list"))
         + "</tr>"
     )
     for finding in report.findings():

@@ -96,7 +96,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
 
     findings = report.findings()
     table = Table(title=f"{LABELS['findings'].vi} / {LABELS['findings'].en}", title_justify="left")
-    for key in ("unit", "rule", "findings", "source_list"):
+    for key in ("unit", "rule", "finding", "source_list"):
         table.add_column(_both(key))
     for finding in findings:
         mark = "✓" if finding.met else "✗"
@@ -106,7 +106,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
         table.add_row(
             finding.unit,
             f"{mark} {finding.rule}",
-            f"{finding.message.vi}\n{finding.message.en}\n({finding.source})",
+            f"{finding.message.vi}\n{finding.message.en}",
             people or "-",
         )
     console.print(table)

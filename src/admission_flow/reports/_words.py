@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from admission_flow._model import Text
 from admission_flow.units import STAGES
@@ -41,6 +42,7 @@ LABELS: dict[str, Text] = {
     "target": Text("Chỉ tiêu", "Target"),
     "reached": Text("Đạt", "Reached"),
     "findings": Text("Quy định của đơn vị", "Unit rule packs"),
+    "finding": Text("Nhận xét", "Finding"),
     "rule": Text("Quy định", "Rule"),
     "source_list": Text("Đưa vào danh sách nguồn", "Put on the source list"),
     "overdue": Text("Quá hạn", "Overdue"),
@@ -55,8 +57,8 @@ LABELS: dict[str, Text] = {
 
 def title(report: Report) -> Text:
     return Text(
-        f"{LABELS['title'].vi}, tính đến {_vi(report.on)} (số đảng viên tính đến {_vi(report.counted_on)}; {report.file})",
-        f"{LABELS['title'].en} as of {report.on.isoformat()} (members counted on {report.counted_on.isoformat()}; {report.file})",
+        f"{LABELS['title'].vi}, tính đến {_vi(report.on)} (số đảng viên tính đến {_vi(report.counted_on)}; {Path(report.file).name})",
+        f"{LABELS['title'].en} as of {report.on.isoformat()} (members counted on {report.counted_on.isoformat()}; {Path(report.file).name})",
     )
 
 
@@ -69,12 +71,12 @@ def _percent(value: float) -> str:
 
 
 def annual_cell(annual: Annual | None) -> str:
-    """``9 / 14–18 (3–4% of 457)``."""
+    """``9 / 14–18 (3–4%)``: admitted this year, of a target that is 3–4% of the members."""
     if annual is None:
         return "-"
     target = f"{annual.low}" if annual.low == annual.high else f"{annual.low}–{annual.high}"
     growth = f"{annual.growth.low:g}–{annual.growth.high:g}%"
-    return f"{annual.admitted} / {target} ({growth} × {annual.members}, {annual.year})"
+    return f"{annual.admitted} / {target} ({growth})"
 
 
 def plan_cell(plan: PlanProgress | None) -> str:
