@@ -41,6 +41,17 @@ MESSAGE = af.Text(
 )
 
 
+#: How the six known kinds read in a sentence; a unit file names its own kinds.
+KIND_LABELS = {
+    "residential": af.Text("khu dân cư", "residential"),
+    "school": af.Text("giáo dục", "education"),
+    "health": af.Text("y tế", "health"),
+    "enterprise": af.Text("doanh nghiệp", "enterprise"),
+    "agency": af.Text("cơ quan", "agency"),
+    "other": af.Text("khác", "other"),
+}
+
+
 def _range(growth: units.Growth) -> str:
     return f"{growth.low:g}–{growth.high:g}%"
 
@@ -69,7 +80,7 @@ def admission_flow_check_unit(context: reports.UnitContext) -> Iterable[units.Fi
         low = math.ceil(members * growth.low / 100)
         high = max(low, math.floor(members * growth.high / 100))
         higher = general is None or growth.low > general.high
-        label = tree.kinds.get(kind, af.Text(kind, kind))
+        label = tree.kinds.get(kind) or KIND_LABELS.get(kind, af.Text(kind, kind))
         message = MESSAGE.format(
             kind=label,
             count=len(members_of),
