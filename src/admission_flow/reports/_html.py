@@ -14,8 +14,17 @@ import attrs
 
 from admission_flow.units import STAGES
 
-from ._compute import Report, UnitProgress
-from ._words import LABELS, STAGE_LABELS, annual_cell, period, plan_cell, positions_cell, title
+from ._compute import Report
+from ._words import (
+    LABELS,
+    STAGE_LABELS,
+    annual_cell,
+    period,
+    plan_cell,
+    positions_cell,
+    shown,
+    title,
+)
 
 __all__ = ["render_html"]
 
@@ -76,14 +85,10 @@ def _th(key: str) -> str:
     return f'<th>{escape(LABELS[key].vi)}<br><span class="en">{escape(LABELS[key].en)}</span></th>'
 
 
-def _shown(unit: UnitProgress) -> bool:
-    return unit.depth <= 1 or bool(unit.term or unit.plans or unit.findings)
-
-
 def render_html(report: Report) -> str:
     """The whole page, as text."""
     heading = title(report)
-    shown = [u for u in report.units if _shown(u)]
+    rows = [u for u in report.units if shown(u)]
     out = [
         "<!DOCTYPE html>",
         '<html lang="vi"><head><meta charset="utf-8">',
@@ -110,7 +115,7 @@ def render_html(report: Report) -> str:
                 ]
             )
         )
-    annual = [u for u in shown if u.annual is not None and u.depth <= 1]
+    annual = [u for u in rows if u.annual is not None and u.depth <= 1]
     if annual:
         out.append(_h2("year"))
         out.append(
@@ -136,7 +141,7 @@ def render_html(report: Report) -> str:
         + "".join(_th(k) for k in ("unit", "kind", "members", "cases", "year", "term", "key"))
         + "</tr>"
     )
-    for u in shown:
+    for u in rows:
         out.append(
             f"<tr><td>{'&nbsp;' * 4 * u.depth}{escape(u.name)}</td><td>{escape(u.kind)}</td>"
             f'<td class="n">{u.official_members}</td><td class="n">{u.cases}</td>'
@@ -147,7 +152,7 @@ def render_html(report: Report) -> str:
     out.append("</table>")
 
     out.append(_h2("pipeline"))
-    for u in shown:
+    for u in rows:
         if u.depth > 1 and not u.cases:
             continue
         most = max([*u.pipeline.values(), 1])

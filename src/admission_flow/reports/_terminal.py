@@ -11,7 +11,16 @@ from rich.text import Text as RichText
 from admission_flow.units import STAGES
 
 from ._compute import Report, UnitProgress
-from ._words import LABELS, STAGE_LABELS, annual_cell, period, plan_cell, positions_cell, title
+from ._words import (
+    LABELS,
+    STAGE_LABELS,
+    annual_cell,
+    period,
+    plan_cell,
+    positions_cell,
+    shown,
+    title,
+)
 
 __all__ = ["render_terminal"]
 
@@ -22,11 +31,6 @@ def _both(key: str) -> str:
 
 def _name(unit: UnitProgress) -> str:
     return "  " * unit.depth + unit.name
-
-
-def _shown(unit: UnitProgress) -> bool:
-    """Units above the cells, and cells with targets or findings of their own."""
-    return unit.depth <= 1 or bool(unit.term or unit.plans or unit.findings)
 
 
 def render_terminal(report: Report, out: TextIO, *, width: int | None = None) -> None:
@@ -40,7 +44,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for key in ("unit", "kind", "members", "cases", "year", "term", "key"):
         units.add_column(_both(key), justify="left" if key in ("unit", "kind") else "right")
     for unit in report.units:
-        if _shown(unit):
+        if shown(unit):
             units.add_row(
                 _name(unit),
                 unit.kind,
@@ -59,7 +63,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for stage in STAGES:
         pipeline.add_column(f"{STAGE_LABELS[stage].vi}\n{STAGE_LABELS[stage].en}", justify="right")
     for unit in report.units:
-        if _shown(unit):
+        if shown(unit):
             pipeline.add_row(_name(unit), *(str(unit.pipeline[s]) for s in STAGES))
     console.print(pipeline)
 

@@ -10,7 +10,16 @@ from admission_flow.units import STAGES
 
 from ._compute import Annual, PlanProgress, Report, UnitProgress
 
-__all__ = ["LABELS", "STAGE_LABELS", "annual_cell", "plan_cell", "positions_cell", "title"]
+__all__ = [
+    "LABELS",
+    "STAGE_LABELS",
+    "annual_cell",
+    "period",
+    "plan_cell",
+    "positions_cell",
+    "shown",
+    "title",
+]
 
 STAGE_LABELS: dict[str, Text] = {
     "identified": Text("Nguồn", "Identified"),
@@ -97,5 +106,6 @@ def period(plan: PlanProgress) -> str:
     return f"{plan.target.start.isoformat()} → {plan.target.end.isoformat()}"
 
 
-def percent(value: float) -> str:
-    return _percent(value)
+def shown(unit: UnitProgress) -> bool:
+    """Whether a unit gets a row: units above the cells, and cells with targets or findings."""
+    return unit.depth <= 1 or bool(unit.term or unit.plans or unit.findings)

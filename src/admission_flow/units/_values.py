@@ -12,11 +12,12 @@ set their own; ``by_kind`` sets it for one kind of unit only (health, school).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
+from admission_flow._checks import check_bool, check_instance, check_text
 from admission_flow._frozen import EMPTY, freeze
 from admission_flow._model import Member, Text, Unit
 
@@ -135,6 +136,10 @@ class UnitNode:
         return tuple(h for h in self.holders if position in h.positions)
 
 
+def _ids(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Finding:
     """What a rule pack finds about a unit: a shortfall, a figure against a target.
@@ -149,7 +154,16 @@ class Finding:
     source: str
     met: bool
     figures: Mapping[str, Any] = attrs.field(default=EMPTY, converter=freeze)
-    people: tuple[str, ...] = ()
+    people: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Finding", "rule", self.rule)
+        check_text("Finding", "unit", self.unit)
+        check_instance("Finding", "message", self.message, Text, "a Text(vi, en)")
+        check_instance("Finding", "source", self.source, str, "text")
+        check_bool("Finding", "met", self.met)
+        for person in self.people:
+            check_text("Finding", "people", person)
 
     def as_dict(self) -> dict[str, Any]:
         return {
