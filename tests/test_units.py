@@ -297,3 +297,67 @@ def test_bad_arguments_are_errors() -> None:
         units.check_new_case("c-an", [], D(2023, 1, 1))  # type: ignore[arg-type]
     with pytest.raises(af.ArgumentTypeError):
         units.check_new_case(PERSON, [], D(2023, 1, 1), left="2020-01-01")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "counted_on: 2023-01-01\nkinds: {Ward 1: {vi: P, en: W}}\nunits: [{id: a, kind: other, official_members: 1}]\n",
+            "2:9: kind 'Ward 1' is not a name",
+            id="kind-name",
+        ),
+        pytest.param(
+            "counted_on: 2023-01-01\npositions: {head: chief}\nunits: [{id: a, kind: other, official_members: 1}]\n",
+            "2:19: positions.head must be a mapping like",
+            id="position-spec",
+        ),
+        pytest.param(
+            "counted_on: 2023-01-01\nunits: [a]\n",
+            "2:9: units[0] must be a mapping like",
+            id="unit-not-mapping",
+        ),
+        pytest.param(
+            "counted_on: 2023-01-01\nunits:\n  - {id: a, kind: other, official_members: 1, members: [m-1]}\n",
+            "3:57: units[0] (a).members[0] must be a mapping like",
+            id="member-not-mapping",
+        ),
+        pytest.param(
+            "counted_on: 2023-01-01\nunits:\n  - {id: a, kind: other, official_members: 1,"
+            " members: [{id: m-1, status: official, since: 2000-01-01}], people: [{id: m-1}]}\n",
+            "'m-1' is listed twice in units[0] (a); keep one",
+            id="person-twice",
+        ),
+        pytest.param(
+            "counted_on: 2023-01-01\nunits:\n  - id: a\n    kind: other\n    official_members: 1\n"
+            "    targets: {by_kind: {scool: {}}}\n",
+            "6:25: unknown kind 'scool' in units[0] (a).targets.by_kind; did you mean 'school'?",
+            id="by-kind",
+        ),
+        pytest.param(
+            "counted_on: 2023-01-01\nunits:\n  - id: a\n    kind: other\n    official_members: 1\n"
+            "    targets: {annual_growth: {from: 4, to: 3}}\n",
+            "'to' (3%) is below 'from' (4%); swap them",
+            id="growth-order",
+        ),
+        pytest.param(
+            "counted_on: 2023-01-01\nunits:\n  - id: a\n    kind: other\n    official_members: 1\n"
+            "    targets: {plans: [{stage: course, count: 3, from: 2023-06-30, to: 2023-04-01}]}\n",
+            "ends on 2023-04-01, before it starts on 2023-06-30",
+            id="period-order",
+        ),
+        pytest.param(
+            "counted_on: 2023-01-01\nunits:\n  - id: a\n    kind: other\n    official_members: 1\n"
+            "    targets: {members_among: {position: chief, percent: 50}}\n",
+            "unknown position 'chief'",
+            id="share-position",
+        ),
+    ],
+)
+def test_more_mistakes(tmp_path: Path, text: str, expected: str) -> None:
+    """Further shapes a unit file can get wrong, each named with its place."""
+    path = tmp_path / "units.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(units.UnitFileError) as raised:
+        units.load_units(path)
+    assert expected in str(raised.value)

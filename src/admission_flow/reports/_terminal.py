@@ -34,8 +34,10 @@ def _name(unit: UnitProgress) -> str:
 
 
 def render_terminal(report: Report, out: TextIO, *, width: int | None = None) -> None:
-    """Print the report as tables; ``width`` fixes the line width (tests, files)."""
-    console = Console(file=out, width=width or 120, soft_wrap=False, highlight=False)
+    """Print the report as tables: as wide as the terminal, or ``width`` (120 into a file)."""
+    if width is None and not out.isatty():
+        width = 120  # a file or a pipe: wide enough for the tables, the same on every machine
+    console = Console(file=out, width=width, soft_wrap=False, highlight=False)
     heading = title(report)
     console.print(RichText(heading.vi, style="bold"))
     console.print(RichText(heading.en, style="bold"))
