@@ -361,3 +361,22 @@ def test_more_mistakes(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(units.UnitFileError) as raised:
         units.load_units(path)
     assert expected in str(raised.value)
+
+
+def test_removed_from_probation_counts_as_leaving() -> None:
+    """A case that ended in `removed` dates the departure: 36 months from that step."""
+    removed = af.Case(
+        id="c-an/1",
+        procedure=REF,
+        candidate=PERSON,
+        unit=UNIT,
+        state="removed",
+        history=(
+            step("decide_admission", D(2019, 1, 10), "admitted", "dossier"),
+            step("hold_ceremony", D(2019, 2, 1), "probation", "admitted"),
+            step("remove_from_probation", D(2020, 3, 2), "removed", "probation"),
+        ),
+    )
+    early = units.check_new_case(PERSON, [removed], D(2023, 3, 1), provincial_consent=True)
+    assert rules(early) == ["readmission.thirty_six_months"]
+    assert units.check_new_case(PERSON, [removed], D(2023, 3, 2), provincial_consent=True) == []

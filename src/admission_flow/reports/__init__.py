@@ -9,8 +9,6 @@ data; ``render_terminal`` (needs ``rich``: ``admission-flow[report]``) and
 ``docs/units-and-reports.md``.
 """
 
-from typing import TextIO
-
 from ._compute import (
     Annual,
     Overdue,
@@ -23,6 +21,7 @@ from ._compute import (
     reached_on,
     report_as_dict,
 )
+from ._render import render_html, render_terminal
 
 __all__ = [
     "Annual",
@@ -38,21 +37,3 @@ __all__ = [
     "render_terminal",
     "report_as_dict",
 ]
-
-
-def render_html(report: Report) -> str:
-    """The report as one self-contained HTML page with inline SVG charts."""
-    from ._html import render_html as render
-
-    return render(report)
-
-
-def render_terminal(report: Report, out: TextIO, *, width: int | None = None) -> None:
-    """Print the report as tables (needs rich, the ``report`` extra).
-
-    Raises:
-        ImportError: rich is not installed (``pip install 'admission-flow[report]'``).
-    """
-    from ._terminal import render_terminal as render
-
-    render(report, out, width=width)

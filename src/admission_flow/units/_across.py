@@ -112,7 +112,10 @@ def check_new_case(
         person: the candidate of the new case.
         existing_cases: the cases the register holds; those of other people are ignored.
         on: the date the new case would open.
-        left: when and why the person last left the Party, if they were a member.
+        left: when and why the person last left the Party, if they were a member. A
+            person whose last admission ended in ``removed`` (xóa tên khỏi danh sách
+            đảng viên dự bị) left on that step's date, struck off, unless ``left`` says
+            otherwise.
         provincial_consent: the province-level standing committee's written consent
             to re-admit (needed for a re-admission only).
         ends: the final states of the procedure (``vn-2021``'s by default).
@@ -142,6 +145,12 @@ def check_new_case(
     admitted = [c for c in cases if any(s.accepted and s.to_state in _ADMITTED for s in c.history)]
     if not admitted:
         return found
+    last = admitted[-1]
+    if left is None and last.state == "removed":
+        # Removed from the probationary list (xóa tên): the case itself says when
+        # the person left; the re-admission rules then apply as to anyone struck off.
+        removal = next(s for s in reversed(last.history) if s.accepted and s.to_state == "removed")
+        left = Departure(on=removal.on, reason="struck_off")
     if left is None:
         found.append(
             _violation(
