@@ -380,3 +380,28 @@ def test_removed_from_probation_counts_as_leaving() -> None:
     early = units.check_new_case(PERSON, [removed], D(2023, 3, 1), provincial_consent=True)
     assert rules(early) == ["readmission.thirty_six_months"]
     assert units.check_new_case(PERSON, [removed], D(2023, 3, 2), provincial_consent=True) == []
+
+
+def test_counts_past_what_a_unit_holds(tmp_path: Path) -> None:
+    """A huge count, given or summed, is a problem with its place, not a traceback."""
+    path = tmp_path / "units.yaml"
+    path.write_text(
+        "counted_on: 2023-01-01\nunits:\n  - {id: p, kind: other}\n"
+        "  - {id: a, kind: other, parent: p, official_members: 999999999}\n"
+        "  - {id: b, kind: other, parent: p, official_members: 99999999999}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(units.UnitFileError) as raised:
+        units.load_units(path)
+    assert [str(p).split("units.yaml:")[1] for p in raised.value.problems] == [
+        "5:55: units[2] (b): Unit.official_members must be from 0 to 999,999,999, "
+        "not 99999999999 (number)"
+    ]
+    path.write_text(
+        "counted_on: 2023-01-01\nunits:\n  - {id: p, kind: other}\n"
+        "  - {id: a, kind: other, parent: p, official_members: 999999999}\n"
+        "  - {id: b, kind: other, parent: p, official_members: 999999999}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(units.UnitFileError, match="1,999,999,998 official members together"):
+        units.load_units(path)

@@ -17,7 +17,7 @@ import attrs
 from admission_flow._model import MEMBER_STATUSES, UNIT_KINDS, Member, Text, Unit
 from admission_flow._reading import NAME, Reader, describe, did_you_mean, read_file
 from admission_flow._yaml import Mark, YamlMap
-from admission_flow.exceptions import FileProblemError
+from admission_flow.exceptions import FileProblemError, InputError
 
 from ._file_targets import TargetReader
 from ._values import Holder, PositionSpec, Targets, UnitNode, UnitTree
@@ -186,7 +186,11 @@ class _Loader:
             return None
         # An unknown kind is reported; the unit still takes its place in the tree,
         # so that the problems of the units under it are found in the same run.
-        unit = Unit(id=uid, kind=kind or "other", official_members=count or 0, **flags)
+        try:
+            unit = Unit(id=uid, kind=kind or "other", official_members=count or 0, **flags)
+        except InputError as exc:  # a count past what a unit can hold
+            r.add(entry.value_mark(exc.field), f"{where}: {exc}")
+            return None
         node = UnitNode(
             unit=unit,
             name=name,
@@ -369,7 +373,14 @@ class _Loader:
                     f"unit '{uid}' has official_members: {node.official_members}, but the units "
                     f"under it have {summed} together; correct one of them, or leave it out to use the sum",
                 )
-            nodes[uid] = _with(nodes[uid], official_members=summed)
+            try:
+                nodes[uid] = _with(nodes[uid], official_members=summed)
+            except InputError:
+                r.add(
+                    read[uid][1].mark,
+                    f"unit '{uid}': the units under it have {summed:,} official members together, "
+                    "more than a unit can hold; check their counts",
+                )
             return summed
 
         for root in [n.id for n in nodes.values() if n.parent is None]:
