@@ -330,3 +330,13 @@ def test_as_of_leaves_later_steps_out(example: ModuleType) -> None:
     assert ward.term is not None
     assert ward.term.reached == 6
     assert ward.now["official"] == 0
+
+
+def test_report_html_to_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    """An unwritable --html path: exit 2 with what to do, not a traceback."""
+    page = tmp_path / "no" / "such" / "folder" / "r.html"
+    status, _, err = cli(
+        "report", str(DATA / "good.yaml"), "--as-of", "2023-06-30", "--html", str(page)
+    )
+    assert status == 2
+    assert "cannot write the page (No such file or directory)" in err

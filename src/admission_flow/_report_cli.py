@@ -98,7 +98,14 @@ def report(plugins: Plugins, args: argparse.Namespace, out: TextIO) -> int:
         json.dump(reports.report_as_dict(made), out, ensure_ascii=False, indent=2)
         out.write("\n")
     if args.html is not None:
-        args.html.write_text(reports.render_html(made), encoding="utf-8")
+        try:
+            args.html.write_text(reports.render_html(made), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(
+                f"--html {args.html}: cannot write the page ({exc.strerror}); "
+                "choose a file in a folder that exists and can be written to",
+                field="html",
+            ) from None
         print(f"Báo cáo HTML / HTML report: {args.html}", file=sys.stderr if args.json else out)
     if args.json or args.html is not None:
         return EXIT_OK
