@@ -91,7 +91,7 @@ def test_every_hook_is_exercised_here() -> None:
     """Each hook of admission_flow._hooks has an implementation in this module."""
     source = Path(__file__).read_text(encoding="utf-8")
     assert af.Plugins(entry_points=False).hook_names() == HOOKS
-    assert len(HOOKS) == 5
+    assert len(HOOKS) == 7
     for hook in HOOKS:
         assert f"{hook}=" in source, f"no test implements {hook}"
 
@@ -630,3 +630,66 @@ def test_an_entry_point_with_a_misspelled_hook_is_caught(install: Callable[..., 
     with pytest.raises(af.PluginError, match=re.escape("admission_flow_add_rule")) as raised:
         af.Plugins()
     assert raised.value.plugin == "typo-school"
+
+
+# -- admission_flow_add_unit_kinds and admission_flow_check_unit ---------------------------------
+
+
+def test_a_plugin_declares_a_kind_that_scenarios_then_accept(tmp_path: Path) -> None:
+    """A kind a plugin declares is known; a near-miss of it is a typo with a suggestion."""
+    kinds = plugin("militia", admission_flow_add_unit_kinds=lambda: ["militia", "militia"])
+    plugins = af.Plugins([kinds], entry_points=False)
+    assert plugins.unit_kinds() == ["militia"]
+    path = tmp_path / "s.yaml"
+    body = (
+        "procedure: vn-2021\nunit: {{id: d-1, kind: {kind}}}\n"
+        "candidate: {{id: c-1, name: A, born: 1990-01-01, education: university}}\n"
+        "events:\n  - {{on: 2023-03-01, event: identify, by: cell_committee}}\n"
+    )
+    path.write_text(body.format(kind="militia"), encoding="utf-8")
+    assert af.load_scenario(path, plugins=plugins).unit.kind == "militia"
+    path.write_text(body.format(kind="militai"), encoding="utf-8")
+    with pytest.raises(af.ScenarioError, match="did you mean 'militia'"):
+        af.load_scenario(path, plugins=plugins)
+
+
+def test_a_kind_that_is_not_a_name_is_the_plugins_fault() -> None:
+    """admission_flow_add_unit_kinds answering a non-name raises PluginError naming the plugin."""
+    bad = plugin("bad_kinds", admission_flow_add_unit_kinds=lambda: ["Not A Kind"])
+    with pytest.raises(af.PluginError, match="plugin 'bad_kinds'") as raised:
+        af.Plugins([bad], entry_points=False).unit_kinds()
+    assert raised.value.hook == "admission_flow_add_unit_kinds"
+
+
+def test_check_unit_findings_are_combined_and_checked(tmp_path: Path) -> None:
+    """Every plugin's findings reach the report; a wrong answer names the plugin."""
+    from admission_flow import reports, units
+
+    path = tmp_path / "units.yaml"
+    path.write_text(
+        "counted_on: 2023-01-01\nunits:\n  - {id: c-1, kind: residential, official_members: 9}\n",
+        encoding="utf-8",
+    )
+    tree = units.load_units(path)
+
+    def finding(context: reports.UnitContext) -> list[units.Finding]:
+        return [
+            units.Finding(
+                rule="local.seen",
+                unit=context.node.id,
+                message=af.Text("Đã xem.", "Seen."),
+                source="test",
+                met=True,
+            )
+        ]
+
+    good = plugin("good", admission_flow_check_unit=finding)
+    report = reports.build_report(
+        tree, [], D(2023, 6, 30), plugins=af.Plugins([good], entry_points=False)
+    )
+    assert [(f.unit, f.rule) for f in report.findings()] == [("c-1", "local.seen")]
+    bad = plugin("bad", admission_flow_check_unit=lambda context: ["not a finding"])
+    with pytest.raises(af.PluginError, match="plugin 'bad'"):
+        reports.build_report(
+            tree, [], D(2023, 6, 30), plugins=af.Plugins([bad], entry_points=False)
+        )

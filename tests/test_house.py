@@ -59,11 +59,11 @@ BAD_VALUES = [
     ),
     pytest.param(
         af.Unit,
-        {"id": "kdc-14", "kind": "club"},
+        {"id": "kdc-14", "kind": "scool"},
         af.InputError,
         "kind",
-        "Unit.kind must be one of residential, school, health, enterprise, agency, other, "
-        "not 'club' (text)",
+        "Unit.kind 'scool' (text) is not a known kind (residential, school, health, enterprise, "
+        "agency, other); did you mean 'school'?",
         id="unit-kind",
     ),
     pytest.param(
@@ -524,3 +524,22 @@ def test_public_functions_check_their_arguments(
     with pytest.raises(error) as raised:
         call(procedure)
     assert isinstance(raised.value, af.AdmissionFlowError)
+
+
+def test_unit_kinds_are_an_open_vocabulary() -> None:
+    """A new kind is a name of its own; only near-misses of known kinds and non-names are refused."""
+    assert af.Unit(id="hhb", kind="ward").kind == "ward"
+    assert af.Unit(id="lc", kind="district").kind == "district"
+    with pytest.raises(af.InputError, match="not a name"):
+        af.Unit(id="x", kind="Ward 1")
+    with pytest.raises(af.InputError, match="did you mean 'health'"):
+        af.Unit(id="x", kind="helth")
+
+
+def test_a_member_holds_positions() -> None:
+    """Member.positions names what the member holds, so a rule can ask who the secretary is."""
+    member = af.Member(
+        id="m-1", status="official", since=dt.date(2000, 1, 1), positions=["secretary"]
+    )
+    assert member.positions == ("secretary",)
+    assert af.Member(id="m-2", status="official", since=dt.date(2000, 1, 1)).positions == ()

@@ -66,7 +66,7 @@ def test_other_units_are_not_concerned() -> None:
 
 
 def test_without_the_pack_a_school_follows_the_national_procedure() -> None:
-    """Nothing in rules/ is registered by default."""
+    """No event rule of rules/ is registered by default (the installed packs judge units only)."""
     engine = af.Engine.load("vn-2021", plugins=af.Plugins(), members=MEMBERS)
     case = drive(engine, school_case(engine), "dossier")
     assert verify(engine, case, D(2023, 7, 5)).accepted

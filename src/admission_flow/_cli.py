@@ -14,6 +14,7 @@ neither split a message into lines nor send escape sequences to the terminal.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import json
 import os
@@ -29,6 +30,7 @@ from ._limits import ESCAPED, escape
 from ._loading import load_procedure
 from ._model import Text, Violation
 from ._plugins import Plugins
+from ._report_cli import report as _report
 from ._scenario import Run, load_scenario, run_scenario
 from ._version import __version__
 from .exceptions import AdmissionFlowError, FileProblemError, PluginError
@@ -82,7 +84,41 @@ def _parser() -> argparse.ArgumentParser:
         help="let the scenario's 'procedure:' name a file outside the scenario's folder",
     )
     _cli_store.add_commands(commands, run)
+
+    report = commands.add_parser(
+        "report", help="targets and progress of units: tables, --json or an --html page"
+    )
+    report.add_argument("units", metavar="UNITS", type=Path, help="the unit file (YAML)")
+    source = report.add_mutually_exclusive_group()
+    source.add_argument("--db", metavar="URL", help="the register to read the cases from")
+    source.add_argument(
+        "--scenarios",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="scenario files, or folders of them, run in memory",
+    )
+    report.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="the date the report is made as of, YYYY-MM-DD (default: today)",
+    )
+    report.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    report.add_argument(
+        "--html", type=Path, metavar="FILE", help="write the report as an HTML page"
+    )
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date written YYYY-MM-DD / không phải ngày dạng YYYY-MM-DD"
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -114,6 +150,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _validate(plugins, args.files, sys.stdout)
         if args.command == "graph":
             return _graph(plugins, args.file, args.format, args.lang, args.output)
+        if args.command == "report":
+            return _report(plugins, args, sys.stdout)
         stored = _cli_store.dispatch(args, plugins, sys.stdout)
         if stored is not None:
             return stored

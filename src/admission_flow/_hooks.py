@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from ._model import Case, Step, Violation
     from ._rule import EventContext, Rule
     from ._spec import Procedure
+    from .reports import UnitContext
+    from .units import Finding
 
 PROJECT = "admission_flow"
 
@@ -69,6 +71,35 @@ def admission_flow_resolve_calendar(procedure: Procedure) -> Calendar | None:
     Returns:
         A calendar, or ``None`` to let another plugin (or the default,
         Vietnam's public holidays) decide. The first answer wins.
+    """
+
+
+@hookspec
+def admission_flow_add_unit_kinds() -> Iterable[str]:
+    """Declare kinds of unit beyond the six known ones (``militia``, ``hospital_ward``).
+
+    Returns:
+        Kind names (lower-case letters, digits and ``_``). Unit files and
+        scenarios may then use them; a near-miss of a known kind is still
+        refused as a typo.
+    """
+
+
+# -- units: called when a report is made ------------------------------------------
+
+
+@hookspec
+def admission_flow_check_unit(context: UnitContext) -> Iterable[Finding] | None:
+    """Judge one unit against a local policy: its positions, its share, its sector target.
+
+    Args:
+        context: the unit tree, the unit, its cases and those of the units under
+            it, and the date the report is made as of.
+
+    Returns:
+        Findings (``admission_flow.units.Finding``), possibly none. A rule pack
+        returns nothing for units its policy does not cover: packs installed on
+        the entry point are loaded for every report.
     """
 
 

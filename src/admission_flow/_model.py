@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Literal, TypeVar
 
 import attrs
@@ -25,8 +26,8 @@ from ._checks import (
 )
 from ._dates import format_date_en, format_date_vi, months_between
 from ._frozen import EMPTY, freeze
-from ._words import describe
-from .exceptions import ArgumentTypeError
+from ._words import describe, did_you_mean
+from .exceptions import ArgumentTypeError, InputError
 
 __all__ = [
     "EDUCATION_LEVELS",
@@ -45,6 +46,7 @@ __all__ = [
     "Text",
     "Unit",
     "Violation",
+    "check_kind",
 ]
 
 #: Education levels, lowest first (trình độ học vấn).
@@ -56,7 +58,9 @@ EDUCATION_LEVELS: tuple[str, ...] = (
     "college",
     "university",
 )
-#: Kinds of unit a party cell works in.
+#: The kinds of unit a party cell works in that admission_flow knows. The vocabulary is
+#: open: a procedure, a plugin or a unit file may add kinds (``ward``, ``militia``); a
+#: name that is only a near-miss of a known kind (``scool``) is refused as a typo.
 UNIT_KINDS: tuple[str, ...] = ("residential", "school", "health", "enterprise", "agency", "other")
 #: A member is official (chính thức) or probationary (dự bị).
 MEMBER_STATUSES: tuple[str, ...] = ("official", "probationary")
@@ -158,6 +162,8 @@ class Member:
     status: str
     #: The date the member has held ``status`` since.
     since: dt.date
+    #: The positions the member holds in the unit (``secretary``, ``residential_group_head``).
+    positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
     def __attrs_post_init__(self) -> None:
         check_text("Member", "id", self.id)
@@ -185,10 +191,32 @@ class Unit:
 
     def __attrs_post_init__(self) -> None:
         check_text("Unit", "id", self.id)
-        check_choice("Unit", "kind", self.kind, UNIT_KINDS)
+        check_kind(self.kind)
         check_int("Unit", "official_members", self.official_members)
         for flag in ("has_youth_union", "hardship_area", "delegated_admission", "grassroots_cell"):
             check_bool("Unit", flag, getattr(self, flag))
+
+
+_KIND = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+def check_kind(kind: Any, known: Collection[str] = UNIT_KINDS) -> None:
+    """A unit's kind: a known one, or a new name that is not a near-miss of a known one."""
+    if type(kind) is str and kind in known:
+        return
+    check_text("Unit", "kind", kind)
+    if not _KIND.match(kind):
+        raise InputError(
+            f"Unit.kind {describe(kind)} is not a name: use lower-case letters, digits and '_'",
+            field="kind",
+        )
+    hint = did_you_mean(kind, known)
+    if hint:
+        raise InputError(
+            f"Unit.kind {describe(kind)} is not a known kind ({', '.join(known)}){hint} "
+            "A new kind needs a name of its own, not a near-miss of a known one",
+            field="kind",
+        )
 
 
 @attrs.frozen

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -34,11 +35,16 @@ from ._reading import describe
 from ._rule import EventContext, Rule
 from ._spec import Procedure
 from .exceptions import ArgumentTypeError, PluginError
+from .units import Finding
+
+if TYPE_CHECKING:
+    from .reports import UnitContext
 
 __all__ = ["CheckedCalendar", "Contributed", "Plugins", "rule_failure", "short_repr"]
 
 _BUILTINS: tuple[tuple[str, object], ...] = (("admission_flow.standard", _standard),)
 _SEVERITIES = ("block", "record", "warning")
+_KIND = re.compile(r"[a-z][a-z0-9_]*\Z")
 #: Failures of a plugin that end in a ``PluginError``: exit 3, never a traceback.
 _FAILURES = (Exception, SystemExit)
 
@@ -297,6 +303,29 @@ class Plugins:
                 )
             return CheckedCalendar(chosen, plugin)
         return VietnamCalendar()
+
+    def unit_kinds(self) -> list[str]:
+        """The kinds of unit plugins declare, in registration order."""
+        hook = "admission_flow_add_unit_kinds"
+        found: list[str] = []
+        for plugin, answer in self._answers(hook):
+            for item in self._items(plugin, hook, answer, "kind names like 'militia'"):
+                if not (isinstance(item, str) and _KIND.match(item)):
+                    raise _bad_answer(plugin, hook, item, "kind names like 'militia'")
+                if item not in found:
+                    found.append(item)
+        return found
+
+    def check_unit(self, context: UnitContext) -> list[Finding]:
+        """Every plugin's findings about one unit (``admission_flow.units.Finding``), each checked."""
+        hook = "admission_flow_check_unit"
+        found: list[Finding] = []
+        for plugin, answer in self._answers(hook, context=context):
+            for item in self._items(plugin, hook, answer, "admission_flow.units.Finding objects"):
+                if not isinstance(item, Finding) or not isinstance(item.message, Text):
+                    raise _bad_answer(plugin, hook, item, "admission_flow.units.Finding objects")
+                found.append(item)
+        return found
 
     # -- event hooks ---------------------------------------------------------------
 

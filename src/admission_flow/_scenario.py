@@ -37,6 +37,7 @@ from ._model import (
     Outcome,
     Person,
     Unit,
+    check_kind,
 )
 from ._plugins import Plugins
 from ._reading import Reader, describe, did_you_mean, read_file
@@ -268,7 +269,7 @@ class _Loader:
             ),
         )
         uid = r.string(entry, "id", where)
-        kind = r.choice(entry, "kind", where, UNIT_KINDS) or "other"
+        kind = self.kind(entry, where)
         official = (
             r.integer(entry, "official_members", where, minimum=0, maximum=MAX_UNIT_MEMBERS) or 0
         )
@@ -284,6 +285,23 @@ class _Loader:
             grassroots_cell=r.boolean(entry, "grassroots_cell", where),
         )
 
+    def kind(self, entry: YamlMap, where: str) -> str:
+        """The unit's kind: open (plugins add kinds), but a near-miss of a known kind is a typo."""
+        kind = self.reader.string(entry, "kind", where)
+        if kind is None:
+            return "other"
+        known = (*UNIT_KINDS, *self.plugins.unit_kinds())
+        try:
+            check_kind(kind, known)
+        except InputError:
+            self.reader.add(
+                entry.value_mark("kind"),
+                f"{where}.kind is '{kind}', not one of {', '.join(known)}"
+                f"{did_you_mean(kind, known)}",
+            )
+            return "other"
+        return kind
+
     def members(self, root: YamlMap) -> dict[str, Member]:
         r = self.reader
         items = r.sequence(root, "members", "the scenario")
@@ -297,15 +315,18 @@ class _Loader:
                     f"{where} must be a mapping like {{id: m-1, status: official, since: 2020-01-01}}, not {describe(entry)}",
                 )
                 continue
-            r.keys(entry, where, required=("id", "status", "since"))
+            r.keys(entry, where, required=("id", "status", "since"), optional=("positions",))
             mid = r.string(entry, "id", where)
             status = r.choice(entry, "status", where, MEMBER_STATUSES)
             since = r.date(entry, "since", where)
+            positions = tuple(
+                p for p, _ in r.names(entry, "positions", where, required=False, allow_empty=True)
+            )
             if mid is not None and mid in result:
                 r.add(entry.value_mark("id"), f"member {quote(mid)} is listed twice; keep one")
                 continue
             if mid is not None and status is not None and since is not None:
-                result[mid] = Member(id=mid, status=status, since=since)
+                result[mid] = Member(id=mid, status=status, since=since, positions=positions)
         return result
 
     def candidate(self, root: YamlMap) -> Person | None:

@@ -5,7 +5,7 @@ Finding and admitting new party members in Hòa Hiệp Bắc ward, Liên Chiểu
 
 Run it after ``pip install .``::
 
-    python examples/lien_chieu.py
+    python examples/lien-chieu/stories.py
 
 This is admission_flow as a developer embeds it in a party-administration system:
 one engine for the standard procedure ``vn-2021`` and the members its events name;

@@ -1,0 +1,39 @@
+"""Targets and progress of units: computations, then renderers.
+
+``build_report`` counts, for every unit of a unit file, the year's admissions
+against its growth target, a term's and a plan's targets, the source pipeline
+(overall and by source group), the key positions not held by members, the
+overdue deadlines and what the rule packs find. ``report_as_dict`` gives it as
+data; ``render_terminal`` (needs ``rich``: ``admission-flow[report]``) and
+``render_html`` as tables and a page with charts. See
+``docs/units-and-reports.md``.
+"""
+
+from ._compute import (
+    Annual,
+    Overdue,
+    PlanProgress,
+    PositionsHeld,
+    Report,
+    UnitContext,
+    UnitProgress,
+    build_report,
+    reached_on,
+    report_as_dict,
+)
+from ._render import render_html, render_terminal
+
+__all__ = [
+    "Annual",
+    "Overdue",
+    "PlanProgress",
+    "PositionsHeld",
+    "Report",
+    "UnitContext",
+    "UnitProgress",
+    "build_report",
+    "reached_on",
+    "render_html",
+    "render_terminal",
+    "report_as_dict",
+]
