@@ -41,6 +41,7 @@ import argparse
 import json
 import platform
 import resource
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -330,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         register.close()
     finally:
         stop_pg()
+        shutil.rmtree(folder, ignore_errors=True)
     width = max(len(name) for name, *_ in table)
     for name, rate, unit, ratio in table:
         shown = f"{ratio:6.2f} × floor" if ratio is not None else ""

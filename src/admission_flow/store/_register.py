@@ -11,7 +11,6 @@ the case's version on in one transaction, only if nobody else moved it first
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -22,25 +21,21 @@ import sqlalchemy as sa
 
 import admission_flow as af
 from admission_flow._canonical import canonical_json
-from admission_flow._frozen import EMPTY, freeze
 from admission_flow._loading import load_procedure
-from admission_flow._model import _new_step
 from admission_flow._serial import (
-    deadline_from_json,
     deadline_to_json,
-    decode,
     encode,
     person_from_json,
     person_to_json,
     unit_from_json,
     unit_to_json,
-    violation_from_json,
     violation_to_json,
 )
 from admission_flow.exceptions import ConflictError, StoreError, UnknownCaseError
 
 from . import _database
 from ._chain import opening_hash, row_hash
+from ._rows import CASE, COLUMN, FOLDED, SEQ, ref_of_row, step_of_row, step_of_tuple
 from ._schema import cases, history, procedures, units
 from ._schema import members as members_table
 from ._verify import Break, verify_chains
@@ -90,124 +85,6 @@ class Entry:
 
 def _json(value: Any) -> str:
     return canonical_json(value)
-
-
-# Rebuilding a case reads the same few JSON texts over and over (no facts, no
-# violations, the same deadlines): each text is decoded once into its frozen
-# value and shared, which is safe because the values never change.
-
-
-@functools.lru_cache(maxsize=8192)
-def _facts_of(text: str) -> Any:
-    return EMPTY if text == "{}" else freeze(decode(json.loads(text)))
-
-
-@functools.lru_cache(maxsize=8192)
-def _violations_of(text: str) -> tuple[af.Violation, ...]:
-    return tuple(violation_from_json(v) for v in json.loads(text)) if text != "[]" else ()
-
-
-@functools.lru_cache(maxsize=8192)
-def _deadlines_of(text: str) -> tuple[tuple[af.Deadline, ...], tuple[af.Deadline, ...]]:
-    data = json.loads(text)
-    return (
-        tuple(deadline_from_json(d) for d in data["set"]),
-        tuple(deadline_from_json(d) for d in data["met"]),
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _actor_of(role: str, member: str | None) -> af.Actor:
-    return af.Actor(role, member)
-
-
-@functools.lru_cache(maxsize=256)
-def _ref_of(pid: str, version: str | None, fingerprint: str) -> af.ProcedureRef:
-    return af.ProcedureRef(pid, version, fingerprint)
-
-
-def _step(row: Mapping[Any, Any]) -> af.Step:
-    """The step a history row records, rebuilt from the row alone, no rule run."""
-    deadlines_set, deadlines_met = _deadlines_of(row["deadlines"])
-    return _new_step(
-        row["event"],
-        row["on_date"],
-        _actor_of(row["actor_role"], row["actor_id"]),
-        _facts_of(row["facts"]),
-        bool(row["accepted"]),
-        bool(row["recorded"]),
-        row["from_state"],
-        row["to_state"],
-        _violations_of(row["violations"]),
-        _violations_of(row["warnings"]),
-        deadlines_set,
-        deadlines_met,
-    )
-
-
-_COLUMN = {column.name: index for index, column in enumerate(history.columns)}
-#: What rebuilding reads of each row, in this order: the hashes and times are
-#: left out, and so are less bytes to fetch.
-_FOLDED = (
-    "case_id",
-    "seq",
-    "event",
-    "on_date",
-    "actor_role",
-    "actor_id",
-    "facts",
-    "accepted",
-    "recorded",
-    "from_state",
-    "to_state",
-    "violations",
-    "warnings",
-    "deadlines",
-)
-(
-    _CASE,
-    _SEQ,
-    _EVENT,
-    _ON,
-    _ROLE,
-    _MEMBER,
-    _FACTS,
-    _ACCEPTED,
-    _RECORDED,
-    _FROM,
-    _TO,
-    _VIOLATIONS,
-    _WARNINGS,
-    _DEADLINES,
-) = range(len(_FOLDED))
-
-
-@functools.lru_cache(maxsize=65536)
-def _date_of(value: str | dt.date) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def _step_of_tuple(row: Sequence[Any]) -> af.Step:
-    """``_step`` for a row read as a tuple in the table's column order: the bulk path."""
-    deadlines_set, deadlines_met = _deadlines_of(row[_DEADLINES])
-    return _new_step(
-        row[_EVENT],
-        _date_of(row[_ON]),
-        _actor_of(row[_ROLE], row[_MEMBER]),
-        _facts_of(row[_FACTS]),
-        bool(row[_ACCEPTED]),
-        bool(row[_RECORDED]),
-        row[_FROM],
-        row[_TO],
-        _violations_of(row[_VIOLATIONS]),
-        _violations_of(row[_WARNINGS]),
-        deadlines_set,
-        deadlines_met,
-    )
-
-
-def _ref(row: Mapping[Any, Any]) -> af.ProcedureRef:
-    return _ref_of(row["procedure_id"], row["procedure_version"], row["procedure_fingerprint"])
 
 
 #: The optimistic write: moves the case on only from the version it was judged at.
@@ -531,12 +408,12 @@ class Register:
                     "not match its hash chain; run admission-flow verify"
                 )
             previous = row["hash"]
-            step = _step(row)
+            step = step_of_row(row)
             entries.append(
                 Entry(
                     seq=row["seq"],
                     step=step,
-                    procedure=_ref(row),
+                    procedure=ref_of_row(row),
                     recorded_at=row["recorded_at"],
                     previous=row["previous"],
                     hash=row["hash"],
@@ -552,7 +429,7 @@ class Register:
             )
         case = af.Case(
             id=case_id,
-            procedure=_ref(head),
+            procedure=ref_of_row(head),
             candidate=person_from_json(json.loads(head["candidate"])),
             unit=unit_from_json(json.loads(head["unit"])),
             state=state,
@@ -602,14 +479,14 @@ class Register:
         seqs: list[int] = []
         state = None
         for row in rows:
-            step = _step_of_tuple(row)
+            step = step_of_tuple(row)
             if step.accepted or step.recorded:
                 kept.append(step)
-                seqs.append(row[_SEQ])
+                seqs.append(row[SEQ])
                 state = step.to_state
         case = af.Case(
             id=head["id"],
-            procedure=_ref(head),
+            procedure=ref_of_row(head),
             candidate=person_from_json(json.loads(head["candidate"])),
             unit=unit_from_json(json.loads(head["unit"])),
             state=state,
@@ -637,13 +514,13 @@ class Register:
         query_cases = sa.select(cases).where(*filters).order_by(cases.c.id)
         if verify:
             columns: list[Any] = list(history.columns)
-            case_column = _COLUMN["case_id"]
+            case_column = COLUMN["case_id"]
         else:  # dates as text, parsed once per distinct date
             columns = [
                 sa.type_coerce(history.c[name], sa.Text) if name == "on_date" else history.c[name]
-                for name in _FOLDED
+                for name in FOLDED
             ]
-            case_column = _CASE
+            case_column = CASE
         query_rows = sa.select(*columns).order_by(history.c.case_id, history.c.seq)
         if filters:
             query_rows = query_rows.join(cases, cases.c.id == history.c.case_id).where(*filters)

@@ -1,0 +1,149 @@
+"""A history row back into the ``Step`` it records, without running a rule.
+
+Two paths: ``step_of_row`` for rows read as mappings (loading one case,
+verifying), ``step_of_tuple`` for the bulk path, rows read as tuples of the
+``FOLDED`` columns only (rebuilding every case, recheck).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import admission_flow as af
+from admission_flow._frozen import EMPTY, freeze
+from admission_flow._model import _new_step
+from admission_flow._serial import deadline_from_json, decode, violation_from_json
+
+from ._schema import history
+
+__all__ = [
+    "CASE",
+    "COLUMN",
+    "FOLDED",
+    "SEQ",
+    "ref_of_row",
+    "step_of_row",
+    "step_of_tuple",
+]
+
+
+# Rebuilding a case reads the same few JSON texts over and over (no facts, no
+# violations, the same deadlines): each text is decoded once into its frozen
+# value and shared, which is safe because the values never change.
+
+
+@functools.lru_cache(maxsize=8192)
+def _facts_of(text: str) -> Any:
+    return EMPTY if text == "{}" else freeze(decode(json.loads(text)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _violations_of(text: str) -> tuple[af.Violation, ...]:
+    return tuple(violation_from_json(v) for v in json.loads(text)) if text != "[]" else ()
+
+
+@functools.lru_cache(maxsize=8192)
+def _deadlines_of(text: str) -> tuple[tuple[af.Deadline, ...], tuple[af.Deadline, ...]]:
+    data = json.loads(text)
+    return (
+        tuple(deadline_from_json(d) for d in data["set"]),
+        tuple(deadline_from_json(d) for d in data["met"]),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _actor_of(role: str, member: str | None) -> af.Actor:
+    return af.Actor(role, member)
+
+
+@functools.lru_cache(maxsize=256)
+def _ref_of(pid: str, version: str | None, fingerprint: str) -> af.ProcedureRef:
+    return af.ProcedureRef(pid, version, fingerprint)
+
+
+def step_of_row(row: Mapping[Any, Any]) -> af.Step:
+    """The step a history row records, rebuilt from the row alone, no rule run."""
+    deadlines_set, deadlines_met = _deadlines_of(row["deadlines"])
+    return _new_step(
+        row["event"],
+        row["on_date"],
+        _actor_of(row["actor_role"], row["actor_id"]),
+        _facts_of(row["facts"]),
+        bool(row["accepted"]),
+        bool(row["recorded"]),
+        row["from_state"],
+        row["to_state"],
+        _violations_of(row["violations"]),
+        _violations_of(row["warnings"]),
+        deadlines_set,
+        deadlines_met,
+    )
+
+
+COLUMN = {column.name: index for index, column in enumerate(history.columns)}
+#: What rebuilding reads of each row, in this order: the hashes and times are
+#: left out, and so are less bytes to fetch.
+FOLDED = (
+    "case_id",
+    "seq",
+    "event",
+    "on_date",
+    "actor_role",
+    "actor_id",
+    "facts",
+    "accepted",
+    "recorded",
+    "from_state",
+    "to_state",
+    "violations",
+    "warnings",
+    "deadlines",
+)
+(
+    CASE,
+    SEQ,
+    _EVENT,
+    _ON,
+    _ROLE,
+    _MEMBER,
+    _FACTS,
+    _ACCEPTED,
+    _RECORDED,
+    _FROM,
+    _TO,
+    _VIOLATIONS,
+    _WARNINGS,
+    _DEADLINES,
+) = range(len(FOLDED))
+
+
+@functools.lru_cache(maxsize=65536)
+def _date_of(value: str | dt.date) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def step_of_tuple(row: Sequence[Any]) -> af.Step:
+    """``step_of_row`` for a row read as a tuple in the table's column order: the bulk path."""
+    deadlines_set, deadlines_met = _deadlines_of(row[_DEADLINES])
+    return _new_step(
+        row[_EVENT],
+        _date_of(row[_ON]),
+        _actor_of(row[_ROLE], row[_MEMBER]),
+        _facts_of(row[_FACTS]),
+        bool(row[_ACCEPTED]),
+        bool(row[_RECORDED]),
+        row[_FROM],
+        row[_TO],
+        _violations_of(row[_VIOLATIONS]),
+        _violations_of(row[_WARNINGS]),
+        deadlines_set,
+        deadlines_met,
+    )
+
+
+def ref_of_row(row: Mapping[Any, Any]) -> af.ProcedureRef:
+    return _ref_of(row["procedure_id"], row["procedure_version"], row["procedure_fingerprint"])
