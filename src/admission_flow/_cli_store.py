@@ -172,7 +172,8 @@ def _record(register: Register, scenario: Scenario) -> Run:
     """Keep the scenario's unit, members and case, and fire its events through the register."""
     register.put_unit(scenario.unit, scenario.members.values())
     case = scenario.engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
-    stored = register.add_case(case, scenario.procedure)
+    opening = scenario.events[0].on if scenario.events else None
+    stored = register.add_case(case, scenario.procedure, on=opening)
     outcomes: list[Outcome] = []
     for event in scenario.events:
         fired = register.fire(stored, event.event, event.actor, event.on, **event.facts)

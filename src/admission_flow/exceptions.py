@@ -10,6 +10,7 @@ exception a caller would expect (``ValueError``, ``LookupError``,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -20,6 +21,7 @@ __all__ = [
     "AdmissionFlowError",
     "ArgumentTypeError",
     "CaseError",
+    "CaseRefusedError",
     "ConflictError",
     "FactError",
     "FileProblemError",
@@ -170,6 +172,18 @@ class StoreError(AdmissionFlowError, RuntimeError):
 
 class UnknownCaseError(StoreError, LookupError):
     """The register has no case of that id."""
+
+
+class CaseRefusedError(StoreError):
+    """The register refuses to open a case: the person's other cases do not allow it.
+
+    ``violations`` holds every reason, each with its rule id (``case.one_open``,
+    ``readmission.thirty_six_months``...), message and source. Nothing was written.
+    """
+
+    def __init__(self, message: str, *, violations: tuple[Any, ...]) -> None:
+        self.violations = violations
+        super().__init__(message)
 
 
 class ConflictError(StoreError):

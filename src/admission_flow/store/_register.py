@@ -31,7 +31,13 @@ from admission_flow._serial import (
     unit_to_json,
     violation_to_json,
 )
-from admission_flow.exceptions import ConflictError, StoreError, UnknownCaseError
+from admission_flow.exceptions import (
+    CaseRefusedError,
+    ConflictError,
+    StoreError,
+    UnknownCaseError,
+)
+from admission_flow.units import Departure, check_new_case
 
 from . import _database
 from ._chain import opening_hash, row_hash
@@ -294,12 +300,32 @@ class Register:
 
     # -- cases -----------------------------------------------------------------------
 
-    def add_case(self, case: af.Case, procedure: af.Procedure) -> StoredCase:
+    def add_case(
+        self,
+        case: af.Case,
+        procedure: af.Procedure,
+        *,
+        on: dt.date | None = None,
+        left: Departure | None = None,
+        provincial_consent: bool = False,
+    ) -> StoredCase:
         """Open ``case`` in the register, before its first event.
 
-        Its unit must be in the register already (``put_unit``).
+        Its unit must be in the register already (``put_unit``). The person's
+        other cases must allow it (``admission_flow.units.check_new_case``): one
+        open case per person, and a re-admission only as the Party's rules allow.
+
+        Args:
+            case: the new case, from ``Engine.open``.
+            procedure: the procedure it follows.
+            on: the date it opens; needed when the person has cases already,
+                for the re-admission rules.
+            left: when and why the person left the Party, for a re-admission.
+            provincial_consent: the province-level consent a re-admission needs.
 
         Raises:
+            CaseRefusedError: the person's other cases do not allow a new one
+                (every reason in ``violations``); nothing is written.
             StoreError: the case is already there, has history (fire its events
                 through the register instead), or its unit is unknown.
         """
@@ -313,11 +339,13 @@ class Register:
                 f"case '{case.id}' already has steps; add it before its first event and "
                 "fire its events through the register"
             )
+        self._check_across_cases(case, on, left=left, provincial_consent=provincial_consent)
         origin = self._origin(procedure)
         ref = case.procedure
         row: dict[str, Any] = {
             "id": case.id,
             "unit_id": case.unit.id,
+            "person_id": case.candidate.id,
             "procedure_id": ref.id,
             "procedure_version": ref.version,
             "procedure_fingerprint": ref.fingerprint,
@@ -352,11 +380,52 @@ class Register:
             try:
                 connection.execute(cases.insert().values(row))
             except sa.exc.IntegrityError:
-                raise StoreError(
-                    f"{self.where}: case '{case.id}' is already in the register"
-                ) from None
+                if self.has_case(case.id):
+                    raise StoreError(
+                        f"{self.where}: case '{case.id}' is already in the register"
+                    ) from None
+                # The database's own one-open-case index: another writer opened
+                # a case for this person meanwhile.
+                self._check_across_cases(case, on, left=left, provincial_consent=provincial_consent)
+                raise  # pragma: no cover - the check above refuses it
         self._procedures.setdefault(ref.fingerprint, procedure)
         return StoredCase(case=case, version=0, head=row["head"])
+
+    def _check_across_cases(
+        self,
+        case: af.Case,
+        on: dt.date | None,
+        *,
+        left: Departure | None,
+        provincial_consent: bool,
+    ) -> None:
+        """Refuse a case the person's other cases do not allow (rules across cases)."""
+        with self.db.connect() as connection:
+            others = list(
+                connection.execute(
+                    sa.select(cases.c.id).where(
+                        cases.c.person_id == case.candidate.id, cases.c.id != case.id
+                    )
+                ).scalars()
+            )
+        if not others:
+            return
+        if on is None:
+            raise StoreError(
+                f"{self.where}: the person of case '{case.id}' has other cases "
+                f"({', '.join(others)}); give the date the new case opens (on=...) so that "
+                "the rules across cases can be checked"
+            )
+        existing = [self.load(other).case for other in others]
+        violations = check_new_case(
+            case.candidate, existing, on, left=left, provincial_consent=provincial_consent
+        )
+        if violations:
+            reasons = "; ".join(f"{v.rule}: {v.message.vi} / {v.message.en}" for v in violations)
+            raise CaseRefusedError(
+                f"{self.where}: case '{case.id}' cannot be opened: {reasons}",
+                violations=tuple(violations),
+            )
 
     def has_case(self, case_id: str) -> bool:
         with self.db.connect() as connection:

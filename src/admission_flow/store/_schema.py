@@ -55,6 +55,8 @@ cases = sa.Table(
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("unit_id", sa.Text, sa.ForeignKey("units.id"), nullable=False),
+    #: The candidate's id: the rules across cases look up a person's other cases by it.
+    sa.Column("person_id", sa.Text, nullable=False),
     sa.Column("procedure_id", sa.Text, nullable=False),
     sa.Column("procedure_version", sa.Text, nullable=True),
     sa.Column(
@@ -78,6 +80,16 @@ cases = sa.Table(
     sa.Column("head", sa.Text, nullable=False),
 )
 sa.Index("cases_open", cases.c.open)
+sa.Index("cases_person", cases.c.person_id)
+#: One open case per person (case.one_open), held by the database itself, so
+#: that two writers opening cases for one person at once cannot both succeed.
+sa.Index(
+    "cases_one_open_per_person",
+    cases.c.person_id,
+    unique=True,
+    sqlite_where=cases.c.open,
+    postgresql_where=cases.c.open,
+)
 
 #: Every attempt on a case, accepted, recorded or refused; append-only and hash-chained.
 history = sa.Table(

@@ -156,7 +156,7 @@ def _pseudonymise(
     fake.name(candidate["name"])
     born = dt.date.fromisoformat(candidate["born"])
     candidate = fake.text(candidate) | {"born": born.replace(day=1).isoformat()}
-    case = case | {"id": new_id, "candidate": candidate}
+    case = case | {"id": new_id, "candidate": candidate, "person_id": candidate["id"]}
     # Ids in facts and messages: member ids are known from the units written before.
     sealed: dict[str, Any] = {
         **case,
@@ -244,6 +244,7 @@ def import_register(db: sa.Engine, lines: Iterable[str], *, source: str) -> dict
                         }
                     )
             elif kind == "case":
+                record.setdefault("person_id", record["candidate"]["id"])
                 record["candidate"] = canonical_json(record["candidate"])
                 record["unit"] = canonical_json(record["unit"])
                 batches["case"].append(record)

@@ -130,7 +130,7 @@ def check_new_case(
         raise ArgumentTypeError("left must be a units.Departure(on=..., reason=...)", field="left")
     cases = [c for c in existing_cases if c.candidate.id == person.id]
     found: list[Violation] = []
-    who = person.name
+    who = person.id  # never a name: these messages reach logs and error lines
     for case in cases:
         if case.state not in ends:
             found.append(

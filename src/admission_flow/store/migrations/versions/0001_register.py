@@ -42,6 +42,7 @@ def upgrade() -> None:
         "cases",
         sa.Column("id", sa.Text, primary_key=True),
         sa.Column("unit_id", sa.Text, sa.ForeignKey("units.id"), nullable=False),
+        sa.Column("person_id", sa.Text, nullable=False),
         sa.Column("procedure_id", sa.Text, nullable=False),
         sa.Column("procedure_version", sa.Text, nullable=True),
         sa.Column(
@@ -60,6 +61,15 @@ def upgrade() -> None:
         sa.Column("head", sa.Text, nullable=False),
     )
     op.create_index("cases_open", "cases", ["open"])
+    op.create_index("cases_person", "cases", ["person_id"])
+    op.create_index(
+        "cases_one_open_per_person",
+        "cases",
+        ["person_id"],
+        unique=True,
+        sqlite_where=sa.text("open"),
+        postgresql_where=sa.text("open"),
+    )
     op.create_table(
         "history",
         sa.Column("case_id", sa.Text, sa.ForeignKey("cases.id"), primary_key=True),
