@@ -70,15 +70,12 @@ def mentors(unit_id: str) -> tuple[str, str]:
     return f"m-{unit_id}-a", f"m-{unit_id}-b"
 
 
-def engine_members(tree: units.UnitTree) -> list[af.Member]:
-    """The members the events name: each unit's two mentors, and those the unit file names."""
-    found = []
-    for node in tree:
-        found.extend(node.members)
-        found.extend(
-            af.Member(id=mid, status="official", since=D(1995, 1, 1)) for mid in mentors(node.id)
-        )
-    return found
+def unit_members(node: units.UnitNode) -> list[af.Member]:
+    """The members one unit's events name: its two mentors, and those the unit file names."""
+    return [
+        *node.members,
+        *(af.Member(id=mid, status="official", since=D(1995, 1, 1)) for mid in mentors(node.id)),
+    ]
 
 
 class _People:
