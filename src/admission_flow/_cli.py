@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
+from . import _cli_testing
 from ._graph import draw
 from ._model import Text, Violation
 from ._plugins import Plugins
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--json", action="store_true", help="print one JSON object (see docs/scenarios.md)"
     )
+    _cli_testing.add_commands(commands)
     return parser
 
 
@@ -93,6 +95,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _validate(plugins, args.files, sys.stdout)
         if args.command == "graph":
             return _graph(plugins, args.file, args.format, args.lang, args.output)
+        if args.command in _cli_testing.COMMANDS:
+            return _cli_testing.run(args, plugins)
         return _run(plugins, args.scenario, as_json=args.json, out=sys.stdout)
     except PluginError as exc:
         print(f"admission-flow: {exc}", file=sys.stderr)
