@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 import attrs
 
 from ._canonical import digest
+from ._invariants import InvariantSpec, parse_invariants
 from ._model import ProcedureRef, Severity, Text
 from ._reading import NAME, Reader, describe, did_you_mean, read_file
 from ._rule import Rule
@@ -211,6 +212,8 @@ class Procedure:
     rules: Mapping[str, RuleSpec]
     deadlines: Mapping[str, DeadlineSpec] = attrs.field(factory=dict)
     dates: Mapping[str, DateSpec] = attrs.field(factory=dict)
+    #: What must hold of every case in some states (see ``_invariants.py``).
+    invariants: tuple[InvariantSpec, ...] = ()
     #: SHA-256 of the file's canonical content (see ``_canonical.py``).
     fingerprint: str
     path: str | None = attrs.field(default=None, eq=False)
@@ -326,7 +329,7 @@ class _Parser:
             root,
             "the procedure",
             required=("procedure", "title", "roles", "states", "events"),
-            optional=("version", "settings", "rules", "deadlines", "dates"),
+            optional=("version", "settings", "rules", "deadlines", "dates", "invariants"),
         )
         pid = r.string(
             root,
@@ -346,6 +349,18 @@ class _Parser:
         dates = self.dates(root, events, deadlines)
         rules = self.rules(rule_entries, events, deadlines)
         self.shape(root, states, events)
+        invariants: tuple[InvariantSpec, ...] = ()
+        if "invariants" in root:
+            invariants, problems = parse_invariants(
+                root["invariants"],
+                root.value_mark("invariants"),
+                file=self.file,
+                roles=list(roles),
+                states=list(states),
+                events={name: spec for name, (spec, _) in events.items()},
+                rules=list(rules),
+            )
+            r.problems.extend(problems)
         if r.problems or pid is None or title is None:
             return None
         return Procedure(
@@ -359,6 +374,7 @@ class _Parser:
             rules=rules,
             deadlines=deadlines,
             dates=dates,
+            invariants=invariants,
             fingerprint=digest(value),
             path=self.file,
         )

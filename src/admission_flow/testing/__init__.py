@@ -1,5 +1,7 @@
 """Testing procedures: expected outputs, property tests and counter-examples.
 
+- ``check_invariants``: the procedure's declared ``invariants:`` that do not
+  hold of a case;
 - ``check_scenario`` and ``find_scenarios``: scenario files against their
   ``.expected.json`` (what ``admission-flow test`` runs);
 - strategies (``people``, ``members``, ``units``, ``actors``, ``facts``,
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from admission_flow._invariants import InvariantFailure, InvariantSpec, check_invariants
 
 from ._regression import Difference, Result, check_scenario, expected_path, find_scenarios
 from ._scenario_file import Attempt, scenario_text
@@ -39,10 +43,13 @@ __all__ = [
     "DEFAULT_MEMBERS",
     "Attempt",
     "Difference",
+    "InvariantFailure",
+    "InvariantSpec",
     "ProcedureMachine",
     "Result",
     "actors",
     "boundary_dates",
+    "check_invariants",
     "check_scenario",
     "dates_from",
     "event_sequences",
