@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 import admission_flow as af
+from admission_flow._invariants import check_invariants
 
 from ._scenario_file import Attempt, scenario_text
 from ._strategies import (
@@ -276,6 +277,15 @@ class ProcedureMachine(RuleBasedStateMachine):
             and (after.state != before.state or after is not before)
         ):
             self._fail(f"a case in final state '{before.state}' moved to '{after.state}'")
+        failures = check_invariants(self.procedure, after, calendar=self.engine.calendar)
+        if failures:
+            self._fail(
+                "\n".join(
+                    f"invariant '{f.invariant.id}' does not hold in state '{after.state}': "
+                    f"{f.explanation}"
+                    for f in failures
+                )
+            )
         self.case = after
         if after.state is not None:
             self.states_reached[after.state] += 1
