@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from admission_flow._invariants import InvariantFailure, InvariantSpec, check_invariants
 
+from ._generation import DEFAULT_MEMBERS
 from ._regression import Difference, Result, check_scenario, expected_path, find_scenarios
 from ._scenario_file import Attempt, scenario_text
 
 if TYPE_CHECKING:
-    from ._stateful import DEFAULT_MEMBERS, ProcedureMachine, procedure_state_machine
+    from ._stateful import ProcedureMachine, procedure_state_machine
     from ._strategies import (
         actors,
         boundary_dates,
@@ -67,7 +68,6 @@ __all__ = [
 
 #: Names that need Hypothesis, and the module that defines each.
 _LAZY = {
-    "DEFAULT_MEMBERS": "_stateful",
     "ProcedureMachine": "_stateful",
     "procedure_state_machine": "_stateful",
     "actors": "_strategies",

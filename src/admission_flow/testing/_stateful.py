@@ -27,8 +27,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 import admission_flow as af
 from admission_flow._invariants import check_invariants
 
-from ._scenario_file import Attempt, scenario_text
-from ._strategies import (
+from ._generation import (
+    DEFAULT_MEMBERS,
     FIRST_DAY,
     LAST_DAY,
     Choose,
@@ -36,25 +36,17 @@ from ._strategies import (
     between,
     boundary_dates,
     date_from,
-    drawing,
     event_facts,
     person,
     pick,
     unit,
 )
+from ._scenario_file import Attempt, scenario_text
+from ._strategies import drawing
 
-__all__ = ["DEFAULT_MEMBERS", "ProcedureMachine", "procedure_state_machine"]
+__all__ = ["ProcedureMachine", "procedure_state_machine"]
 
 _T = TypeVar("_T")
-
-#: The members events may name when the caller gives none: three official
-#: members (one of them only since the period began) and a probationary one.
-DEFAULT_MEMBERS = (
-    af.Member(id="m-an", status="official", since=dt.date(2001, 1, 15)),
-    af.Member(id="m-binh", status="official", since=dt.date(2010, 5, 1)),
-    af.Member(id="m-chi", status="official", since=dt.date(2021, 9, 1)),
-    af.Member(id="m-dung", status="probationary", since=dt.date(2022, 1, 1)),
-)
 
 
 #: How much each kind of event is preferred when steering, and how many are tried.
