@@ -570,8 +570,11 @@ def test_the_runs_reach_deep_states(
     reached: set[str | None] = set()
     accepted_steps: list[int] = []
 
+    # Derandomized, yet not fixed: Hypothesis mixes constants from every loaded
+    # module into what it draws, so the runs vary with what other tests import.
+    # 300 examples reach every state whatever was imported before.
     @settings(
-        max_examples=100,
+        max_examples=300,
         derandomize=True,
         database=None,
         deadline=None,
