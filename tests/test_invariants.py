@@ -32,13 +32,14 @@ def problems(path: Path) -> list[tuple[int, int, str]]:
 
 
 def test_vn_2021_declares_its_invariants_each_with_a_source() -> None:
-    """Seven invariants, each with both languages and the article it enforces."""
+    """Eight invariants, each with both languages and the article it enforces."""
     procedure = af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
     ids = [i.id for i in procedure.invariants]
     assert ids == [
         "admission.cell_vote_passed",
         "admission.decided_by_competent_body",
-        "admission.course_and_dossier",
+        "dossier.after_course",
+        "admission.application_and_history",
         "ceremony.within_deadline",
         "official.after_probation_and_vote",
         "removed.after_vote_or_escalation",
@@ -71,7 +72,8 @@ def test_a_case_admitted_without_a_passing_vote_breaks_the_invariants_that_say_s
     assert [f.invariant.id for f in failures] == [
         "admission.cell_vote_passed",
         "admission.decided_by_competent_body",
-        "admission.course_and_dossier",
+        "dossier.after_course",
+        "admission.application_and_history",
     ]
     assert (
         "an accepted 'cell_vote' on which 'vote.two_thirds' held on file" in failures[0].explanation

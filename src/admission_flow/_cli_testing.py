@@ -22,7 +22,9 @@ EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
 
-COMMANDS = frozenset({"test"})
+EXIT_PLUGIN = 3
+
+COMMANDS = frozenset({"test", "check"})
 
 
 def add_commands(commands: Any) -> None:
@@ -49,10 +51,144 @@ def add_commands(commands: Any) -> None:
         help="how a difference is shown: a path-by-path list, a unified diff of the JSON, or both",
     )
 
+    check = commands.add_parser(
+        "check",
+        help="find unreachable parts, then search for a case that breaks an invariant",
+        description=(
+            "Static analysis of a procedure, then a bounded breadth-first search of its cases "
+            "with the real engine, rules and plugins. Exit 0 when every invariant holds in every "
+            "case explored, 1 when one fails (the shortest counter-example is written as a "
+            "scenario file), 2 for a bad file, 3 when a plugin raised."
+        ),
+    )
+    check.add_argument("file", metavar="FILE", help="a procedure file, or a bundled id (vn-2021)")
+    check.add_argument(
+        "-p",
+        "--plugin",
+        dest="check_plugins",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="also register this plugin module; repeatable",
+    )
+    check.add_argument(
+        "--counterexample",
+        type=Path,
+        default=Path("counterexample.yaml"),
+        metavar="OUT.yaml",
+        help="where to write the shortest counter-example (default: counterexample.yaml)",
+    )
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument(
+        "--deviations",
+        type=int,
+        default=0,
+        metavar="N",
+        help="steps per path that may take an unusual actor or a boundary value (default 0)",
+    )
+    check.add_argument(
+        "--max-states",
+        type=int,
+        default=200_000,
+        metavar="N",
+        help="stop after this many abstract states (default 200000)",
+    )
+    check.add_argument(
+        "--max-depth", type=int, default=40, metavar="N", help="the most events on one path"
+    )
+
 
 def run(args: argparse.Namespace, plugins: Plugins) -> int:
     """Run one testing command; ``PluginError`` goes up to the caller."""
+    if args.command == "check":
+        return _check(plugins, args, out=sys.stdout)
     return _test(plugins, args.paths, update=args.update, show=args.diff, out=sys.stdout)
+
+
+def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
+    import json
+    import os
+
+    from . import _cli
+    from .testing._check import CheckReport, explore, static_findings
+    from .testing._scenario_file import scenario_text
+
+    for module in _cli._import_plugins(args.check_plugins):
+        plugins.register(module)
+    procedure = plugins.load_procedure(args.file)
+    findings = static_findings(procedure)
+    exploration = explore(
+        procedure,
+        plugins=plugins,
+        max_depth=args.max_depth,
+        max_states=args.max_states,
+        max_deviations=args.deviations,
+    )
+    report = CheckReport(procedure=procedure.id, findings=tuple(findings), exploration=exploration)
+    written: Path | None = None
+    if not exploration.ok:
+        assert exploration.unit is not None
+        assert exploration.candidate is not None
+        written = args.counterexample
+        if args.file in plugins.procedures():
+            name = args.file
+        else:
+            name = os.path.relpath(Path(args.file).resolve(), written.resolve().parent)
+        problem = exploration.plugin_error or "\n".join(exploration.failures)
+        written.write_text(
+            scenario_text(
+                procedure=name,
+                unit=exploration.unit,
+                members=exploration.members,
+                candidate=exploration.candidate,
+                attempts=exploration.counterexample,
+                comment=f"Found by admission-flow check {args.file}:\n{problem}",
+            ),
+            encoding="utf-8",
+        )
+    if args.json:
+        value = report.as_dict()
+        value["counterexample_file"] = str(written) if written is not None else None
+        json.dump(value, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        _print_check(report, written, out)
+    if exploration.plugin_error is not None:
+        return EXIT_PLUGIN
+    return EXIT_OK if exploration.ok else EXIT_FOUND
+
+
+def _print_check(report: Any, written: Path | None, out: TextIO) -> None:
+    x = report.exploration
+    for finding in report.findings:
+        print(f"! {finding.kind}: {finding.message}", file=out)
+    if not x.ok:
+        bound = "stopped at the first failure"
+    elif x.complete:
+        bound = "all of them"
+    else:
+        bound = "stopped at the bound (--max-states, --max-depth)"
+    print(
+        f"{report.procedure}: explored {x.abstract_states} abstract states "
+        f"({x.cases} cases, {x.fired} events fired, up to {x.depth} events deep): {bound}",
+        file=out,
+    )
+    if x.ok:
+        print(
+            f"every invariant holds; states reached: {', '.join(sorted(x.states_reached))}",
+            file=out,
+        )
+        return
+    if x.plugin_error is not None:
+        print(f"plugin '{x.plugin}' raised: {x.plugin_error}", file=out)
+    for failure in x.failures:
+        print(failure, file=out)
+    events = len(x.counterexample)
+    print(
+        f"shortest counter-example: {events} event{'s' if events != 1 else ''}, "
+        f"written to {written}; replay it with: admission-flow run {written}",
+        file=out,
+    )
 
 
 def _test(plugins: Plugins, paths: list[Path], *, update: bool, show: str, out: TextIO) -> int:
