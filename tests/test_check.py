@@ -19,7 +19,8 @@ from hypothesis.stateful import run_state_machine_as_test
 import admission_flow as af
 from admission_flow import _cli
 from admission_flow.testing import procedure_state_machine
-from admission_flow.testing._check import explore, static_findings
+from admission_flow.testing._check import explore
+from admission_flow.testing._static import static_findings
 
 VN_TEXT = (Path(af.__file__).parent / "procedures" / "vn-2021.yaml").read_text(encoding="utf-8")
 

@@ -121,3 +121,17 @@ def test_update_writes_what_run_json_prints(
     assert expected_file.read_text(encoding="utf-8") == original
     assert _cli.main(["test", str(withdrawn)]) == 0
     assert "1 passed" in capsys.readouterr().out
+
+
+def test_the_testing_package_imports_without_hypothesis_until_a_strategy_is_used() -> None:
+    """admission-flow test and check run on a core install: Hypothesis loads only on demand."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, admission_flow.testing as t; "
+        "assert 'hypothesis' not in sys.modules; "
+        "t.people; assert 'hypothesis' in sys.modules; print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "ok", done.stderr

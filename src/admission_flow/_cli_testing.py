@@ -110,8 +110,9 @@ def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
     import os
 
     from . import _cli
-    from .testing._check import CheckReport, explore, static_findings
+    from .testing._check import CheckReport, explore
     from .testing._scenario_file import scenario_text
+    from .testing._static import static_findings
 
     for module in _cli._import_plugins(args.check_plugins):
         plugins.register(module)

@@ -2,6 +2,7 @@
 
 - ``check_invariants``: the procedure's declared ``invariants:`` that do not
   hold of a case;
+- ``static_findings`` and ``explore``: what ``admission-flow check`` runs;
 - ``check_scenario`` and ``find_scenarios``: scenario files against their
   ``.expected.json`` (what ``admission-flow test`` runs);
 - strategies (``people``, ``members``, ``units``, ``actors``, ``facts``,
@@ -21,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from admission_flow._invariants import InvariantFailure, InvariantSpec, check_invariants
 
+from ._check import CheckReport, Exploration, explore
 from ._generation import DEFAULT_MEMBERS
 from ._regression import Difference, Result, check_scenario, expected_path, find_scenarios
 from ._scenario_file import Attempt, scenario_text
+from ._static import Finding, static_findings
 
 if TYPE_CHECKING:
     from ._stateful import ProcedureMachine, procedure_state_machine
@@ -43,7 +46,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MEMBERS",
     "Attempt",
+    "CheckReport",
     "Difference",
+    "Exploration",
+    "Finding",
     "InvariantFailure",
     "InvariantSpec",
     "ProcedureMachine",
@@ -55,6 +61,7 @@ __all__ = [
     "dates_from",
     "event_sequences",
     "expected_path",
+    "explore",
     "fact_values",
     "facts",
     "find_scenarios",
@@ -62,6 +69,7 @@ __all__ = [
     "people",
     "procedure_state_machine",
     "scenario_text",
+    "static_findings",
     "two_thirds",
     "units",
 ]
