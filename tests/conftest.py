@@ -11,6 +11,9 @@ from hypothesis import HealthCheck, settings
 
 import admission_flow as af
 
+#: pytester runs user test suites against admission_flow's own pytest plugin.
+pytest_plugins = ("pytester",)
+
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile(
     "ci",

@@ -472,10 +472,11 @@ def test_the_runs_reach_deep_states(
     reached: set[str | None] = set()
     accepted_steps: list[int] = []
 
+    # Derandomized, yet not fixed: Hypothesis mixes constants from every loaded
+    # module into what it draws, so the runs vary with what other tests import.
+    # 300 examples reach every state whatever was imported before.
     @settings(
-        # Early dates are steps now, not errors (vn-2021 refuses them under dates.order;
-        # `appeal`, without that rule, takes them), so its runs need more examples.
-        max_examples=150 if name == "appeal" else 100,
+        max_examples=300,
         derandomize=True,
         database=None,
         deadline=None,

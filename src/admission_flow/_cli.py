@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
-from . import _cli_store
+from . import _cli_store, _cli_testing
 from ._graph import draw
 from ._limits import ESCAPED, escape
 from ._loading import load_procedure
@@ -109,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--html", type=Path, metavar="FILE", help="write the report as an HTML page"
     )
+    _cli_testing.add_commands(commands)
     return parser
 
 
@@ -150,6 +151,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _validate(plugins, args.files, sys.stdout)
         if args.command == "graph":
             return _graph(plugins, args.file, args.format, args.lang, args.output)
+        if args.command in _cli_testing.COMMANDS:
+            return _cli_testing.run(args, plugins)
         if args.command == "report":
             return _report(plugins, args, sys.stdout)
         stored = _cli_store.dispatch(args, plugins, sys.stdout)

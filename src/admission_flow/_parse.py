@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._canonical import digest
+from ._invariants import InvariantSpec, parse_invariants
 from ._model import Text
 from ._parse_events import read_events
 from ._parse_outline import PROCEDURE_ID, RULE_HINT, RULE_ID, Outline, named_entries
@@ -63,6 +64,18 @@ def parse_procedure(value: Any, file: str, *, rules: Mapping[str, Rule]) -> Proc
     _Structure(reader, outline).read()
     bound = read_rules(reader, outline, rules)
     check_shape(reader, outline)
+    invariants: tuple[InvariantSpec, ...] = ()
+    if "invariants" in root:
+        invariants, problems = parse_invariants(
+            root["invariants"],
+            root.value_mark("invariants"),
+            file=file,
+            roles=list(outline.roles),
+            states=list(outline.states),
+            events=outline.events,
+            rules=list(bound),
+        )
+        reader.problems.extend(problems)
     reader.raise_if_any(ProcedureError)
     assert outline.id is not None
     assert outline.title is not None
@@ -77,6 +90,7 @@ def parse_procedure(value: Any, file: str, *, rules: Mapping[str, Rule]) -> Proc
         rules=bound,
         deadlines=outline.deadlines,
         dates=outline.dates,
+        invariants=invariants,
         fingerprint=digest(value),
         path=file,
     )
@@ -95,7 +109,7 @@ class _Structure:
             root,
             "the procedure",
             required=("procedure", "title", "roles", "states", "events"),
-            optional=("version", "settings", "rules", "deadlines", "dates"),
+            optional=("version", "settings", "rules", "deadlines", "dates", "invariants"),
         )
         outline.id = r.string(
             root,

@@ -10,11 +10,14 @@ Loading and validation are in ``_parse*.py``; see ``docs/yaml-reference.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from ._model import ProcedureRef, Severity, Text
+
+if TYPE_CHECKING:
+    from ._invariants import InvariantSpec
 
 __all__ = [
     "DateSpec",
@@ -198,6 +201,8 @@ class Procedure:
     rules: Mapping[str, RuleSpec]
     deadlines: Mapping[str, DeadlineSpec] = attrs.field(factory=dict)
     dates: Mapping[str, DateSpec] = attrs.field(factory=dict)
+    #: What must hold of every case in some states (see ``_invariants.py``).
+    invariants: tuple[InvariantSpec, ...] = ()
     #: SHA-256 of the file's canonical content (see ``_canonical.py``).
     fingerprint: str
     path: str | None = attrs.field(default=None, eq=False)

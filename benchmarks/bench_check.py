@@ -1,0 +1,95 @@
+"""How fast the compliance tools go: the exhaustive check and the generated property test.
+
+Rows:
+
+* ``check vn-2021``: ``explore()`` of the standard procedure, both default
+  unit configurations, ordinary facts (``admission-flow check vn-2021``);
+  abstract states, cases and events fired per second.
+* ``check --deviations 1``: the same with one boundary value or second member
+  allowed per path (``--quick`` leaves it out).
+* ``property test``: the machine ``procedure_state_machine("vn-2021")`` run by
+  Hypothesis with its default budget (100 examples of at most 50 steps,
+  derandomized, shrinking off since nothing fails); examples and steps per second.
+
+Run from the repository root with the package installed::
+
+    python benchmarks/bench_check.py            # about 1-2 minutes
+    python benchmarks/bench_check.py --quick    # about 30 s
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+import admission_flow as af
+from admission_flow.testing import procedure_state_machine
+from admission_flow.testing._check import explore
+
+
+def bench_check(deviations: int) -> str:
+    procedure = af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
+    began = time.perf_counter()
+    result = explore(procedure, plugins=af.Plugins(entry_points=False), max_deviations=deviations)
+    seconds = time.perf_counter() - began
+    assert result.ok, result.failures
+    return (
+        f"| check --deviations {deviations} | {result.abstract_states:,} abstract states, "
+        f"{result.cases:,} cases, {result.fired:,} events in {seconds:.1f} s | "
+        f"{result.abstract_states / seconds:,.0f} states/s, {result.fired / seconds:,.0f} events/s |"
+    )
+
+
+def bench_machine() -> str:
+    machine = procedure_state_machine("vn-2021", plugins=af.Plugins(entry_points=False))
+    examples = 0
+    original = machine.__init__
+
+    def counting(self: object) -> None:
+        nonlocal examples
+        examples += 1
+        original(self)  # type: ignore[arg-type]
+
+    machine.__init__ = counting  # type: ignore[method-assign]
+    began = time.perf_counter()
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=100,
+            stateful_step_count=50,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+            phases=(Phase.explicit, Phase.reuse, Phase.generate),
+        ),
+    )
+    seconds = time.perf_counter() - began
+    steps = sum(machine.states_reached.values())
+    return (
+        f"| property test (default budget) | {examples} examples, {steps:,} steps in "
+        f"{seconds:.1f} s | {examples / seconds:.1f} examples/s, {steps / seconds:,.0f} steps/s |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="leave out --deviations 1")
+    args = parser.parse_args()
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, admission-flow {af.__version__}"
+    )
+    print("| row | explored | rate |")
+    print("|---|---|---|")
+    print(bench_check(0), flush=True)
+    if not args.quick:
+        print(bench_check(1), flush=True)
+    print(bench_machine(), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,358 @@
+"""A Hypothesis state machine generated from any procedure.
+
+``procedure_state_machine(procedure)`` builds, at run time, a
+``RuleBasedStateMachine`` that opens cases and fires the procedure's events on
+them, with generated actors, dates (never before the last step) and facts. Its
+invariants are the engine's own promises and the procedure's declared
+``invariants:``. A failure is shown as a scenario file: save it and replay it
+with ``admission-flow run``.
+
+Generation is steered, so that a run of Hypothesis' default size reaches every
+state: most steps fire an event the case's state allows, with facts that pass
+the rules (``Engine.available`` says which), preferring events that do not end
+the case; the rest fire any event, by any role, mostly to be refused.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import ClassVar, NoReturn, TypeVar
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+import admission_flow as af
+from admission_flow._invariants import check_invariants
+from admission_flow._loading import load_procedure
+
+from ._generation import (
+    DEFAULT_MEMBERS,
+    FIRST_DAY,
+    LAST_DAY,
+    Choose,
+    actor_choices,
+    between,
+    boundary_dates,
+    date_from,
+    event_facts,
+    person,
+    pick,
+    unit,
+)
+from ._scenario_file import Attempt, scenario_text
+from ._strategies import drawing
+
+__all__ = ["ProcedureMachine", "procedure_state_machine"]
+
+_T = TypeVar("_T")
+
+
+#: How much each kind of event is preferred when steering, and how many are tried.
+_PREFERENCE = ((2400, "moving"), (1200, "novel"), (600, "staying"), (1, "closing"))
+_TRIES = 4
+_GIVE_UP = 100
+#: How many of the next boundaries a step that found nothing to do may wait for.
+_WAITS = 6
+
+
+class ProcedureMachine(RuleBasedStateMachine):
+    """The base of generated machines; ``procedure_state_machine`` fills the class variables."""
+
+    procedure: ClassVar[af.Procedure]
+    engine: ClassVar[af.Engine]
+    #: How the scenario file names the procedure: a bundled id or a path.
+    procedure_name: ClassVar[str]
+    #: States reached by any case of any run of this class (instrumentation only:
+    #: generation never reads it).
+    states_reached: ClassVar[collections.Counter[str]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.case: af.Case | None = None
+        self.unit: af.Unit | None = None
+        self.attempts: list[Attempt] = []
+        self.today = FIRST_DAY
+
+    # -- rules --------------------------------------------------------------------
+
+    @initialize(data=st.data())
+    def open_case(self, data: st.DataObject) -> None:
+        self._open(data.draw(_drawn(self._opening), label="case"))
+
+    @rule(data=st.data())
+    def fire_event(self, data: st.DataObject) -> None:
+        """Fire an event: mostly one the state allows and the rules accept, sometimes any.
+
+        On a closed case, either try any event (it must change nothing) or
+        leave the case behind and go on with a new candidate.
+        """
+        if self._closed() and data.draw(st.booleans(), label="new case"):
+            self._open(data.draw(_drawn(self._opening), label="case"))
+            return
+        attempt, steered = data.draw(_drawn(self._next), label="event")
+        self._fire(attempt, generated_well=steered)
+
+    # -- generation ---------------------------------------------------------------
+    # Each step is one draw of a whole ``Attempt``, built by plain functions
+    # from ``choose``: cheaper than a Hypothesis draw per value, and the failing
+    # program then shows one readable line per event.
+
+    def _opening(self, choose: Choose) -> tuple[dt.date, af.Person, af.Unit]:
+        if self.case is None:
+            start = FIRST_DAY + dt.timedelta(days=between(choose, 0, (LAST_DAY - FIRST_DAY).days))
+        else:
+            start = date_from(choose, self.today)
+        return start, person(choose, on=af.add_months(start, 9)), unit(choose)
+
+    def _open(self, opening: tuple[dt.date, af.Person, af.Unit]) -> None:
+        start, candidate, self.unit = opening
+        self.case = self.engine.open(candidate.id, candidate, self.unit)
+        self.attempts = []
+        self.today = start
+
+    def _next(self, choose: Choose) -> tuple[Attempt, bool]:
+        assert self.case is not None
+        case = self.case
+        steer = not self._closed() and pick(choose, (12, True), (1, False))
+        boundaries = boundary_dates(case)
+        on = (
+            date_from(choose, self.today, boundaries=boundaries, jumps=1, horizon=400)
+            if steer
+            else date_from(choose, self.today, boundaries=boundaries, jumps=6, horizon=800)
+        )
+        attempt = self._steered(choose, case, on) if steer else None
+        if attempt is None and steer:
+            # Nothing passes today: perhaps a period must run out first (a
+            # probation, an introducer's twelve months). Try a boundary ahead.
+            horizon = on + dt.timedelta(days=400)
+            ahead = [d for d in boundaries if on < d <= horizon][:_WAITS]
+            if ahead:
+                on = ahead[choose(len(ahead))]
+                attempt = self._steered(choose, case, on)
+        if attempt is None:
+            return self._any(choose, case, on), False
+        return attempt, True
+
+    def _closed(self) -> bool:
+        return self.case is not None and self.engine.is_closed(self.case)
+
+    def _fresh_actors(self, case: af.Case, spec: af.EventSpec) -> list[af.Actor]:
+        """The actors who may fire ``spec`` and have not had it accepted on this case yet."""
+        used = {step.actor for step in case.steps_of(spec.name) if step.accepted}
+        return [
+            actor
+            for actor in actor_choices(self.procedure, spec.roles, self.engine.members)
+            if actor not in used
+        ]
+
+    def _attempt(
+        self, choose: Choose, case: af.Case, event: str, on: dt.date, roles: Iterable[str]
+    ) -> Attempt:
+        """The event fired by one of ``roles``, preferring actors it has not had yet."""
+        choices = actor_choices(self.procedure, roles, self.engine.members)
+        used = {step.actor for step in case.steps_of(event) if step.accepted}
+        fresh = [actor for actor in choices if actor not in used]
+        pool = pick(choose, (3, fresh), (1, choices)) if fresh else choices
+        actor = pool[choose(len(pool))]
+        given = event_facts(
+            choose,
+            self.procedure,
+            event,
+            on=on,
+            members=self.engine.members,
+            role=actor.role,
+            unit=case.unit,
+        )
+        return Attempt(on=on, event=event, actor=actor, facts=given)
+
+    def _steered(self, choose: Choose, case: af.Case, on: dt.date) -> Attempt | None:
+        """An event the state allows and whose rules pass (or only record), else ``None``.
+
+        Events that move the case on are tried first, then events some actor
+        has not fired on the case yet, then the others; events that end the
+        case come last, unless nothing else moves it on. Each
+        try asks ``Engine.available`` whether the rules would pass; a few tries,
+        each with another event, then give up.
+        """
+        groups: dict[str, list[af.EventSpec]] = {
+            "moving": [],
+            "novel": [],
+            "staying": [],
+            "closing": [],
+        }
+        for spec in self.procedure.events.values():
+            if (spec.opens_case if case.state is None else case.state in spec.sources) and (
+                actor_choices(self.procedure, spec.roles, self.engine.members)
+            ):
+                if self.procedure.states[spec.target].final:
+                    groups["closing"].append(spec)
+                elif spec.target != case.state:
+                    groups["moving"].append(spec)
+                elif self._fresh_actors(case, spec):
+                    groups["novel"].append(spec)
+                else:
+                    groups["staying"].append(spec)
+        if not groups["moving"]:
+            # No way on that keeps the case open (probation): ending it is the way on.
+            groups["moving"], groups["closing"] = groups["closing"], []
+        for _ in range(_TRIES):
+            weighted = [(w, groups[g]) for w, g in _PREFERENCE if groups[g]]
+            if not weighted:
+                return None
+            if weighted[0][1] is groups["closing"]:
+                # Only events that end the case are left: rarely, or the walk ends early.
+                weighted.append((_GIVE_UP, []))
+            group = pick(choose, *weighted)
+            if not group:
+                return None
+            # An event tried is not tried again in this step; ending the case stays rare.
+            spec = (
+                group[choose(len(group))]
+                if group is groups["closing"]
+                else group.pop(choose(len(group)))
+            )
+            attempt = self._attempt(choose, case, spec.name, on, spec.roles)
+            try:
+                options = self.engine.available(case, attempt.actor, on, **attempt.facts)
+            except af.PluginError:
+                return attempt  # firing it fails the test, with the scenario to replay
+            for option in options:
+                if (
+                    option.event == spec.name
+                    and not option.needs
+                    and all(v.severity == "record" for v in option.violations)
+                ):
+                    return attempt
+        return None
+
+    def _any(self, choose: Choose, case: af.Case, on: dt.date) -> Attempt:
+        """Any event, by any role that may be named, with facts of the right types."""
+        events = sorted(self.procedure.events)
+        return self._attempt(choose, case, events[choose(len(events))], on, self.procedure.roles)
+
+    # -- firing and the invariants --------------------------------------------------
+
+    def _fire(self, attempt: Attempt, *, generated_well: bool) -> None:
+        before = self.case
+        assert before is not None
+        try:
+            outcome = self.engine.fire(
+                before, attempt.event, attempt.actor, attempt.on, **attempt.facts
+            )
+        except af.InputError as exc:
+            # A role that may not give a fact, a required fact left out: the
+            # call itself was wrong, so nothing was fired. The steered events
+            # are generated from the declarations and must never get here.
+            if generated_well:
+                self._fail(f"a well-formed call was rejected as input: {exc}", attempt)
+            return
+        except af.PluginError as exc:
+            self._fail(f"a plugin raised: {exc}", attempt)
+        self.attempts.append(attempt)
+        self.today = attempt.on
+        after = outcome.case
+        step = outcome.step
+        if not step.kept and after is not before:
+            self._fail("a refused step changed the case (a new case object came back)")
+        if after.history[: len(before.history)] != before.history or len(after.history) not in (
+            len(before.history),
+            len(before.history) + 1,
+        ):
+            self._fail("the history did not only grow by the step")
+        if after.state not in self.procedure.states and not (after.state is None is before.state):
+            self._fail(f"the case is in undeclared state {after.state!r}")
+        if (
+            before.state is not None
+            and self.procedure.states[before.state].final
+            and (after.state != before.state or after is not before)
+        ):
+            self._fail(f"a case in final state '{before.state}' moved to '{after.state}'")
+        failures = check_invariants(self.procedure, after, calendar=self.engine.calendar)
+        if failures:
+            self._fail(
+                "\n".join(
+                    f"invariant '{f.invariant.id}' does not hold in state '{after.state}': "
+                    f"{f.explanation}"
+                    for f in failures
+                )
+            )
+        self.case = after
+        if after.state is not None:
+            self.states_reached[after.state] += 1
+
+    def _fail(self, message: str, extra: Attempt | None = None) -> NoReturn:
+        assert self.case is not None
+        assert self.unit is not None
+        attempts = [*self.attempts, *([extra] if extra is not None else [])]
+        text = scenario_text(
+            procedure=self.procedure_name,
+            unit=self.unit,
+            members=self.engine.members.values(),
+            candidate=self.case.candidate,
+            attempts=attempts,
+            comment=(
+                f"{message}\n"
+                "Found by admission_flow.testing.procedure_state_machine; replay with\n"
+                "admission-flow run THIS_FILE.yaml (add -p for the plugins the test used)"
+            ),
+        )
+        raise AssertionError(
+            f"{message}\n\nThe shortest case Hypothesis found, as a scenario file:\n\n{text}"
+        )
+
+
+def procedure_state_machine(
+    procedure: str | Path | af.Procedure,
+    *,
+    plugins: af.Plugins | None = None,
+    members: Mapping[str, af.Member] | Iterable[af.Member] | None = None,
+    calendar: af.Calendar | None = None,
+) -> type[ProcedureMachine]:
+    """A Hypothesis ``RuleBasedStateMachine`` class for a procedure.
+
+    Args:
+        procedure: a bundled id (``"vn-2021"``), a procedure file, or a loaded ``Procedure``.
+        plugins: the plugin manager whose rules judge the events; by default a new one.
+        members: the members events may name; by default ``DEFAULT_MEMBERS``.
+        calendar: the working-day calendar; by default the procedure's.
+
+    In a test module: ``TestMine = procedure_state_machine("mine.yaml").TestCase``.
+    """
+    plugins = plugins if plugins is not None else af.Plugins()
+    if isinstance(procedure, af.Procedure):
+        loaded = procedure
+        name = procedure.path if procedure.path is not None else procedure.id
+    else:
+        loaded = load_procedure(procedure, plugins=plugins)
+        name = str(procedure)
+    engine = af.Engine(
+        loaded,
+        plugins=plugins,
+        members=DEFAULT_MEMBERS if members is None else members,
+        calendar=calendar,
+    )
+    return type(
+        f"{_class_name(loaded.id)}Machine",
+        (ProcedureMachine,),
+        {
+            "procedure": loaded,
+            "engine": engine,
+            "procedure_name": name,
+            "states_reached": collections.Counter(),
+            "__module__": __name__,
+        },
+    )
+
+
+@st.composite
+def _drawn(draw: st.DrawFn, build: Callable[[Choose], _T]) -> _T:
+    """What ``build`` makes from choices drawn from Hypothesis."""
+    return build(drawing(draw))
+
+
+def _class_name(procedure_id: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in procedure_id).split()
+    return "".join(word[:1].upper() + word[1:] for word in words) or "Procedure"

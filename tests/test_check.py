@@ -1,0 +1,243 @@
+"""admission-flow check: static findings, the bounded search, and mutants of vn-2021 it catches.
+
+Each mutant is a mistake a procedure author could make. Both the exhaustive
+check and the generated property test must find it, with a short case that
+replays with `admission-flow run`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+import admission_flow as af
+from admission_flow import _cli
+from admission_flow.testing import procedure_state_machine
+from admission_flow.testing._check import explore
+from admission_flow.testing._static import static_findings
+
+VN_TEXT = (Path(af.__file__).parent / "procedures" / "vn-2021.yaml").read_text(encoding="utf-8")
+
+
+def _without(text: str, start: str, end: str) -> str:
+    return text[: text.index(start)] + text[text.index(end) :]
+
+
+#: name: (the edit, the invariant that catches it, the events of the shortest case)
+MUTANTS = {
+    "open_dossier_from_mentored": (
+        VN_TEXT.replace(
+            "    en: Open the admission dossier\n    from: course\n",
+            "    en: Open the admission dossier\n    from: [mentored, course]\n",
+        ),
+        "dossier.after_course",
+        ["identify", "assign_mentor", "open_dossier"],
+    ),
+    "cell_decides_admission": (
+        VN_TEXT.replace(
+            "    by: [competent_committee, grassroots_committee]\n",
+            "    by: [competent_committee, grassroots_committee, cell]\n",
+        ),
+        "admission.decided_by_competent_body",
+        None,
+    ),
+    "no_ceremony_deadline": (
+        _without(
+            _without(VN_TEXT, "  ceremony_due:\n", "  recognition_due:\n"),
+            "  ceremony.deadline:\n",
+            "  probation.twelve_months:\n",
+        ),
+        "ceremony.within_deadline",
+        None,
+    ),
+}
+
+
+@pytest.fixture(params=sorted(MUTANTS))
+def mutant(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str, list[str] | None]:
+    text, invariant, events = MUTANTS[request.param]
+    assert text != VN_TEXT, "the mutation must change the procedure"
+    path = tmp_path / f"{request.param}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path, invariant, events
+
+
+def scenario_events(text: str) -> list[str]:
+    return re.findall(r'event: "(\w+)"', text)
+
+
+def test_vn_2021_keeps_every_invariant_in_every_case_explored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The search ends, reaches all eleven states, finds nothing, exits 0, and writes no file."""
+    monkeypatch.chdir(tmp_path)
+    assert _cli.main(["check", "vn-2021"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"vn-2021: explored \d+ abstract states .*: all of them", out)
+    assert (
+        "every invariant holds; states reached: admitted, course, dossier, escalated, identified, "
+        "mentored, official, probation, rejected, removed, withdrawn" in out
+    )
+    assert not (tmp_path / "counterexample.yaml").exists()
+
+
+def test_check_finds_each_mutant_with_a_short_case_that_replays(
+    mutant: tuple[Path, str, list[str] | None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 1, the invariant named, and a scenario whose replay ends in the failing state."""
+    path, invariant, events = mutant
+    out_file = path.with_name("counterexample.yaml")
+    assert _cli.main(["check", str(path), "--counterexample", str(out_file)]) == 1
+    out = capsys.readouterr().out
+    assert f"invariant '{invariant}' does not hold" in out
+    text = out_file.read_text(encoding="utf-8")
+    found = scenario_events(text)
+    if events is not None:
+        assert found == events
+    assert len(found) <= 14
+    assert _cli.main(["run", str(out_file), "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    assert all(step["accepted"] for step in run["steps"])
+    procedure = af.load_procedure(path)
+    scenario = af.load_scenario(out_file)
+    failures = af.testing.check_invariants(procedure, af.run_scenario(scenario).case)
+    assert [f.invariant.id for f in failures] == [invariant]
+
+
+def test_the_property_test_finds_each_mutant_too(
+    mutant: tuple[Path, str, list[str] | None],
+) -> None:
+    """The generated machine fails on the same invariant, within Hypothesis' default budget.
+
+    Shrinking a failure found fifty steps deep costs one to three minutes, so
+    the suite shrinks only the mutant found early; the others are found, not shrunk.
+    """
+    path, invariant, _ = mutant
+    shrink = (Phase.shrink,) if path.stem == "open_dossier_from_mentored" else ()
+    machine = procedure_state_machine(path, plugins=af.Plugins(entry_points=False))
+    with pytest.raises(AssertionError) as caught:
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=100,
+                stateful_step_count=50,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+                database=None,
+                phases=(Phase.explicit, Phase.reuse, Phase.generate, *shrink),
+            ),
+        )
+    message = str(caught.value)
+    assert f"invariant '{invariant}' does not hold" in message
+    if shrink:
+        shortest = message.split("as a scenario file:", 1)[1]
+        assert scenario_events(shortest) == ["identify", "assign_mentor", "open_dossier"]
+
+
+def test_json_reports_the_search_and_the_counterexample(
+    mutant: tuple[Path, str, list[str] | None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json: result, the numbers explored and the counter-example's events."""
+    path, invariant, _ = mutant
+    out_file = path.with_name("ce.yaml")
+    assert _cli.main(["check", str(path), "--json", "--counterexample", str(out_file)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["result"] == "invariant_failed"
+    assert report["explored"]["abstract_states"] > 0
+    assert report["failures"][0].startswith(f"invariant '{invariant}'")
+    assert [e["event"] for e in report["counterexample"]] == scenario_events(
+        out_file.read_text("utf-8")
+    )
+    assert report["counterexample_file"] == str(out_file)
+
+
+TINY = """\
+procedure: tiny
+title: {vi: Quy trình nhỏ, en: A tiny procedure}
+roles:
+  cell: {vi: Chi bộ, en: Party cell}
+  committee: {vi: Cấp ủy, en: Committee}
+  secretary: {vi: Bí thư, en: Secretary}
+states:
+  identified: {vi: Quần chúng ưu tú, en: Identified}
+  voted: {vi: Chi bộ đã biểu quyết, en: Voted}
+  admitted: {vi: Đã kết nạp, en: Admitted, final: true}
+events:
+  identify: {vi: Đưa vào danh sách, en: Identify, opens_case: true, to: identified, by: cell}
+  vote: {vi: Chi bộ biểu quyết, en: Cell vote, from: identified, to: voted, by: cell}
+  admit: {vi: Kết nạp, en: Admit, from: voted, to: admitted, by: committee}
+invariants:
+  admitted.after_vote:
+    vi: Chỉ kết nạp sau khi chi bộ biểu quyết
+    en: Admitted only after the cell's vote
+    source: Điều lệ Đảng, Điều 4(3)
+    in: [admitted]
+    requires:
+      - step: {event: vote}
+"""
+
+
+def test_static_analysis_names_a_role_that_can_fire_nothing(tmp_path: Path) -> None:
+    """The secretary is declared but fires no event."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    findings = static_findings(af.load_procedure(path))
+    assert [(f.kind, f.message) for f in findings] == [
+        ("idle_role", "role 'secretary' can fire no event that happens")
+    ]
+
+
+def test_a_sound_small_procedure_is_explored_whole(tmp_path: Path) -> None:
+    """Every abstract state of the tiny procedure is visited and the invariant holds."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    result = explore(af.load_procedure(path))
+    assert result.ok
+    assert result.complete
+    assert result.states_reached == {"identified", "voted", "admitted"}
+
+
+def test_a_plugin_that_raises_exits_3_naming_it_with_the_shortest_sequence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pack that fails on 'vote' stops the search: exit 3, its name, a two-event scenario."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    (tmp_path / "fragile_pack.py").write_text(
+        textwrap.dedent(
+            """
+            import admission_flow as af
+
+            @af.hookimpl
+            def admission_flow_check_event(context):
+                if context.event.name == "vote":
+                    raise ZeroDivisionError("no quorum")
+            """
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _cli.main(["check", "tiny.yaml", "-p", "fragile_pack"]) == 3
+    out = capsys.readouterr().out
+    assert "plugin 'fragile_pack' raised" in out
+    assert "no quorum" in out
+    assert scenario_events((tmp_path / "counterexample.yaml").read_text("utf-8")) == [
+        "identify",
+        "vote",
+    ]
+
+
+def test_a_broken_procedure_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """check validates first: a bad file is reported like validate reports it."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(TINY.replace("in: [admitted]", "in: [admited]"), encoding="utf-8")
+    assert _cli.main(["check", str(path)]) == 2
+    assert "unknown state 'admited'" in capsys.readouterr().err
