@@ -173,7 +173,7 @@ def explore(
     configurations: Sequence[tuple[af.Unit, af.Person]] | None = None,
     max_depth: int = 30,
     max_states: int = 200_000,
-    max_deviations: int = 1,
+    max_deviations: int = 0,
     horizon_days: int = 400,
     calendar: af.Calendar | None = None,
 ) -> Exploration:
@@ -221,6 +221,9 @@ class _Search:
         self.fired = 0
         self.cases = 0
         self.closed_checked: set[tuple[af.Unit, str | None]] = set()
+        #: By id(case): the case (to be sure the id is still its) and its features.
+        self.feature_cache: dict[int, tuple[af.Case, tuple[Any, ...]]] = {}
+        self.variant_cache: dict[Any, list[tuple[dict[str, Any], bool]]] = {}
         self.reached: set[str] = set()
         #: Events with a rule that records rather than refuses (a vote short of two-thirds).
         self.recording = {
@@ -409,6 +412,15 @@ class _Search:
 
         Each comes with whether it is a deviation (all but the first are).
         """
+        cache_key = (spec.name, role, on, unit)
+        cached = self.variant_cache.get(cache_key)
+        if cached is None:
+            cached = self.variant_cache[cache_key] = self._fact_variants(spec, role, on, unit)
+        return cached
+
+    def _fact_variants(
+        self, spec: af.EventSpec, role: str, on: dt.date, unit: af.Unit
+    ) -> list[tuple[dict[str, Any], bool]]:
         facts = [
             f
             for f in sorted(spec.facts.values(), key=lambda f: f.at_most is not None)
@@ -462,11 +474,11 @@ class _Search:
             days.update((bound, bound + _DAY))
         # The nearest that changes how the case is seen: a later one is reached
         # by waiting again, so no case the rules may judge differently is skipped.
-        here = self.key(node)
+        here = self.signs(case, today)
         latest = case.history[-1].on if case.history else today
         horizon = latest + dt.timedelta(days=self.horizon_days)
         for day in sorted(d for d in days if today < d <= horizon):
-            if self.key(_Node(case, day, node.attempts, node.deviations)) != here:
+            if self.signs(case, day) != here:
                 return [day]
         return []
 
@@ -483,6 +495,19 @@ class _Search:
 
     def key(self, node: _Node) -> Any:
         case, today = node.case, node.today
+        return (
+            case.unit,
+            case.state,
+            self.features(case),
+            self.signs(case, today),
+            node.deviations,
+        )
+
+    def features(self, case: af.Case) -> tuple[Any, ...]:
+        """What the rules can see of a case's history; cached, as waiting reuses the case."""
+        cached = self.feature_cache.get(id(case))
+        if cached is not None and cached[0] is case:
+            return cached[1]
         events = []
         for name in self.procedure.events:
             steps = case.steps_of(name)
@@ -502,8 +527,12 @@ class _Search:
                     ),
                 )
             )
-        # Where the case's date falls around each landmark, in date order of
-        # the anchors: before (-1), on (0) or after (1).
+        found = tuple(events)
+        self.feature_cache[id(case)] = (case, found)
+        return found
+
+    def signs(self, case: af.Case, today: dt.date) -> tuple[int, ...]:
+        """Where the case's date falls around each landmark: before (-1), on (0) or after (1)."""
         signs = [
             _sign(today, af.add_months(anchor, months))
             for anchor in _anchors(case)
@@ -512,13 +541,7 @@ class _Search:
         signs.extend(_sign(today, af.add_months(case.candidate.born, m)) for m in AGE_MONTHS)
         signs.extend(_sign(today, deadline.due) for deadline in self.engine.pending(case))
         signs.extend(_sign(today, bound) for bound in self._bounds(case))
-        return (
-            case.unit,
-            case.state,
-            tuple(events),
-            tuple(signs),
-            node.deviations,
-        )
+        return tuple(signs)
 
 
 def _walk(condition: Condition) -> Iterator[Condition]:
