@@ -240,6 +240,10 @@ def fact_value(
                 (3, lambda: max(low, needed - 1)),
                 (1, lambda: between(choose, low, max(low, total))),
             )
+        if isinstance(fact.default, int) and not isinstance(fact.default, bool):
+            # A count with a default (vn-2021's `excluded`, 0) is mostly that.
+            default = max(low, fact.default)
+            return pick(choose, (4, default), (1, default + 1))
         own = getattr(unit, fact.name, None) if unit is not None else None
         usual = own if isinstance(own, int) and not isinstance(own, bool) and own >= low else 15
         return pick_lazily(
