@@ -206,7 +206,9 @@ class Engine:
         running = self.clocks.running(case, compiled.meets) if compiled.meets else []
         judge = self._judge
         verdict = judge.judge(case, compiled, actor, on, checked, running, partial=False)
-        escalates = judge.escalates(case, compiled, verdict)
+        escalates = compiled.spec.escalation is not None and judge.escalates(
+            case, compiled, verdict
+        )
         blocking, recording, warnings = verdict.blocking, verdict.recording, verdict.warnings
         route, target = self._route(case.state, event, bool(blocking), bool(recording), escalates)
         accepted = route == "accepted"
@@ -365,6 +367,8 @@ class Engine:
                 return None
         if not compiled.required <= given.keys():
             return None
+        if not given:
+            return compiled.frozen_defaults
         result: FrozenDict[str, Any] = FrozenDict(compiled.defaults, **given)
         for name, limit in compiled.limits:
             if name in result and limit in result and result[name] > result[limit]:

@@ -17,6 +17,7 @@ import attrs
 
 from . import _facts
 from ._deadlines import Clock, Clocks
+from ._frozen import FrozenDict
 from ._model import Actor, Case, Member, Text, Violation
 from ._plugins import Contributed, Plugins, rule_failure, short_repr
 from ._routing import Router
@@ -56,6 +57,8 @@ class CompiledEvent:
     #: slow path, which explains it.
     tests: Mapping[str, _facts.Test]
     defaults: Mapping[str, Any]
+    #: The facts of an event fired with none given: its defaults, made once.
+    frozen_defaults: FrozenDict[str, Any]
     limits: tuple[tuple[str, str], ...]
     rules: tuple[BoundRule, ...]
     starts: tuple[DeadlineSpec, ...]
@@ -137,13 +140,15 @@ class Judge:
             )
         deadlines = self.procedure.deadlines.values()
         members = self.members
+        defaults = {f.name: f.default for f in spec.facts.values() if f.default is not None}
         return CompiledEvent(
             spec=spec,
             roles=frozenset(spec.roles),
             allowed=self.roles_text(spec.roles),
             required=frozenset(f.name for f in spec.facts.values() if f.required),
             tests={name: _facts.quick_test(fact, members) for name, fact in spec.facts.items()},
-            defaults={f.name: f.default for f in spec.facts.values() if f.default is not None},
+            defaults=defaults,
+            frozen_defaults=FrozenDict(defaults),
             limits=tuple((f.name, f.at_most) for f in spec.facts.values() if f.at_most is not None),
             rules=tuple(rules),
             starts=tuple(d for d in deadlines if d.after == spec.name),
