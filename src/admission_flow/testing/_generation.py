@@ -169,7 +169,7 @@ def date_from(
             get far (through the whole procedure) wants few, one that hunts for
             the edge of a rule wants many.
         horizon: if given, only boundaries within this many days are used,
-            and no date is much later.
+            and no date is later.
     """
     last = day + dt.timedelta(days=horizon) if horizon is not None else dt.date.max
     ahead = sorted({d for d in boundaries if day <= d <= last})
@@ -177,29 +177,32 @@ def date_from(
         choose,
         (16 - jumps, "soon"),
         (jumps if ahead else 0, "boundary"),
-        (max(1, jumps // 4) if horizon is None else 0, "later"),
+        (max(1, jumps // 4), "later"),
     )
     if kind == "boundary":
         return ahead[choose(len(ahead))]
     if kind == "later":
-        return day + dt.timedelta(days=between(choose, 22, 800))
+        return day + dt.timedelta(days=between(choose, 22, max(22, horizon or 800)))
     return day + dt.timedelta(days=between(choose, 0, 21))
 
 
-def boundary_dates(case: af.Case) -> list[dt.date]:
+def boundary_dates(case: af.Case, *, starts: Iterable[dt.date] | None = None) -> list[dt.date]:
     """Days on which the rules may turn: each landmark after a date of the case, and either side.
 
     The dates of a case are the candidate's birth, each kept step and each date
     fact; the landmarks are 12, 60, 216 (18 years), 360 (30 years) and 720 (60
     years) months after them. The day before and after, and for the ages a
-    month either side, are included.
+    month either side, are included. ``starts``, if given, replaces the dates
+    of the case (the landmarks of one step only).
     """
-    starts = {case.candidate.born}
-    for step in case.history:
-        starts.add(step.on)
-        starts.update(v for v in step.facts.values() if isinstance(v, dt.date))
+    if starts is None:
+        dates = {case.candidate.born}
+        for step in case.history:
+            dates.add(step.on)
+            dates.update(v for v in step.facts.values() if isinstance(v, dt.date))
+        starts = dates
     found: set[dt.date] = set()
-    for start in starts:
+    for start in set(starts):
         for months in LANDMARK_MONTHS:
             day = af.add_months(start, months)
             found.update((day - _DAY, day, day + _DAY))
@@ -219,6 +222,7 @@ def fact_value(
     members: Mapping[str, af.Member],
     unit: af.Unit | None = None,
     total: int | None = None,
+    earlier: Sequence[dt.date] = (),
 ) -> Any:
     """A value of one declared fact, of its type, that passes the usual rules often.
 
@@ -228,6 +232,10 @@ def fact_value(
             mostly the unit's own.
         total: for a count bounded by another fact (``at_most``), that fact's
             value: then all, exactly two-thirds and one below are weighted in.
+        earlier: the dates of the case so far: a date fact is mostly the
+            event's own date (a date in order by any rule's reckoning), now and
+            then one of these (a decision dated on the day of the vote it
+            decides on), or a year before ``on``.
     """
     low = fact.minimum if fact.minimum is not None else 0
     if fact.type == "int":
@@ -257,9 +265,11 @@ def fact_value(
         return pick_lazily(choose, (1, lambda: values[0]), (1, lambda: values[choose(len(values))]))
     if fact.type == "date":
         year = af.add_months(on, -12)
+        before = sorted({d for d in earlier if d <= on})
         return pick_lazily(
             choose,
             (4, lambda: on),
+            (2 if before else 0, lambda: before[choose(len(before))]),
             (3, lambda: (af.add_months(on, -13), year, year + _DAY)[choose(3)]),
             (1, lambda: on - dt.timedelta(days=between(choose, 0, 3000))),
         )
@@ -283,6 +293,7 @@ def event_facts(
     members: Mapping[str, af.Member],
     role: str | None = None,
     unit: af.Unit | None = None,
+    earlier: Sequence[dt.date] = (),
 ) -> dict[str, Any]:
     """The facts of one event: required ones always, optional ones often.
 
@@ -300,7 +311,9 @@ def event_facts(
         if not fact.required and not pick(choose, (3, True), (1, False)):
             continue
         total = result.get(fact.at_most) if fact.at_most is not None else None
-        result[fact.name] = fact_value(choose, fact, on=on, members=members, unit=unit, total=total)
+        result[fact.name] = fact_value(
+            choose, fact, on=on, members=members, unit=unit, total=total, earlier=earlier
+        )
     return {name: result[name] for name in spec.facts if name in result}
 
 

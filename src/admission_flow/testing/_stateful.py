@@ -10,7 +10,16 @@ with ``admission-flow run``.
 Generation is steered, so that a run of Hypothesis' default size reaches every
 state: most steps fire an event the case's state allows, with facts that pass
 the rules (``Engine.available`` says which), preferring events that do not end
-the case; the rest fire any event, by any role, mostly to be refused.
+the case; the rest fire any event, by any role, mostly to be refused. The
+steering knows no procedure: it asks the engine which events the rules that
+read no facts let through (a vote already passed, a dossier incomplete), tries
+those that move the case on, then those not yet accepted on the case, and
+draws an event's actor and facts a few times before it tries another. A step
+only recorded (a vote short of two-thirds) is often repeated, so a run of
+them that escalates is common; when nothing new can be done the case is
+ended more readily (a candidate the rules never admit); when nothing passes
+today the step waits for a landmark, first those of the latest step (twelve
+months after it).
 """
 
 from __future__ import annotations
@@ -51,8 +60,13 @@ _T = TypeVar("_T")
 
 
 #: How much each kind of event is preferred when steering, and how many are tried.
-_PREFERENCE = ((2400, "moving"), (1200, "novel"), (600, "staying"), (1, "closing"))
+_PREFERENCE = ((2400, "moving"), (1200, "novel"), (600, "fresh"), (300, "staying"), (1, "closing"))
+#: How much ending the case is preferred when nothing new can be done in its
+#: state (a candidate the rules never admit): then a new case is the way on.
+_STUCK = 60
 _TRIES = 4
+#: How many actors and facts are drawn for an event tried before the next is tried.
+_DRAWS = 3
 _GIVE_UP = 100
 #: How many of the next boundaries a step that found nothing to do may wait for.
 _WAITS = 6
@@ -127,8 +141,13 @@ class ProcedureMachine(RuleBasedStateMachine):
         if attempt is None and steer:
             # Nothing passes today: perhaps a period must run out first (a
             # probation, an introducer's twelve months). Try a boundary ahead.
+            # The landmarks of the latest step come first (a probation counted
+            # from the ceremony), then the next few of any date of the case.
             horizon = on + dt.timedelta(days=400)
-            ahead = [d for d in boundaries if on < d <= horizon][:_WAITS]
+            latest = boundary_dates(case, starts=[case.history[-1].on]) if case.history else []
+            ahead = [d for d in latest if on < d <= horizon] + [
+                d for d in boundaries if on < d <= horizon
+            ][:_WAITS]
             if ahead:
                 on = ahead[choose(len(ahead))]
                 attempt = self._steered(choose, case, on)
@@ -165,21 +184,28 @@ class ProcedureMachine(RuleBasedStateMachine):
             members=self.engine.members,
             role=actor.role,
             unit=case.unit,
+            earlier=[step.on for step in case.history if step.kept],
         )
         return Attempt(on=on, event=event, actor=actor, facts=given)
 
     def _steered(self, choose: Choose, case: af.Case, on: dt.date) -> Attempt | None:
         """An event the state allows and whose rules pass (or only record), else ``None``.
 
-        Events that move the case on are tried first, then events some actor
-        has not fired on the case yet, then the others; events that end the
-        case come last, unless nothing else moves it on. Each
+        Only events whose fact-free rules pass now are tried (``_open_events``).
+        Events that move the case on are tried first, then events not yet
+        accepted on the case, then events some actor has not fired on it yet,
+        then the others; events that end the case come last, unless nothing
+        else moves it on (or nothing new can be done: ``_STUCK``). Each
         try asks ``Engine.available`` whether the rules would pass; a few tries,
         each with another event, then give up.
         """
+        repeat = self._repeated(choose, case, on)
+        if repeat is not None:
+            return repeat
         groups: dict[str, list[af.EventSpec]] = {
             "moving": [],
             "novel": [],
+            "fresh": [],
             "staying": [],
             "closing": [],
         }
@@ -187,19 +213,30 @@ class ProcedureMachine(RuleBasedStateMachine):
             if (spec.opens_case if case.state is None else case.state in spec.sources) and (
                 actor_choices(self.procedure, spec.roles, self.engine.members)
             ):
-                if self.procedure.states[spec.target].final:
+                # A renewed certificate (``to:`` by state) may stay where it is.
+                target = spec.target_from(case.state)
+                if self.procedure.states[target].final:
                     groups["closing"].append(spec)
-                elif spec.target != case.state:
+                elif target != case.state:
                     groups["moving"].append(spec)
-                elif self._fresh_actors(case, spec):
+                elif not any(step.accepted for step in case.steps_of(spec.name)):
                     groups["novel"].append(spec)
+                elif self._fresh_actors(case, spec):
+                    groups["fresh"].append(spec)
                 else:
                     groups["staying"].append(spec)
         if not groups["moving"]:
             # No way on that keeps the case open (probation): ending it is the way on.
             groups["moving"], groups["closing"] = groups["closing"], []
+        # Only events the rules that read no facts let through are tried.
+        open_now = self._open_events(case, on)
+        for name, group in groups.items():
+            groups[name] = [spec for spec in group if spec.name in open_now]
+        preference = {g: w for w, g in _PREFERENCE}
+        if not groups["moving"] and not groups["novel"] and groups["closing"]:
+            preference["closing"] = _STUCK
         for _ in range(_TRIES):
-            weighted = [(w, groups[g]) for w, g in _PREFERENCE if groups[g]]
+            weighted = [(preference[g], groups[g]) for _, g in _PREFERENCE if groups[g]]
             if not weighted:
                 return None
             if weighted[0][1] is groups["closing"]:
@@ -214,19 +251,80 @@ class ProcedureMachine(RuleBasedStateMachine):
                 if group is groups["closing"]
                 else group.pop(choose(len(group)))
             )
-            attempt = self._attempt(choose, case, spec.name, on, spec.roles)
-            try:
-                options = self.engine.available(case, attempt.actor, on, **attempt.facts)
-            except af.PluginError:
-                return attempt  # firing it fails the test, with the scenario to replay
-            for option in options:
-                if (
-                    option.event == spec.name
-                    and not option.needs
-                    and all(v.severity == "record" for v in option.violations)
-                ):
-                    return attempt
+            # Its rules that read no facts pass for some actor: another actor
+            # and other facts may well pass where the first draw did not.
+            for _ in range(_DRAWS):
+                attempt = self._attempt(choose, case, spec.name, on, spec.roles)
+                try:
+                    options = self.engine.available(case, attempt.actor, on, **attempt.facts)
+                except af.PluginError:
+                    return attempt  # firing it fails the test, with the scenario to replay
+                for option in options:
+                    if (
+                        option.event == spec.name
+                        and not option.needs
+                        and all(v.severity == "record" for v in option.violations)
+                    ):
+                        return attempt
         return None
+
+    def _repeated(self, choose: Choose, case: af.Case, on: dt.date) -> Attempt | None:
+        """Often, the case's last step again with its facts, if it was only recorded.
+
+        A step kept but not accepted (a vote short of two-thirds) is what a
+        procedure counts to escalate; repeating it as it was makes the run of
+        them that escalates a case common, not a one-in-ten chance.
+        """
+        last = case.history[-1] if case.history else None
+        if (
+            last is None
+            or last.accepted
+            or not last.recorded
+            or not pick(choose, (1, False), (3, True))
+        ):
+            return None
+        attempt = Attempt(on=on, event=last.event, actor=last.actor, facts=dict(last.facts))
+        try:
+            options = self.engine.available(case, attempt.actor, on, **attempt.facts)
+        except af.PluginError:
+            return attempt  # firing it fails the test, with the scenario to replay
+        for option in options:
+            if (
+                option.event == last.event
+                and not option.needs
+                and option.violations
+                and all(v.severity == "record" for v in option.violations)
+            ):
+                return attempt
+        return None
+
+    def _open_events(self, case: af.Case, on: dt.date) -> set[str]:
+        """The events the state allows that some actor may fire on ``on``, facts aside.
+
+        ``Engine.available`` without facts checks every rule that reads none
+        (an earlier vote, a complete dossier, a period run out), so an event
+        those rules block is not tried at all: the tries go to events that can
+        pass once their facts are drawn.
+        """
+        specs = [
+            spec
+            for spec in self.procedure.events.values()
+            if (spec.opens_case if case.state is None else case.state in spec.sources)
+        ]
+        roles = sorted({role for spec in specs for role in spec.roles})
+        found: set[str] = set()
+        for actor in actor_choices(self.procedure, roles, self.engine.members):
+            try:
+                options = self.engine.available(case, actor, on)
+            except af.PluginError:
+                # Firing it fails the test, with the scenario to replay: leave it open.
+                return {spec.name for spec in specs}
+            found.update(
+                option.event
+                for option in options
+                if all(v.severity == "record" for v in option.violations)
+            )
+        return found
 
     def _any(self, choose: Choose, case: af.Case, on: dt.date) -> Attempt:
         """Any event, by any role that may be named, with facts of the right types."""
