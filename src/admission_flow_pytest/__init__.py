@@ -1,7 +1,12 @@
 """admission_flow's pytest plugin: fixtures and options, nothing automatic.
 
 Installed with the package (entry point group ``pytest11``), so a project's
-tests can ask for these fixtures without importing anything:
+tests can ask for these fixtures without importing anything. It is a top-level
+module of its own, not part of ``admission_flow``: pytest loads its plugins
+before coverage starts, and loading a module inside ``admission_flow`` would
+import the whole library first; this one imports it only when a fixture is used.
+
+Fixtures:
 
 - ``af_plugins``: a fresh plugin manager for the test, with the modules of
   ``--af-plugin`` registered;
@@ -24,11 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-import admission_flow as af
-from admission_flow._loading import load_procedure
-
 if TYPE_CHECKING:
-    from ._stateful import ProcedureMachine
+    import admission_flow as af
+    from admission_flow.testing._stateful import ProcedureMachine
 
 __all__ = [
     "af_engine",
@@ -62,6 +65,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def af_plugins(pytestconfig: pytest.Config) -> af.Plugins:
     """A fresh plugin manager, with the ``--af-plugin`` modules registered."""
+    import admission_flow as af
+
     names: list[str] = pytestconfig.getoption("af_plugin")
     modules = []
     for name in names:
@@ -75,6 +80,8 @@ def af_plugins(pytestconfig: pytest.Config) -> af.Plugins:
 @pytest.fixture
 def af_procedure(pytestconfig: pytest.Config, af_plugins: af.Plugins) -> af.Procedure:
     """The procedure named by ``--af-procedure`` or the ``af_procedure`` ini setting."""
+    from admission_flow import load_procedure
+
     name = pytestconfig.getoption("af_procedure") or pytestconfig.getini("af_procedure")
     if not name:
         pytest.fail(
@@ -93,6 +100,7 @@ def af_engine(request: pytest.FixtureRequest, af_plugins: af.Plugins) -> Callabl
     ``procedure`` is a bundled id, a file or a loaded procedure; by default
     the ``af_procedure`` fixture's.
     """
+    import admission_flow as af
 
     def make(
         procedure: str | Path | af.Procedure | None = None,
@@ -103,7 +111,7 @@ def af_engine(request: pytest.FixtureRequest, af_plugins: af.Plugins) -> Callabl
         if procedure is None:
             procedure = request.getfixturevalue("af_procedure")
         if not isinstance(procedure, af.Procedure):
-            procedure = load_procedure(procedure, plugins=af_plugins)
+            procedure = af.load_procedure(procedure, plugins=af_plugins)
         return af.Engine(procedure, plugins=af_plugins, members=members, calendar=calendar)
 
     return make
@@ -117,7 +125,7 @@ def af_state_machine(
 
     Run one with ``hypothesis.stateful.run_state_machine_as_test``.
     """
-    from ._stateful import procedure_state_machine
+    from admission_flow.testing._stateful import procedure_state_machine
 
     def make(
         procedure: str | Path | af.Procedure | None = None, **options: Any
@@ -133,6 +141,8 @@ def af_state_machine(
 @pytest.fixture
 def af_run_scenario(af_plugins: af.Plugins) -> Callable[[str | Path], af.Run]:
     """Run a scenario file with ``af_plugins``: ``af_run_scenario("case.yaml").case.state``."""
+
+    import admission_flow as af
 
     def run(path: str | Path) -> af.Run:
         return af.run_scenario(af.load_scenario(path, plugins=af_plugins))
