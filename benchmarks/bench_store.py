@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 import admission_flow as af
@@ -101,7 +102,11 @@ def copies(
     candidate = json.loads(case["candidate"])
     for number in range(count):
         case_id = f"c-{number:07d}"
-        new = case | {"id": case_id, "candidate": canonical_json(candidate | {"id": case_id})}
+        new = case | {
+            "id": case_id,
+            "person_id": case_id,
+            "candidate": canonical_json(candidate | {"id": case_id}),
+        }
         new["opening_hash"] = opening_hash(new)
         previous = new["opening_hash"]
         new_rows = []
@@ -208,9 +213,10 @@ def fire_run(url: str, count: int) -> tuple[float, int]:
         register.put_unit(scenario.unit, scenario.members.values())
         began = time.perf_counter()
         for number in range(count):
+            # Each copy is a person of its own: one open case per person.
+            person = attrs.evolve(scenario.candidate, id=f"f-{number:06d}")
             stored = register.add_case(
-                scenario.engine.open(f"f-{number:06d}", scenario.candidate, scenario.unit),
-                scenario.procedure,
+                scenario.engine.open(person.id, person, scenario.unit), scenario.procedure
             )
             for event in scenario.events:
                 stored = register.fire(
