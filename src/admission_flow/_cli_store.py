@@ -14,14 +14,13 @@ import contextlib
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._loading import load_procedure
 from ._model import Actor, Outcome
 from ._plugins import Plugins
-from ._scenario import Run, Scenario, load_scenario
+from ._scenario import Run, Scenario, load_scenario, scenario_files
 from ._serial import actor_to_by, run_step
 from .exceptions import ActorError, ConflictError, InputError, StoreError
 
@@ -127,20 +126,12 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
 # -- run --db --------------------------------------------------------------------------
 
 
-def _scenario_files(paths: Sequence[Path]) -> Iterator[Path]:
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(path.glob("*.yaml"))
-        else:
-            yield path
-
-
 def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
     from ._cli import _print_run
 
     scenarios = [
         load_scenario(path, plugins=plugins, allow_paths=args.allow_path)
-        for path in _scenario_files(args.scenario)
+        for path in scenario_files(args.scenario)
     ]
     seen: dict[str, str] = {}
     for scenario in scenarios:

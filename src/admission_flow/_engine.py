@@ -34,9 +34,9 @@ from ._model import (
     _new_step,
 )
 from ._plugins import CheckedCalendar, Plugins
-from ._reading import describe, did_you_mean
 from ._routing import CompiledRouter, Router
 from ._spec import Procedure
+from ._words import describe, did_you_mean
 from .exceptions import (
     ActorError,
     ArgumentTypeError,

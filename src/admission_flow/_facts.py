@@ -13,8 +13,8 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from ._reading import describe, did_you_mean
 from ._spec import FactSpec
+from ._words import describe, did_you_mean
 
 __all__ = ["FACT_TYPES", "INT_LIMIT", "limit_problems", "problem", "quick_test", "type_problem"]
 

@@ -47,7 +47,8 @@ import attrs
 from ._calendar import Calendar, VietnamCalendar
 from ._dates import months_between
 from ._model import Case, Step, Text, Unit
-from ._reading import NAME, Reader, describe, did_you_mean
+from ._reading import NAME, Reader
+from ._words import describe, did_you_mean
 from ._yaml import Mark, YamlMap
 from .exceptions import Problem
 

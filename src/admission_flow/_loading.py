@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ._parse import read_procedure
 from ._plugins import Plugins
-from ._reading import describe, did_you_mean
 from ._spec import Procedure
+from ._words import describe, did_you_mean
 from .exceptions import ArgumentTypeError, Problem, ProcedureError
 
 __all__ = ["load_procedure"]

@@ -24,9 +24,10 @@ from ._parse_events import read_events
 from ._parse_outline import PROCEDURE_ID, RULE_HINT, RULE_ID, Outline, named_entries
 from ._parse_rules import read_rules
 from ._parse_shape import check_shape
-from ._reading import Reader, describe, did_you_mean, read_file
+from ._reading import Reader, read_file
 from ._rule import Rule
 from ._spec import DateSpec, DeadlineSpec, Procedure, Role, State
+from ._words import describe, did_you_mean
 from ._yaml import YamlList, YamlMap
 from .exceptions import ProcedureError
 

@@ -7,8 +7,9 @@ from typing import Any
 from . import _facts
 from ._model import Text
 from ._parse_outline import RULE_HINT, RULE_ID, Outline, UseAt, named_entries
-from ._reading import NAME, Reader, describe, did_you_mean
+from ._reading import NAME, Reader
 from ._spec import Escalation, EventSpec, FactSpec, RuleUse
+from ._words import describe, did_you_mean
 from ._yaml import YamlMap
 
 __all__ = ["RESERVED_FACTS", "read_events"]

@@ -16,8 +16,9 @@ from typing import Any
 import attrs
 
 from ._model import Text
-from ._reading import NAME, Reader, describe
+from ._reading import NAME, Reader
 from ._spec import DateSpec, DeadlineSpec, EventSpec, Role, RuleUse, State
+from ._words import describe
 from ._yaml import Mark, YamlMap
 
 __all__ = ["NamedEntry", "Outline", "UseAt", "named_entries"]

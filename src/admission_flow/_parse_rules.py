@@ -18,9 +18,10 @@ import attrs
 
 from ._model import Severity, Text
 from ._parse_outline import RULE_HINT, RULE_ID, NamedEntry, Outline, UseAt
-from ._reading import Reader, describe, did_you_mean
+from ._reading import Reader
 from ._rule import Rule
 from ._spec import EventSpec, RuleKind, RuleSpec
+from ._words import describe, did_you_mean
 from ._yaml import Mark, YamlMap
 
 __all__ = [

@@ -31,9 +31,9 @@ from ._calendar import Calendar, VietnamCalendar
 from ._canonical import canonical_json
 from ._model import Case, Step, Text, Violation
 from ._parse_outline import PROCEDURE_ID, RULE_ID
-from ._reading import describe
 from ._rule import EventContext, Rule
 from ._spec import Procedure
+from ._words import describe
 from .exceptions import ArgumentTypeError, PluginError
 from .units import Finding
 

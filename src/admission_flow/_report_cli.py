@@ -11,13 +11,13 @@ import datetime as dt
 import importlib
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from ._model import Case
 from ._plugins import Plugins
-from ._scenario import load_scenario, run_scenario
+from ._scenario import load_scenario, run_scenario, scenario_files
 from ._spec import Procedure
 from .exceptions import InputError, Problem, ScenarioError
 
@@ -48,23 +48,13 @@ def cases_from_db(url: str, plugins: Plugins | None = None) -> list[Case]:
         return [stored.case for stored in register.cases()]
 
 
-def _scenario_files(paths: Iterable[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
-        else:
-            found.append(path)
-    return found
-
-
 def cases_from_scenarios(
     paths: Sequence[Path], plugins: Plugins
 ) -> tuple[list[Case], list[Procedure]]:
     """Run each scenario file in memory; its final case goes into the report."""
     cases: list[Case] = []
     procedures: list[Procedure] = []
-    files = _scenario_files(paths)
+    files = scenario_files(paths)
     if paths and not files:
         raise ScenarioError(
             [

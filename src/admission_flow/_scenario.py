@@ -16,7 +16,7 @@ echoed (see ``docs/limits.md``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +40,10 @@ from ._model import (
     check_kind,
 )
 from ._plugins import Plugins
-from ._reading import Reader, describe, did_you_mean, read_file
+from ._reading import Reader, read_file
 from ._serial import run_step
 from ._spec import Procedure
+from ._words import describe, did_you_mean
 from ._yaml import Mark, YamlList, YamlMap
 from .exceptions import ActorError, ArgumentTypeError, InputError, ProcedureError, ScenarioError
 
@@ -135,6 +136,18 @@ def load_scenario(
     plugins = plugins if plugins is not None else Plugins()
     value, name = read_file(path, error=ScenarioError)
     return _Loader(name, Path(path), plugins, calendar, allow_paths=allow_paths).load(value)
+
+
+def scenario_files(paths: Iterable[Path]) -> list[Path]:
+    """The scenario files among ``paths``: each file as given, each folder's ``*.yaml`` files
+    (its subfolders' included), sorted. The one walk ``run --db`` and ``report`` share."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+        else:
+            found.append(path)
+    return found
 
 
 def run_scenario(scenario: Scenario) -> Run:

@@ -16,7 +16,8 @@ import attrs
 
 from admission_flow._limits import MAX_UNIT_MEMBERS
 from admission_flow._model import MEMBER_STATUSES, UNIT_KINDS, Member, Text, Unit
-from admission_flow._reading import NAME, Reader, describe, did_you_mean, read_file
+from admission_flow._reading import NAME, Reader, read_file
+from admission_flow._words import describe, did_you_mean
 from admission_flow._yaml import Mark, YamlMap
 from admission_flow.exceptions import FileProblemError, InputError
 
