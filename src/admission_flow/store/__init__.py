@@ -4,8 +4,9 @@ Needs the ``store`` extra (``pip install admission-flow[store]``); PostgreSQL
 also needs ``postgresql``.
 """
 
+from ._fold import Entry, StoredCase
 from ._recheck import CaseRecheck, Refusal, judge_case
-from ._register import Entry, Fired, Register, StoredCase, parse_actor
+from ._register import Fired, Register, parse_actor
 from ._verify import Break
 
 __all__ = [

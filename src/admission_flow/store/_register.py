@@ -11,8 +11,7 @@ the case's version on in one transaction, only if nobody else moved it first
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -25,7 +24,6 @@ from admission_flow._loading import load_procedure
 from admission_flow._serial import (
     deadline_to_json,
     encode,
-    person_from_json,
     person_to_json,
     unit_from_json,
     unit_to_json,
@@ -41,7 +39,8 @@ from admission_flow.units import Departure, check_new_case
 
 from . import _database
 from ._chain import opening_hash, row_hash
-from ._rows import CASE, COLUMN, FOLDED, SEQ, ref_of_row, step_of_row, step_of_tuple
+from ._fold import Entry, StoredCase, fold, fold_fast
+from ._rows import CASE, COLUMN, FOLDED
 from ._schema import cases, history, procedures, units
 from ._schema import members as members_table
 from ._verify import Break, verify_chains
@@ -57,36 +56,11 @@ def _utc_now() -> dt.datetime:
 
 
 @attrs.frozen(kw_only=True)
-class StoredCase:
-    """A case as the register holds it: the case, and the version a write must find."""
-
-    case: af.Case
-    #: How many history rows the case has; a write expects exactly this many.
-    version: int
-    #: The hash of the last row (the opening record's while there is none).
-    head: str
-    #: Whether the case is still open (its state is not final).
-    open: bool = True
-
-
-@attrs.frozen(kw_only=True)
 class Fired:
     """What ``Register.fire`` returns: the engine's outcome, and the stored case after it."""
 
     outcome: af.Outcome
     stored: StoredCase
-
-
-@attrs.frozen(kw_only=True)
-class Entry:
-    """One row of a case's history: a step (accepted, recorded or refused) and its seal."""
-
-    seq: int
-    step: af.Step
-    procedure: af.ProcedureRef
-    recorded_at: str
-    previous: str
-    hash: str
 
 
 def _json(value: Any) -> str:
@@ -448,72 +422,13 @@ class Register:
             raise UnknownCaseError(f"{self.where}: no case '{case_id}' in the register")
         return row._mapping
 
-    def _fold(
-        self,
-        head: Mapping[Any, Any],
-        rows: Iterable[Mapping[Any, Any]],
-        *,
-        verify: bool = True,
-    ) -> tuple[StoredCase, list[Entry]]:
-        """Rebuild a case from its opening record and its rows, checking the chain."""
-        case_id = head["id"]
-        if verify and opening_hash(head) != head["opening_hash"]:
-            raise StoreError(
-                f"{self.where}: case '{case_id}': its opening record does not match its hash; "
-                "run admission-flow verify"
-            )
-        previous = head["opening_hash"]
-        kept: list[af.Step] = []
-        entries: list[Entry] = []
-        state = None
-        seq = 0
-        for row in rows:
-            seq += 1
-            if verify and (
-                row["seq"] != seq or row["previous"] != previous or row_hash(row) != row["hash"]
-            ):
-                raise StoreError(
-                    f"{self.where}: case '{case_id}', step {row['seq']}: the history row does "
-                    "not match its hash chain; run admission-flow verify"
-                )
-            previous = row["hash"]
-            step = step_of_row(row)
-            entries.append(
-                Entry(
-                    seq=row["seq"],
-                    step=step,
-                    procedure=ref_of_row(row),
-                    recorded_at=row["recorded_at"],
-                    previous=row["previous"],
-                    hash=row["hash"],
-                )
-            )
-            if step.kept:
-                kept.append(step)
-                state = step.to_state
-        if verify and (seq != head["version"] or previous != head["head"]):
-            raise StoreError(
-                f"{self.where}: case '{case_id}': the case says {head['version']} steps, its "
-                f"history has {seq}; run admission-flow verify"
-            )
-        case = af.Case(
-            id=case_id,
-            procedure=ref_of_row(head),
-            candidate=person_from_json(json.loads(head["candidate"])),
-            unit=unit_from_json(json.loads(head["unit"])),
-            state=state,
-            history=tuple(kept),
-        )
-        stored = StoredCase(case=case, version=seq, head=previous, open=bool(head["open"]))
-        return stored, entries
-
     def _read(self, case_id: str) -> tuple[StoredCase, list[Entry]]:
         with _database.snapshot(self.db) as connection:
             head = self._case_row(connection, case_id)
             rows = connection.execute(
                 sa.select(history).where(history.c.case_id == case_id).order_by(history.c.seq)
             ).mappings()
-            return self._fold(head, rows)
+            return fold(head, rows, where=self.where)
 
     def load(self, case_id: str) -> StoredCase:
         """The case rebuilt from its history, and its version.
@@ -539,31 +454,6 @@ class Register:
     def _kept_in_range(self, start: str, end: str | None) -> Iterator[tuple[StoredCase, list[int]]]:
         """The open cases with ids in ``[start, end)``, each with its kept steps' numbers."""
         return self._stream(open_only=True, verify=False, start=start, end=end)
-
-    def _fold_fast(
-        self, head: Mapping[Any, Any], rows: Sequence[Sequence[Any]]
-    ) -> tuple[StoredCase, list[int]]:
-        """``_fold`` without checking the chain, from tuple rows: the bulk path."""
-        kept: list[af.Step] = []
-        seqs: list[int] = []
-        state = None
-        for row in rows:
-            step = step_of_tuple(row)
-            if step.accepted or step.recorded:
-                kept.append(step)
-                seqs.append(row[SEQ])
-                state = step.to_state
-        case = af.Case(
-            id=head["id"],
-            procedure=ref_of_row(head),
-            candidate=person_from_json(json.loads(head["candidate"])),
-            unit=unit_from_json(json.loads(head["unit"])),
-            state=state,
-            history=tuple(kept),
-        )
-        return StoredCase(
-            case=case, version=len(rows), head=head["head"], open=bool(head["open"])
-        ), seqs
 
     def _stream(
         self,
@@ -611,10 +501,12 @@ class Register:
                         own.append(pending)
                         pending = next(rows, None)
                     if verify:
-                        stored, entries = self._fold(head, [row._mapping for row in own])
+                        stored, entries = fold(
+                            head, [row._mapping for row in own], where=self.where
+                        )
                         yield stored, [e.seq for e in entries if e.step.kept]
                     else:
-                        yield self._fold_fast(head, own)
+                        yield fold_fast(head, own)
             finally:
                 close = getattr(rows, "close", None)
                 if close is not None:

@@ -1,0 +1,139 @@
+"""A case is a fold of its history: rebuilding stored cases from their rows, no rule run.
+
+``fold`` checks the hash chain as it goes (loading one case, ``verify``);
+``fold_fast`` trusts it, from tuple rows, for the bulk paths (``cases()``,
+``recheck``). Both build the case from its opening record the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+import admission_flow as af
+from admission_flow._serial import person_from_json, unit_from_json
+from admission_flow.exceptions import StoreError
+
+from ._chain import opening_hash, row_hash
+from ._rows import SEQ, ref_of_row, step_of_row, step_of_tuple
+
+__all__ = ["Entry", "StoredCase", "fold", "fold_fast"]
+
+
+@attrs.frozen(kw_only=True)
+class StoredCase:
+    """A case as the register holds it: the case, and the version a write must find."""
+
+    case: af.Case
+    #: How many history rows the case has; a write expects exactly this many.
+    version: int
+    #: The hash of the last row (the opening record's while there is none).
+    head: str
+    #: Whether the case is still open (its state is not final).
+    open: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class Entry:
+    """One row of a case's history: a step (accepted, recorded or refused) and its seal."""
+
+    seq: int
+    step: af.Step
+    procedure: af.ProcedureRef
+    recorded_at: str
+    previous: str
+    hash: str
+
+
+def _case(head: Mapping[Any, Any], state: str | None, kept: list[af.Step]) -> af.Case:
+    """The case its opening record and its kept steps make."""
+    return af.Case(
+        id=head["id"],
+        procedure=ref_of_row(head),
+        candidate=person_from_json(json.loads(head["candidate"])),
+        unit=unit_from_json(json.loads(head["unit"])),
+        state=state,
+        history=tuple(kept),
+    )
+
+
+def fold(
+    head: Mapping[Any, Any],
+    rows: Iterable[Mapping[Any, Any]],
+    *,
+    where: str,
+    verify: bool = True,
+) -> tuple[StoredCase, list[Entry]]:
+    """Rebuild a case from its opening record and its rows, checking the chain.
+
+    ``where`` names the register in messages.
+    """
+    case_id = head["id"]
+    if verify and opening_hash(head) != head["opening_hash"]:
+        raise StoreError(
+            f"{where}: case '{case_id}': its opening record does not match its hash; "
+            "run admission-flow verify"
+        )
+    previous = head["opening_hash"]
+    kept: list[af.Step] = []
+    entries: list[Entry] = []
+    state = None
+    seq = 0
+    for row in rows:
+        seq += 1
+        if verify and (
+            row["seq"] != seq or row["previous"] != previous or row_hash(row) != row["hash"]
+        ):
+            raise StoreError(
+                f"{where}: case '{case_id}', step {row['seq']}: the history row does "
+                "not match its hash chain; run admission-flow verify"
+            )
+        previous = row["hash"]
+        step = step_of_row(row)
+        entries.append(
+            Entry(
+                seq=row["seq"],
+                step=step,
+                procedure=ref_of_row(row),
+                recorded_at=row["recorded_at"],
+                previous=row["previous"],
+                hash=row["hash"],
+            )
+        )
+        if step.kept:
+            kept.append(step)
+            state = step.to_state
+    if verify and (seq != head["version"] or previous != head["head"]):
+        raise StoreError(
+            f"{where}: case '{case_id}': the case says {head['version']} steps, its "
+            f"history has {seq}; run admission-flow verify"
+        )
+    stored = StoredCase(
+        case=_case(head, state, kept), version=seq, head=previous, open=bool(head["open"])
+    )
+    return stored, entries
+
+
+def fold_fast(
+    head: Mapping[Any, Any], rows: Sequence[Sequence[Any]]
+) -> tuple[StoredCase, list[int]]:
+    """``fold`` without checking the chain, from tuple rows: the bulk path.
+
+    Returns the stored case and the numbers of its kept steps.
+    """
+    kept: list[af.Step] = []
+    seqs: list[int] = []
+    state = None
+    for row in rows:
+        step = step_of_tuple(row)
+        if step.accepted or step.recorded:
+            kept.append(step)
+            seqs.append(row[SEQ])
+            state = step.to_state
+    stored = StoredCase(
+        case=_case(head, state, kept), version=len(rows), head=head["head"], open=bool(head["open"])
+    )
+    return stored, seqs
