@@ -27,7 +27,7 @@ from admission_flow.plugins._manager import Plugins
 if TYPE_CHECKING:
     from admission_flow.store import Register
 
-from ._output import EXIT_CONFLICT, EXIT_FOUND, EXIT_OK, print_run, print_violation
+from ._output import EXIT_BAD_INPUT, EXIT_CONFLICT, EXIT_FOUND, EXIT_OK, print_run, print_violation
 
 __all__ = ["EXIT_CONFLICT", "add_commands", "dispatch"]
 
@@ -373,11 +373,13 @@ def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
 
 
 def _import(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.store import ExportFileError, read_export
+
     try:
-        lines = args.file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StoreError(f"{args.file}: cannot read it: {exc}") from None
-    with _register(args.db, plugins, create=True) as register:
-        counts = register.import_lines(lines, source=str(args.file))
+        with _register(args.db, plugins, create=True) as register:
+            counts = register.import_lines(read_export(args.file), source=str(args.file))
+    except ExportFileError as exc:
+        print(exc, file=sys.stderr)  # already one escaped line per problem
+        return EXIT_BAD_INPUT
     print(f"imported {counts['cases']} cases, {counts['steps']} steps", file=out)
     return EXIT_OK
