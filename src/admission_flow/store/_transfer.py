@@ -141,8 +141,8 @@ def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -
                 f"case '{case_id}': history rows of a case the register does not list; "
                 "run admission-flow verify, nothing more was exported"
             )
-        for row in rows:
-            step_of_row(row)  # a value that does not decode: StoreError naming case and row
+        for stored in rows:
+            step_of_row(stored)  # a value that does not decode: StoreError naming case and row
         case = _plain(head)
         case["candidate"] = json.loads(case["candidate"])
         case["unit"] = json.loads(case["unit"])
