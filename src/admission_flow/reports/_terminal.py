@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text as RichText
 
+from admission_flow._limits import escape
 from admission_flow.units import STAGES
 
 from ._compute import Report, UnitProgress
@@ -30,24 +31,36 @@ def _both(key: str) -> str:
 
 
 def _name(unit: UnitProgress) -> str:
-    return "  " * unit.depth + unit.name
+    return "  " * unit.depth + escape(unit.name)
+
+
+def _row(table: Table, *cells: str) -> None:
+    """A row of texts as they are: control and bidi characters escaped, no markup read."""
+    table.add_row(
+        *(RichText("\n".join(escape(part) for part in cell.split("\n"))) for cell in cells)
+    )
 
 
 def render_terminal(report: Report, out: TextIO, *, width: int | None = None) -> None:
     """Print the report as tables: as wide as the terminal, or ``width`` (120 into a file)."""
     if width is None and not out.isatty():
         width = 120  # a file or a pipe: wide enough for the tables, the same on every machine
-    console = Console(file=out, width=width, soft_wrap=False, highlight=False)
+    # Names come from a unit file: no markup (``[/]``, ``[link=...]``) and no
+    # emoji codes are read from them; each cell is escaped once, in ``_row``.
+    console = Console(
+        file=out, width=width, soft_wrap=False, highlight=False, markup=False, emoji=False
+    )
     heading = title(report)
-    console.print(RichText(heading.vi, style="bold"))
-    console.print(RichText(heading.en, style="bold"))
+    console.print(RichText(escape(heading.vi), style="bold"))
+    console.print(RichText(escape(heading.en), style="bold"))
 
     units = Table(title=f"{LABELS['units'].vi} / {LABELS['units'].en}", title_justify="left")
     for key in ("unit", "kind", "members", "cases", "year", "term", "key"):
         units.add_column(_both(key), justify="left" if key in ("unit", "kind") else "right")
     for unit in report.units:
         if shown(unit):
-            units.add_row(
+            _row(
+                units,
                 _name(unit),
                 unit.kind,
                 str(unit.official_members),
@@ -66,7 +79,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
         pipeline.add_column(f"{STAGE_LABELS[stage].vi}\n{STAGE_LABELS[stage].en}", justify="right")
     for unit in report.units:
         if shown(unit):
-            pipeline.add_row(_name(unit), *(str(unit.pipeline[s]) for s in STAGES))
+            _row(pipeline, _name(unit), *(str(unit.pipeline[s]) for s in STAGES))
     console.print(pipeline)
 
     groups = Table(
@@ -79,7 +92,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for unit in report.units:
         if unit.depth == 1:
             for group, counts in unit.by_source.items():
-                groups.add_row(unit.name, group, *(str(counts[s]) for s in STAGES))
+                _row(groups, escape(unit.name), escape(group), *(str(counts[s]) for s in STAGES))
     console.print(groups)
 
     plans = [(u, p) for u in report.units for p in ((u.term,) if u.term else ()) + u.plans]
@@ -91,8 +104,9 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
             )
         for unit, plan in plans:
             label = STAGE_LABELS[plan.target.stage]
-            table.add_row(
-                unit.name,
+            _row(
+                table,
+                escape(unit.name),
                 f"{label.vi} / {label.en}",
                 period(plan),
                 str(plan.target.count),
@@ -109,11 +123,12 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
         people = ", ".join(
             f"{p} ({report.names[p]})" if p in report.names else p for p in finding.people
         )
-        table.add_row(
-            finding.unit,
-            f"{mark} {finding.rule}",
-            f"{finding.message.vi}\n{finding.message.en}",
-            people or "-",
+        _row(
+            table,
+            escape(finding.unit),
+            escape(f"{mark} {finding.rule}"),
+            escape(finding.message.vi) + "\n" + escape(finding.message.en),
+            escape(people) or "-",
         )
     console.print(table)
 
@@ -122,7 +137,11 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for key in ("unit", "case", "event", "due"):
         table.add_column(_both(key))
     for item in overdue:
-        table.add_row(item.unit, item.case, item.deadline.event, item.deadline.due.isoformat())
+        _row(
+            table,
+            *(escape(x) for x in (item.unit, item.case, item.deadline.event)),
+            item.deadline.due.isoformat(),
+        )
     if not overdue:
-        table.add_row("-", "-", f"{LABELS['none'].vi} / {LABELS['none'].en}", "-")
+        _row(table, "-", "-", f"{LABELS['none'].vi} / {LABELS['none'].en}", "-")
     console.print(table)
