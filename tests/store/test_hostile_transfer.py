@@ -387,3 +387,34 @@ def test_an_undecodable_stored_value_is_a_break_and_a_store_error(
     assert _cli.main(["recheck", "--procedure", "vn-2021", "--db", db]) in (0, 2)
     with _open(db) as register, pytest.raises(af.StoreError, match="case 'c-oanh', step 16"):
         list(register.cases())
+
+
+# -- stored text on the terminal ---------------------------------------------------------------
+
+RAW = ("\x1b", "\u202e", "\u2028", "\x85", "\x07")
+
+
+def test_stored_text_reaches_the_terminal_as_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """history, history --json, fire and verify print stored ids and events with their
+    control and bidi characters as escapes, never raw."""
+    db = str(tmp_path / "cases.db")
+    case_id = "c-\x1b[2J\u202eevil\u2028\x85\x07"
+    with _open(db) as register:
+        replay_as(register, "happy-standard", case_id=case_id, person="[bold]x[/]", events=5)
+    shown = "c-\\x1b[2J\\u202eevil\\u2028\\x85\\x07"
+    for argv in (["history", case_id], ["history", case_id, "--json"]):
+        assert _cli.main([*argv, "--db", db]) == 0
+        out = capsys.readouterr().out
+        assert not any(char in out for char in RAW), argv
+    assert _cli.main(["history", case_id, "--db", db]) == 0
+    assert shown in capsys.readouterr().out
+    assert _cli.main(["export", "--db", db]) == 0
+    assert not any(char in capsys.readouterr().out for char in RAW)
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE history SET event = 'withdraw' WHERE seq = 2")
+    assert _cli.main(["verify", "--db", db]) == 1
+    out = capsys.readouterr().out
+    assert f"case '{shown}', step 2: does not match its hash" in out
+    assert not any(char in out for char in RAW)

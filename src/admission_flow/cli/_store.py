@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from admission_flow._limits import escape
 from admission_flow.engine._scenario import Run, Scenario, load_scenario, scenario_files
 from admission_flow.exceptions import ActorError, ConflictError, InputError, StoreError
 from admission_flow.model._serial import actor_to_by, run_step
@@ -27,7 +28,15 @@ from admission_flow.plugins._manager import Plugins
 if TYPE_CHECKING:
     from admission_flow.store import Register
 
-from ._output import EXIT_BAD_INPUT, EXIT_CONFLICT, EXIT_FOUND, EXIT_OK, print_run, print_violation
+from ._output import (
+    EXIT_BAD_INPUT,
+    EXIT_CONFLICT,
+    EXIT_FOUND,
+    EXIT_OK,
+    JSON_ESCAPES,
+    print_run,
+    print_violation,
+)
 
 __all__ = ["EXIT_CONFLICT", "add_commands", "dispatch"]
 
@@ -121,6 +130,11 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
         return EXIT_CONFLICT
 
 
+def _dump(data: Any, out: TextIO) -> None:
+    """JSON for a terminal: what ``escape`` replaces and ``json`` keeps is written ``\\uXXXX``."""
+    out.write(json.dumps(data, ensure_ascii=False, indent=2).translate(JSON_ESCAPES) + "\n")
+
+
 # -- run --db --------------------------------------------------------------------------
 
 
@@ -149,8 +163,7 @@ def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         for scenario in scenarios:
             result = _record(register, scenario)
             if args.json:
-                json.dump(result.as_dict(), out, ensure_ascii=False, indent=2)
-                out.write("\n")
+                _dump(result.as_dict(), out)
             else:
                 print_run(result, out)
     return EXIT_OK
@@ -252,13 +265,14 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             "state": fired.stored.case.state,
             "step": run_step(step),
         }
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _dump(data, out)
         return EXIT_OK
     print(
-        f"{args.case} #{fired.stored.version} {step.on.isoformat()} {step.event} "
-        f"{step.actor}: {_verdict(step.accepted, step.recorded)} "
-        f"({step.from_state or '-'} → {step.to_state})",
+        escape(
+            f"{args.case} #{fired.stored.version} {step.on.isoformat()} {step.event} "
+            f"{step.actor}: {_verdict(step.accepted, step.recorded)} "
+            f"({step.from_state or '-'} → {step.to_state})"
+        ),
         file=out,
     )
     for violation in step.violations:
@@ -292,12 +306,13 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
                 for entry in entries
             ],
         }
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _dump(data, out)
         return EXIT_OK
     print(
-        f"{args.case} · {stored.case.procedure} · {stored.case.state or '-'} · "
-        f"{stored.version} steps",
+        escape(
+            f"{args.case} · {stored.case.procedure} · {stored.case.state or '-'} · "
+            f"{stored.version} steps"
+        ),
         file=out,
     )
     for entry in entries:
@@ -306,9 +321,11 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         who = by if isinstance(by, str) else f"{by['role']}:{by['id']}"
         rules = ", ".join(v.rule for v in step.violations)
         print(
-            f"{entry.seq:>4} {step.on.isoformat()} {step.event:<20} {who:<22} "
-            f"{_verdict(step.accepted, step.recorded).split(' ')[0]} "
-            f"{step.from_state or '-'} → {step.to_state}" + (f"  [{rules}]" if rules else ""),
+            escape(
+                f"{entry.seq:>4} {step.on.isoformat()} {step.event:<20} {who:<22} "
+                f"{_verdict(step.accepted, step.recorded).split(' ')[0]} "
+                f"{step.from_state or '-'} → {step.to_state}" + (f"  [{rules}]" if rules else "")
+            ),
             file=out,
         )
     return EXIT_OK
@@ -320,7 +337,7 @@ def _verify(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         count = len(register.case_ids())
     if broken:
         for found in broken:
-            print(f"{register.where}: {found}", file=out)
+            print(f"{escape(register.where)}: {found}", file=out)  # a Break is escaped
         return EXIT_FOUND
     print(f"ok: every chain holds ({count} cases)", file=out)
     return EXIT_OK
@@ -353,19 +370,21 @@ def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             "open_cases": total,
             "cases": [case.as_dict() for case in found],
         }
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _dump(data, out)
         return EXIT_OK
     for case in found:
         for refusal in case.refusals:
             print(
-                f"{case.case} #{refusal.seq} {refusal.on} {refusal.event}: "
-                f"{refusal.was} → {refusal.now}: " + (refusal.problem or ", ".join(refusal.rules)),
+                escape(
+                    f"{case.case} #{refusal.seq} {refusal.on} {refusal.event}: "
+                    f"{refusal.was} → {refusal.now}: "
+                    + (refusal.problem or ", ".join(refusal.rules))
+                ),
                 file=out,
             )
     steps = sum(len(case.refusals) for case in found)
     print(
-        f"{procedure.ref}: {steps} recorded steps in {len(found)} of {total} open cases "
+        f"{escape(str(procedure.ref))}: {steps} recorded steps in {len(found)} of {total} open cases "
         "would not be accepted as recorded",
         file=out,
     )
