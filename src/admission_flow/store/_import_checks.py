@@ -252,12 +252,18 @@ def check_columns(
     if extra:
         problems.append(f"{what}: unknown field {quote(escape(extra[0]))}")
     skip = set(optional)
+    missing = [
+        f"'{column.name}'"
+        for column in table.columns
+        if column.name not in record and not column.nullable and column.name not in skip
+    ]
+    if missing:
+        problems.append(
+            f"{what}: missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+        )
     for column in table.columns:
         name = column.name
         if name not in record:
-            if column.nullable or name in skip:
-                continue
-            problems.append(f"{what}: missing field '{name}'")
             continue
         value = record[name]
         if value is None:
@@ -400,8 +406,18 @@ def _without(table: sa.Table, names: Iterable[str]) -> sa.Table:
 
 
 _UNIT = _without(units, ())
+#: A case line: its columns, the candidate and the unit as objects (checked on their own).
+_CASE_PRESENT = sa.Table(
+    "cases",
+    sa.MetaData(),
+    *(
+        sa.Column(
+            c.name, sa.JSON if c.name in ("candidate", "unit") else c.type, nullable=c.nullable
+        )
+        for c in cases.columns
+    ),
+)
 _STEP = _without(history, STEP_JSON)
-_CASE = _without(cases, ("candidate", "unit"))
 
 
 def _check_unit(record: Mapping[str, Any]) -> list[str]:
@@ -436,15 +452,12 @@ _MEMBER = _without(members, ("unit_id",))
 
 
 def _check_case(record: Mapping[str, Any]) -> list[str]:
-    problems = check_columns(
-        {k: v for k, v in record.items() if k not in ("candidate", "unit")},
-        _CASE,
-        "case",
-        optional=("person_id",),
-    )
+    problems = check_columns(record, _CASE_PRESENT, "case", optional=("person_id",))
     candidate = record.get("candidate")
-    problems += _value_check("case: candidate", person_from_json, candidate)
-    problems += _value_check("case: unit", unit_from_json, record.get("unit"))
+    if "candidate" in record:
+        problems += _value_check("case: candidate", person_from_json, candidate)
+    if "unit" in record:
+        problems += _value_check("case: unit", unit_from_json, record["unit"])
     if isinstance(candidate, dict):
         cid = candidate.get("id")
         person = record.get("person_id", cid)

@@ -10,21 +10,17 @@ One JSON object per line, each with a ``kind``:
 - ``step``: a ``history`` row, its JSON columns as JSON values; each follows its case.
 
 Rows keep their hashes, so an imported register verifies as the exported one
-did. A pseudonymised export replaces names, birth dates (the first of the same
-month: ages in whole months barely move) and identity numbers (case, candidate
-and member ids, wherever they appear, messages included) consistently within
-the export, by keyed hashes whose key is thrown away, and seals the chains
-anew over what it wrote: it verifies, but it is a new record, not the original.
+did. A pseudonymised export replaces every name, id, birth date and identity
+number across the whole export, free text included (``_pseudonyms``: learnt
+from the whole register before the first line is written), by keyed hashes
+whose key is thrown away, and seals the chains anew over what it wrote: it
+verifies, but it is a new record, not the original.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
-import re
-import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
@@ -37,6 +33,7 @@ from admission_flow.model._canonical import canonical_json
 from ._chain import opening_hash, row_hash
 from ._database import HEAD, snapshot
 from ._import_checks import ExportFileError, Unreadable, check_record, parse_line
+from ._pseudonyms import Pseudonyms
 from ._rows import step_of_row
 from ._schema import cases, history, members, procedures, units
 from ._verify import _check, _grouped
@@ -65,52 +62,9 @@ def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
     }
 
 
-class _Pseudonyms:
-    """Consistent stand-ins for names, ids and birth dates, by a key that is never kept."""
-
-    def __init__(self) -> None:
-        self.key = secrets.token_bytes(32)
-        self.names: dict[str, str] = {}
-        self.replacements: dict[str, str] = {}
-        self._pattern: re.Pattern[str] | None = None
-
-    def _token(self, value: str) -> str:
-        return hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
-
-    def identity(self, value: str, prefix: str) -> str:
-        if value not in self.replacements:
-            self.replacements[value] = f"{prefix}-{self._token(value)}"
-            self._pattern = None
-        return self.replacements[value]
-
-    def name(self, value: str) -> str:
-        if value not in self.names:
-            self.names[value] = f"Người {len(self.names) + 1}"
-            self.replacements[value] = self.names[value]
-            self._pattern = None
-        return self.names[value]
-
-    def text(self, value: Any) -> Any:
-        """Every known name and id inside ``value`` replaced, however deep."""
-        if isinstance(value, str):
-            if not self.replacements:
-                return value
-            if self._pattern is None:
-                words = sorted(self.replacements, key=len, reverse=True)
-                self._pattern = re.compile(
-                    "|".join(rf"(?<![\w-]){re.escape(w)}(?![\w-])" for w in words)
-                )
-            return self._pattern.sub(lambda m: self.replacements[m.group(0)], value)
-        if isinstance(value, list):
-            return [self.text(item) for item in value]
-        if isinstance(value, dict):
-            return {key: self.text(item) for key, item in value.items()}
-        return value
-
-
 def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -> int:
     """Write the register at ``db`` to ``out`` as JSON lines; the number of lines."""
-    fake = _Pseudonyms() if pseudonymise else None
+    fake = _learnt(db) if pseudonymise else None
     written = 0
 
     def write(value: Mapping[str, Any]) -> None:
@@ -157,17 +111,37 @@ def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -
     return written
 
 
+def _learnt(db: sa.Engine) -> Pseudonyms:
+    """Pseudonyms for every case, candidate, member and actor: learnt before any line is written."""
+    fake = Pseudonyms()
+    with snapshot(db) as connection:
+        fake.learn(
+            (
+                (row.id, json.loads(row.candidate))
+                for row in connection.execute(
+                    sa.select(cases.c.id, cases.c.candidate).order_by(cases.c.id)
+                )
+            ),
+            connection.execute(sa.select(members.c.id).distinct()).scalars(),
+            connection.execute(
+                sa.select(history.c.actor_id).where(history.c.actor_id.is_not(None)).distinct()
+            ).scalars(),
+        )
+    return fake
+
+
 def _pseudonymise(
-    fake: _Pseudonyms, case: dict[str, Any], steps: list[dict[str, Any]]
+    fake: Pseudonyms, case: dict[str, Any], steps: list[dict[str, Any]]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The case and its rows with names, ids and birth dates replaced, chains sealed anew."""
     candidate = case["candidate"]
     new_id = fake.identity(case["id"], "c")
-    if candidate["id"] != case["id"]:
-        fake.identity(candidate["id"], "c")
-    fake.name(candidate["name"])
-    born = dt.date.fromisoformat(candidate["born"])
-    candidate = fake.text(candidate) | {"born": born.replace(day=1).isoformat()}
+    born = fake.born(candidate["born"])
+    candidate = fake.text(candidate) | {
+        "id": fake.identity(candidate["id"], "c"),
+        "name": fake.name(candidate["name"]),
+        "born": born,
+    }
     case = case | {"id": new_id, "candidate": candidate, "person_id": candidate["id"]}
     # Ids in facts and messages: member ids are known from the units written before.
     sealed: dict[str, Any] = {
