@@ -467,3 +467,57 @@ def test_a_pseudonymised_export_holds_no_original_value(url: str, tmp_path: Path
     with _open(str(tmp_path / "copy.db")) as imported:
         imported.import_lines(text.splitlines())
         assert imported.verify() == []
+
+
+# -- fire reads numbers and dates as files do ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--on", "2023-08-1５"], "--on '2023-08-1５' is not a date; write it as YYYY-MM-DD"),
+        (["--on", "20230815"], "--on '20230815' is not a date"),
+        (["--on", "2200-01-01"], "--on: the date 2200-01-01 is outside the years 1900-2199"),
+        (["--on", "1899-12-31"], "--on: the date 1899-12-31 is outside the years 1900-2199"),
+        (["in_favour=1_0"], "fact 'in_favour' of 'cell_vote' must be a whole number, not '1_0' (text)"),
+        (["in_favour=２７"], "must be a whole number, not '２７' (text)"),
+        (["in_favour=" + "9" * 5000], "the number '99999999999"),
+    ],
+)  # fmt: skip
+def test_fire_reads_numbers_and_dates_as_strictly_as_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    db = str(tmp_path / "cases.db")
+    with _open(db) as register:
+        replay_as(register, "happy-standard", case_id="c-oanh", person="Lê Thị Oanh", events=10)
+    base = {"--on": "2023-08-15", "in_favour": "27", "official_members": "29"}
+    for item in argv:
+        if item.startswith("--"):
+            continue
+        name, _, value = item.partition("=")
+        base[name] = value
+    if "--on" in argv:
+        base["--on"] = argv[1]
+    command = [
+        "fire", "c-oanh", "cell_vote", f"in_favour={base['in_favour']}",
+        f"official_members={base['official_members']}", "--by", "cell", "--on", base["--on"],
+        "--db", db,
+    ]  # fmt: skip
+    assert _cli.main(command) == 2
+    err = capsys.readouterr().err
+    assert says in err, err
+    assert len(err.splitlines()) == 1
+    with _open(db) as register:
+        assert register.load("c-oanh").version == 10  # nothing was written
+
+
+def test_fire_takes_the_same_values_written_plainly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The twin: 27, 29 and 2023-08-15 are read and the vote is accepted."""
+    db = str(tmp_path / "cases.db")
+    with _open(db) as register:
+        replay_as(register, "happy-standard", case_id="c-oanh", person="Lê Thị Oanh", events=10)
+    command = ["fire", "c-oanh", "cell_vote", "in_favour=27", "official_members=29"]
+    assert _cli.main([*command, "--by", "cell", "--on", "2023-08-15", "--db", db]) == 0
+    assert "accepted" in capsys.readouterr().out

@@ -10,14 +10,14 @@ changed the case while the event was judged (nothing was written then).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from admission_flow._limits import escape
+from admission_flow._limits import FIRST_YEAR, LAST_YEAR, MAX_DIGITS, escape, in_calendar, quote
 from admission_flow.engine._scenario import Run, Scenario, load_scenario, scenario_files
 from admission_flow.exceptions import ActorError, ConflictError, InputError, StoreError
 from admission_flow.model._serial import actor_to_by, run_step
@@ -186,13 +186,41 @@ def _record(register: Register, scenario: Scenario) -> Run:
 # -- fire -------------------------------------------------------------------------------
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
+_WHOLE = re.compile(r"[-+]?[0-9]+\Z", re.ASCII)
+
+
 def _date(text: str, what: str) -> dt.date:
+    """A date as files write it: YYYY-MM-DD in ASCII digits, in the years 1900-2199."""
     try:
-        return dt.date.fromisoformat(text)
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(
-            f"{what} '{text}' is not a date; write it as YYYY-MM-DD", field=what
+            f"{what} {quote(escape(text))} is not a date; write it as YYYY-MM-DD", field=what
         ) from None
+    if not in_calendar(day):
+        raise InputError(
+            f"{what}: the date {text} is outside the years {FIRST_YEAR}-{LAST_YEAR} that "
+            "deadlines are counted in; check the year",
+            field=what,
+        )
+    return day
+
+
+def _whole(text: str, what: str) -> int | str:
+    """A whole number as files write it (ASCII digits, at most 15); else the text, which
+    the engine then refuses as no number."""
+    if not _WHOLE.match(text):
+        return text
+    if len(text.lstrip("+-")) > MAX_DIGITS:
+        raise InputError(
+            f"{what}: the number {quote(text)} is too large; numbers stay below "
+            f"{10**MAX_DIGITS:,} (10^{MAX_DIGITS})",
+            field=what,
+        )
+    return int(text)
 
 
 _BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
@@ -212,8 +240,7 @@ def _facts(args: argparse.Namespace, fact_types: dict[str, str]) -> dict[str, An
         kind = fact_types.get(name)
         value: Any = text
         if kind == "int":
-            with contextlib.suppress(ValueError):  # else the engine says it is no number
-                value = int(text)
+            value = _whole(text, f"fact '{name}'")  # not a number: the engine says so
         elif kind == "bool" and text.lower() in _BOOLEANS:
             value = _BOOLEANS[text.lower()]
         elif kind == "date":

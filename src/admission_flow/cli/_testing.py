@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from admission_flow._limits import escape
+from admission_flow._limits import MAX_DIGITS, escape
 from admission_flow.exceptions import AdmissionFlowError, PluginError
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
@@ -24,6 +24,15 @@ __all__ = ["COMMANDS", "add_commands", "run"]
 
 
 COMMANDS = frozenset({"test", "check"})
+
+
+def _count(text: str) -> int:
+    """A bound on the command line: a whole number from 0, written in ASCII digits."""
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS):
+        raise argparse.ArgumentTypeError(
+            f"'{escape(text)}' is not a whole number from 0 / không phải số nguyên không âm"
+        )
+    return int(text)
 
 
 def add_commands(commands: Any) -> None:
@@ -80,20 +89,20 @@ def add_commands(commands: Any) -> None:
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument(
         "--deviations",
-        type=int,
+        type=_count,
         default=0,
         metavar="N",
         help="steps per path that may take an unusual actor or a boundary value (default 0)",
     )
     check.add_argument(
         "--max-states",
-        type=int,
+        type=_count,
         default=200_000,
         metavar="N",
         help="stop after this many abstract states (default 200000)",
     )
     check.add_argument(
-        "--max-depth", type=int, default=40, metavar="N", help="the most events on one path"
+        "--max-depth", type=_count, default=40, metavar="N", help="the most events on one path"
     )
 
 

@@ -67,7 +67,8 @@ def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Detail
     A unit that states no count (``official_members: 0``) is not checked.
     """
     expected = context.unit.official_members
-    counted, excluded = context.facts["official_members"], context.facts["excluded"]
+    # ``excluded`` defaults to 0 in vn-2021; a derived procedure may leave the default out.
+    counted, excluded = context.facts["official_members"], context.facts.get("excluded", 0)
     if expected <= 0 or counted + excluded == expected:
         return None
     return {
