@@ -29,12 +29,13 @@ import sqlalchemy as sa
 from admission_flow._limits import ESCAPED, cut, escape, quote
 from admission_flow.exceptions import StoreError
 from admission_flow.model._canonical import canonical_json
+from admission_flow.model._serial import person_from_json, unit_from_json
 
 from ._chain import opening_hash, row_hash
 from ._database import HEAD, snapshot
 from ._import_checks import ExportFileError, Unreadable, check_record, parse_line
 from ._pseudonyms import Pseudonyms
-from ._rows import step_of_row
+from ._rows import UNREADABLE, step_of_row
 from ._schema import cases, history, members, procedures, units
 from ._verify import _check, _grouped
 
@@ -95,6 +96,7 @@ def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -
                 f"case '{case_id}': history rows of a case the register does not list; "
                 "run admission-flow verify, nothing more was exported"
             )
+        _readable(head)
         for stored in rows:
             step_of_row(stored)  # a value that does not decode: StoreError naming case and row
         case = _plain(head)
@@ -111,15 +113,31 @@ def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -
     return written
 
 
+def _readable(head: Mapping[Any, Any]) -> dict[str, Any]:
+    """The candidate of a case's opening record, or StoreError naming the case."""
+    try:
+        candidate = json.loads(head["candidate"])
+        person_from_json(candidate)
+        unit_from_json(json.loads(head["unit"]))
+    except UNREADABLE as exc:
+        raise StoreError(
+            f"case {quote(escape(str(head['id'])))}, its opening record: a stored value cannot "
+            f"be read ({escape(cut(f'{type(exc).__name__}: {exc}', 120))}); "
+            "run admission-flow verify; nothing more was exported"
+        ) from None
+    assert isinstance(candidate, dict)
+    return candidate
+
+
 def _learnt(db: sa.Engine) -> Pseudonyms:
     """Pseudonyms for every case, candidate, member and actor: learnt before any line is written."""
     fake = Pseudonyms()
     with snapshot(db) as connection:
         fake.learn(
             (
-                (row.id, json.loads(row.candidate))
+                (row.id, _readable(row._mapping))
                 for row in connection.execute(
-                    sa.select(cases.c.id, cases.c.candidate).order_by(cases.c.id)
+                    sa.select(cases.c.id, cases.c.candidate, cases.c.unit).order_by(cases.c.id)
                 )
             ),
             connection.execute(sa.select(members.c.id).distinct()).scalars(),
