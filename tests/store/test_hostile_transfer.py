@@ -10,7 +10,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,16 +59,18 @@ def export_text(register: Register, *, pseudonymise: bool = False) -> str:
     return out.getvalue()
 
 
-@pytest.fixture
-def source(url: str) -> Iterator[Register]:
-    with _open(url) as register:
+@pytest.fixture(scope="module")
+def one_case_export(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The export of a register of one case (happy-standard), made once."""
+    with _open(str(tmp_path_factory.mktemp("source") / "source.db")) as register:
         replay_as(register, "happy-standard", case_id="c-oanh", person="Lê Thị Oanh")
-        yield register
+        return export_text(register)
 
 
 @pytest.fixture
-def records(source: Register) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in export_text(source).split("\n") if line]
+def records(one_case_export: str) -> list[dict[str, Any]]:
+    """The lines of that export, to edit: each test imports them into ``url``."""
+    return [json.loads(line) for line in one_case_export.split("\n") if line]
 
 
 def _first(lines: list[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -183,6 +185,7 @@ def _import(file: Path, url: str, capsys: pytest.CaptureFixture[str]) -> tuple[i
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_a_hostile_line_is_refused_with_its_file_and_line(
     name: str,
+    url: str,
     records: list[dict[str, Any]],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -192,7 +195,7 @@ def test_a_hostile_line_is_refused_with_its_file_and_line(
     edit(records)
     file = tmp_path / "edited.jsonl"
     _write(records, file)
-    copy = str(tmp_path / "copy.db")
+    copy = url
     status, err = _import(file, copy, capsys)
     assert status == 2, err
     first = err.splitlines()[0]
@@ -216,12 +219,15 @@ def test_every_problem_of_a_file_is_listed_at_once(
 
 
 def test_the_positive_twin_imports(
-    records: list[dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    url: str,
+    records: list[dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The same lines unedited import (exit 0), on the same backend as the source."""
+    """The same lines unedited import (exit 0) on each backend."""
     file = tmp_path / "export.jsonl"
     _write(records, file)
-    status, _ = _import(file, str(tmp_path / "copy.db"), capsys)
+    status, _ = _import(file, url, capsys)
     assert status == 0
     assert capsys.readouterr().out == ""  # read by _import already
 
