@@ -46,7 +46,12 @@ SCENARIO_SEEDS = sorted((ROOT / "examples" / "scenarios").glob("*.yaml"))
 
 #: Small by default, so that the suite stays quick; the ``fuzz`` profile sets its own.
 FUZZING = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
-BUDGET = settings().max_examples if FUZZING else min(settings().max_examples, 15)
+#: ``FUZZ_EXAMPLES=N`` sets the long profile's cases per test (default: the profile's 2,000).
+BUDGET = (
+    int(os.environ.get("FUZZ_EXAMPLES", settings().max_examples))
+    if FUZZING
+    else min(settings().max_examples, 15)
+)
 
 #: Generous bounds: a case is expected to take milliseconds and a few MiB.
 MAX_SECONDS = 60.0
