@@ -167,6 +167,11 @@ HOSTILE: dict[str, tuple[Edit, int, str]] = {
         "outside the years 1900-2199",
     ),
     "a date with more": (_set("step", "on_date", "2023-03-10 forged"), 5, "must be a date"),
+    "a state the history does not reach": (
+        _set("case", "state", "probation"),
+        4,
+        "case 'c-oanh': 'state' is 'probation', but its history leads to 'official'",
+    ),
 }
 
 
