@@ -76,6 +76,7 @@ class Pseudonyms:
     def __init__(self) -> None:
         self.key = secrets.token_bytes(32)
         self.replacements: dict[str, str] = {}  # folded name or id -> stand-in
+        self.ids: dict[str, str] = {}  # an id exactly -> its stand-in
         self.births: set[tuple[int, int, int]] = set()
         self.names = 0
         self._pattern: re.Pattern[str] | None = None
@@ -86,12 +87,18 @@ class Pseudonyms:
     # -- learning, before anything is written -------------------------------------------
 
     def identity(self, value: str, prefix: str) -> str:
-        """The stand-in of an id (learnt now if new)."""
-        key = _key(value)
-        if key not in self.replacements:
-            self.replacements[key] = f"{prefix}-{self._token(key)[:12]}"
-            self._pattern = None
-        return self.replacements[key]
+        """The stand-in of an id (learnt now if new).
+
+        Keyed by the id exactly, so that two ids differing only in letter case stay two;
+        free text finds the id in any case (the first id learnt of a folded spelling).
+        """
+        if value not in self.ids:
+            self.ids[value] = f"{prefix}-{self._token(value)[:12]}"
+            key = _key(value)
+            if key not in self.replacements:
+                self.replacements[key] = self.ids[value]
+                self._pattern = None
+        return self.ids[value]
 
     def name(self, value: str) -> str:
         key = _key(value)
