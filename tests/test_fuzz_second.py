@@ -256,14 +256,20 @@ def _reseal(connection: sqlite3.Connection) -> None:
     """Every chain sealed anew over what the rows now hold, as a forger who knows the scheme."""
     connection.row_factory = sqlite3.Row
     for head in [dict(row) for row in connection.execute("SELECT * FROM cases")]:
-        previous = opening_hash(head)
+        try:
+            previous = opening_hash(head)
+        except (TypeError, ValueError):
+            continue
         connection.execute("UPDATE cases SET opening_hash = ? WHERE id = ?", (previous, head["id"]))
         rows = connection.execute(
             "SELECT * FROM history WHERE case_id = ? ORDER BY seq", (head["id"],)
         )
         for row in [dict(r) for r in rows]:
             row["previous"] = previous
-            previous = row_hash(row)
+            try:
+                previous = row_hash(row)
+            except (TypeError, ValueError):  # a value no JSON holds (SQLite read 1e400 as inf)
+                break  # the forger cannot seal this row: the chain stays broken here
             connection.execute(
                 "UPDATE history SET previous = ?, hash = ? WHERE case_id = ? AND seq = ?",
                 (row["previous"], previous, head["id"], row["seq"]),
