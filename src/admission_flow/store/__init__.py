@@ -4,19 +4,23 @@ Needs the ``store`` extra (``pip install admission-flow[store]``); PostgreSQL
 also needs ``postgresql``.
 """
 
+from ._firing import FireCall, Fired
 from ._fold import Entry, StoredCase
+from ._query import Summary
 from ._recheck import CaseRecheck, Refusal, judge_case
-from ._register import Fired, Register, parse_actor
+from ._register import Register, parse_actor
 from ._verify import Break
 
 __all__ = [
     "Break",
     "CaseRecheck",
     "Entry",
+    "FireCall",
     "Fired",
     "Refusal",
     "Register",
     "StoredCase",
+    "Summary",
     "judge_case",
     "parse_actor",
 ]

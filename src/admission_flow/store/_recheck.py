@@ -125,11 +125,11 @@ def judge_case(
 _worker: dict[str, Any] = {}
 
 
-def _start(url: str, procedure: str, modules: Sequence[str]) -> None:
-    from ._register import Register
-
+def _start(opener: Callable[..., Any], url: str, procedure: str, modules: Sequence[str]) -> None:
+    # ``opener`` is the register's class, passed in (it pickles by name) so
+    # that this module need not import the one that imports it.
     plugins = af.Plugins([importlib.import_module(name) for name in modules])
-    _worker["register"] = Register(url, plugins=plugins)
+    _worker["register"] = opener(url, plugins=plugins)
     _worker["procedure"] = load_procedure(procedure, plugins=plugins)
     _worker["engines"] = {}
 
@@ -203,7 +203,8 @@ def recheck(
         return results
     context = multiprocessing.get_context("spawn")
     url = register.db.url.render_as_string(hide_password=False)
-    with context.Pool(processes, initializer=_start, initargs=(url, source, modules)) as pool:
+    initargs = (type(register), url, source, modules)
+    with context.Pool(processes, initializer=_start, initargs=initargs) as pool:
         for count, found in pool.imap(_judge_range, ranges):
             done += count
             results.extend(found)

@@ -247,6 +247,9 @@ def import_register(db: sa.Engine, lines: Iterable[str], *, source: str) -> dict
                 record.setdefault("person_id", record["candidate"]["id"])
                 record["candidate"] = canonical_json(record["candidate"])
                 record["unit"] = canonical_json(record["unit"])
+                due = record.get("next_due")
+                record["next_due"] = None if due is None else dt.date.fromisoformat(due)
+                record.setdefault("next_due_event", None)
                 batches["case"].append(record)
                 steps[record["id"]] = []
             elif kind == "step":
