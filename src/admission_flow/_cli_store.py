@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from . import _cli_cases
 from ._loading import load_procedure
 from ._model import Actor, Outcome
 from ._plugins import Plugins
@@ -51,6 +52,17 @@ def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
     )
     fire.add_argument("--on", metavar="DATE", required=True, help="the event's date, YYYY-MM-DD")
     fire.add_argument("--json", action="store_true", help="print the step as JSON")
+    fire.add_argument(
+        "--request-id",
+        metavar="ID",
+        help="the call's id, unique per case: fired again, it prints the recorded step",
+    )
+    fire.add_argument(
+        "--expected-version",
+        metavar="N",
+        type=int,
+        help="record the step only if the case has N steps (exit 4 otherwise)",
+    )
 
     history = commands.add_parser("history", help="list every attempt recorded on a case")
     history.add_argument("case", metavar="CASE")
@@ -59,6 +71,8 @@ def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
 
     verify = commands.add_parser("verify", help="check every case's hash chain")
     verify.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+
+    _cli_cases.add_commands(commands, _DB_HELP)
 
     recheck = commands.add_parser(
         "recheck", help="list the recorded steps of open cases another procedure would refuse"
@@ -101,6 +115,9 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
             raise StoreError("run takes one scenario file; several, or a folder, need --db URL")
         return None
     if command not in ("run", "fire", "history", "verify", "recheck", "export", "import"):
+        if command in _cli_cases.COMMANDS:
+            with _register(args.db, plugins, create=False) as register:
+                return _cli_cases.run(args, register, out)
         return None
     try:
         if command == "run":
@@ -239,7 +256,15 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         types = {} if spec is None else {name: f.type for name, f in spec.facts.items()}
         facts = _facts(args, types)
         try:
-            fired = register.fire(stored, args.event, actor, on, **facts)
+            fired = register.fire(
+                args.case if args.expected_version is not None else stored,
+                args.event,
+                actor,
+                on,
+                request_id=args.request_id,
+                expected_version=args.expected_version,
+                **facts,
+            )
         except ActorError as exc:
             if not str(exc).startswith("unknown member"):
                 raise
@@ -253,16 +278,23 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         data = {
             "case": args.case,
             "version": fired.stored.version,
+            "seq": fired.seq,
             "state": fired.stored.case.state,
             "step": run_step(step),
+            "replayed": fired.replayed,
         }
         json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")
         return EXIT_OK
     print(
-        f"{args.case} #{fired.stored.version} {step.on.isoformat()} {step.event} "
+        f"{args.case} #{fired.seq} {step.on.isoformat()} {step.event} "
         f"{step.actor}: {_verdict(step.accepted, step.recorded)} "
-        f"({step.from_state or '-'} → {step.to_state})",
+        f"({step.from_state or '-'} → {step.to_state})"
+        + (
+            f" [đã ghi trước đó / recorded before, request {args.request_id}]"
+            if fired.replayed
+            else ""
+        ),
         file=out,
     )
     for violation in step.violations:

@@ -49,6 +49,8 @@ class Fired:
 
     outcome: af.Outcome
     stored: StoredCase
+    #: The step's number in the case's history (refused attempts count).
+    seq: int
     replayed: bool = False
 
 
@@ -116,7 +118,9 @@ class Firing:
             stored.case, state=kept[-1].to_state if kept else None, history=tuple(kept)
         )
         step = entries[row.seq - 1].step
-        return Fired(outcome=af.Outcome(case=then, step=step), stored=stored, replayed=True)
+        return Fired(
+            outcome=af.Outcome(case=then, step=step), stored=stored, seq=row.seq, replayed=True
+        )
 
     def _check_same(self, call: FireCall, row: Mapping[Any, Any]) -> None:
         actor = _actor(call.actor)
@@ -240,4 +244,4 @@ class Firing:
 
 
 def _fired(one: _Judged) -> Fired:
-    return Fired(outcome=one.outcome, stored=one.after)
+    return Fired(outcome=one.outcome, stored=one.after, seq=one.after.version)

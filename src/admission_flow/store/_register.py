@@ -21,23 +21,17 @@ from typing import TYPE_CHECKING, Any, TextIO
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow._canonical import canonical_json
 from admission_flow._loading import load_procedure
-from admission_flow._serial import person_to_json, unit_from_json, unit_to_json
+from admission_flow._serial import unit_from_json, unit_to_json
 from admission_flow.exceptions import (
-    CaseRefusedError,
-    DuplicateError,
-    StoreError,
-    UnitMismatchError,
     UnknownCaseError,
     UnknownUnitError,
 )
-from admission_flow.units import Departure, check_new_case
+from admission_flow.units import Departure
 
-from . import _database
-from ._chain import opening_hash
+from . import _database, _opening
 from ._engines import Engines
-from ._errors import guard, guarded, translate
+from ._errors import guard, guarded
 from ._firing import FireCall, Fired, Firing
 from ._fold import Entry, StoredCase, fold
 from ._query import Summary, find_query, summary_of_row
@@ -63,14 +57,6 @@ def parse_actor(text: str) -> af.Actor:
     """``ROLE`` or ``ROLE:ID`` (a member acting in person), as the command line takes it."""
     role, _, member = text.partition(":")
     return af.Actor(role, member or None)
-
-
-def unit_differences(stored: af.Unit, given: af.Unit) -> dict[str, tuple[Any, Any]]:
-    """Each field where ``given`` differs from ``stored``: ``(stored, given)``."""
-    old, new = unit_to_json(stored), unit_to_json(given)
-    return {
-        key: (old.get(key), new.get(key)) for key in sorted(old) if old.get(key) != new.get(key)
-    }
 
 
 class Register:
@@ -284,104 +270,9 @@ class Register:
             UnknownUnitError, UnitMismatchError: its unit is not kept, or not as given.
             StoreError: the case has history (fire its events through the register).
         """
-        if case.procedure != procedure.ref:
-            raise StoreError(
-                f"case '{case.id}' follows {case.procedure}, not {procedure.ref}; "
-                "pass the procedure it was opened with"
-            )
-        if case.history:
-            raise StoreError(
-                f"case '{case.id}' already has steps; add it before its first event and "
-                "fire its events through the register"
-            )
-        self._check_unit(case)
-        self._check_across_cases(case, on, left=left, provincial_consent=provincial_consent)
-        ref = case.procedure
-        row: dict[str, Any] = {
-            "id": case.id,
-            "unit_id": case.unit.id,
-            "person_id": case.candidate.id,
-            "procedure_id": ref.id,
-            "procedure_version": ref.version,
-            "procedure_fingerprint": ref.fingerprint,
-            "candidate": canonical_json(person_to_json(case.candidate)),
-            "unit": canonical_json(unit_to_json(case.unit)),
-            "opened_at": self.clock().isoformat(),
-            "state": case.state,
-            "open": True,
-            "version": 0,
-        }
-        row["opening_hash"] = row["head"] = opening_hash(row)
-        try:
-            with self.writer.begin() as connection:
-                self._engines.store(connection, procedure)
-                connection.execute(cases.insert(), row)
-        except sa.exc.IntegrityError as exc:
-            if self.has_case(case.id):
-                raise DuplicateError(
-                    f"{self.where}: case '{case.id}' is already in the register"
-                ) from None
-            # The database's own one-open-case index: another writer opened
-            # a case for this person meanwhile.
-            self._check_across_cases(case, on, left=left, provincial_consent=provincial_consent)
-            raise translate(exc, self.db.url, f"cannot open case '{case.id}'") from None
-        self._engines.stored_now(procedure)
-        return StoredCase(case=case, version=0, head=row["head"])
-
-    def _check_unit(self, case: af.Case) -> None:
-        try:
-            stored = self.unit(case.unit.id)
-        except UnknownUnitError:
-            raise UnknownUnitError(
-                f"{self.where}: unit '{case.unit.id}' of case '{case.id}' is not in the "
-                "register; put_unit it, with its members, first"
-            ) from None
-        differences = unit_differences(stored, case.unit)
-        if differences:
-            listed = "; ".join(
-                f"{name}: stored {old!r}, given {new!r}" for name, (old, new) in differences.items()
-            )
-            raise UnitMismatchError(
-                f"{self.where}: unit '{case.unit.id}' of case '{case.id}' differs from the "
-                f"stored unit ({listed}); put_unit the new unit first, or open by its id",
-                differences=differences,
-            )
-
-    def _check_across_cases(
-        self,
-        case: af.Case,
-        on: dt.date | None,
-        *,
-        left: Departure | None,
-        provincial_consent: bool,
-    ) -> None:
-        """Refuse a case the person's other cases do not allow (rules across cases)."""
-        with self.db.connect() as connection:
-            others = list(
-                connection.execute(
-                    sa.select(cases.c.id).where(
-                        cases.c.person_id == case.candidate.id, cases.c.id != case.id
-                    )
-                ).scalars()
-            )
-        if not others:
-            return
-        if on is None:
-            raise StoreError(
-                f"{self.where}: the person of case '{case.id}' has other cases "
-                f"({', '.join(others)}); give the date the new case opens (on=...) so that "
-                "the rules across cases can be checked"
-            )
-        existing = [self.load(other).case for other in others]
-        violations = check_new_case(
-            case.candidate, existing, on, left=left, provincial_consent=provincial_consent
+        return _opening.add_case(
+            self, case, procedure, on=on, left=left, provincial_consent=provincial_consent
         )
-        if violations:
-            reasons = "; ".join(f"{v.rule}: {v.message.vi} / {v.message.en}" for v in violations)
-            raise CaseRefusedError(
-                f"{self.where}: case '{case.id}' cannot be opened: {reasons}",
-                violations=tuple(violations),
-            )
 
     @guard("cannot read the case")
     def has_case(self, case_id: str) -> bool:
