@@ -14,8 +14,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow._loading import load_procedure
 from admission_flow.exceptions import StoreError
+from admission_flow.plugins._loading import load_procedure
 
 from ._schema import procedures
 from ._write import insert_ignoring

@@ -15,25 +15,38 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 import attrs
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow._canonical import canonical_json
-from admission_flow._serial import encode
 from admission_flow.exceptions import ConflictError, RequestReusedError
+from admission_flow.model._canonical import canonical_json
+from admission_flow.model._serial import encode
 
+from ._engines import Engines
 from ._errors import guarded, translate
-from ._fold import StoredCase
+from ._fold import Entry, StoredCase
 from ._rows import next_due, step_row
 from ._schema import history
 from ._write import INSERT_STEP, MOVE_ON, move_on_values
 
-if TYPE_CHECKING:
-    from ._register import Register
+
+class _Register(Protocol):
+    """What firing uses of a register (a protocol: the register imports this module)."""
+
+    db: sa.Engine
+    writer: sa.Engine
+    where: str
+    clock: Callable[[], dt.datetime]
+    _engines: Engines
+
+    def _read(self, case_id: str) -> tuple[StoredCase, list[Entry]]: ...
+
+    def load(self, case_id: str) -> StoredCase: ...
+
 
 __all__ = ["FireCall", "Fired", "Firing"]
 
@@ -88,7 +101,7 @@ def _actor(actor: af.Actor | str) -> af.Actor:
 class Firing:
     """The firing half of a register."""
 
-    def __init__(self, register: Register) -> None:
+    def __init__(self, register: _Register) -> None:
         self.register = register
 
     # -- request ids -------------------------------------------------------------------

@@ -10,13 +10,12 @@ and the unique index on each person's open case; the loser gets
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow._canonical import canonical_json
-from admission_flow._serial import person_to_json, unit_to_json
 from admission_flow.exceptions import (
     CaseRefusedError,
     DuplicateError,
@@ -24,15 +23,32 @@ from admission_flow.exceptions import (
     UnitMismatchError,
     UnknownUnitError,
 )
+from admission_flow.model._canonical import canonical_json
+from admission_flow.model._serial import person_to_json, unit_to_json
 from admission_flow.units import Departure, check_new_case
 
 from ._chain import opening_hash
+from ._engines import Engines
 from ._errors import translate
 from ._fold import StoredCase
 from ._schema import cases
 
-if TYPE_CHECKING:
-    from ._register import Register
+
+class Register(Protocol):
+    """What opening uses of a register (a protocol: the register imports this module)."""
+
+    db: sa.Engine
+    writer: sa.Engine
+    where: str
+    clock: Callable[[], dt.datetime]
+    _engines: Engines
+
+    def unit(self, unit_id: str) -> af.Unit: ...
+
+    def load(self, case_id: str) -> StoredCase: ...
+
+    def has_case(self, case_id: str) -> bool: ...
+
 
 __all__ = ["add_case", "check_across_cases", "unit_differences"]
 

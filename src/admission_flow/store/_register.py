@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow._loading import load_procedure
-from admission_flow._serial import unit_from_json, unit_to_json
 from admission_flow.exceptions import (
     UnknownCaseError,
     UnknownUnitError,
 )
+from admission_flow.model._serial import unit_from_json, unit_to_json
+from admission_flow.plugins._loading import load_procedure
 from admission_flow.units import Departure
 
 from . import _database, _opening

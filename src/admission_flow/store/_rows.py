@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
-from admission_flow._canonical import canonical_json
-from admission_flow._frozen import EMPTY, freeze
-from admission_flow._model import _new_step
-from admission_flow._serial import (
+from admission_flow.model._canonical import canonical_json
+from admission_flow.model._frozen import EMPTY, freeze
+from admission_flow.model._serial import (
     deadline_from_json,
     deadline_to_json,
     decode,
@@ -26,6 +25,7 @@ from admission_flow._serial import (
     violation_from_json,
     violation_to_json,
 )
+from admission_flow.model._values import _new_step
 
 from ._chain import row_hash
 from ._schema import history
