@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 
 import admission_flow as af
@@ -324,3 +325,22 @@ def test_a_batch_with_a_conflict_writes_nothing(register: Register, scenario: af
         register.fire_many(calls)
     assert register.load("c-1").version == 0
     assert register.load("c-2").version == 1
+
+
+def test_the_next_due_date_kept_on_the_row_is_the_engine_s(register: Register) -> None:
+    """For every example scenario, the summary's next due date and event are Engine.pending's
+    first, read from the row without rebuilding the case (none once the case is closed)."""
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        scenario = af.load_scenario(path, plugins=register.plugins)
+        register.put_unit(scenario.unit, scenario.members.values())
+        case_id = f"{path.stem}"
+        candidate = attrs.evolve(scenario.candidate, id=f"p-{path.stem}")
+        register.open(case_id, candidate, unit=scenario.unit, procedure=scenario.procedure)
+        for event in scenario.events:
+            register.fire(case_id, event.event, event.actor, event.on, **event.facts)
+        stored = register.load(case_id)
+        pending = scenario.engine.pending(stored.case) if stored.open else ()
+        summary = next(s for s in register.find() if s.id == case_id)
+        assert (summary.next_due, summary.next_due_event) == (
+            (pending[0].due, pending[0].event) if pending else (None, None)
+        ), path.name
