@@ -84,6 +84,20 @@ class AdmissionFlowError(Exception):
     #: The code's meaning, in Vietnamese and English.
     title: tuple[str, str] = ("Lỗi", "Error")
 
+    def as_json(self) -> dict[str, Any]:
+        """The error's JSON form (``schemas/register.json#/$defs/error``): what a service
+        answers, the code first, then the details its class adds."""
+        return {
+            "code": self.code,
+            "title": {"vi": self.title[0], "en": self.title[1]},
+            "message": str(self),
+            "retryable": self.retryable,
+            **self._details(),
+        }
+
+    def _details(self) -> dict[str, Any]:
+        return {}
+
 
 class FileProblemError(AdmissionFlowError, ValueError):
     """A file cannot be read or does not fit its format.
@@ -118,6 +132,14 @@ class FileProblemError(AdmissionFlowError, ValueError):
             )
         super().__init__("\n".join(lines))
 
+    def _details(self) -> dict[str, Any]:
+        return {
+            "problems": [
+                {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
+                for p in self.problems
+            ]
+        }
+
 
 class ProcedureError(FileProblemError):
     """A procedure file is malformed or refers to names it does not define."""
@@ -145,6 +167,9 @@ class InputError(AdmissionFlowError, ValueError):
     def __init__(self, message: str, *, field: str) -> None:
         self.field = field
         super().__init__(message)
+
+    def _details(self) -> dict[str, Any]:
+        return {"field": self.field}
 
 
 class ArgumentTypeError(InputError, TypeError):
@@ -206,6 +231,9 @@ class PluginError(AdmissionFlowError, RuntimeError):
         self.rule = rule
         super().__init__(message)
 
+    def _details(self) -> dict[str, Any]:
+        return {"plugin": self.plugin, "hook": self.hook, "rule": self.rule}
+
 
 class StoreError(AdmissionFlowError, RuntimeError):
     """The register cannot do what was asked. Nothing was written.
@@ -257,6 +285,9 @@ class ConflictError(StoreError):
         self.expected = expected
         self.found = found
         super().__init__(message)
+
+    def _details(self) -> dict[str, Any]:
+        return {"expected": self.expected, "found": self.found}
 
 
 class DuplicateError(StoreError, ValueError):
@@ -312,6 +343,13 @@ class UnitMismatchError(StoreError, ValueError):
         self.differences = differences
         super().__init__(message)
 
+    def _details(self) -> dict[str, Any]:
+        return {
+            "differences": {
+                name: {"stored": old, "given": new} for name, (old, new) in self.differences.items()
+            }
+        }
+
 
 class TamperedError(StoreError):
     """A stored row fails its hash chain: run ``admission-flow verify``."""
@@ -333,3 +371,6 @@ class CaseRefusedError(StoreError):
     def __init__(self, message: str, *, violations: tuple[Any, ...]) -> None:
         self.violations = violations
         super().__init__(message)
+
+    def _details(self) -> dict[str, Any]:
+        return {"violations": [v.as_dict() for v in self.violations]}

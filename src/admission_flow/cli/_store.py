@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow.engine._scenario import Run, Scenario, load_scenario, scenario_files
 from admission_flow.exceptions import ActorError, ConflictError, InputError, StoreError
-from admission_flow.model._serial import actor_to_by, run_step
+from admission_flow.model._serial import actor_to_by
 from admission_flow.model._values import Actor, Outcome
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
@@ -271,14 +271,9 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             ) from None
     step = fired.outcome.step
     if args.json:
-        data = {
-            "case": args.case,
-            "version": fired.stored.version,
-            "seq": fired.seq,
-            "state": fired.stored.case.state,
-            "step": run_step(step),
-            "replayed": fired.replayed,
-        }
+        from admission_flow.store import fired_to_json
+
+        data = fired_to_json(fired)
         json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")
         return EXIT_OK
@@ -304,6 +299,8 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
 
 
 def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.store import entry_to_json
+
     with _register(args.db, plugins, create=False) as register:
         entries = register.history(args.case)
         stored = register.load(args.case)
@@ -313,16 +310,7 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             "procedure": stored.case.procedure.as_dict(),
             "state": stored.case.state,
             "version": stored.version,
-            "history": [
-                {
-                    "seq": entry.seq,
-                    **run_step(entry.step),
-                    "procedure": entry.procedure.as_dict(),
-                    "recorded_at": entry.recorded_at,
-                    "hash": entry.hash,
-                }
-                for entry in entries
-            ],
+            "history": [entry_to_json(entry) for entry in entries],
         }
         json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")

@@ -6,6 +6,14 @@ also needs ``postgresql``.
 
 from ._firing import FireCall, Fired
 from ._fold import Entry, StoredCase
+from ._json import (
+    entry_to_json,
+    error_to_json,
+    fired_to_json,
+    schema,
+    stored_to_json,
+    summary_to_json,
+)
 from ._query import Summary
 from ._recheck import CaseRecheck, Refusal, judge_case
 from ._register import Register, parse_actor
@@ -21,6 +29,12 @@ __all__ = [
     "Register",
     "StoredCase",
     "Summary",
+    "entry_to_json",
+    "error_to_json",
+    "fired_to_json",
     "judge_case",
     "parse_actor",
+    "schema",
+    "stored_to_json",
+    "summary_to_json",
 ]
