@@ -344,3 +344,27 @@ def test_the_next_due_date_kept_on_the_row_is_the_engine_s(register: Register) -
         assert (summary.next_due, summary.next_due_event) == (
             (pending[0].due, pending[0].event) if pending else (None, None)
         ), path.name
+
+
+def test_eight_threads_storing_one_new_unit_at_once_all_succeed(register: Register) -> None:
+    """put_unit of one new unit and its members from eight threads: no error, one unit."""
+    unit = af.Unit(id="kdc-20", kind="residential", official_members=12)
+    members = [af.Member(id=f"m-{n}", status="official", since=D(2000, 1, 1)) for n in range(3)]
+    barrier = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def store() -> None:
+        barrier.wait()
+        try:
+            register.put_unit(unit, members)
+        except BaseException as exc:  # collected, asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=store) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert register.unit("kdc-20") == unit
+    assert sorted(register.members("kdc-20")) == ["m-0", "m-1", "m-2"]
