@@ -368,3 +368,16 @@ def test_eight_threads_storing_one_new_unit_at_once_all_succeed(register: Regist
     assert failures == []
     assert register.unit("kdc-20") == unit
     assert sorted(register.members("kdc-20")) == ["m-0", "m-1", "m-2"]
+
+
+def test_a_request_id_twice_in_one_batch_is_refused(
+    register: Register, scenario: af.Scenario
+) -> None:
+    """Two calls of a batch with one request id on one case: InputError, nothing written."""
+    register.open("c-1", person(1), unit="kdc-14", procedure="vn-2021")
+    call = FireCall(case="c-1", event="withdraw", actor="cell", on=D(2023, 3, 2), request_id="r")
+    with pytest.raises(af.InputError, match="request 'r' is given twice") as caught:
+        register.fire_many([call, call])
+    assert caught.value.field == "request_id"
+    assert register.load("c-1").version == 0
+    assert register.fire_many([call])[0].seq == 1  # the positive twin
