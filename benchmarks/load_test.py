@@ -286,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         sqlite = folder / "sqlite"
         sqlite.mkdir()
         results["SQLite"] = run(str(sqlite / "cases.db"), args.workers, args.seconds, sqlite, None)
+        print(json.dumps({"SQLite": results["SQLite"]}, indent=2, ensure_ascii=False), flush=True)
     if args.backend in ("postgresql", "both"):
         pg = folder / "postgresql"
         pg.mkdir()
@@ -300,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
 
                 def restart() -> None:
+                    # -l: the restarted server's output goes to its log, not to this
+                    # process's pipe (which it would hold open for ever).
                     server.run(
                         server.pg_ctl or "pg_ctl",
                         "restart",
@@ -308,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
                         "-m",
                         "fast",
                         "-w",
+                        "-l",
+                        str(server.folder / "server.log"),
                     )
 
                 results["PostgreSQL"] = run(
@@ -315,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             finally:
                 server.stop()
-    print(json.dumps(results, indent=2, ensure_ascii=False))
+    if "PostgreSQL" in results:
+        print(json.dumps({"PostgreSQL": results["PostgreSQL"]}, indent=2, ensure_ascii=False))
     ok = all(
         r["lost"] == 0
         and r["phantom"] == 0
