@@ -27,7 +27,7 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from admission_flow._limits import ESCAPED, cut, escape, quote
-from admission_flow.exceptions import StoreError
+from admission_flow.exceptions import DuplicateError, StoreError
 from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import person_from_json, unit_from_json
 
@@ -280,6 +280,9 @@ class _Batches:
         if not self.first(number, "case", record["id"], "case"):
             return
         record.setdefault("person_id", record["candidate"]["id"])
+        due = record.get("next_due")
+        record["next_due"] = None if due is None else dt.date.fromisoformat(due)
+        record.setdefault("next_due_event", None)
         for key, kind in (("unit_id", "unit"), ("procedure_fingerprint", "procedure")):
             if (kind, record[key]) not in self.lines:
                 self.unknown.append((number, kind, record[key]))
@@ -380,7 +383,7 @@ def import_register(db: sa.Engine, lines: Iterable[str], *, source: str) -> dict
         existing = set(connection.execute(sa.select(cases.c.id)).scalars())
         clash = sorted(existing & set(batches.steps))
         if clash:
-            raise StoreError(
+            raise DuplicateError(
                 f"{escape(source)}: case {quote(escape(clash[0]))} is already in the register; "
                 "nothing was imported"
             )
