@@ -170,7 +170,7 @@ HOSTILE: dict[str, tuple[Edit, int, str]] = {
     "a state the history does not reach": (
         _set("case", "state", "probation"),
         4,
-        "case 'c-oanh': 'state' is 'probation', but its history leads to 'official'",
+        "the case row says state 'probation', its history 'official'",
     ),
 }
 
