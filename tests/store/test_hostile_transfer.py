@@ -9,7 +9,6 @@ import itertools
 import json
 import os
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -253,14 +252,12 @@ def test_devices_and_fifos_are_refused_at_once(
     fifo = tmp_path / "pipe.jsonl"
     os.mkfifo(fifo)
     for path in (Path("/dev/zero"), fifo):
-        started = time.perf_counter()
         status, err = _import(path, str(tmp_path / "copy.db"), capsys)
         assert status == 2
         assert (
             err
             == f"{path}:1: not a regular file (a device, a pipe or a socket); give the path of an export\n"
         )
-        assert time.perf_counter() - started < 30  # not a bound on speed: it must return
 
 
 def test_a_line_past_one_mebibyte_is_refused(
