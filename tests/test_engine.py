@@ -12,6 +12,7 @@ import transitions
 
 import admission_flow as af
 import admission_flow.judging._routing
+from admission_flow.calendar import WeekdayCalendar
 from conftest import MEMBERS
 
 D = dt.date
@@ -94,7 +95,7 @@ class Recorder:
 @pytest.fixture
 def weekday_engine(procedure: af.Procedure, plugins: af.Plugins) -> af.Engine:
     """An engine counting Monday to Friday, so that due dates are easy to check by hand."""
-    return af.Engine(procedure, plugins=plugins, members=MEMBERS, calendar=af.WeekdayCalendar())
+    return af.Engine(procedure, plugins=plugins, members=MEMBERS, calendar=WeekdayCalendar())
 
 
 @pytest.fixture
@@ -870,7 +871,7 @@ def test_a_calendar_class_instead_of_a_calendar_is_refused_at_once(
 ) -> None:
     """Passing WeekdayCalendar (the class) is a caller's mistake caught when the engine is built."""
     with pytest.raises(TypeError, match="calendar"):
-        af.Engine(procedure, plugins=plugins, calendar=af.WeekdayCalendar)  # type: ignore[arg-type]
+        af.Engine(procedure, plugins=plugins, calendar=WeekdayCalendar)  # type: ignore[arg-type]
 
 
 def test_an_unknown_backend_is_refused(procedure: af.Procedure, plugins: af.Plugins) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "ProcedureError",
     "ScenarioError",
     "StoreError",
+    "UnitFileError",
     "UnknownCaseError",
     "UnknownEventError",
 ]
@@ -104,6 +105,10 @@ class ProcedureError(FileProblemError):
 
 class ScenarioError(FileProblemError):
     """A scenario file is malformed or does not fit its procedure."""
+
+
+class UnitFileError(FileProblemError):
+    """A unit file is malformed, or names a unit, position, member or kind it does not know."""
 
 
 class InputError(AdmissionFlowError, ValueError):
