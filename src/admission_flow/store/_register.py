@@ -551,13 +551,15 @@ class Register:
 
         ``case`` is an id (the case is loaded now) or a ``StoredCase`` loaded
         earlier: the step is written only if the case still has the version it
-        had then.
+        had then. An event dated before the case's latest step is judged like any
+        other: a procedure whose rules refuse it (``dates.order`` in ``vn-2021``)
+        gets a refused step recorded, not an error.
 
         Raises:
             ConflictError: another writer recorded a step on the case since it
                 was loaded; nothing was written. Load it again and retry.
             InputError: the call is wrong (an unknown event, fact or member, a
-                date out of order); nothing was written.
+                date that is not a date); nothing was written.
             PluginError: a plugin raised; nothing was written.
             UnknownCaseError, StoreError: no such case, or its history fails its hash.
         """
