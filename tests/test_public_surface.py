@@ -189,7 +189,7 @@ def test_an_unknown_name_is_still_an_attribute_error() -> None:
     with pytest.raises(
         AttributeError, match=re.escape("'admission_flow.testing' has no attribute 'unit'")
     ):
-        af.testing.unit  # noqa: B018
+        _module("admission_flow.testing").unit  # noqa: B018
 
 
 # -- every type in a public signature is importable from a public place -------------------
