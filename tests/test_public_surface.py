@@ -23,6 +23,16 @@ import pytest
 import admission_flow as af
 import admission_flow.hooks._specs as hookspecs
 
+#: Every error, and ``Problem``: their home is ``exceptions``; the facade re-exports them all.
+ERRORS = {
+    "ActorError", "AdmissionFlowError", "ArgumentTypeError", "CaseError", "CaseRefusedError",
+    "ConflictError", "ConstraintError", "DuplicateError", "FactError", "FileProblemError",
+    "InputError", "PluginError", "Problem", "ProcedureError", "RequestReusedError",
+    "ScenarioError", "SchemaError", "StoreError", "TamperedError", "UnavailableError",
+    "UnitFileError", "UnitMismatchError", "UnknownCaseError", "UnknownEventError",
+    "UnknownUnitError",
+}  # fmt: skip
+
 #: Every public module and what it exports.
 SURFACE: dict[str, set[str]] = {
     "admission_flow": {
@@ -33,18 +43,10 @@ SURFACE: dict[str, set[str]] = {
         "Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario",
         "EventContext", "Rule", "hookimpl", "rule",
         "add_months", "months_between",
-        "ActorError", "AdmissionFlowError", "ArgumentTypeError", "CaseError",
-        "CaseRefusedError", "ConflictError", "FactError", "FileProblemError", "InputError",
-        "PluginError", "Problem", "ProcedureError", "ScenarioError", "StoreError",
-        "UnitFileError", "UnknownCaseError", "UnknownEventError",
+        *ERRORS,
         "__version__",
     },
-    "admission_flow.exceptions": {
-        "ActorError", "AdmissionFlowError", "ArgumentTypeError", "CaseError",
-        "CaseRefusedError", "ConflictError", "FactError", "FileProblemError", "InputError",
-        "PluginError", "Problem", "ProcedureError", "ScenarioError", "StoreError",
-        "UnitFileError", "UnknownCaseError", "UnknownEventError",
-    },
+    "admission_flow.exceptions": ERRORS,
     "admission_flow.spec": {
         "AllOf", "AnyOf", "Condition", "DateSpec", "DeadlineSpec", "Escalation", "EventSpec",
         "FactSpec", "InvariantSpec", "Mark", "MonthsSince", "Procedure", "Role", "RuleSpec", "RuleUse",
@@ -68,8 +70,10 @@ SURFACE: dict[str, set[str]] = {
         "build_report", "render_html", "render_terminal", "report_as_dict",
     },
     "admission_flow.store": {
-        "Break", "CaseRecheck", "Entry", "Fired", "Refusal", "Register", "StoredCase",
-        "judge_case", "parse_actor",
+        "Break", "CaseRecheck", "Checkpoint", "Entry", "FireCall", "Fired", "Refusal",
+        "Register", "StoredCase", "Summary", "entry_to_json", "error_to_json",
+        "fired_to_json", "judge_case", "parse_actor", "schema", "stored_to_json",
+        "summary_to_json",
     },
     "admission_flow.testing": {
         "DEFAULT_MEMBERS", "Attempt", "CheckReport", "Difference", "Exploration",
