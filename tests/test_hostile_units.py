@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import admission_flow as af
 from admission_flow import units
 from admission_flow.cli import _main as _cli
 
@@ -55,7 +56,7 @@ def test_a_10000_deep_cycle_is_one_problem(tmp_path: Path) -> None:
     """10,000 units in one cycle: one problem at the first unit's parent, found in one walk."""
     file = tmp_path / "cycle.yaml"
     file.write_text(chain(10_000, cycle=True), encoding="utf-8")
-    with pytest.raises(units.UnitFileError) as caught:
+    with pytest.raises(af.UnitFileError) as caught:
         units.load_units(file)
     (problem,) = caught.value.problems
     assert problem.line == 3
@@ -81,7 +82,7 @@ def test_12000_people_load(tmp_path: Path) -> None:
     tree = units.load_units(file)
     assert {h.id for h in tree["big"].holders} == {"m-2999", "p-11999"}
     file.write_text(text.replace("{id: p-11999}", "{id: p-0}"), encoding="utf-8")
-    with pytest.raises(units.UnitFileError, match="'p-0' is listed twice in units"):
+    with pytest.raises(af.UnitFileError, match="'p-0' is listed twice in units"):
         units.load_units(file)
 
 
