@@ -23,8 +23,7 @@ from admission_flow.cli import _main as _cli
 from admission_flow.store import Register
 from admission_flow.store._chain import row_hash
 
-from .test_register import EXAMPLES
-
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 Edit = Callable[[list[dict[str, Any]]], None]
 _numbers = itertools.count()
 
