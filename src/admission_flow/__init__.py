@@ -5,6 +5,7 @@ Start with ``Engine.load("vn-2021")``; see ``docs/tutorial.md``.
 
 from ._calendar import Calendar, VietnamCalendar, WeekdayCalendar
 from ._dates import add_months, months_between
+from ._departure import COMMUNITY_ROLES, LEAVING_REASONS, Departure
 from ._engine import Engine
 from ._graph import draw
 from ._hooks import hookimpl
@@ -72,7 +73,9 @@ from .exceptions import (
 )
 
 __all__ = [
+    "COMMUNITY_ROLES",
     "EDUCATION_LEVELS",
+    "LEAVING_REASONS",
     "MEMBER_STATUSES",
     "ORGANIZATIONS",
     "UNIT_KINDS",
@@ -88,6 +91,7 @@ __all__ = [
     "DateSpec",
     "Deadline",
     "DeadlineSpec",
+    "Departure",
     "Engine",
     "Escalation",
     "EventContext",

@@ -25,6 +25,7 @@ from ._checks import (
     check_text,
 )
 from ._dates import format_date_en, format_date_vi, months_between
+from ._departure import COMMUNITY_ROLES, Departure
 from ._frozen import EMPTY, freeze
 from ._words import describe, did_you_mean
 from .exceptions import ArgumentTypeError, InputError
@@ -52,6 +53,7 @@ __all__ = [
 #: Education levels, lowest first (trình độ học vấn).
 EDUCATION_LEVELS: tuple[str, ...] = (
     "none",
+    "literate",
     "primary",
     "lower_secondary",
     "upper_secondary",
@@ -138,7 +140,15 @@ class Person:
     organizations: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strings)
     positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     #: Written consent of the province-level standing committee to admit someone over 60.
+    #: Revision 3 records it as a step (``record_consent``); this flag still counts as one.
     over_60_consent: bool = False
+    #: The candidate lives or works in a hardship area (fishermen at sea included).
+    hardship_area: bool = False
+    #: ``village_elder``, ``hamlet_chief`` or ``respected_person`` (già làng, trưởng bản,
+    #: người có uy tín), for the literate-only exception of HD 01 §1.2.
+    community_role: str | None = None
+    #: How the person left the Party before, for re-admission; ``None`` for a first admission.
+    left: Departure | None = None
 
     def __attrs_post_init__(self) -> None:
         check_text("Person", "id", self.id)
@@ -148,6 +158,11 @@ class Person:
         for organization in sorted(self.organizations):
             check_choice("Person", "organizations", organization, ORGANIZATIONS)
         check_bool("Person", "over_60_consent", self.over_60_consent)
+        check_bool("Person", "hardship_area", self.hardship_area)
+        if self.community_role is not None:
+            check_choice("Person", "community_role", self.community_role, COMMUNITY_ROLES)
+        if self.left is not None:
+            check_instance("Person", "left", self.left, Departure, "a Departure (or None)")
 
     def age_in_months(self, on: dt.date) -> int:
         """Age in whole months on a date, as QĐ 24-QĐ/TW §1.1 counts it."""
@@ -188,11 +203,14 @@ class Unit:
     #: The cell is itself the grassroots organisation (chi bộ cơ sở): no grassroots
     #: committee votes between its resolution and the competent committee.
     grassroots_cell: bool = False
+    #: Members of the grassroots party committee (0: not stated, not checked).
+    committee_members: int = 0
 
     def __attrs_post_init__(self) -> None:
         check_text("Unit", "id", self.id)
         check_kind(self.kind)
         check_int("Unit", "official_members", self.official_members)
+        check_int("Unit", "committee_members", self.committee_members)
         for flag in ("has_youth_union", "hardship_area", "delegated_admission", "grassroots_cell"):
             check_bool("Unit", flag, getattr(self, flag))
 

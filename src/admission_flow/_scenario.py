@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from ._calendar import Calendar
+from ._departure import COMMUNITY_ROLES, LEAVING_REASONS, Departure
 from ._engine import Engine
 from ._limits import MAX_SCENARIO_EVENTS, MAX_UNIT_MEMBERS, quote
 from ._loading import load_procedure
@@ -279,6 +280,7 @@ class _Loader:
                 "hardship_area",
                 "delegated_admission",
                 "grassroots_cell",
+                "committee_members",
             ),
         )
         uid = r.string(entry, "id", where)
@@ -296,6 +298,10 @@ class _Loader:
             hardship_area=r.boolean(entry, "hardship_area", where),
             delegated_admission=r.boolean(entry, "delegated_admission", where),
             grassroots_cell=r.boolean(entry, "grassroots_cell", where),
+            committee_members=r.integer(
+                entry, "committee_members", where, minimum=0, maximum=MAX_UNIT_MEMBERS
+            )
+            or 0,
         )
 
     def kind(self, entry: YamlMap, where: str) -> str:
@@ -352,7 +358,14 @@ class _Loader:
             entry,
             where,
             required=("id", "name", "born", "education"),
-            optional=("organizations", "positions", "over_60_consent"),
+            optional=(
+                "organizations",
+                "positions",
+                "over_60_consent",
+                "hardship_area",
+                "community_role",
+                "left",
+            ),
         )
         cid = r.string(entry, "id", where)
         name = r.string(entry, "name", where)
@@ -369,6 +382,9 @@ class _Loader:
             p for p, _ in r.names(entry, "positions", where, required=False, allow_empty=True)
         ]
         consent = r.boolean(entry, "over_60_consent", where)
+        hardship = r.boolean(entry, "hardship_area", where)
+        role = r.choice(entry, "community_role", where, COMMUNITY_ROLES)
+        left = self.left(entry, where)
         if cid is None or name is None or born is None or education is None:
             return None
         return Person(
@@ -379,7 +395,54 @@ class _Loader:
             organizations=frozenset(organizations),
             positions=tuple(positions),
             over_60_consent=consent,
+            hardship_area=hardship,
+            community_role=role,
+            left=left,
         )
+
+    def left(self, candidate: YamlMap, where: str) -> Departure | None:
+        """The candidate's ``left`` (re-admission), each mistake at its own line and column."""
+        r = self.reader
+        entry = r.mapping(candidate, "left", where)
+        if entry is None:
+            return None
+        where = f"{where}.left"
+        r.keys(
+            entry,
+            where,
+            required=("on", "reason"),
+            optional=(
+                "record_cleared_on",
+                "hardship",
+                "child_rank",
+                "readmitted_before",
+                "first_admitted_on",
+            ),
+        )
+        on = r.date(entry, "on", where)
+        reason = r.choice(entry, "reason", where, LEAVING_REASONS)
+        cleared = r.date(entry, "record_cleared_on", where)
+        first = r.date(entry, "first_admitted_on", where)
+        rank = r.integer(entry, "child_rank", where)
+        hardship = r.boolean(entry, "hardship", where)
+        before = r.boolean(entry, "readmitted_before", where)
+        if on is None or reason is None:
+            return None
+        try:
+            return Departure(
+                on=on,
+                reason=reason,
+                record_cleared_on=cleared,
+                hardship=hardship,
+                child_rank=rank,
+                readmitted_before=before,
+                first_admitted_on=first,
+            )
+        except InputError as exc:
+            key = exc.field.removeprefix("left.")
+            mark = entry.value_mark(key) if key in entry else entry.mark
+            r.add(mark, str(exc))
+            return None
 
     def events(self, items: YamlList, engine: Engine) -> list[ScenarioEvent]:
         r = self.reader

@@ -30,18 +30,72 @@ __all__ = [
     "Report",
     "UnitContext",
     "UnitProgress",
+    "admitted_by",
     "build_report",
+    "members_at_start",
+    "probationary_on",
     "reached_on",
     "report_as_dict",
 ]
 
 
 def reached_on(case: Case, stage: str) -> dt.date | None:
-    """The date a case first reached ``stage`` (a state), or ``None``."""
+    """The date a case first reached ``stage`` (a state), or ``None``.
+
+    A stage reached by a decision (``admitted``, ``official``) counts from the
+    step's ``decision_date`` when it carries one: an admission belongs to the year
+    it was decided, not the year it was recorded (revision 3, item 11).
+    """
     for step in case.history:
         if step.accepted and step.to_state == stage and step.from_state != stage:
-            return step.on
+            decided = step.facts.get(DECISION_DATE)
+            return decided if type(decided) is dt.date else step.on
     return None
+
+
+#: The fact a decision carries its own date in.
+DECISION_DATE = "decision_date"
+#: The stages a member is in: admitted and not yet official, or official.
+_MEMBER_STAGES = ("admitted", "probation", "escalated", "official")
+
+
+def probationary_on(case: Case, day: dt.date) -> bool:
+    """Whether the case's person was a probationary member on ``day``.
+
+    Admitted (by the decision's date) on or before ``day``, and neither recognised
+    nor removed by then.
+    """
+    admitted = reached_on(case, "admitted")
+    if admitted is None or admitted > day:
+        return False
+    for end in ("official", "removed"):
+        ended = reached_on(case, end)
+        if ended is not None and ended <= day:
+            return False
+    return True
+
+
+def members_at_start(node: UnitNode, cases: Iterable[Case], start: dt.date) -> int:
+    """All members, official and probationary, at ``start`` (NQ 21-NQ/TW: "tổng số đảng viên").
+
+    The file's count of official members, plus its probationary members named
+    with ``since`` on or before ``start``, plus the register's people who were
+    probationary on ``start`` and are not among them.
+    """
+    listed = {m.id for m in node.members}
+    probationary = sum(1 for m in node.members if m.status == "probationary" and m.since <= start)
+    registered = sum(1 for c in cases if c.candidate.id not in listed and probationary_on(c, start))
+    return node.official_members + probationary + registered
+
+
+def admitted_by(cases: Iterable[Case], person: str, day: dt.date) -> bool:
+    """Whether the register shows ``person`` admitted by a decision on or before ``day``."""
+    for case in cases:
+        if case.candidate.id == person:
+            decided = reached_on(case, "admitted")
+            if decided is not None and decided <= day:
+                return True
+    return False
 
 
 @attrs.frozen(kw_only=True)
@@ -253,7 +307,7 @@ def _progress(
     annual = None
     if growth is not None:
         start = dt.date(on.year, 1, 1)
-        members = node.official_members
+        members = members_at_start(node, context.cases, start)
         annual = Annual(
             year=on.year,
             members=members,
@@ -306,7 +360,11 @@ def _progress(
         by_source=by_source,
         now=now,
         positions=PositionsHeld(
-            holders=len(holders), not_members=tuple(h.id for h in holders if not h.member)
+            holders=len(holders),
+            # A holder admitted in the register is a member from the decision on.
+            not_members=tuple(
+                h.id for h in holders if not h.member and not admitted_by(context.cases, h.id, on)
+            ),
         ),
         overdue=tuple(o for c in context.cases for o in overdue[c.id]),
         findings=findings,

@@ -162,7 +162,7 @@ class Register:
 
     def put_unit(self, unit: af.Unit, members: Iterable[af.Member] = ()) -> None:
         """Add a unit and its members, or update them (a member's status changes)."""
-        row = unit_to_json(unit)
+        row = {**unit_to_json(unit), "committee_members": unit.committee_members}
         with self.db.begin() as connection:
             exists = connection.execute(sa.select(units.c.id).where(units.c.id == unit.id)).first()
             if exists is None:
@@ -373,7 +373,13 @@ class Register:
         left: Departure | None,
         provincial_consent: bool,
     ) -> None:
-        """Refuse a case the person's other cases do not allow (rules across cases)."""
+        """Refuse a case the person's other cases, or how they left the Party, do not allow.
+
+        Runs whenever the person has other cases here, and whenever they left
+        the Party before (``left``, or the candidate's own ``left``): most
+        members joined before any register existed.
+        """
+        left = left if left is not None else case.candidate.left
         with self.db.connect() as connection:
             others = list(
                 connection.execute(
@@ -382,17 +388,24 @@ class Register:
                     )
                 ).scalars()
             )
-        if not others:
+        if not others and left is None:
             return
-        if on is None:
+        if on is None and others:
             raise StoreError(
                 f"{self.where}: the person of case '{case.id}' has other cases "
                 f"({', '.join(others)}); give the date the new case opens (on=...) so that "
                 "the rules across cases can be checked"
             )
-        existing = [self.load(other).case for other in others]
+        existing = {other: self.load(other) for other in others}
         violations = check_new_case(
-            case.candidate, existing, on, left=left, provincial_consent=provincial_consent
+            case.candidate,
+            [stored.case for stored in existing.values()],
+            on if on is not None else self.clock().date(),
+            left=left,
+            provincial_consent=provincial_consent,
+            # Each case is open until its own procedure's final states (case.one_open):
+            # the register recorded that with its own engine at every step.
+            ends=lambda other: () if existing[other.id].open else (str(other.state),),
         )
         if violations:
             reasons = "; ".join(f"{v.rule}: {v.message.vi} / {v.message.en}" for v in violations)

@@ -584,7 +584,7 @@ def _fact_options(
     chosen: Mapping[str, Any],
 ) -> list[Any]:
     """A fact's boundary values, the ordinary one first."""
-    if fact.type == "int":
+    if fact.type in ("int", "counts"):  # a generated count is a bare number
         low = fact.minimum if fact.minimum is not None else 0
         total = chosen.get(fact.at_most) if fact.at_most is not None else None
         if isinstance(total, int):
