@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import admission_flow as af
-from admission_flow import _facts
+from admission_flow.procedure import _facts
 from conftest import MEMBERS
 from helpers import PROCEDURES, drive
 
@@ -29,7 +29,7 @@ BAD_VALUES = [
         {**PERSON, "education": "universty"},
         af.InputError,
         "education",
-        "Person.education must be one of none, primary, lower_secondary, upper_secondary, "
+        "Person.education must be one of none, literate, primary, lower_secondary, upper_secondary, "
         "college, university, not 'universty' (text); did you mean 'university'?",
         id="person-education",
     ),

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 import admission_flow as af
-from admission_flow import _cli
+from admission_flow.cli import _main as _cli
+from admission_flow.model._frozen import FrozenDict
 from helpers import DAY, D, drive, fire_ok, person, rule_ids, unit
 
 READY = D(2023, 6, 9)
@@ -109,7 +110,7 @@ def test_lawful_reasons_that_add_up_pass(engine: af.Engine, excluded: dict[str, 
     assert outcome.accepted
     assert (outcome.violations, outcome.warnings) == ((), ())
     assert outcome.step.facts["excluded"] == excluded
-    assert isinstance(outcome.step.facts["excluded"], af._frozen.FrozenDict)
+    assert isinstance(outcome.step.facts["excluded"], FrozenDict)
 
 
 def test_absent_members_are_never_left_out(engine: af.Engine) -> None:

@@ -9,6 +9,8 @@ data; ``render_terminal`` (needs ``rich``: ``admission-flow[report]``) and
 ``docs/units-and-reports.md``.
 """
 
+from admission_flow.units import admitted_by, members_at_start, probationary_on
+
 from ._compute import (
     Annual,
     Overdue,
@@ -17,10 +19,7 @@ from ._compute import (
     Report,
     UnitContext,
     UnitProgress,
-    admitted_by,
     build_report,
-    members_at_start,
-    probationary_on,
     reached_on,
     report_as_dict,
 )

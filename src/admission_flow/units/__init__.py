@@ -14,6 +14,7 @@ from ._across import (
     Departure,
     check_new_case,
 )
+from ._context import UnitContext, admitted_by, members_at_start, probationary_on, reached_on
 from ._file import UnitFileError, load_units
 from ._values import (
     STAGES,
@@ -42,9 +43,14 @@ __all__ = [
     "PositionSpec",
     "Share",
     "Targets",
+    "UnitContext",
     "UnitFileError",
     "UnitNode",
     "UnitTree",
+    "admitted_by",
     "check_new_case",
     "load_units",
+    "members_at_start",
+    "probationary_on",
+    "reached_on",
 ]

@@ -1,0 +1,430 @@
+"""The rules of ``vn-2021`` about votes, decisions, probation, recognition and dates.
+
+Two-thirds is computed in integers (``3 * in_favour >= 2 * total``), so that
+no rounding can admit anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from admission_flow.model._dates import add_months
+from admission_flow.model._values import Case, Step, Text
+from admission_flow.procedure import _facts
+from admission_flow.procedure._rule import EventContext, rule
+
+from ._candidate import Details, join_texts
+
+
+def two_thirds_needed(total: int) -> int:
+    """The fewest votes out of ``total`` that make two-thirds: ceil(2 * total / 3)."""
+    return -(-2 * total // 3)
+
+
+def reaches_two_thirds(in_favour: int, total: int) -> bool:
+    """``in_favour >= 2/3 * total``, in integers so that no rounding can admit anyone."""
+    return 3 * in_favour >= 2 * total
+
+
+def _short_of_two_thirds(context: EventContext, total_fact: str) -> Details:
+    """``None`` when ``in_favour`` reaches two-thirds of the fact ``total_fact``, else the counts."""
+    in_favour, total = context.facts["in_favour"], context.facts[total_fact]
+    if reaches_two_thirds(in_favour, total):
+        return None
+    return {"in_favour": in_favour, "total": total, "needed": two_thirds_needed(total)}
+
+
+def latest_passing(case: Case, event: str, since: str = "") -> Step | None:
+    """The latest accepted step of ``event``, if it came after the latest ``since`` step.
+
+    A dossier the competent committee sends back (``return_dossier``) asks for
+    the votes again: votes before the latest return no longer count.
+    """
+    step = case.last(event)
+    if step is None or not since:
+        return step
+    returned = case.last(since)
+    if returned is None:
+        return step
+    for kept in reversed(case.history):
+        if kept is step:
+            return step
+        if kept is returned:
+            return None
+    return None  # pragma: no cover - both steps are in the history
+
+
+def _after(case: Case, event: str, mark: Step) -> bool:
+    """Whether an accepted step of ``event`` comes after ``mark`` in the case's history."""
+    for kept in reversed(case.history):
+        if kept is mark:
+            return False
+        if kept.event == event and kept.accepted:
+            return True
+    return False
+
+
+#: How each reason for leaving a member out of a vote's count reads (QĐ 24 §9.3.2).
+EXCLUSIONS = {
+    "temporarily_transferred": Text("chuyển sinh hoạt tạm thời", "temporarily transferred"),
+    "exempted_absent": Text(
+        "miễn công tác và sinh hoạt đảng, không có mặt", "exempted from party work and absent"
+    ),
+    "suspended": Text("đình chỉ sinh hoạt", "suspended"),
+    "prosecuted_or_detained": Text(
+        "bị khởi tố, truy tố, tạm giam", "prosecuted, indicted or detained"
+    ),
+    "absent": Text("vắng mặt (vẫn được tính)", "absent (who still count)"),
+}
+
+
+def _excluded(value: Any, not_reasons: Any) -> tuple[int, int, Text | int]:
+    """``excluded`` as (lawfully left out, wrongly left out, how it reads: a bare count as is)."""
+    if not isinstance(value, Mapping):
+        return int(value), 0, int(value)
+    lawful = wrong = 0
+    parts_vi, parts_en = [], []
+    for reason, count in value.items():
+        if reason == _facts.COUNTS_TOTAL:
+            continue
+        if reason in not_reasons:
+            wrong += count
+        else:
+            lawful += count
+        label = EXCLUSIONS.get(reason, Text(reason, reason))
+        parts_vi.append(f"{label.vi}: {count}")
+        parts_en.append(f"{label.en}: {count}")
+    total = lawful + wrong
+    shown = Text(f"{total} ({'; '.join(parts_vi)})", f"{total} ({'; '.join(parts_en)})")
+    return lawful, wrong, shown
+
+
+def _denominator(counted: int, excluded: Any, expected: int, params: Mapping[str, Any]) -> Details:
+    """The count plus the lawful exclusions is ``expected``, and nobody merely absent is left out."""
+    if expected <= 0:
+        return None
+    lawful, wrong, shown = _excluded(excluded, params["not_reasons"])
+    if counted + lawful == expected and not wrong:
+        return None
+    return {
+        "official_members": counted,
+        "excluded": shown,
+        "counted": counted + lawful,
+        "unit_members": expected,
+    }
+
+
+# -- votes ---------------------------------------------------------------------------
+
+
+@rule(
+    "vote.two_thirds",
+    reads={"in_favour", "official_members"},
+    details={"in_favour", "total", "needed"},
+)
+def vote_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details:
+    return _short_of_two_thirds(context, "official_members")
+
+
+@rule(
+    "vote.committee_short",
+    reads={"in_favour", "committee_members"},
+    details={"in_favour", "total", "needed"},
+)
+def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> Details:
+    return _short_of_two_thirds(context, "committee_members")
+
+
+@rule(
+    "vote.denominator",
+    params={"not_reasons": ["absent"]},
+    reads={"official_members", "excluded"},
+    details={"official_members", "excluded", "counted", "unit_members"},
+)
+def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """The vote's count plus those QĐ 24 §9.3.2 leaves out is the unit's count of official members.
+
+    ``excluded`` is a bare count (revision 2) or counts by reason; a reason in
+    ``not_reasons`` (``absent``: absent members still count) is refused. A unit
+    that states no count (``official_members: 0``) is not checked.
+    """
+    facts = context.facts
+    return _denominator(
+        facts["official_members"], facts["excluded"], context.unit.official_members, params
+    )
+
+
+@rule(
+    "vote.committee_denominator",
+    params={"not_reasons": ["absent"]},
+    reads={"committee_members", "excluded"},
+    details={"official_members", "excluded", "counted", "unit_members"},
+)
+def vote_committee_denominator(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """A committee vote counts the unit's ``committee_members``, less its lawful exclusions."""
+    facts = context.facts
+    return _denominator(
+        facts["committee_members"],
+        facts.get("excluded", 0),
+        context.unit.committee_members,
+        params,
+    )
+
+
+@rule("vote.excluded_reasons", reads={"excluded"}, details={"excluded"})
+def vote_excluded_reasons(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """A bare count of members left out (revision 2's form) asks for their reasons: a warning."""
+    excluded = context.facts.get("excluded", 0)
+    if isinstance(excluded, Mapping) or not excluded:
+        return None
+    return {"excluded": excluded}
+
+
+@rule(
+    "vote.already_passed",
+    params={"event": "cell_vote", "since": "return_dossier"},
+    details={"date"},
+)
+def vote_already_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """No second cell vote once one reached two-thirds, unless the dossier was returned since."""
+    passed = latest_passing(context.case, params["event"], params["since"])
+    return None if passed is None else {"date": passed.on}
+
+
+@rule("vote.cell_passed", params={"event": "cell_vote"})
+def vote_cell_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """A cell vote that reached two-thirds is on file (a later short vote does not undo it)."""
+    return None if context.case.last(params["event"]) is not None else {}
+
+
+@rule(
+    "vote.committee_voted",
+    params={"event": "committee_vote", "since": "return_dossier"},
+)
+def vote_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """The grassroots committee has voted (since any return), unless the cell is a grassroots one."""
+    if context.unit.grassroots_cell:
+        return None
+    if latest_passing(context.case, params["event"], params["since"]) is not None:
+        return None
+    return {}
+
+
+@rule(
+    "recognition.committee_voted",
+    params={"event": "committee_vote", "vote": "recognition_vote", "from_state": "probation"},
+)
+def recognition_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """From probation, the grassroots committee votes after the cell's passing recognition vote.
+
+    Not for a grassroots cell, nor from an escalated case (the competent committee decides).
+    """
+    case = context.case
+    if context.unit.grassroots_cell or case.state != params["from_state"]:
+        return None
+    passed = case.last(params["vote"])
+    if passed is None:
+        return None  # recognition.vote_passed reports it
+    return None if _after(case, params["event"], passed) else {}
+
+
+@rule(
+    "decision.committee_two_thirds",
+    params={"delegated_role": "grassroots_committee", "event": "committee_vote"},
+    details={"in_favour", "total", "needed"},
+)
+def decision_committee_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """A grassroots committee decides under delegation only on its own vote of two-thirds.
+
+    Without any committee vote this rule says nothing: ``vote.committee_voted`` reports it.
+    """
+    if context.actor.role != params["delegated_role"]:
+        return None
+    vote = context.case.last(params["event"])
+    if vote is None:
+        return None
+    in_favour, total = vote.facts["in_favour"], vote.facts["committee_members"]
+    if reaches_two_thirds(in_favour, total):
+        return None
+    return {"in_favour": in_favour, "total": total, "needed": two_thirds_needed(total)}
+
+
+@rule(
+    "decision.authority",
+    params={"delegated_role": "grassroots_committee"},
+    details={"role"},
+)
+def decision_authority(context: EventContext, params: Mapping[str, Any]) -> Details:
+    role = context.actor.role
+    if role == params["delegated_role"] and not context.unit.delegated_admission:
+        return {"role": role}
+    return None
+
+
+# -- probation -------------------------------------------------------------------------
+
+
+@rule(
+    "probation.twelve_months",
+    params={"months": 12, "event": "hold_ceremony"},
+    details={"start", "end", "months"},
+)
+def probation_twelve_months(context: EventContext, params: Mapping[str, Any]) -> Details:
+    ceremony = context.case.last(params["event"])
+    if ceremony is None:
+        return None  # pragma: no cover - the procedure's states require a ceremony first
+    end = add_months(ceremony.on, params["months"])
+    if context.on >= end:
+        return None
+    return {"start": ceremony.on, "end": end, "months": params["months"]}
+
+
+_OUTCOMES = {
+    "recognize": Text("công nhận đảng viên chính thức", "recognition as an official member"),
+    "remove": Text("xóa tên khỏi danh sách đảng viên dự bị", "removal from the probationary list"),
+}
+
+
+@rule(
+    "recognition.vote_passed",
+    params={"outcome": None, "event": "recognition_vote", "escalated_state": "escalated"},
+    details={"outcome"},
+)
+def recognition_vote_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """The cell's passing vote has this outcome; an escalated case is the committee's to decide."""
+    if context.case.state == params["escalated_state"]:
+        return None
+    outcome = params["outcome"]
+    votes = context.case.steps_of(params["event"])
+    if any(vote.accepted and vote.facts.get("outcome") == outcome for vote in votes):
+        return None
+    return {"outcome": _OUTCOMES.get(outcome, Text(outcome, outcome))}
+
+
+@rule(
+    "recognition.already_proposed",
+    params={"event": "recognition_vote"},
+    details={"outcome", "date"},
+)
+def recognition_already_proposed(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """No further recognition vote after one reached two-thirds, until the committee decides."""
+    passed = context.case.last(params["event"])
+    if passed is None:
+        return None
+    outcome = str(passed.facts.get("outcome"))
+    return {"outcome": _OUTCOMES.get(outcome, Text(outcome, outcome)), "date": passed.on}
+
+
+# -- dates -------------------------------------------------------------------------------
+
+
+def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> list[Text]:
+    problems = []
+    history = context.case.history
+    if history and context.on < history[-1].on:
+        last = history[-1]
+        problems.append(
+            Text(
+                f"ngày {context.on:%d/%m/%Y} trước bước cuối cùng của hồ sơ "
+                f"(“{context.procedure.events[last.event].label.vi}” ngày {last.on:%d/%m/%Y})",
+                f"{context.on.isoformat()} is before the case's latest step "
+                f"('{last.event}' on {last.on.isoformat()})",
+            )
+        )
+    on = context.on
+    for name, value in context.facts.items():  # a fact's value is a date only for a date fact
+        if type(value) is dt.date and value > on:
+            problems.append(
+                Text(
+                    f"{name} {value:%d/%m/%Y} sau ngày của chính bước này ({context.on:%d/%m/%Y})",
+                    f"{name} {value.isoformat()} is after the event's own date ({context.on.isoformat()})",
+                )
+            )
+    vote_event, date_fact = params["vote"], params["date_fact"]
+    decided = context.facts.get(date_fact)
+    if isinstance(decided, dt.date):
+        problems.extend(_decided_too_early(context, params, decided))
+    for fact, earlier in params["fact_not_before"].items():
+        problems.extend(_fact_too_early(context, fact, earlier))
+    if vote_event and isinstance(decided, dt.date):
+        vote = context.case.last(vote_event)
+        if vote is None and context.case.state == params["escalated_state"]:
+            vote = context.case.last(vote_event, accepted=False)
+        if vote is not None and decided < vote.on:
+            label = context.procedure.events[vote_event].label
+            problems.append(
+                Text(
+                    f"{date_fact} {decided:%d/%m/%Y} trước “{label.vi}” ngày {vote.on:%d/%m/%Y}",
+                    f"{date_fact} {decided.isoformat()} is before the '{vote_event}' it decides on "
+                    f"({vote.on.isoformat()})",
+                )
+            )
+    return problems
+
+
+def _decided_too_early(
+    context: EventContext, params: Mapping[str, Any], decided: dt.date
+) -> list[Text]:
+    """A decision dated before a step it relies on (revision 3: the committee's vote, consents)."""
+    problems = []
+    date_fact = params["date_fact"]
+    for event, fact in params["after"].items():
+        steps = context.case.steps_of(event)
+        dates = [s.facts.get(fact, s.on) if fact else s.on for s in steps if s.accepted]
+        if not dates or decided >= max(dates):
+            continue
+        label = context.procedure.events[event].label
+        latest = max(dates)
+        problems.append(
+            Text(
+                f"{date_fact} {decided:%d/%m/%Y} trước “{label.vi}” ngày {latest:%d/%m/%Y}",
+                f"{date_fact} {decided.isoformat()} is before the '{event}' it relies on "
+                f"({latest.isoformat()})",
+            )
+        )
+    return problems
+
+
+def _fact_too_early(context: EventContext, fact: str, earlier: Mapping[str, Any]) -> list[Text]:
+    """A date fact of this event before a date fact of an earlier step (received before decided)."""
+    value = context.facts.get(fact)
+    step = context.case.last(earlier["event"])
+    if not isinstance(value, dt.date) or step is None:
+        return []
+    before = step.facts.get(earlier["fact"], step.on)
+    if value >= before:
+        return []
+    return [
+        Text(
+            f"{fact} {value:%d/%m/%Y} trước {earlier['fact']} {before:%d/%m/%Y}",
+            f"{fact} {value.isoformat()} is before the {earlier['fact']} {before.isoformat()}",
+        )
+    ]
+
+
+@rule(
+    "dates.order",
+    params={
+        "vote": "",
+        "date_fact": "decision_date",
+        "escalated_state": "escalated",
+        "after": {},
+        "fact_not_before": {},
+    },
+    details={"problem"},
+)
+def dates_order(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """Events come in date order, date facts are not after their event, decisions follow their vote.
+
+    ``vote`` names the event whose passing vote a decision decides on (its
+    ``date_fact`` may not be earlier); in ``escalated_state`` the last vote
+    recorded, since none passed. ``after`` maps other events the decision
+    relies on to the date fact to compare (``""``: the step's own date): the
+    decision is not earlier than the latest of them. ``fact_not_before`` maps a
+    date fact of this event to ``{event, fact}`` of an earlier step it may not
+    precede (the ceremony's ``received_date`` and the ``decision_date``).
+    """
+    problems = _dates_out_of_order(context, params)
+    return {"problem": join_texts(problems)} if problems else None
