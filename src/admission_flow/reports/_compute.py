@@ -135,6 +135,10 @@ class Report:
     units: tuple[UnitProgress, ...]
     #: Names of the people the unit file names, for the source lists.
     names: Mapping[str, str]
+    #: How the unit file's own kinds read (``kinds:``), for the renderers.
+    kinds: Mapping[str, Any] = attrs.field(factory=dict)
+    #: How many cases the report counts, all units together.
+    case_count: int = 0
 
     def unit(self, unit_id: str) -> UnitProgress:
         for progress in self.units:
@@ -218,7 +222,13 @@ def build_report(
         progress.append(_progress(context, overdue, tuple(plugins.check_unit(context))))
     names = {pid: h.name for pid, h in tree.people().items() if h.name}
     return Report(
-        file=tree.file, on=on, counted_on=tree.counted_on, units=tuple(progress), names=names
+        file=tree.file,
+        on=on,
+        counted_on=tree.counted_on,
+        units=tuple(progress),
+        names=names,
+        kinds=dict(tree.kinds),
+        case_count=sum(len(unit_cases) for unit_cases in by_unit.values()),
     )
 
 
