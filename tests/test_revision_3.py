@@ -166,7 +166,7 @@ def test_a_bare_count_warns_for_its_reasons(engine: af.Engine) -> None:
         ({"suspended": -1}, "counts suspended as -1"),
         ({"suspended": True}, "counts suspended as true"),
         ({"suspended": 2, "total": 3}, "does not add up: its counts make 2, but its total says 3"),
-        (-1, "must be a count from 0"),
+        (-1, "must be at least 0, not -1"),
         ("3", "must be a count, or a mapping of counts by reason"),
     ],
 )

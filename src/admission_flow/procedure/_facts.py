@@ -72,8 +72,10 @@ def type_problem(spec: FactSpec, value: Any) -> str | None:
         return f"must be one of {', '.join(spec.values)}, not {describe(value)}{hint}"
     if not fits:
         return f"must be {_EXPECTED[spec.type]}, not {describe(value)}"
-    if spec.type == "counts" and not 0 <= value < INT_LIMIT:
-        return f"must be a count from 0 to below {INT_LIMIT:,}, not {value}"
+    if spec.type == "counts" and value < 0:
+        return f"must be at least 0, not {value}"
+    if spec.type == "counts" and value >= INT_LIMIT:
+        return f"must be a count below {INT_LIMIT:,}, not one of {len(str(value))} digits"
     if spec.type == "int" and not -INT_LIMIT < value < INT_LIMIT:
         return (
             f"must be a whole number below {INT_LIMIT:,}, not one of {len(str(abs(value)))} digits"
