@@ -31,7 +31,7 @@ from admission_flow.exceptions import (
     ScenarioError,
 )
 from admission_flow.model._calendar import Calendar
-from admission_flow.model._departure import COMMUNITY_ROLES, LEAVING_REASONS, Departure
+from admission_flow.model._departure import COMMUNITY_ROLES
 from admission_flow.model._serial import run_step
 from admission_flow.model._values import (
     EDUCATION_LEVELS,
@@ -54,6 +54,7 @@ from admission_flow.procedure._spec import Procedure
 from admission_flow.procedure._yaml import Mark, YamlList, YamlMap
 
 from ._engine import Engine
+from ._scenario_left import read_left
 
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
@@ -391,7 +392,7 @@ class _Loader:
         consent = r.boolean(entry, "over_60_consent", where)
         hardship = r.boolean(entry, "hardship_area", where)
         role = r.choice(entry, "community_role", where, COMMUNITY_ROLES)
-        left = self.left(entry, where)
+        left = read_left(self.reader, entry, where)
         if cid is None or name is None or born is None or education is None:
             return None
         return Person(
@@ -406,50 +407,6 @@ class _Loader:
             community_role=role,
             left=left,
         )
-
-    def left(self, candidate: YamlMap, where: str) -> Departure | None:
-        """The candidate's ``left`` (re-admission), each mistake at its own line and column."""
-        r = self.reader
-        entry = r.mapping(candidate, "left", where)
-        if entry is None:
-            return None
-        where = f"{where}.left"
-        r.keys(
-            entry,
-            where,
-            required=("on", "reason"),
-            optional=(
-                "record_cleared_on",
-                "hardship",
-                "child_rank",
-                "readmitted_before",
-                "first_admitted_on",
-            ),
-        )
-        on = r.date(entry, "on", where)
-        reason = r.choice(entry, "reason", where, LEAVING_REASONS)
-        cleared = r.date(entry, "record_cleared_on", where)
-        first = r.date(entry, "first_admitted_on", where)
-        rank = r.integer(entry, "child_rank", where)
-        hardship = r.boolean(entry, "hardship", where)
-        before = r.boolean(entry, "readmitted_before", where)
-        if on is None or reason is None:
-            return None
-        try:
-            return Departure(
-                on=on,
-                reason=reason,
-                record_cleared_on=cleared,
-                hardship=hardship,
-                child_rank=rank,
-                readmitted_before=before,
-                first_admitted_on=first,
-            )
-        except InputError as exc:
-            key = exc.field.removeprefix("left.")
-            mark = entry.value_mark(key) if key in entry else entry.mark
-            r.add(mark, str(exc))
-            return None
 
     def events(self, items: YamlList, engine: Engine) -> list[ScenarioEvent]:
         r = self.reader

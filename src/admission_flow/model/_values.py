@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any, Literal, TypeVar
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, Literal
 
 import attrs
-from attrs import AttrsInstance
 
 from admission_flow.exceptions import ArgumentTypeError, InputError
 
+from ._builders import _builder
 from ._checks import (
     check_bool,
     check_choice,
@@ -73,7 +73,6 @@ ORGANIZATIONS: tuple[str, ...] = ("youth_union", "trade_union")
 Severity = Literal["block", "record", "warning"]
 #: What a violation does: refuse the step, record it without moving the case, or warn.
 SEVERITIES: tuple[Severity, ...] = ("block", "record", "warning")
-_T = TypeVar("_T", bound=AttrsInstance)
 
 
 @attrs.frozen
@@ -468,38 +467,6 @@ class Option:
     warnings: tuple[Violation, ...] = ()
     #: Facts that were not given, so the rules that read them were not checked.
     needs: tuple[str, ...] = ()
-
-
-def _builder(cls: type[_T], *, checked: frozenset[str] | None = None) -> Callable[..., _T]:
-    """A positional constructor for a frozen attrs class, for the engine's hot path.
-
-    attrs's frozen ``__init__`` guards each field with a generic
-    ``object.__setattr__`` call; this one stores each field through its slot
-    descriptor, about twice as fast, and skips the class's own checks. It is
-    only for classes with no validator and no converter, unless ``checked``
-    names the converted fields and the caller promises to pass every value
-    as the class's ``__init__`` would have made and checked it (a ``Step``'s
-    facts already a ``FrozenDict``). The tests check it builds values equal
-    to the class's own ``__init__``.
-    """
-    fields = attrs.fields(cls)
-    trusted = checked if checked is not None else frozenset()
-    if any(
-        f.validator is not None or (f.converter is not None and f.name not in trusted)
-        for f in fields
-    ) or (checked is None and hasattr(cls, "__attrs_post_init__")):
-        raise TypeError(f"{cls.__name__} converts or validates; use its __init__")
-    names = [f.name for f in fields]
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def build({', '.join(names)}):", "    value = _new(_cls)"]
-    for index, name in enumerate(names):
-        namespace[f"_set{index}"] = cls.__dict__[name].__set__
-        lines.append(f"    _set{index}(value, {name})")
-    lines.append("    return value")
-    exec("\n".join(lines), namespace)  # code made of field names only, as attrs does
-    build: Callable[..., _T] = namespace["build"]
-    build.__qualname__ = f"new {cls.__name__}"
-    return build
 
 
 #: Positional constructors: (event, on, actor, facts, accepted, recorded,

@@ -18,6 +18,7 @@ from typing import Any
 
 from admission_flow.model._dates import add_months, months_between
 from admission_flow.model._departure import Departure
+from admission_flow.model._leaving import EXCLUDED, REASONS, excluded_reason
 from admission_flow.model._values import Case, Text
 from admission_flow.procedure._rule import EventContext, rule
 
@@ -35,22 +36,6 @@ __all__ = [
     "readmission_waiting_period",
 ]
 
-#: How each reason for leaving reads in a message.
-REASONS: Mapping[str, Text] = {
-    "struck_off": Text("bị xóa tên", "struck off"),
-    "expelled": Text("bị khai trừ", "expelled"),
-    "asked_to_leave": Text("xin ra khỏi Đảng", "asked to leave"),
-    "abandoned_activities": Text("tự ý bỏ sinh hoạt đảng", "abandoned party activities"),
-    "serious_disunity": Text("gây mất đoàn kết nội bộ nghiêm trọng", "caused serious disunity"),
-    "corruption_conviction": Text("bị kết án về tội tham nhũng", "convicted of corruption"),
-    "serious_crime_conviction": Text(
-        "bị kết án về tội nghiêm trọng trở lên", "convicted of a serious crime"
-    ),
-    "less_serious_crime_conviction": Text(
-        "bị kết án về tội ít nghiêm trọng", "convicted of a less serious crime"
-    ),
-    "family_planning": Text("vi phạm chính sách dân số", "broke the family-planning policy"),
-}
 #: The kinds of consent ``record_consent`` records, as a message names them.
 CONSENTS: Mapping[str, Text] = {
     "over_60": Text("kết nạp người trên 60 tuổi", "admitting someone over 60"),
@@ -120,23 +105,6 @@ def eligibility_over_60_consent(context: EventContext, params: Mapping[str, Any]
 
 
 # -- re-admission -------------------------------------------------------------------------
-
-#: The reasons that rule re-admission out (QĐ 24-QĐ/TW §3.5); ``asked_to_leave``
-#: only without real hardship.
-EXCLUDED = (
-    "abandoned_activities",
-    "asked_to_leave",
-    "serious_disunity",
-    "corruption_conviction",
-    "serious_crime_conviction",
-)
-
-
-def excluded_reason(left: Departure, excluded: tuple[str, ...] | list[str]) -> bool:
-    """Whether ``left`` rules re-admission out: its reason, unless one left for hardship."""
-    if left.reason not in excluded:
-        return False
-    return not (left.reason == "asked_to_leave" and left.hardship)
 
 
 @rule(

@@ -21,8 +21,8 @@ from admission_flow.exceptions import ArgumentTypeError
 from admission_flow.model._checks import check_bool, check_date
 from admission_flow.model._dates import add_months, months_between
 from admission_flow.model._departure import LEAVING_REASONS, Departure
+from admission_flow.model._leaving import EXCLUDED, REASONS, excluded_reason
 from admission_flow.model._values import Case, Person, Text, Violation
-from admission_flow.standard._readmission import EXCLUDED, REASONS, excluded_reason
 
 __all__ = [
     "ENDS",
