@@ -149,8 +149,7 @@ class Register:
             {"unit_id": unit.id, "id": m.id, "status": m.status, "since": m.since} for m in members
         ]
         with self.writer.begin() as connection:
-            # committee_members is kept in its column even at 0 (unit_to_json leaves it out then).
-            row = {**unit_to_json(unit), "committee_members": unit.committee_members}
+            row = {**unit_to_json(unit), "committee_members": unit.committee_members}  # even 0
             connection.execute(upsert(connection, units, ["id"], _UNIT_COLUMNS), row)
             if rows:
                 connection.execute(
