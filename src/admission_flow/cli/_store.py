@@ -18,8 +18,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow._limits import FIRST_YEAR, LAST_YEAR, MAX_DIGITS, escape, in_calendar, quote
-from admission_flow.engine._scenario import Run, Scenario, load_scenario, scenario_files
-from admission_flow.exceptions import ActorError, ConflictError, InputError, StoreError
+from admission_flow.engine._scenario import (
+    Run,
+    Scenario,
+    load_scenario,
+    run_scenario,
+    scenario_files,
+)
+from admission_flow.exceptions import (
+    ActorError,
+    CaseRefusedError,
+    ConflictError,
+    InputError,
+    StoreError,
+)
 from admission_flow.model._serial import actor_to_by
 from admission_flow.model._values import Actor, Outcome
 from admission_flow.plugins._loading import load_procedure
@@ -176,7 +188,10 @@ def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
                     "register; nothing was written"
                 )
         for scenario in scenarios:
-            result = _record(register, scenario)
+            result, refusal = _record(register, scenario)
+            if refusal is not None and not args.json:
+                # Not kept, and not a mistake of the file's: its opening event is refused too.
+                out.write(f"{scenario.path}: not kept in the register: {refusal}\n")
             if args.json:
                 _dump(result.as_dict(), out)
             else:
@@ -184,18 +199,25 @@ def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _record(register: Register, scenario: Scenario) -> Run:
-    """Keep the scenario's unit, members and case, and fire its events through the register."""
+def _record(register: Register, scenario: Scenario) -> tuple[Run, CaseRefusedError | None]:
+    """Keep the scenario's unit, members and case, and fire its events through the register.
+
+    A case the register refuses to open (the rules across cases, re-admission) is
+    run in memory only, and the refusal returned beside it.
+    """
     register.put_unit(scenario.unit, scenario.members.values())
     case = scenario.engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
     opening = scenario.events[0].on if scenario.events else None
-    stored = register.add_case(case, scenario.procedure, on=opening)
+    try:
+        stored = register.add_case(case, scenario.procedure, on=opening)
+    except CaseRefusedError as refusal:
+        return run_scenario(scenario), refusal
     outcomes: list[Outcome] = []
     for event in scenario.events:
         fired = register.fire(stored, event.event, event.actor, event.on, **event.facts)
         outcomes.append(fired.outcome)
         stored = fired.stored
-    return Run(scenario=scenario, outcomes=tuple(outcomes), case=stored.case)
+    return Run(scenario=scenario, outcomes=tuple(outcomes), case=stored.case), None
 
 
 # -- fire -------------------------------------------------------------------------------

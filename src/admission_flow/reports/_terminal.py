@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -16,11 +16,16 @@ from ._words import (
     LABELS,
     STAGE_LABELS,
     annual_cell,
+    group_label,
+    kind_label,
+    notes,
     period,
     plan_cell,
     positions_cell,
     shown,
     title,
+    unit_label,
+    window_text,
 )
 
 __all__ = ["render_terminal"]
@@ -31,13 +36,18 @@ def _both(key: str) -> str:
 
 
 def _name(unit: UnitProgress) -> str:
-    return "  " * unit.depth + escape(unit.name)
+    return "  " * unit.depth + unit.name
 
 
-def _row(table: Table, *cells: str) -> None:
+def _row(table: Table, *cells: Any) -> None:
     """A row of texts as they are: control and bidi characters escaped, no markup read."""
     table.add_row(
-        *(RichText("\n".join(escape(part) for part in cell.split("\n"))) for cell in cells)
+        *(
+            RichText("\n".join(escape(part) for part in cell.split("\n")))
+            if isinstance(cell, str)
+            else cell
+            for cell in cells
+        )
     )
 
 
@@ -45,14 +55,15 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     """Print the report as tables: as wide as the terminal, or ``width`` (120 into a file)."""
     if width is None and not out.isatty():
         width = 120  # a file or a pipe: wide enough for the tables, the same on every machine
-    # Names come from a unit file: no markup (``[/]``, ``[link=...]``) and no
-    # emoji codes are read from them; each cell is escaped once, in ``_row``.
     console = Console(
         file=out, width=width, soft_wrap=False, highlight=False, markup=False, emoji=False
     )
     heading = title(report)
-    console.print(RichText(escape(heading.vi), style="bold"))
-    console.print(RichText(escape(heading.en), style="bold"))
+    console.print(RichText(heading.vi, style="bold"))
+    console.print(RichText(heading.en, style="bold"))
+    for note in notes(report):
+        console.print(RichText(note.vi))
+        console.print(RichText(note.en))
 
     units = Table(title=f"{LABELS['units'].vi} / {LABELS['units'].en}", title_justify="left")
     for key in ("unit", "kind", "members", "cases", "year", "term", "key"):
@@ -62,7 +73,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
             _row(
                 units,
                 _name(unit),
-                unit.kind,
+                kind_label(report, unit.kind).vi,
                 str(unit.official_members),
                 str(unit.cases),
                 annual_cell(unit.annual),
@@ -75,11 +86,18 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
         title=f"{LABELS['pipeline'].vi} / {LABELS['pipeline'].en}", title_justify="left"
     )
     pipeline.add_column(_both("unit"))
+    pipeline.add_column(_both("window"))
     for stage in STAGES:
         pipeline.add_column(f"{STAGE_LABELS[stage].vi}\n{STAGE_LABELS[stage].en}", justify="right")
     for unit in report.units:
         if shown(unit):
-            _row(pipeline, _name(unit), *(str(unit.pipeline[s]) for s in STAGES))
+            window = window_text(unit)
+            _row(
+                pipeline,
+                _name(unit),
+                f"{window.vi}\n{window.en}",
+                *(str(unit.pipeline[s]) for s in STAGES),
+            )
     console.print(pipeline)
 
     groups = Table(
@@ -92,7 +110,10 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for unit in report.units:
         if unit.depth == 1:
             for group, counts in unit.by_source.items():
-                _row(groups, escape(unit.name), escape(group), *(str(counts[s]) for s in STAGES))
+                label = group_label(group)
+                _row(
+                    groups, unit.name, f"{label.vi}\n{label.en}", *(str(counts[s]) for s in STAGES)
+                )
     console.print(groups)
 
     plans = [(u, p) for u in report.units for p in ((u.term,) if u.term else ()) + u.plans]
@@ -106,7 +127,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
             label = STAGE_LABELS[plan.target.stage]
             _row(
                 table,
-                escape(unit.name),
+                unit.name,
                 f"{label.vi} / {label.en}",
                 period(plan),
                 str(plan.target.count),
@@ -125,10 +146,10 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
         )
         _row(
             table,
-            escape(finding.unit),
-            escape(f"{mark} {finding.rule}"),
-            escape(finding.message.vi) + "\n" + escape(finding.message.en),
-            escape(people) or "-",
+            unit_label(report, finding.unit),
+            f"{mark} {finding.rule}",
+            f"{finding.message.vi}\n{finding.message.en}",
+            people or "-",
         )
     console.print(table)
 
@@ -139,7 +160,9 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for item in overdue:
         _row(
             table,
-            *(escape(x) for x in (item.unit, item.case, item.deadline.event)),
+            unit_label(report, item.unit),
+            item.case,
+            item.deadline.event,
             item.deadline.due.isoformat(),
         )
     if not overdue:
