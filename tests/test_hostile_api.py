@@ -96,20 +96,28 @@ def test_case_from_json_reads_its_own_json() -> None:
 
 def test_a_null_default_is_refused_where_it_is_written(tmp_path: Path) -> None:
     text = BUNDLED.read_text(encoding="utf-8")
-    line = text.splitlines().index("      excluded: {type: int, min: 0, default: 0}") + 1
+    written = "      extended: {type: bool, default: false}"
+    line = text.splitlines().index(written) + 1
     broken = tmp_path / "p.yaml"
-    broken.write_text(text.replace("min: 0, default: 0}", "min: 0, default: }"), encoding="utf-8")
+    broken.write_text(
+        text.replace(written, "      extended: {type: bool, default: }"), encoding="utf-8"
+    )
     status, _, err = cli("validate", str(broken))
     assert status == 2
     assert err.splitlines()[0] == (
-        f"{broken}:{line}:46: events.cell_vote.facts.excluded.default is empty (null); "
-        "give a value of type 'int', or remove 'default' so that the fact may be left out"
+        f"{broken}:{line}:39: events.decide_admission.facts.extended.default is empty (null); "
+        "give a value of type 'bool', or remove 'default' so that the fact may be left out"
     )
 
 
 def test_a_fact_without_its_default_is_left_out_not_a_plugin_failure(tmp_path: Path) -> None:
     """The twin: `excluded` without a default validates, and cell_vote is judged (exit 0, not 3)."""
-    text = BUNDLED.read_text(encoding="utf-8").replace("min: 0, default: 0}", "min: 0}")
+    original = BUNDLED.read_text(encoding="utf-8")
+    text = original.replace(
+        "prosecuted_or_detained, absent]\n        default: 0\n",
+        "prosecuted_or_detained, absent]\n",
+    )
+    assert text != original
     (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
     scenario = HAPPY.read_text(encoding="utf-8").replace("procedure: vn-2021", "procedure: p.yaml")
     (tmp_path / "s.yaml").write_text(scenario, encoding="utf-8")
@@ -125,8 +133,8 @@ def test_an_empty_by_has_its_position(tmp_path: Path) -> None:
     status, _, err = cli("run", str(tmp_path / "s.yaml"))
     assert status == 2
     assert err == (
-        f"{tmp_path / 's.yaml'}:{line}:43: events[0].by is empty; "
-        "name the role that acts (by: cell) or a member\n"
+        f"{tmp_path / 's.yaml'}:{line}:43: events[0].by must be a role name or "
+        "{role: member, id: m-1}, not '' (text)\n"
     )
 
 
