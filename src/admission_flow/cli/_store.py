@@ -30,10 +30,10 @@ if TYPE_CHECKING:
 from . import _cases
 from ._output import EXIT_CONFLICT, EXIT_FOUND, EXIT_OK, print_run, print_violation
 
-__all__ = ["EXIT_CONFLICT", "add_commands", "dispatch"]
+__all__ = ["DB_HELP", "EXIT_CONFLICT", "add_commands", "dispatch"]
 
 
-_DB_HELP = "the register: an SQLAlchemy URL, or a bare path for an SQLite file"
+DB_HELP = _DB_HELP = "the register: an SQLAlchemy URL, or a bare path for an SQLite file"
 
 
 def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:

@@ -1,0 +1,118 @@
+"""A register with the Liên Chiểu units, a keys file of five keys, and the app over them.
+
+The keys (each the text below, kept hashed in the file):
+
+- ``clerk-14``: ``cell_committee`` of kdc-14, which opens cases and records opinions;
+- ``cell-14``: ``cell`` of kdc-14 (assigns mentors, votes);
+- ``mentor-14``: ``member`` m-kdc14-01 of kdc-14, in person (introduces);
+- ``clerk-15``: ``cell_committee`` of kdc-15, which may also read kdc-14;
+- ``district``: ``competent_committee`` of every unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("starlette")
+
+from starlette.testclient import TestClient
+
+import admission_flow as af
+from admission_flow.serve import create_app, hash_key, load_keys
+from admission_flow.store import Register
+from admission_flow.units import load_units
+
+ROOT = Path(__file__).resolve().parents[2]
+UNITS = ROOT / "examples" / "lien-chieu" / "units.yaml"
+TODAY = dt.date(2023, 6, 30)
+
+KEYS = {
+    "clerk-14": ("cell_committee", None, ["kdc-14"], []),
+    "cell-14": ("cell", None, ["kdc-14"], []),
+    "mentor-14": ("member", "m-kdc14-01", ["kdc-14"], []),
+    "clerk-15": ("cell_committee", None, ["kdc-15"], ["kdc-14"]),
+    "district": ("competent_committee", None, ["*"], []),
+}
+
+
+def secret(name: str) -> str:
+    """The key text of a test key (a real key comes from admission-flow serve-key)."""
+    return f"test-key-{name}-0123456789abcdef"
+
+
+def auth(name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret(name)}"}
+
+
+def keys_file(folder: Path) -> Path:
+    lines = ["keys:"]
+    for name, (role, actor, units, read) in KEYS.items():
+        lines += [
+            f"  - name: {name}",
+            f"    sha256: {hash_key(secret(name))}",
+            f"    role: {role}",
+            f"    units: [{', '.join(repr(u) for u in units)}]",
+        ]
+        if actor:
+            lines.append(f"    actor: {actor}")
+        if read:
+            lines.append(f"    read: [{', '.join(read)}]")
+    path = folder / "keys.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+CANDIDATE: dict[str, Any] = {
+    "id": "c-oanh",
+    "name": "Võ Thị Kim Oanh",
+    "born": "1986-07-12",
+    "education": "upper_secondary",
+    "positions": ["residential_group_deputy"],
+}
+
+
+@pytest.fixture
+def register(tmp_path: Path) -> Iterator[Register]:
+    tree = load_units(UNITS)
+    with Register.create(tmp_path / "cases.db") as kept:
+        for node in tree:
+            kept.put_unit(node.unit, node.members)
+        yield kept
+
+
+@pytest.fixture
+def client(register: Register, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(
+        register,
+        keys=load_keys(keys_file(tmp_path)),
+        units=load_units(UNITS),
+        today=lambda: TODAY,
+    )
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def open_case(client: TestClient, **changes: Any) -> dict[str, Any]:
+    body = {"unit": "kdc-14", "candidate": CANDIDATE, "on": "2023-03-01"} | changes
+    answer = client.post("/v1/cases", json=body, headers=auth("clerk-14"))
+    assert answer.status_code == 201, answer.text
+    data: dict[str, Any] = answer.json()
+    return data
+
+
+def fire(
+    client: TestClient, key: str, event: str, on: str, case: str = "c-oanh", **facts: Any
+) -> Any:
+    return client.post(
+        f"/v1/cases/{case}/events",
+        json={"event": event, "on": on, "facts": facts},
+        headers=auth(key),
+    )
+
+
+_ = af
