@@ -12,18 +12,19 @@ The keys (each the text below, kept hashed in the file):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 pytest.importorskip("starlette")
 
 from starlette.testclient import TestClient
 
-import admission_flow as af
-from admission_flow.serve import create_app, hash_key, load_keys
+from admission_flow.serve import create_app, hash_key, load_keys, openapi
 from admission_flow.store import Register
 from admission_flow.units import load_units
 
@@ -85,6 +86,56 @@ def register(tmp_path: Path) -> Iterator[Register]:
         yield kept
 
 
+DOCUMENT = openapi()
+_TEMPLATES = [
+    (re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(path)) + "$"), path)
+    for path in DOCUMENT["paths"]
+]
+
+
+def documented(method: str, path: str, status: int) -> dict[str, Any]:
+    """The OpenAPI response object for an answer; fails when the document has none."""
+    template = next((t for pattern, t in _TEMPLATES if pattern.match(path)), None)
+    assert template is not None, f"{path} is not in the OpenAPI document"
+    operation = DOCUMENT["paths"][template].get(method.lower())
+    assert operation is not None, f"{method} {template} is not in the OpenAPI document"
+    response = operation["responses"].get(str(status))
+    assert response is not None, f"{method} {template} does not document {status}"
+    found: dict[str, Any] = response
+    return found
+
+
+def check_against_document(method: str, path: str, answer: Any) -> None:
+    """The answer's status, content type, headers and body are as the OpenAPI document says."""
+    if path == "/openapi.json":
+        return
+    response = documented(method, path, answer.status_code)
+    (media,) = response["content"]
+    assert answer.headers["content-type"].split(";")[0] == media
+    for name, header in response.get("headers", {}).items():
+        if header.get("required"):
+            assert name.lower() in answer.headers, f"{name} missing"
+    if media == "application/json":
+        schema = response["content"][media]["schema"]
+        validator = jsonschema.Draft202012Validator(
+            {**schema, "components": DOCUMENT["components"]}
+        )
+        errors = [
+            f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(answer.json())
+        ]
+        assert errors == [], f"{method} {path} -> {answer.status_code}: {errors[:5]}"
+    assert "Traceback" not in answer.text
+
+
+class CheckedClient(TestClient):
+    """A test client that checks every answer against the OpenAPI document."""
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        answer = super().request(method, url, *args, **kwargs)
+        check_against_document(method, str(answer.request.url.path), answer)
+        return answer
+
+
 @pytest.fixture
 def client(register: Register, tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(
@@ -93,7 +144,15 @@ def client(register: Register, tmp_path: Path) -> Iterator[TestClient]:
         units=load_units(UNITS),
         today=lambda: TODAY,
     )
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with CheckedClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def open_client(register: Register) -> Iterator[TestClient]:
+    """The app without keys (no_auth), as on a loopback address: ``by`` says who acts."""
+    app = create_app(register, no_auth=True, units=load_units(UNITS), today=lambda: TODAY)
+    with CheckedClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 
@@ -113,6 +172,3 @@ def fire(
         json={"event": event, "on": on, "facts": facts},
         headers=auth(key),
     )
-
-
-_ = af
