@@ -4,6 +4,7 @@ version, cases and due as tables and JSON."""
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,34 @@ def test_a_malformed_date_is_one_line_and_exit_2(voted: str, capsys: Capsys) -> 
     assert main("due", "--db", voted, "--on", "9/11/2023") == 2
     err = capsys.readouterr().err
     assert err.strip() == ("admission-flow: --on '9/11/2023' is not a date; write it as YYYY-MM-DD")
+
+
+def test_checkpoint_prints_a_verify_command_that_works_as_printed(
+    voted: str, capsys: Capsys
+) -> None:
+    """checkpoint prints the line and the command; the command exits 0, and 1 naming the case
+    once its history is cut short and its row rewritten to match."""
+    assert main("checkpoint", "--db", voted) == 0
+    out = capsys.readouterr().out.splitlines()
+    line = out[0]
+    assert line.startswith("af1.2.")
+    command = shlex.split(out[-1])
+    assert command[:2] == ["admission-flow", "verify"]
+    assert command[-1] == line
+    assert main(*command[1:]) == 0
+    assert "nothing changed since the checkpoint" in capsys.readouterr().out
+    with (
+        Register(voted, plugins=af.Plugins(entry_points=False)) as register,
+        register.writer.begin() as connection,
+    ):
+        survivor = connection.exec_driver_sql(
+            "SELECT hash FROM history WHERE case_id = 'c-oanh' AND seq = 10"
+        ).scalar()
+        connection.exec_driver_sql("DELETE FROM history WHERE case_id = 'c-oanh' AND seq > 10")
+        connection.exec_driver_sql(
+            f"UPDATE cases SET version = 10, head = '{survivor}' WHERE id = 'c-oanh'"
+        )
+    assert main("verify", "--db", voted) == 0  # the chain alone holds
+    capsys.readouterr()
+    assert main(*command[1:]) == 1
+    assert "case 'c-oanh', step 11: is missing" in capsys.readouterr().out

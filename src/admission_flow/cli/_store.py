@@ -27,8 +27,8 @@ from admission_flow.plugins._manager import Plugins
 if TYPE_CHECKING:
     from admission_flow.store import Register
 
-from . import _cases
-from ._output import EXIT_CONFLICT, EXIT_FOUND, EXIT_OK, print_run, print_violation
+from . import _cases, _seal
+from ._output import EXIT_CONFLICT, EXIT_OK, print_run, print_violation
 
 __all__ = ["DB_HELP", "EXIT_CONFLICT", "add_commands", "dispatch"]
 
@@ -67,8 +67,7 @@ def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
     history.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
     history.add_argument("--json", action="store_true", help="print JSON")
 
-    verify = commands.add_parser("verify", help="check every case's hash chain")
-    verify.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+    _seal.add_commands(commands, _DB_HELP)
 
     _cases.add_commands(commands, _DB_HELP)
 
@@ -112,10 +111,12 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
         if len(args.scenario) != 1 or args.scenario[0].is_dir():
             raise StoreError("run takes one scenario file; several, or a folder, need --db URL")
         return None
-    if command not in ("run", "fire", "history", "verify", "recheck", "export", "import"):
-        if command in _cases.COMMANDS:
+    if command not in ("run", "fire", "history", "recheck", "export", "import"):
+        runner = dict.fromkeys(_cases.COMMANDS, _cases.run)
+        runner.update(dict.fromkeys(_seal.COMMANDS, _seal.run))
+        if command in runner:
             with _register(args.db, plugins, create=False) as register:
-                return _cases.run(args, register, out)
+                return runner[command](args, register, out)
         return None
     try:
         if command == "run":
@@ -130,9 +131,7 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
             with _register(args.db, plugins, create=False) as register:
                 register.export(out, pseudonymise=args.pseudonymise)
             return EXIT_OK
-        if command == "import":
-            return _import(args, plugins, out)
-        return _verify(args, plugins, out)
+        return _import(args, plugins, out)
     except ConflictError as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFLICT
@@ -331,18 +330,6 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             f"{step.from_state or '-'} → {step.to_state}" + (f"  [{rules}]" if rules else ""),
             file=out,
         )
-    return EXIT_OK
-
-
-def _verify(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
-    with _register(args.db, plugins, create=False) as register:
-        broken = register.verify()
-        count = len(register.case_ids())
-    if broken:
-        for found in broken:
-            print(f"{register.where}: {found}", file=out)
-        return EXIT_FOUND
-    print(f"ok: every chain holds ({count} cases)", file=out)
     return EXIT_OK
 
 

@@ -4,6 +4,7 @@ Needs the ``store`` extra (``pip install admission-flow[store]``); PostgreSQL
 also needs ``postgresql``.
 """
 
+from ._checkpoint import Checkpoint
 from ._firing import FireCall, Fired
 from ._fold import Entry, StoredCase
 from ._json import (
@@ -22,6 +23,7 @@ from ._verify import Break
 __all__ = [
     "Break",
     "CaseRecheck",
+    "Checkpoint",
     "Entry",
     "FireCall",
     "Fired",

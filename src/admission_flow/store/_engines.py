@@ -8,7 +8,7 @@ the register is open; ``forget_unit`` drops those of a unit whose members change
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -120,6 +120,20 @@ class Engines:
             )
             self.engines[key] = engine
         return engine
+
+    def final_states(self, row: Mapping[str, object]) -> frozenset[str] | None:
+        """The final states of the procedure a ``cases`` row names; ``None`` if it cannot be
+        loaded (its file gone): then only what the chain holds is checked."""
+        ref = af.ProcedureRef(
+            str(row["procedure_id"]),
+            None if row["procedure_version"] is None else str(row["procedure_version"]),
+            str(row["procedure_fingerprint"]),
+        )
+        try:
+            procedure = self.procedure(ref)
+        except (StoreError, af.FileProblemError):
+            return None
+        return frozenset(name for name, state in procedure.states.items() if state.final)
 
     def forget_unit(self, unit_id: str) -> None:
         self.engines = {key: e for key, e in self.engines.items() if key[1] != unit_id}

@@ -25,7 +25,7 @@ from admission_flow.exceptions import (
     UnavailableError,
 )
 
-__all__ = ["describe_url", "guarded", "is_driver_error", "translate"]
+__all__ = ["describe_url", "guarded", "is_driver_error", "is_integrity_error", "translate"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,6 +71,15 @@ def is_driver_error(exc: BaseException) -> bool:
     return module.startswith(("sqlite3", "psycopg", "_sqlite3"))
 
 
+def is_integrity_error(exc: BaseException) -> bool:
+    """A constraint violation, as SQLAlchemy wraps it or as the driver raises it."""
+    if isinstance(exc, sa.exc.IntegrityError):
+        return True
+    return is_driver_error(exc) and any(
+        kind.__name__ == "IntegrityError" for kind in type(exc).__mro__
+    )
+
+
 def translate(exc: BaseException, url: sa.URL, doing: str) -> StoreError:
     """The typed error for a database exception met while ``doing`` something.
 
@@ -94,7 +103,7 @@ def translate(exc: BaseException, url: sa.URL, doing: str) -> StoreError:
             f"{head}: lost a race with another writer ({reason}); nothing was written; "
             "load the case again and retry"
         )
-    if isinstance(exc, sa.exc.IntegrityError) or type(original).__name__ == "IntegrityError":
+    if is_integrity_error(exc) or is_integrity_error(original):
         return ConstraintError(f"{head}: a database constraint refused it: {reason}")
     lowered = reason.lower()
     if any(words in lowered for words in _NO_SCHEMA) or (state or "").startswith("42P01"):
@@ -107,7 +116,7 @@ def translate(exc: BaseException, url: sa.URL, doing: str) -> StoreError:
         invalidated
         or isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError)
         or (state or "")[:2] in _UNAVAILABLE_CLASSES
-        or type(original).__name__ in ("OperationalError", "InterfaceError")
+        or any(k.__name__ in ("OperationalError", "InterfaceError") for k in type(original).__mro__)
     ):
         return UnavailableError(
             f"{head}: the database is unavailable ({reason}); nothing was written; retry later"

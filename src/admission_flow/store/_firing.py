@@ -27,11 +27,11 @@ from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import encode
 
 from ._engines import Engines
-from ._errors import guarded, translate
+from ._errors import guarded, is_integrity_error, translate
 from ._fold import Entry, StoredCase
 from ._rows import next_due, step_row
 from ._schema import history
-from ._write import INSERT_STEP, MOVE_ON, move_on_values
+from ._write import move_on_values, prebuilt
 
 
 class _Register(Protocol):
@@ -179,7 +179,9 @@ class Firing:
                 return [r for r in results if r is not None]
             try:
                 self._write(judged)
-            except (ConflictError, sa.exc.IntegrityError) as exc:
+            except Exception as exc:
+                if not (isinstance(exc, ConflictError) or is_integrity_error(exc)):
+                    raise
                 if single and calls[0].request_id is not None:
                     # Perhaps our own first attempt won: then this is a retry.
                     replay = self.recorded(calls[0])
@@ -230,30 +232,37 @@ class Firing:
         )
 
     def _write(self, judged: Sequence[_Judged]) -> None:
-        """Move each case's version on and add its rows, together or not at all."""
+        """Move each case's version on and add its rows, together or not at all, with the
+        prebuilt statements on the driver's cursor."""
         with self.register.writer.begin() as connection:
-            for one in judged:
-                moved = connection.execute(
-                    MOVE_ON,
-                    move_on_values(
+            statements = prebuilt(connection)
+            driver: Any = connection.connection.dbapi_connection
+            cursor = driver.cursor()
+            try:
+                for one in judged:
+                    values = move_on_values(
                         one.before.case.id,
                         one.before.version,
                         one.row,
                         one.after.case.state,
                         one.after.open,
                         one.due,
-                    ),
-                )
-                if moved.rowcount != 1:
-                    raise ConflictError(
-                        f"case '{one.before.case.id}': the case changed while this event was "
-                        "judged; nothing was written; load it again and retry",
-                        expected=one.before.version,
                     )
-            if len(judged) == 1:
-                connection.execute(INSERT_STEP, judged[0].row)
-            else:
-                connection.execute(INSERT_STEP, [one.row for one in judged])
+                    cursor.execute(statements.move, statements.move_params(values))
+                    if cursor.rowcount != 1:
+                        raise ConflictError(
+                            f"case '{one.before.case.id}': the case changed while this event "
+                            "was judged; nothing was written; load it again and retry",
+                            expected=one.before.version,
+                        )
+                if len(judged) == 1:
+                    cursor.execute(statements.insert, statements.insert_params(judged[0].row))
+                else:
+                    cursor.executemany(
+                        statements.insert, [statements.insert_params(one.row) for one in judged]
+                    )
+            finally:
+                cursor.close()
 
 
 def _fired(one: _Judged) -> Fired:

@@ -26,6 +26,8 @@ import admission_flow as af
 from admission_flow.model._values import _new_case
 from admission_flow.plugins._loading import load_procedure
 
+from ._stream import stream
+
 __all__ = ["CaseRecheck", "Refusal", "recheck"]
 
 #: How many cases one process judges between two progress reports.
@@ -149,7 +151,9 @@ def _judge(
 ) -> tuple[int, list[CaseRecheck]]:
     count = 0
     found = []
-    for stored, positions in register._kept_in_range(*bounds):
+    start, end = bounds
+    kept = stream(register.db, register.where, open_only=True, verify=False, start=start, end=end)
+    for stored, positions in kept:
         count += 1
         unit = stored.case.unit.id
         engine = engines.get(unit)

@@ -30,6 +30,7 @@ from admission_flow.plugins._loading import load_procedure
 from admission_flow.units import Departure
 
 from . import _database, _opening
+from ._checkpoint import Checkpoint, take, verify_since
 from ._engines import Engines
 from ._errors import guard, guarded
 from ._firing import FireCall, Fired, Firing
@@ -180,9 +181,6 @@ class Register:
 
     # -- procedures and engines ------------------------------------------------------
 
-    def _origin(self, procedure: af.Procedure) -> str:
-        return self._engines.origin(procedure)
-
     @guard("cannot load the procedure")
     def procedure(self, ref: af.ProcedureRef) -> af.Procedure:
         """The procedure a case follows, loaded again from where it was first loaded.
@@ -231,8 +229,7 @@ class Register:
         """
         if not isinstance(procedure, af.Procedure):
             procedure = load_procedure(procedure, plugins=self.plugins)
-        stored_unit = self.unit(unit if isinstance(unit, str) else unit.id)
-        given = stored_unit if isinstance(unit, str) else unit
+        given = self.unit(unit) if isinstance(unit, str) else unit
         case = af.Engine(procedure, plugins=self.plugins).open(case_id, candidate, given)
         return self.add_case(
             case, procedure, on=on, left=left, provincial_consent=provincial_consent
@@ -326,10 +323,6 @@ class Register:
             for stored, _ in stream(self.db, self.where, open_only=open_only, verify=verify):
                 yield stored
 
-    def _kept_in_range(self, start: str, end: str | None) -> Iterator[tuple[StoredCase, list[int]]]:
-        """The open cases with ids in ``[start, end)``, each with its kept steps' numbers."""
-        return stream(self.db, self.where, open_only=True, verify=False, start=start, end=end)
-
     @guard("cannot list the cases")
     def find(
         self,
@@ -390,14 +383,11 @@ class Register:
         from ._recheck import recheck
 
         if isinstance(procedure, af.Procedure):
-            procedure = self._origin(procedure)
+            procedure = self._engines.origin(procedure)
         with guarded(self.db.url, "cannot recheck the cases"):
+            modules = plugin_modules
             return recheck(
-                self,
-                procedure,
-                plugin_modules=plugin_modules,
-                processes=processes,
-                progress=progress,
+                self, procedure, plugin_modules=modules, processes=processes, progress=progress
             )
 
     # -- firing ------------------------------------------------------------------------
@@ -482,6 +472,28 @@ class Register:
     # -- verifying -----------------------------------------------------------------------
 
     @guard("cannot verify the register")
-    def verify(self) -> list[Break]:
-        """Recompute every chain: the first broken link of each case, none when all hold."""
-        return verify_chains(self.db)
+    def verify(self, *, since: str | Checkpoint | None = None) -> list[Break]:
+        """Recompute every chain and check each case row against it: the first broken link
+        of each case, none when all hold.
+
+        With ``since`` (a checkpoint line, see ``checkpoint``), also what changed since
+        that checkpoint beyond appending: a case deleted, a history cut short, a row up
+        to the checkpoint changed, reordered or re-sealed. A break of the whole register
+        (the checkpoint is not there, or its kept listing was altered) has case ``"*"``.
+
+        Raises:
+            InputError: ``since`` is not a checkpoint line.
+        """
+        found = verify_chains(self.db, self._engines.final_states)
+        if since is not None:
+            line = since.line if isinstance(since, Checkpoint) else since
+            seen = {b.case for b in found}
+            found += [b for b in verify_since(self.db, line) if b.case not in seen]
+            found.sort(key=lambda b: b.case)
+        return found
+
+    @guard("cannot take a checkpoint")
+    def checkpoint(self) -> Checkpoint:
+        """Seal every case's identity, version and head now; keep ``str(checkpoint)`` (a
+        line) outside the database, and give it to ``verify(since=...)`` later."""
+        return take(self.db, self.writer, self.clock)

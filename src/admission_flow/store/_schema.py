@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["cases", "history", "members", "metadata", "procedures", "units"]
+__all__ = ["cases", "checkpoints", "history", "members", "metadata", "procedures", "units"]
 
 metadata = sa.MetaData()
 
@@ -128,3 +128,17 @@ history = sa.Table(
     sa.Column("request_id", sa.Text, nullable=True),
 )
 sa.Index("history_request", history.c.case_id, history.c.request_id, unique=True)
+
+#: Register-wide checkpoints (``Register.checkpoint``): each case's identity, version and
+#: head at one moment. The line a user keeps outside is the digest of ``listing``, so a
+#: listing altered here no longer matches it.
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("digest", sa.Text, primary_key=True),
+    sa.Column("taken_at", sa.Text, nullable=False),
+    sa.Column("cases", sa.Integer, nullable=False),
+    sa.Column("steps", sa.Integer, nullable=False),
+    #: One JSON array per line: [case id, person id, opening hash, version, head].
+    sa.Column("listing", sa.Text, nullable=False),
+)

@@ -8,15 +8,26 @@ of reading first and failing on the other's row.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import cases, history
 
-__all__ = ["INSERT_STEP", "MOVE_ON", "insert_ignoring", "move_on_values", "upsert"]
+__all__ = [
+    "INSERT_STEP",
+    "MOVE_ON",
+    "Prebuilt",
+    "insert_ignoring",
+    "move_on_values",
+    "prebuilt",
+    "upsert",
+]
 
 #: The optimistic write: moves the case on only from the version it was judged at.
 #: Built once: building a statement per step cost more than running it.
@@ -56,6 +67,58 @@ def move_on_values(
         "new_next_due": due[0] if is_open else None,
         "new_next_due_event": due[1] if is_open else None,
     }
+
+
+@attrs.frozen(kw_only=True)
+class Prebuilt:
+    """``MOVE_ON`` and ``INSERT_STEP`` compiled once for one dialect, run on the driver's own
+    cursor inside the register's transaction: the per-step write, without building or
+    processing a statement each time (which cost more than running it)."""
+
+    move: str
+    insert: str
+    #: The parameters' order for a positional driver (SQLite); ``None``: by name (psycopg).
+    move_order: tuple[str, ...] | None
+    insert_order: tuple[str, ...] | None
+    #: SQLite stores dates as ``YYYY-MM-DD`` text, as SQLAlchemy writes them.
+    dates_as_text: bool
+
+    def move_params(self, values: dict[str, Any]) -> Any:
+        return self._bind(values, self.move_order)
+
+    def insert_params(self, row: dict[str, Any]) -> Any:
+        return self._bind(row, self.insert_order)
+
+    def _bind(self, values: dict[str, Any], order: tuple[str, ...] | None) -> Any:
+        if self.dates_as_text:
+            values = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+        return values if order is None else tuple(values[name] for name in order)
+
+
+def _compiled(statement: Any, dialect: sa.Dialect, **kw: Any) -> tuple[str, tuple[str, ...] | None]:
+    compiled = statement.compile(dialect=dialect, **kw)
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return str(compiled), order
+
+
+@functools.cache
+def _prebuilt(name: str, dialect: sa.Dialect) -> Prebuilt:
+    move, move_order = _compiled(MOVE_ON, dialect)
+    insert, insert_order = _compiled(
+        INSERT_STEP, dialect, column_keys=[c.name for c in history.columns]
+    )
+    return Prebuilt(
+        move=move,
+        insert=insert,
+        move_order=move_order,
+        insert_order=insert_order,
+        dates_as_text=name == "sqlite",
+    )
+
+
+def prebuilt(connection: sa.Connection) -> Prebuilt:
+    """The prebuilt write statements of the connection's dialect."""
+    return _prebuilt(connection.dialect.name, connection.dialect)
 
 
 def _insert(connection: sa.Connection, table: sa.Table) -> Any:
