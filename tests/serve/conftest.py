@@ -19,9 +19,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
-pytest.importorskip("starlette")
-
 from starlette.testclient import TestClient
 
 from admission_flow.serve import create_app, hash_key, load_keys, openapi

@@ -255,11 +255,16 @@ def _json_response(description: str, schema: dict[str, Any], **headers: Any) -> 
 _ETAG = {"ETag": {"description": "The case's version, for If-Match.", "schema": {"type": "string"}}}
 
 
-def _errors(*statuses: str) -> dict[str, Any]:
+def _errors(*statuses: str, page: bool = False) -> dict[str, Any]:
+    """The error answers of an operation; a page's are HTML but for 401 (the browser asks)."""
     chosen = ("401", "403", "422", "503", *statuses)
     found = {}
     for status in sorted(set(chosen)):
-        response = _json_response(_ERRORS[status], _ref("http_error"))
+        response = (
+            _html(_ERRORS[status])
+            if page and status != "401"
+            else _json_response(_ERRORS[status], _ref("http_error"))
+        )
         if status == "503":
             response["headers"] = {
                 "Retry-After": {
@@ -282,8 +287,8 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
     }
 
 
-_CASE = {"name": "case_id", "in": "path", "required": True, "schema": _ID}
-_UNIT = {"name": "unit_id", "in": "path", "required": True, "schema": _ID}
+_CASE = {"name": "case_id", "in": "path", "required": True, "schema": _ID, "example": "c-oanh"}
+_UNIT = {"name": "unit_id", "in": "path", "required": True, "schema": _ID, "example": "kdc-14"}
 _LANGUAGE = {
     "name": "Accept-Language",
     "in": "header",
@@ -301,12 +306,14 @@ _PAGING = [
 ]
 
 
-def _get(summary: str, ok: dict[str, Any], parameters: list[Any], *errors: str) -> dict[str, Any]:
+def _get(
+    summary: str, ok: dict[str, Any], parameters: list[Any], *errors: str, page: bool = False
+) -> dict[str, Any]:
     return {
         "get": {
             "summary": summary,
             "parameters": [*parameters, _LANGUAGE],
-            "responses": {"200": ok, **_errors(*errors)},
+            "responses": {"200": ok, **_errors(*errors, page=page)},
         }
     }
 
@@ -438,7 +445,7 @@ def _document() -> dict[str, Any]:
             [_UNIT, _query("as_of", "The date of the report; today by default.", _DAY)],
             "404",
         ),
-        "/ui": _get("The clerk's start page: the key's units.", _html("The page."), []),
+        "/ui": _get("The clerk's start page: the key's units.", _html("The page."), [], page=True),
         "/ui/units/{unit_id}": _get(
             "The clerk's list of a unit's cases, with filters.",
             _html("The page."),
@@ -446,15 +453,21 @@ def _document() -> dict[str, Any]:
                 _UNIT,
                 _query("state", "Only those in this state."),
                 _query("open", "Open, closed or all.", {"enum": ["true", "false", "all"]}),
-                _query("overdue_on", "Only those overdue on this date.", _DAY),
+                _query(
+                    "overdue_on",
+                    "Only those overdue on this date; empty (as a form sends it) for no filter.",
+                    {"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"},
+                ),
             ],
             "404",
+            page=True,
         ),
         "/ui/cases/{case_id}": _get(
             "The clerk's page of a case: history, deadlines, violations, what the key may do next.",
             _html("The page."),
             [_CASE, _query("on", "The date to judge on; today by default.", _DAY)],
             "404",
+            page=True,
         ),
     }
     return {
