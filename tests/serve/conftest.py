@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,7 @@ import jsonschema
 import pytest
 from starlette.testclient import TestClient
 
+import admission_flow as af
 from admission_flow.serve import create_app, hash_key, load_keys, openapi
 from admission_flow.store import Register
 from admission_flow.units import load_units
@@ -169,3 +175,68 @@ def fire(
         json={"event": event, "on": on, "facts": facts},
         headers=auth(key),
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Server:
+    """``admission-flow serve`` in a process of its own, on 127.0.0.1."""
+
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "admission_flow", "serve", *args, "--port", str(self.port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the server stopped: {self.process.communicate()[0]}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/openapi.json", timeout=5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError("the server did not answer within 60 s")
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.communicate()[0]
+
+
+def seeded(folder: Path) -> Path:
+    """A register with the units, and c-oanh identified then refused a dossier (event.state)."""
+    db = folder / "cases.db"
+    with Register.create(db) as kept:
+        for node in load_units(UNITS):
+            kept.put_unit(node.unit, node.members)
+        person = af.Person(
+            id="c-oanh",
+            name="Võ Thị Kim Oanh",
+            born=dt.date(1986, 7, 12),
+            education="upper_secondary",
+        )
+        kept.open("c-oanh", person, unit="kdc-14", procedure="vn-2021")
+        kept.fire(
+            "c-oanh",
+            "identify",
+            "cell_committee",
+            dt.date(2023, 3, 1),
+            source_group="residential_cadre",
+        )
+        kept.fire("c-oanh", "open_dossier", "cell", dt.date(2023, 3, 2))
+    return db
