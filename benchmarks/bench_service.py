@@ -44,7 +44,29 @@ from admission_flow.store import FireCall, Register
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "examples" / "scenarios" / "refused-education.yaml"
-COLUMNS = ["case_id", "seq", "event", "on_date", "actor_role", "actor_id", "facts", "accepted", "recorded", "from_state", "to_state", "violations", "warnings", "deadlines", "procedure_id", "procedure_version", "procedure_fingerprint", "recorded_at", "previous", "hash", "request_id"]
+COLUMNS = [
+    "case_id",
+    "seq",
+    "event",
+    "on_date",
+    "actor_role",
+    "actor_id",
+    "facts",
+    "accepted",
+    "recorded",
+    "from_state",
+    "to_state",
+    "violations",
+    "warnings",
+    "deadlines",
+    "procedure_id",
+    "procedure_version",
+    "procedure_fingerprint",
+    "recorded_at",
+    "previous",
+    "hash",
+    "request_id",
+]
 
 
 def opened(url: str, count: int, prefix: str) -> tuple[Register, af.Scenario]:

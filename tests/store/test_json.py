@@ -215,3 +215,31 @@ def test_the_schema_refuses_what_is_not_a_form() -> None:
     with pytest.raises(jsonschema.ValidationError):
         validate(summary, "summary")
     validate({**summary, "next_due": "2023-11-09"}, "summary")
+
+
+def test_the_columns_fast_json_text_is_canonical_json() -> None:
+    """The facts, violations and deadlines texts a step's row holds are canonical_json's,
+    for every step of every example scenario (the fast path changes no byte)."""
+    from admission_flow.model._canonical import canonical_json
+    from admission_flow.model._serial import deadline_to_json, encode, violation_to_json
+    from admission_flow.store import _rows
+
+    steps = 0
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        scenario = af.load_scenario(path, plugins=af.Plugins(entry_points=False))
+        for outcome in af.run_scenario(scenario).outcomes:
+            step = outcome.step
+            assert _rows.facts_text(step.facts) == canonical_json(encode(step.facts))
+            violations = [violation_to_json(v) for v in (*step.violations, *step.warnings)]
+            assert _rows._violations_text((*step.violations, *step.warnings)) == (
+                canonical_json(violations) if violations else "[]"
+            )
+            deadlines = {
+                "set": [deadline_to_json(d) for d in step.deadlines_set],
+                "met": [deadline_to_json(d) for d in step.deadlines_met],
+            }
+            assert _rows._deadlines_text(step.deadlines_set, step.deadlines_met) == (
+                canonical_json(deadlines)
+            )
+            steps += 1
+    assert steps > 400

@@ -344,3 +344,40 @@ def test_the_next_due_date_kept_on_the_row_is_the_engine_s(register: Register) -
         assert (summary.next_due, summary.next_due_event) == (
             (pending[0].due, pending[0].event) if pending else (None, None)
         ), path.name
+
+
+def test_eight_threads_storing_one_new_unit_at_once_all_succeed(register: Register) -> None:
+    """put_unit of one new unit and its members from eight threads: no error, one unit."""
+    unit = af.Unit(id="kdc-20", kind="residential", official_members=12)
+    members = [af.Member(id=f"m-{n}", status="official", since=D(2000, 1, 1)) for n in range(3)]
+    barrier = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def store() -> None:
+        barrier.wait()
+        try:
+            register.put_unit(unit, members)
+        except BaseException as exc:  # collected, asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=store) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert register.unit("kdc-20") == unit
+    assert sorted(register.members("kdc-20")) == ["m-0", "m-1", "m-2"]
+
+
+def test_a_request_id_twice_in_one_batch_is_refused(
+    register: Register, scenario: af.Scenario
+) -> None:
+    """Two calls of a batch with one request id on one case: InputError, nothing written."""
+    register.open("c-1", person(1), unit="kdc-14", procedure="vn-2021")
+    call = FireCall(case="c-1", event="withdraw", actor="cell", on=D(2023, 3, 2), request_id="r")
+    with pytest.raises(af.InputError, match="request 'r' is given twice") as caught:
+        register.fire_many([call, call])
+    assert caught.value.field == "request_id"
+    assert register.load("c-1").version == 0
+    assert register.fire_many([call])[0].seq == 1  # the positive twin

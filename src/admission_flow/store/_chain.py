@@ -11,6 +11,8 @@ birth date breaks the chain as surely as a changed vote.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,4 +70,10 @@ def row_hash(row: Mapping[Any, Any]) -> str:
     request = row.get("request_id")
     if request is not None:
         sealed["request"] = request
-    return digest(sealed)
+    # Every value here is already plain JSON (text, whole numbers, booleans, None): the
+    # canonical text is json.dumps with canonical_json's settings, without its walk
+    # through the values, which cost a third of a step's write.
+    text = json.dumps(
+        sealed, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -22,7 +22,7 @@ import attrs
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow.exceptions import ConflictError, RequestReusedError
+from admission_flow.exceptions import ConflictError, InputError, RequestReusedError
 from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import encode
 
@@ -163,6 +163,14 @@ class Firing:
 
     def fire(self, calls: Sequence[FireCall], *, single: bool) -> list[Fired]:
         register = self.register
+        requests = [(c.case_id, c.request_id) for c in calls if c.request_id is not None]
+        if len(set(requests)) != len(requests):
+            twice = sorted({r for r in requests if requests.count(r) > 1})[0]
+            raise InputError(
+                f"case '{twice[0]}': request '{twice[1]}' is given twice in one batch; "
+                "give each call its own request id",
+                field="request_id",
+            )
         results: list[Fired | None] = []
         judged: list[_Judged] = []
         latest: dict[str, StoredCase] = {}

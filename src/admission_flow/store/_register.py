@@ -230,7 +230,7 @@ class Register:
         if not isinstance(procedure, af.Procedure):
             procedure = load_procedure(procedure, plugins=self.plugins)
         given = self.unit(unit) if isinstance(unit, str) else unit
-        case = af.Engine(procedure, plugins=self.plugins).open(case_id, candidate, given)
+        case = af.Case(id=case_id, procedure=procedure.ref, candidate=candidate, unit=given)
         return self.add_case(
             case, procedure, on=on, left=left, provincial_consent=provincial_consent
         )

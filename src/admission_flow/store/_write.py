@@ -8,7 +8,6 @@ of reading first and failing on the other's row.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -80,19 +79,30 @@ class Prebuilt:
     #: The parameters' order for a positional driver (SQLite); ``None``: by name (psycopg).
     move_order: tuple[str, ...] | None
     insert_order: tuple[str, ...] | None
-    #: SQLite stores dates as ``YYYY-MM-DD`` text, as SQLAlchemy writes them.
+    #: SQLite stores dates as ``YYYY-MM-DD`` text, as SQLAlchemy writes them: the date
+    #: parameters of each statement, by name.
     dates_as_text: bool
 
     def move_params(self, values: dict[str, Any]) -> Any:
-        return self._bind(values, self.move_order)
+        return self._bind(values, self.move_order, _MOVE_DATES)
 
     def insert_params(self, row: dict[str, Any]) -> Any:
-        return self._bind(row, self.insert_order)
+        return self._bind(row, self.insert_order, _INSERT_DATES)
 
-    def _bind(self, values: dict[str, Any], order: tuple[str, ...] | None) -> Any:
+    def _bind(
+        self, values: dict[str, Any], order: tuple[str, ...] | None, dates: tuple[str, ...]
+    ) -> Any:
         if self.dates_as_text:
-            values = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
-        return values if order is None else tuple(values[name] for name in order)
+            values = values.copy()
+            for name in dates:
+                day = values[name]
+                if day is not None:
+                    values[name] = day.isoformat()
+        return values if order is None else tuple([values[name] for name in order])
+
+
+_MOVE_DATES = ("new_next_due",)
+_INSERT_DATES = ("on_date",)
 
 
 def _compiled(statement: Any, dialect: sa.Dialect, **kw: Any) -> tuple[str, tuple[str, ...] | None]:
