@@ -274,7 +274,7 @@ class Service:
         return found[: size + 1]
 
     def cases(self, key: Key, query: Mapping[str, str]) -> Answer:
-        _only(
+        rq.only(
             query,
             ("unit", "state", "open", "procedure", "due_before", "overdue_on", "limit", "after"),
         )
@@ -291,7 +291,7 @@ class Service:
         return 200, _page(page, _limit(query.get("limit"))), {}
 
     def due(self, key: Key, query: Mapping[str, str]) -> Answer:
-        _only(query, ("on", "unit", "limit", "after"))
+        rq.only(query, ("on", "unit", "limit", "after"))
         day = rq.date_text(query["on"], "on") if "on" in query else self.today()
         if day >= dt.date.max:
             raise rq.bad("on", "ngày quá xa", "the date is too far ahead")
@@ -362,13 +362,3 @@ def _page(found: list[Summary], size: int) -> dict[str, Any]:
         "cases": [s.as_json() for s in page],
         "next": page[-1].id if more and page else None,
     }
-
-
-def _only(query: Mapping[str, str], allowed: tuple[str, ...]) -> None:
-    for name in query:
-        if name not in allowed:
-            raise rq.bad(
-                name[:80],
-                f"tham số '{name[:80]}' không có ở đây (các tham số: {', '.join(allowed)})",
-                f"unknown parameter '{name[:80]}' (the parameters are: {', '.join(allowed)})",
-            )

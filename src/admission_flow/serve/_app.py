@@ -177,6 +177,8 @@ def create_app(
             ``available``, a report); the wall clock's by default.
         procedures: procedures besides the bundled ones that a case may be opened with.
     """
+    if keys is not None and no_auth:
+        raise af.InputError("create_app takes keys or no_auth=True, not both", field="no_auth")
     if keys is None and not no_auth:
         raise af.InputError(
             "create_app needs keys=load_keys(FILE), or no_auth=True for a server on the "
@@ -219,7 +221,7 @@ def create_app(
 
     async def available(request: Request, key: Key, lang: str) -> Response:
         query = dict(request.query_params)
-        _only(query, ("on", "by"))
+        rq.only(query, ("on", "by"))
         case_id = request.path_params["case_id"]
         answer = await run_in_threadpool(
             service.available, key, case_id, query.get("on"), query.get("by")
@@ -247,14 +249,14 @@ def create_app(
 
     async def report(request: Request, key: Key, lang: str) -> Response:
         query = dict(request.query_params)
-        _only(query, ("as_of",))
+        rq.only(query, ("as_of",))
         unit = request.path_params["unit_id"]
         made = await run_in_threadpool(_reports.report, service, key, unit, query.get("as_of"))
         return _Json(_reports.as_json(made))
 
     async def report_html(request: Request, key: Key, lang: str) -> Response:
         query = dict(request.query_params)
-        _only(query, ("as_of",))
+        rq.only(query, ("as_of",))
         unit = request.path_params["unit_id"]
         made = await run_in_threadpool(_reports.report, service, key, unit, query.get("as_of"))
         return HTMLResponse(_reports.as_html(made))
@@ -325,13 +327,3 @@ def create_app(
         routes=routes,
         exception_handlers={HTTPException: not_found, Exception: internal},
     )
-
-
-def _only(query: dict[str, str], allowed: tuple[str, ...]) -> None:
-    for name in query:
-        if name not in allowed:
-            raise rq.bad(
-                name[:80],
-                f"tham số '{name[:80]}' không có ở đây (các tham số: {', '.join(allowed)})",
-                f"unknown parameter '{name[:80]}' (the parameters are: {', '.join(allowed)})",
-            )

@@ -86,10 +86,6 @@ class Key:
             return None
         return tuple(sorted({*self.units, *self.read}))
 
-    def by(self) -> str | dict[str, str]:
-        """The key's actor as a request's ``by``."""
-        return self.role if self.actor is None else {"role": self.role, "id": self.actor}
-
 
 #: The caller when the server runs with ``--no-auth``: any role, every unit.
 OPEN = Key(name="no-auth", role="*", units=(ALL_UNITS,))

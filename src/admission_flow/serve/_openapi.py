@@ -15,216 +15,11 @@ from functools import cache
 from typing import Any
 
 from admission_flow._version import __version__
-from admission_flow.store import schema as register_schema
 
-from ._requests import MAX_BODY_BYTES, MAX_ID_CHARS
+from ._openapi_schemas import DAY, ID, ref, schemas
+from ._requests import MAX_BODY_BYTES
 
 __all__ = ["openapi"]
-
-_REF = "#/components/schemas/"
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": _REF + name}
-
-
-def _rewrite(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: (v.replace("#/$defs/", _REF) if k == "$ref" else _rewrite(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_rewrite(v) for v in value]
-    return value
-
-
-def _object(required: list[str], properties: dict[str, Any], **more: Any) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": required,
-        "additionalProperties": False,
-        "properties": properties,
-        **more,
-    }
-
-
-_ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS, "pattern": "^[^\\s/]+$"}
-_DAY = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
-_NULLABLE_TEXT = {"type": ["string", "null"]}
-
-
-def _schemas() -> dict[str, Any]:
-    defs = _rewrite(register_schema()["$defs"])
-    schemas: dict[str, Any] = dict(defs)
-    stored = defs["stored_case"]["properties"]
-    schemas["person"] = copy.deepcopy(stored["candidate"])
-    schemas["unit"] = copy.deepcopy(stored["unit"])
-    error = copy.deepcopy(defs["error"])
-    error["properties"].update(
-        {
-            "status": {"type": "integer", "minimum": 400, "maximum": 599},
-            "lang": {"enum": ["vi", "en"]},
-            "summary": {"type": "string"},
-        }
-    )
-    error["required"] = [*error["required"], "status", "lang", "summary"]
-    error["description"] = (
-        "An error answer: the register's error form, with the HTTP status, the language "
-        "Accept-Language chose and the title in that language."
-    )
-    schemas["http_error"] = error
-    brief_violations = {"type": "array", "items": _ref("violation")}
-    schemas["option"] = _object(
-        ["event", "allowed", "violations", "warnings", "needs"],
-        {
-            "event": {"type": "string"},
-            "allowed": {"type": "boolean"},
-            "violations": brief_violations,
-            "warnings": brief_violations,
-            "needs": {"type": "array", "items": {"type": "string"}},
-        },
-        description="An event the actor could fire now and, if it would be refused, why.",
-    )
-    schemas["options"] = _object(
-        ["case", "on", "by", "version", "options"],
-        {
-            "case": {"type": "string"},
-            "on": _ref("date"),
-            "by": _ref("by"),
-            "version": {"type": "integer", "minimum": 0},
-            "options": {"type": "array", "items": _ref("option")},
-        },
-    )
-    schemas["history"] = _object(
-        ["case", "state", "version", "history"],
-        {
-            "case": {"type": "string"},
-            "state": _NULLABLE_TEXT,
-            "version": {"type": "integer", "minimum": 0},
-            "history": {"type": "array", "items": _ref("entry")},
-        },
-    )
-    schemas["deadline"] = _object(
-        ["name", "rule", "event", "start", "due", "basis", "met_on", "pending"],
-        {
-            "name": {"type": "string"},
-            "rule": {"type": "string"},
-            "event": {"type": "string"},
-            "start": _ref("date"),
-            "due": _ref("date"),
-            "basis": _ref("text"),
-            "met_on": {"oneOf": [_ref("date"), {"type": "null"}]},
-            "pending": {"type": "boolean"},
-        },
-    )
-    schemas["deadlines"] = _object(
-        ["case", "deadlines"],
-        {"case": {"type": "string"}, "deadlines": {"type": "array", "items": _ref("deadline")}},
-    )
-    schemas["case_page"] = _object(
-        ["cases", "next"],
-        {
-            "cases": {"type": "array", "items": _ref("summary")},
-            "next": {
-                "type": ["string", "null"],
-                "description": "Give it as 'after' for the next page; null on the last page.",
-            },
-        },
-    )
-    due_summary = copy.deepcopy(defs["summary"])
-    due_summary["properties"]["overdue"] = {"type": "boolean"}
-    due_summary["required"] = [*due_summary["required"], "overdue"]
-    schemas["due_summary"] = due_summary
-    schemas["due_page"] = _object(
-        ["on", "cases", "next"],
-        {
-            "on": _ref("date"),
-            "cases": {"type": "array", "items": _ref("due_summary")},
-            "next": {"type": ["string", "null"]},
-        },
-    )
-    schemas["verified"] = _object(
-        ["ok", "cases", "breaks"],
-        {
-            "ok": {"type": "boolean"},
-            "cases": {"type": "integer", "minimum": 0},
-            "breaks": {
-                "type": "array",
-                "items": _object(
-                    ["case", "seq", "problem"],
-                    {
-                        "case": {"type": "string"},
-                        "seq": {"type": "integer", "minimum": 0},
-                        "problem": {"type": "string"},
-                    },
-                ),
-            },
-        },
-    )
-    schemas["health"] = _object(["status"], {"status": {"const": "ok"}})
-    schemas["report"] = {
-        "type": "object",
-        "required": ["units"],
-        "description": "The unit's report, as admission-flow report --json prints it.",
-    }
-    schemas["open_request"] = _object(
-        ["candidate", "unit"],
-        {
-            "candidate": _request_person(),
-            "unit": _ID,
-            "id": {**_ID, "description": "The case's id; the candidate's id by default."},
-            "procedure": {"type": "string", "description": "A procedure id; vn-2021 by default."},
-            "on": _DAY,
-            "provincial_consent": {"type": "boolean"},
-        },
-    )
-    schemas["fire_request"] = _object(
-        ["event", "on"],
-        {
-            "event": {"type": "string", "minLength": 1},
-            "on": _DAY,
-            "by": {
-                "description": "Who acts: with a key, the key's actor (by may repeat it); "
-                "required without keys.",
-                "oneOf": [
-                    _ID,
-                    _object(["role", "id"], {"role": _ID, "id": _ID}),
-                ],
-            },
-            "facts": {"type": "object", "description": "The event's facts; dates YYYY-MM-DD."},
-        },
-    )
-    return schemas
-
-
-def _request_person() -> dict[str, Any]:
-    return _object(
-        ["id", "name", "born", "education"],
-        {
-            "id": _ID,
-            "name": {"type": "string", "minLength": 1, "maxLength": 200},
-            "born": _DAY,
-            "education": {
-                "enum": [
-                    "none",
-                    "primary",
-                    "lower_secondary",
-                    "upper_secondary",
-                    "college",
-                    "university",
-                ]
-            },
-            "organizations": {
-                "type": "array",
-                "items": {"enum": ["youth_union", "trade_union"]},
-                "uniqueItems": True,
-            },
-            "positions": {"type": "array", "items": {"type": "string", "minLength": 1}},
-            "over_60_consent": {"type": "boolean"},
-        },
-    )
-
 
 _ERRORS = {
     "400": "The body is not JSON (code bad_body).",
@@ -263,7 +58,7 @@ def _errors(*statuses: str, page: bool = False) -> dict[str, Any]:
         response = (
             _html(_ERRORS[status])
             if page and status != "401"
-            else _json_response(_ERRORS[status], _ref("http_error"))
+            else _json_response(_ERRORS[status], ref("http_error"))
         )
         if status == "503":
             response["headers"] = {
@@ -287,8 +82,8 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
     }
 
 
-_CASE = {"name": "case_id", "in": "path", "required": True, "schema": _ID, "example": "c-oanh"}
-_UNIT = {"name": "unit_id", "in": "path", "required": True, "schema": _ID, "example": "kdc-14"}
+_CASE = {"name": "case_id", "in": "path", "required": True, "schema": ID, "example": "c-oanh"}
+_UNIT = {"name": "unit_id", "in": "path", "required": True, "schema": ID, "example": "kdc-14"}
 _LANGUAGE = {
     "name": "Accept-Language",
     "in": "header",
@@ -302,7 +97,7 @@ _PAGING = [
         "At most this many cases (1-1000; 100 by default).",
         {"type": "string", "pattern": "^[0-9]{1,4}$"},
     ),
-    _query("after", "The 'next' of the page before.", _ID),
+    _query("after", "The 'next' of the page before.", ID),
 ]
 
 
@@ -326,7 +121,7 @@ def _html(description: str) -> dict[str, Any]:
 def _document() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/v1/health": _get(
-            "Whether the service reaches its database.", _json_response("Up.", _ref("health")), []
+            "Whether the service reaches its database.", _json_response("Up.", ref("health")), []
         ),
         "/v1/cases": {
             "post": {
@@ -334,53 +129,53 @@ def _document() -> dict[str, Any]:
                 "parameters": [_LANGUAGE],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("open_request")}},
+                    "content": {"application/json": {"schema": ref("open_request")}},
                 },
                 "responses": {
-                    "201": _json_response("Opened.", _ref("stored_case"), **_ETAG),
+                    "201": _json_response("Opened.", ref("stored_case"), **_ETAG),
                     **_errors("400", "404", "409", "413", "415"),
                 },
             },
             **_get(
                 "The cases within the key's units, by the register's filters, a page at a time.",
-                _json_response("A page of summaries, in id order.", _ref("case_page")),
+                _json_response("A page of summaries, in id order.", ref("case_page")),
                 [
-                    _query("unit", "Only this unit's.", _ID),
+                    _query("unit", "Only this unit's.", ID),
                     _query("state", "Only those in this state."),
                     _query(
                         "open", "true: open only; false: closed only.", {"enum": ["true", "false"]}
                     ),
                     _query("procedure", "Only those following this procedure id."),
-                    _query("due_before", "Next deadline before this date.", _DAY),
-                    _query("overdue_on", "Open, next deadline passed before this date.", _DAY),
+                    _query("due_before", "Next deadline before this date.", DAY),
+                    _query("overdue_on", "Open, next deadline passed before this date.", DAY),
                     *_PAGING,
                 ],
             ),
         },
         "/v1/cases/{case_id}": _get(
             "A case: candidate, unit, procedure, state, version, kept steps.",
-            _json_response("The case.", _ref("stored_case"), **_ETAG),
+            _json_response("The case.", ref("stored_case"), **_ETAG),
             [_CASE],
             "404",
         ),
         "/v1/cases/{case_id}/history": _get(
             "Every attempt recorded on a case, refused ones included, with their seals.",
-            _json_response("The history.", _ref("history"), **_ETAG),
+            _json_response("The history.", ref("history"), **_ETAG),
             [_CASE],
             "404",
         ),
         "/v1/cases/{case_id}/deadlines": _get(
             "A case's deadlines: when each is due, how it was counted, whether it is met.",
-            _json_response("The deadlines.", _ref("deadlines"), **_ETAG),
+            _json_response("The deadlines.", ref("deadlines"), **_ETAG),
             [_CASE],
             "404",
         ),
         "/v1/cases/{case_id}/available": _get(
             "What the key's actor (or 'by', without keys) may fire now, and why not.",
-            _json_response("The options.", _ref("options"), **_ETAG),
+            _json_response("The options.", ref("options"), **_ETAG),
             [
                 _CASE,
-                _query("on", "The date to judge on; today by default.", _DAY),
+                _query("on", "The date to judge on; today by default.", DAY),
                 _query("by", "ROLE or ROLE:MEMBER_ID; the key's actor by default."),
             ],
             "404",
@@ -397,7 +192,7 @@ def _document() -> dict[str, Any]:
                         "required": False,
                         "description": "The request's id, unique per case: a retry with the same "
                         "key and call returns the recorded step (replayed: true) and writes nothing.",
-                        "schema": _ID,
+                        "schema": ID,
                     },
                     {
                         "name": "If-Match",
@@ -409,11 +204,11 @@ def _document() -> dict[str, Any]:
                 ],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("fire_request")}},
+                    "content": {"application/json": {"schema": ref("fire_request")}},
                 },
                 "responses": {
                     "200": _json_response(
-                        "The step, accepted or refused, and the case now.", _ref("fired"), **_ETAG
+                        "The step, accepted or refused, and the case now.", ref("fired"), **_ETAG
                     ),
                     **_errors("400", "404", "409", "412", "413", "415"),
                 },
@@ -421,28 +216,28 @@ def _document() -> dict[str, Any]:
         },
         "/v1/due": _get(
             "Open cases with a deadline on or before a date, flagged when overdue.",
-            _json_response("A page of due cases.", _ref("due_page")),
+            _json_response("A page of due cases.", ref("due_page")),
             [
-                _query("on", "The day to look from; today by default.", _DAY),
-                _query("unit", "Only this unit's.", _ID),
+                _query("on", "The day to look from; today by default.", DAY),
+                _query("unit", "Only this unit's.", ID),
                 *_PAGING,
             ],
         ),
         "/v1/verify": _get(
             "Check every case's hash chain (a key with units ['*']).",
-            _json_response("The first broken link of each broken chain.", _ref("verified")),
+            _json_response("The first broken link of each broken chain.", ref("verified")),
             [],
         ),
         "/v1/units/{unit_id}/report": _get(
             "The unit's targets and progress (the server's unit file).",
-            _json_response("The report.", _ref("report")),
-            [_UNIT, _query("as_of", "The date of the report; today by default.", _DAY)],
+            _json_response("The report.", ref("report")),
+            [_UNIT, _query("as_of", "The date of the report; today by default.", DAY)],
             "404",
         ),
         "/v1/units/{unit_id}/report.html": _get(
             "The same report as an HTML page with charts.",
             _html("The page."),
-            [_UNIT, _query("as_of", "The date of the report; today by default.", _DAY)],
+            [_UNIT, _query("as_of", "The date of the report; today by default.", DAY)],
             "404",
         ),
         "/ui": _get("The clerk's start page: the key's units.", _html("The page."), [], page=True),
@@ -465,7 +260,7 @@ def _document() -> dict[str, Any]:
         "/ui/cases/{case_id}": _get(
             "The clerk's page of a case: history, deadlines, violations, what the key may do next.",
             _html("The page."),
-            [_CASE, _query("on", "The date to judge on; today by default.", _DAY)],
+            [_CASE, _query("on", "The date to judge on; today by default.", DAY)],
             "404",
             page=True,
         ),
@@ -480,7 +275,7 @@ def _document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": schemas(),
             "securitySchemes": {
                 "key": {
                     "type": "http",

@@ -91,7 +91,7 @@ def home(service: Service, key: Key) -> str:
 
 
 def _state(
-    procedures: Mapping[str, af.Procedure], summary_procedure: str, state: str | None
+    procedures: Mapping[str, af.Procedure | None], summary_procedure: str, state: str | None
 ) -> str:
     procedure = procedures.get(summary_procedure)
     if state is None:
@@ -190,11 +190,12 @@ def unit(service: Service, key: Key, unit_id: str, query: Mapping[str, str]) -> 
     )
 
 
-def _procedure(service: Service, procedure_id: str) -> af.Procedure:
+def _procedure(service: Service, procedure_id: str) -> af.Procedure | None:
+    """The procedure of a listed case, or ``None`` (its states then shown by name)."""
     try:
         return service.procedure(procedure_id)
-    except Exception:
-        return None  # type: ignore[return-value]  # shown by its id then
+    except rq.HttpError:
+        return None
 
 
 def _violations(violations: Iterable[af.Violation]) -> str:

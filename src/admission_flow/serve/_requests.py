@@ -22,11 +22,20 @@ from ._errors import HttpError
 __all__ = [
     "MAX_BODY_BYTES",
     "MAX_ID_CHARS",
+    "HttpError",
     "bad",
+    "boolean",
+    "by",
     "date_text",
+    "flag",
     "identifier",
+    "if_match",
+    "keys",
+    "only",
+    "person",
     "read_json",
     "request_id",
+    "text",
 ]
 
 #: The largest request body the service reads (64 KiB): a fire or an opening is a
@@ -144,6 +153,17 @@ def keys(body: Mapping[str, Any], required: tuple[str, ...], optional: tuple[str
     for name in required:
         if name not in body:
             raise bad(name, f"thiếu trường '{name}'", f"missing field '{name}'")
+
+
+def only(query: Mapping[str, str], allowed: tuple[str, ...]) -> None:
+    """Every query parameter is one of ``allowed``."""
+    for name in query:
+        if name not in allowed:
+            raise bad(
+                name[:80],
+                f"tham số '{name[:80]}' không có ở đây (các tham số: {', '.join(allowed)})",
+                f"unknown parameter '{name[:80]}' (the parameters are: {', '.join(allowed)})",
+            )
 
 
 def text(body: Mapping[str, Any], name: str) -> str:
