@@ -12,6 +12,7 @@ The keys (each the text below, kept hashed in the file):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import socket
 import subprocess
@@ -29,7 +30,7 @@ from starlette.testclient import TestClient
 import admission_flow as af
 from admission_flow.serve import create_app, hash_key, load_keys, openapi
 from admission_flow.store import Register
-from admission_flow.units import load_units
+from admission_flow.units import UnitTree, load_units
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "examples" / "lien-chieu" / "units.yaml"
@@ -80,9 +81,15 @@ CANDIDATE: dict[str, Any] = {
 }
 
 
+@functools.cache
+def unit_tree() -> UnitTree:
+    """The Liên Chiểu unit file, read once (a frozen value)."""
+    return load_units(UNITS)
+
+
 @pytest.fixture
 def register(tmp_path: Path) -> Iterator[Register]:
-    tree = load_units(UNITS)
+    tree = unit_tree()
     with Register.create(tmp_path / "cases.db") as kept:
         for node in tree:
             kept.put_unit(node.unit, node.members)
@@ -144,7 +151,7 @@ def client(register: Register, tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(
         register,
         keys=load_keys(keys_file(tmp_path)),
-        units=load_units(UNITS),
+        units=unit_tree(),
         today=lambda: TODAY,
     )
     with CheckedClient(app, raise_server_exceptions=False) as test_client:
@@ -154,7 +161,7 @@ def client(register: Register, tmp_path: Path) -> Iterator[TestClient]:
 @pytest.fixture
 def open_client(register: Register) -> Iterator[TestClient]:
     """The app without keys (no_auth), as on a loopback address: ``by`` says who acts."""
-    app = create_app(register, no_auth=True, units=load_units(UNITS), today=lambda: TODAY)
+    app = create_app(register, no_auth=True, units=unit_tree(), today=lambda: TODAY)
     with CheckedClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -222,7 +229,7 @@ def seeded(folder: Path) -> Path:
     """A register with the units, and c-oanh identified then refused a dossier (event.state)."""
     db = folder / "cases.db"
     with Register.create(db) as kept:
-        for node in load_units(UNITS):
+        for node in unit_tree():
             kept.put_unit(node.unit, node.members)
         person = af.Person(
             id="c-oanh",

@@ -27,9 +27,8 @@ from schemathesis.specs.openapi.checks import (
 
 from admission_flow.serve import create_app, openapi
 from admission_flow.store import Register
-from admission_flow.units import load_units
 
-from .conftest import CANDIDATE, TODAY, UNITS
+from .conftest import CANDIDATE, TODAY, unit_tree
 
 
 def only_retryable_server_errors(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -43,7 +42,7 @@ def only_retryable_server_errors(ctx: Any, response: Any, case: Any) -> bool | N
 
 @pytest.fixture
 def app(register: Register) -> Any:
-    app = create_app(register, no_auth=True, units=load_units(UNITS), today=lambda: TODAY)
+    app = create_app(register, no_auth=True, units=unit_tree(), today=lambda: TODAY)
     from starlette.testclient import TestClient
 
     with TestClient(app) as client:
