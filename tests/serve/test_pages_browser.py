@@ -50,6 +50,7 @@ def test_the_case_page_shows_history_refusal_article_and_next_steps(
     assert "<code>event.state</code>" in dom
     assert "[procedure definition]" in dom  # the refusal's source, cited
     assert "Quần chúng ưu tú trong danh sách tạo nguồn" in dom
+    assert "Chưa có thời hạn nào" in dom  # no deadline runs before the cell's vote
     # The cell may assign a mentor now; the page says so for this key.
     assert "Khóa này có thể làm gì tiếp" in dom
     assert "<code>assign_mentor</code> (cell)" in dom

@@ -262,6 +262,10 @@ def case(service: Service, key: Key, case_id: str, query: Mapping[str, str]) -> 
         + "</tr>"
         for d in engine.deadlines(c)
     ]
+    if not deadlines:
+        deadlines = [
+            f'<tr><td colspan="4">{_both("Chưa có thời hạn nào", "No deadline yet")}</td></tr>'
+        ]
     next_steps = _next(service, key, stored, on)
     head = [
         f"<p>{_both('Người', 'Person')}: <strong>{escape(c.candidate.name)}</strong> "
