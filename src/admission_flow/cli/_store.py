@@ -50,10 +50,10 @@ from ._output import (
     print_violation,
 )
 
-__all__ = ["EXIT_CONFLICT", "add_commands", "dispatch"]
+__all__ = ["DB_HELP", "EXIT_CONFLICT", "add_commands", "dispatch"]
 
 
-_DB_HELP = "the register: an SQLAlchemy URL, or a bare path for an SQLite file"
+DB_HELP = _DB_HELP = "the register: an SQLAlchemy URL, or a bare path for an SQLite file"
 
 
 def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
