@@ -585,8 +585,9 @@ def test_vn_2021_has_the_documented_events(vn_2021: af.Procedure) -> None:
 
 
 def test_vn_2021_has_the_documented_rule_ids(vn_2021: af.Procedure) -> None:
-    """Rule ids are those of STANDARD_PROCEDURE.md, plus the engine's own ``event.state``."""
-    assert frozenset(vn_2021.rules) == VN_2021_RULES | {"event.state"}
+    """Rule ids are those of STANDARD_PROCEDURE.md, plus the engine's own ``event.state`` and
+    ``procedure.in_force`` (VN_2025.md: every generation says when it is in force)."""
+    assert frozenset(vn_2021.rules) == VN_2021_RULES | {"event.state", "procedure.in_force"}
     for rule_id, spec in vn_2021.rules.items():
         assert spec.message.vi, rule_id
         assert spec.message.en, rule_id
@@ -639,7 +640,7 @@ def test_validate_the_bundled_procedure(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate", "vn-2021"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("vn-2021: ok: procedure 'vn-2021' (Quy trình kết nạp đảng viên")
-    assert out.endswith(": 11 states, 18 events, 28 rules\n")
+    assert out.endswith(": 11 states, 18 events, 29 rules\n")  # procedure.in_force (VN_2025.md)
     assert err == ""
 
 

@@ -33,14 +33,16 @@ def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Pro
         )
     plugins = plugins if plugins is not None else Plugins()
     catalogue = {rule_id: found.rule for rule_id, found in plugins.rules().items()}
+    bundled = plugins.procedures()
     if isinstance(source, str):
-        bundled = plugins.procedures()
         where = bundled.get(source)
         if where is not None:
             if isinstance(where, Path):
-                return read_procedure(where, rules=catalogue)
+                return read_procedure(where, rules=catalogue, bundled=bundled)
             with as_file(where) as path:
-                return read_procedure(path, rules=catalogue, display=f"<bundled {source}>")
+                return read_procedure(
+                    path, rules=catalogue, display=f"<bundled {source}>", bundled=bundled
+                )
         if not Path(source).suffix and not Path(source).exists():
             known = ", ".join(sorted(bundled)) or "none"
             raise ProcedureError(
@@ -54,4 +56,4 @@ def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Pro
                     )
                 ]
             )
-    return read_procedure(source, rules=catalogue)
+    return read_procedure(source, rules=catalogue, bundled=bundled)

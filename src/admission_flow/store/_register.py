@@ -40,8 +40,9 @@ from admission_flow.units import Departure, check_new_case
 from . import _database
 from ._chain import opening_hash, row_hash
 from ._fold import Entry, StoredCase, fold, fold_fast
+from ._procedures import ProcedureTexts, verify_texts
 from ._rows import CASE, COLUMN, FOLDED
-from ._schema import cases, history, procedures, units
+from ._schema import cases, history, units
 from ._schema import members as members_table
 from ._verify import Break, verify_chains
 
@@ -120,7 +121,7 @@ class Register:
             raise
         self.plugins = plugins if plugins is not None else af.Plugins()
         self.clock = clock if clock is not None else _utc_now
-        self._procedures: dict[str, af.Procedure] = {}
+        self._texts = ProcedureTexts(self.db, self.plugins, self.where)
         self._engines: dict[tuple[str, str], af.Engine] = {}
         self._origins: dict[str, str] = {}
 
@@ -218,40 +219,28 @@ class Register:
         return known
 
     def _find_origin(self, procedure: af.Procedure) -> str:
+        """Where it came from, for people: the register loads it from its kept text."""
         if procedure.id in self.plugins.procedures():
             bundled = load_procedure(procedure.id, plugins=self.plugins)
             if bundled.fingerprint == procedure.fingerprint:
                 return procedure.id
-        if procedure.path is None:
-            raise StoreError(
-                f"procedure '{procedure.id}' was not loaded from a file or a bundled id, "
-                "so the register could not load it again; load it with load_procedure(path)"
-            )
+        if procedure.path is None or procedure.path.startswith("<"):
+            return procedure.path or "<memory>"
         return str(Path(procedure.path).resolve())
 
     def procedure(self, ref: af.ProcedureRef) -> af.Procedure:
-        """The procedure a case follows, loaded again from where it was first loaded.
+        """The procedure a case follows, rebuilt from the text the register keeps.
 
         Raises:
-            StoreError: it is not in the register, or its file has changed since.
+            StoreError: it is not in the register, its stored text no longer
+                holds its fingerprint, or a plugin its rules need is missing.
         """
-        known = self._procedures.get(ref.fingerprint)
-        if known is not None:
-            return known
-        with self.db.connect() as connection:
-            row = connection.execute(
-                sa.select(procedures).where(procedures.c.fingerprint == ref.fingerprint)
-            ).first()
-        if row is None:
-            raise StoreError(f"{self.where}: procedure {ref} is not in the register")
-        loaded = load_procedure(row.origin, plugins=self.plugins)
-        if loaded.fingerprint != ref.fingerprint:
-            raise StoreError(
-                f"procedure {ref} was loaded from {row.origin}, which now holds "
-                f"{loaded.ref}; restore that file, or recheck the cases against the new one"
-            )
-        self._procedures[ref.fingerprint] = loaded
-        return loaded
+        return self._texts.load(ref)
+
+    def keep_procedure(self, procedure: af.Procedure) -> None:
+        """Keep ``procedure``'s text in the register (done for every case added or moved)."""
+        with self.db.begin() as connection:
+            self._texts.keep(connection, procedure, self._origin(procedure))
 
     def engine(self, case: af.Case | StoredCase) -> af.Engine:
         """The engine for a stored case: its procedure, with its unit's members.
@@ -341,16 +330,7 @@ class Register:
                     f"{self.where}: unit '{case.unit.id}' of case '{case.id}' is not in the "
                     "register; put_unit it, with its members, first"
                 )
-            if not connection.execute(
-                sa.select(procedures.c.fingerprint).where(
-                    procedures.c.fingerprint == ref.fingerprint
-                )
-            ).first():
-                connection.execute(
-                    procedures.insert().values(
-                        fingerprint=ref.fingerprint, id=ref.id, version=ref.version, origin=origin
-                    )
-                )
+            self._texts.keep(connection, procedure, origin)
             try:
                 connection.execute(cases.insert().values(row))
             except sa.exc.IntegrityError:
@@ -362,7 +342,6 @@ class Register:
                 # a case for this person meanwhile.
                 self._check_across_cases(case, on, left=left, provincial_consent=provincial_consent)
                 raise  # pragma: no cover - the check above refuses it
-        self._procedures.setdefault(ref.fingerprint, procedure)
         return StoredCase(case=case, version=0, head=row["head"])
 
     def _check_across_cases(
@@ -656,5 +635,9 @@ class Register:
     # -- verifying -----------------------------------------------------------------------
 
     def verify(self) -> list[Break]:
-        """Recompute every chain: the first broken link of each case, none when all hold."""
-        return verify_chains(self.db)
+        """Recompute every chain and every kept procedure's fingerprint; none when all hold.
+
+        A procedure whose stored text no longer matches its fingerprint comes
+        first, named; then the first broken link of each case.
+        """
+        return [*verify_texts(self.db), *verify_chains(self.db)]

@@ -4,7 +4,8 @@ One JSON object per line, each with a ``kind``:
 
 - ``register``: the first line: ``schema`` (the schema revision), ``format``
   (1), ``pseudonymised``;
-- ``procedure``: ``fingerprint``, ``id``, ``version``, ``origin``;
+- ``procedure``: ``fingerprint``, ``id``, ``version``, ``origin``, ``text`` (the
+  resolved procedure, canonical JSON) and ``plugins``: a case is rebuilt from it;
 - ``unit``: ``unit`` (its fields) and ``members`` (``id``, ``status``, ``since``);
 - ``case``: a ``cases`` row, ``candidate`` and ``unit`` as JSON objects;
 - ``step``: a ``history`` row, its JSON columns as JSON values; each follows its case.
@@ -35,6 +36,7 @@ from admission_flow.exceptions import StoreError
 
 from ._chain import opening_hash, row_hash
 from ._database import HEAD, snapshot
+from ._procedures import text_problem
 from ._schema import cases, history, members, procedures, units
 from ._verify import _check, _grouped
 
@@ -232,6 +234,12 @@ def import_register(db: sa.Engine, lines: Iterable[str], *, source: str) -> dict
                     f"{where}: the first line must be the 'register' line of an export; nothing was imported"
                 )
             elif kind == "procedure":
+                problem = text_problem(record["fingerprint"], record.get("text"))
+                if problem is not None:
+                    raise StoreError(
+                        f"{where}: procedure '{record['id']}' ({record['fingerprint'][:12]}): "
+                        f"{problem}; nothing was imported"
+                    )
                 batches["procedure"].append(record)
             elif kind == "unit":
                 batches["unit"].append(record["unit"])
