@@ -15,13 +15,15 @@ import attrs
 import pytest
 
 import admission_flow as af
-import admission_flow._hooks
+import admission_flow.hooks._specs
 from helpers import PROCEDURES
 
 D = dt.date
 OPENED = D(2024, 3, 1)
 ROOT = Path(__file__).resolve().parent.parent
-HOOKS = sorted(name for name in dir(admission_flow._hooks) if name.startswith("admission_flow_"))
+HOOKS = sorted(
+    name for name in dir(admission_flow.hooks._specs) if name.startswith("admission_flow_")
+)
 
 PROCEDURE = (PROCEDURES / "school_trial.yaml").read_text(encoding="utf-8")
 
@@ -88,7 +90,7 @@ class Recorder:
 
 
 def test_every_hook_is_exercised_here() -> None:
-    """Each hook of admission_flow._hooks has an implementation in this module."""
+    """Each hook of admission_flow.hooks._specs has an implementation in this module."""
     source = Path(__file__).read_text(encoding="utf-8")
     assert af.Plugins(entry_points=False).hook_names() == HOOKS
     assert len(HOOKS) == 7

@@ -17,10 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow._canonical import canonical_json
-from admission_flow._loading import load_procedure
-from admission_flow._procedure_text import procedure_from_text, text_fingerprint
 from admission_flow.exceptions import ProcedureError, StoreError
+from admission_flow.model._canonical import canonical_json
+from admission_flow.plugins._loading import load_procedure
+from admission_flow.procedure._procedure_text import procedure_from_text, text_fingerprint
 
 from ._schema import procedures
 from ._verify import Break

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from admission_flow._invariants import InvariantFailure, InvariantSpec, check_invariants
+from admission_flow.procedure._invariants import InvariantFailure, InvariantSpec, check_invariants
 
 from ._check import CheckReport, Exploration, explore
 from ._generation import DEFAULT_MEMBERS

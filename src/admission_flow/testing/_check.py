@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow._invariants import (
+from admission_flow.procedure._invariants import (
     AllOf,
     AnyOf,
     Condition,

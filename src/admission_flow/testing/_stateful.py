@@ -34,8 +34,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 import admission_flow as af
-from admission_flow._invariants import check_invariants
-from admission_flow._loading import load_procedure
+from admission_flow.plugins._loading import load_procedure
+from admission_flow.procedure._invariants import check_invariants
 
 from ._generation import (
     DEFAULT_MEMBERS,
