@@ -25,9 +25,9 @@ from admission_flow.model._values import Text
 from admission_flow.model._words import describe, did_you_mean
 
 from ._extends import attribute_removals, read_resolved
-from ._generations import read_in_force, read_migration
 from ._invariants import InvariantSpec
 from ._parse_events import read_events
+from ._parse_generations import read_in_force, read_migration
 from ._parse_invariants import parse_invariants
 from ._parse_outline import PROCEDURE_ID, RULE_HINT, RULE_ID, Outline, named_entries
 from ._parse_rules import read_rules
