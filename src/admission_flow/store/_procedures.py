@@ -126,7 +126,7 @@ class ProcedureTexts:
         catalogue = {rule_id: found.rule for rule_id, found in self.plugins.rules().items()}
         key = (ref.fingerprint, tuple(sorted(catalogue)))
         cached = _PARSED.get(key)
-        if cached is not None:
+        if cached is not None and cached.text == text:
             return cached
         name = f"<register {ref.id} {ref.fingerprint[:12]}>"
         try:
