@@ -41,10 +41,12 @@ from admission_flow.model._values import (
     _new_step,
 )
 from admission_flow.model._words import describe, did_you_mean
-from admission_flow.plugins._loading import load_procedure
+from admission_flow.plugins._loading import in_force_on, load_procedure
 from admission_flow.plugins._manager import CheckedCalendar, Plugins
 from admission_flow.procedure import _facts
 from admission_flow.procedure._spec import Procedure
+
+from ._migrate import SYSTEM, migrate
 
 __all__ = ["Backend", "Engine"]
 
@@ -136,16 +138,25 @@ class Engine:
         members: Mapping[str, Member] | Iterable[Member] = (),
         calendar: Calendar | None = None,
         backend: Backend = "compiled",
+        on: dt.date | None = None,
     ) -> Engine:
-        """``Engine(load_procedure(procedure, plugins=plugins), ...)``: an engine in one call."""
+        """``Engine(load_procedure(procedure, plugins=plugins), ...)``: an engine in one call.
+
+        With ``on``, ``procedure`` names a generation family (``"vn-"``, or a
+        bundled id of it such as ``"vn-2021"``): the engine is of the bundled
+        procedure of that family in force on that day (``Engine.load("vn-",
+        on=dt.date(2025, 8, 1))`` is ``vn-2025``).
+
+        Raises:
+            ProcedureError: no procedure of the family is in force on ``on``.
+        """
         plugins = plugins if plugins is not None else Plugins()
-        return cls(
-            load_procedure(procedure, plugins=plugins),
-            plugins=plugins,
-            members=members,
-            calendar=calendar,
-            backend=backend,
+        loaded = (
+            load_procedure(procedure, plugins=plugins)
+            if on is None
+            else in_force_on(str(procedure), on, plugins=plugins)
         )
+        return cls(loaded, plugins=plugins, members=members, calendar=calendar, backend=backend)
 
     # -- cases -------------------------------------------------------------------
 
@@ -238,6 +249,50 @@ class Engine:
         if self.plugins.notifies_steps:
             self.plugins.after_step(self.procedure, after, step)
         return _new_outcome(after, step)
+
+    def migrate(
+        self,
+        case: Case,
+        *,
+        to: Engine | Procedure | str,
+        on: dt.date,
+        unit: Unit | None = None,
+        actor: Actor | str = SYSTEM,
+        committee: str | None = None,
+    ) -> Outcome:
+        """Move ``case`` to the next generation of its procedure, as one recorded step.
+
+        Args:
+            to: the newer procedure (an engine of it, the procedure, or its id);
+                its ``migration:`` declaration must take cases of this engine's.
+            on: the day of the move.
+            unit: the case's unit after the move (merged wards and cells); by
+                default its unit as it is, a delegated admission lapsed if the
+                declaration says so.
+            actor: who records the move: the role ``system`` by default, or a named actor.
+            committee: the name of the committee that decides after the move
+                (unit data: ``decides_admission`` in the unit file).
+
+        Returns:
+            The ``migrate`` step and the case after it (of the new procedure,
+            its history going on), or the same case with every reason the
+            move was refused (``migration.declared``, ``procedure.in_force``,
+            ``migration.date``, ``migration.state``).
+
+        Raises:
+            CaseError: the case is not of this engine's procedure, or already of ``to``.
+        """
+        if isinstance(to, str):
+            to = load_procedure(to, plugins=self.plugins)
+        if isinstance(to, Procedure):
+            to = Engine(to, plugins=self.plugins, members=self.members, calendar=self.calendar)
+        if not isinstance(to, Engine):
+            raise ArgumentTypeError(
+                f"'to' is a procedure id, a loaded procedure or an engine, not {describe(to)}",
+                field="to",
+            )
+        who = actor if isinstance(actor, Actor) else Actor(actor)
+        return migrate(self, case, to, on, unit=unit, actor=who, committee=committee)
 
     def available(
         self, case: Case, actor: Actor | str, on: dt.date, /, **facts: Any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib.resources import as_file
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from admission_flow.procedure._spec import Procedure
 
 from ._manager import Plugins
 
-__all__ = ["load_procedure"]
+__all__ = ["in_force_on", "load_procedure"]
 
 
 def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Procedure:
@@ -58,3 +59,40 @@ def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Pro
                 ]
             )
     return read_procedure(source, rules=catalogue, bundled=bundled)
+
+
+def in_force_on(family: str, on: dt.date, *, plugins: Plugins | None = None) -> Procedure:
+    """The bundled procedure of ``family`` in force on ``on``: ``in_force_on("vn-", day)``.
+
+    ``family`` is the start of the ids (``"vn-"``), or one bundled id of the
+    family (``"vn-2021"`` stands for ``"vn-"``: its id up to its last ``-``).
+
+    Raises:
+        ProcedureError: no procedure of the family is in force that day, or several are.
+    """
+    plugins = plugins if plugins is not None else Plugins()
+    bundled = plugins.procedures()
+    prefix = family
+    if family in bundled and "-" in family:
+        prefix = family[: family.rindex("-") + 1]
+    members = [
+        load_procedure(pid, plugins=plugins) for pid in sorted(bundled) if pid.startswith(prefix)
+    ]
+    found = [p for p in members if p.in_force is None or p.in_force.covers(on)]
+    if len(found) == 1:
+        return found[0]
+    windows = (
+        ", ".join(f"{p.id} {p.in_force.text().en if p.in_force else 'always'}" for p in members)
+        or f"none bundled{did_you_mean(family, bundled)}"
+    )
+    what = "no procedure" if not found else f"{len(found)} procedures"
+    raise ProcedureError(
+        [
+            Problem(
+                file=family,
+                line=1,
+                column=1,
+                message=f"{what} of the family '{prefix}' in force on {on.isoformat()} ({windows})",
+            )
+        ]
+    )

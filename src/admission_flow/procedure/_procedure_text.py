@@ -20,7 +20,7 @@ from ._rule import Rule
 from ._spec import Procedure
 from ._yaml import Mark, YamlList, YamlMap
 
-__all__ = ["procedure_from_text", "text_fingerprint"]
+__all__ = ["plain_of", "procedure_from_text", "text_fingerprint"]
 
 
 def text_fingerprint(text: str) -> str:
@@ -74,6 +74,11 @@ def procedure_from_text(
             ]
         )
     return procedure
+
+
+def plain_of(procedure: Procedure) -> Any:
+    """The resolved procedure as plain values (mappings, lists, dates): what ``show --resolved`` prints."""
+    return json.loads(procedure.text, object_hook=_dates)
 
 
 def _dates(value: dict[str, Any]) -> Any:

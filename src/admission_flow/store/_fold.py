@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 import admission_flow as af
+from admission_flow.engine._migrate import MIGRATE, procedure_after, unit_after
 from admission_flow.exceptions import StoreError
 from admission_flow.model._serial import person_from_json, unit_from_json
 
@@ -49,12 +50,23 @@ class Entry:
 
 
 def _case(head: Mapping[Any, Any], state: str | None, kept: list[af.Step]) -> af.Case:
-    """The case its opening record and its kept steps make."""
+    """The case its opening record and its kept steps make.
+
+    The procedure and the unit are those the case was opened with, unless a
+    ``migrate`` step moved it: then those its latest move names.
+    """
+    procedure = ref_of_row(head)
+    unit = unit_from_json(json.loads(head["unit"]))
+    for step in reversed(kept):
+        if step.event == MIGRATE:
+            procedure = procedure_after(step) or procedure
+            unit = unit_after(step) or unit
+            break
     return af.Case(
         id=head["id"],
-        procedure=ref_of_row(head),
+        procedure=procedure,
         candidate=person_from_json(json.loads(head["candidate"])),
-        unit=unit_from_json(json.loads(head["unit"])),
+        unit=unit,
         state=state,
         history=tuple(kept),
     )

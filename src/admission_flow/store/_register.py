@@ -543,8 +543,49 @@ class Register:
         stored = self.load(case) if isinstance(case, str) else case
         engine = self.engine(stored)
         outcome = engine.fire(stored.case, event, actor, on, **facts)
+        return self._record(stored, engine, outcome)
+
+    def migrate(
+        self,
+        case: str | StoredCase,
+        *,
+        to: af.Procedure,
+        on: dt.date,
+        unit: af.Unit | None = None,
+        actor: af.Actor | str = "system",
+        committee: str | None = None,
+    ) -> Fired:
+        """Move a stored case to ``to``, the next generation: one recorded step, all or nothing.
+
+        The step is written whatever the verdict (a refused move changes
+        nothing but is on record), only if the case still has the version it
+        had when it was loaded; ``to``'s text is kept first. A new ``unit``
+        must be in the register already (``put_unit``).
+
+        Raises:
+            ConflictError: another writer recorded a step on the case meanwhile.
+            StoreError: the new unit is not in the register.
+        """
+        stored = self.load(case) if isinstance(case, str) else case
+        engine = self.engine(stored)
+        target_unit = unit if unit is not None else stored.case.unit
+        members = self.members(target_unit.id)
+        if unit is not None:
+            self.unit(unit.id)  # raises for a unit the register does not hold
+        to_engine = af.Engine(to, plugins=self.plugins, members=members)
+        outcome = engine.migrate(
+            stored.case, to=to_engine, on=on, unit=unit, actor=actor, committee=committee
+        )
+        self.keep_procedure(to)
+        if outcome.step.accepted:
+            self._engines[(to.fingerprint, outcome.case.unit.id)] = to_engine
+            return self._record(stored, to_engine, outcome)
+        return self._record(stored, engine, outcome)
+
+    def _record(self, stored: StoredCase, engine: af.Engine, outcome: af.Outcome) -> Fired:
+        """Write ``outcome``'s step as the case's next row (see ``fire``)."""
         step = outcome.step
-        ref = stored.case.procedure
+        ref = outcome.case.procedure
         row: dict[str, Any] = {
             "case_id": stored.case.id,
             "seq": stored.version + 1,
