@@ -31,7 +31,7 @@ from admission_flow.exceptions import (
     ScenarioError,
 )
 from admission_flow.model._calendar import Calendar
-from admission_flow.model._serial import run_step
+from admission_flow.model._serial import run_step, unit_from_json, unit_to_json
 from admission_flow.model._values import (
     EDUCATION_LEVELS,
     MEMBER_STATUSES,
@@ -53,6 +53,9 @@ from admission_flow.procedure._spec import Procedure
 from admission_flow.procedure._yaml import Mark, YamlList, YamlMap
 
 from ._engine import Engine
+
+#: The role that records a move unless a scenario names another.
+SYSTEM_ROLE = "system"
 
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
@@ -83,6 +86,11 @@ class ScenarioEvent:
     actor: Actor
     facts: Mapping[str, Any]
     mark: Mark = attrs.field(eq=False)
+    #: For a ``migrate`` entry: the engine of the procedure the case moves to.
+    migrate_to: Engine | None = attrs.field(default=None, eq=False, repr=False)
+    #: For a ``migrate`` entry: the case's unit after the move, when it changes.
+    unit: Unit | None = None
+    committee: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -96,6 +104,8 @@ class Scenario:
     candidate: Person
     events: tuple[ScenarioEvent, ...]
     engine: Engine = attrs.field(eq=False, repr=False)
+    #: The case's id: ``case:`` in the file, the candidate's id by default.
+    case_id: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -105,13 +115,15 @@ class Run:
     scenario: Scenario
     outcomes: tuple[Outcome, ...]
     case: Case
+    #: The engine of the case's procedure at the end (another after a ``migrate``).
+    engine: Engine | None = attrs.field(default=None, eq=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """The ``run --json`` object (see ``docs/scenarios.md``)."""
-        engine = self.scenario.engine
+        engine = self.engine or self.scenario.engine
         return {
             "case": self.case.id,
-            "procedure": self.scenario.procedure.id,
+            "procedure": self.case.procedure.id,
             "state": self.case.state,
             "steps": [run_step(outcome.step) for outcome in self.outcomes],
             "deadlines": [d.as_dict() for d in engine.pending(self.case)],
@@ -165,16 +177,28 @@ def run_scenario(scenario: Scenario) -> Run:
             field="scenario",
         )
     engine = scenario.engine
-    case = engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
+    case = engine.open(scenario.case_id or scenario.candidate.id, scenario.candidate, scenario.unit)
     outcomes = []
     for event in scenario.events:
         try:
-            outcome = engine.fire(case, event.event, event.actor, event.on, **event.facts)
+            if event.migrate_to is not None:
+                outcome = engine.migrate(
+                    case,
+                    to=event.migrate_to,
+                    on=event.on,
+                    unit=event.unit,
+                    actor=event.actor,
+                    committee=event.committee,
+                )
+                if outcome.step.accepted:
+                    engine = event.migrate_to
+            else:
+                outcome = engine.fire(case, event.event, event.actor, event.on, **event.facts)
         except InputError as exc:  # pragma: no cover - load_scenario checks all of this first
             raise ScenarioError([event.mark.problem(str(exc))]) from exc
         outcomes.append(outcome)
         case = outcome.case
-    return Run(scenario=scenario, outcomes=tuple(outcomes), case=case)
+    return Run(scenario=scenario, outcomes=tuple(outcomes), case=case, engine=engine)
 
 
 class _Loader:
@@ -204,8 +228,9 @@ class _Loader:
             root,
             "the scenario",
             required=("procedure", "unit", "candidate", "events"),
-            optional=("members",),
+            optional=("members", "case"),
         )
+        case_id = r.string(root, "case", "the scenario")
         procedure = self.procedure(root)
         unit = self.unit(root)
         members = self.members(root)
@@ -216,7 +241,7 @@ class _Loader:
         assert procedure is not None
         assert raw_events is not None
         engine = Engine(procedure, plugins=self.plugins, members=members, calendar=self.calendar)
-        events = self.events(raw_events, engine)
+        events = self.events(raw_events, engine, unit)
         r.raise_if_any(ScenarioError)
         assert unit is not None
         assert candidate is not None
@@ -228,16 +253,19 @@ class _Loader:
             candidate=candidate,
             events=tuple(events),
             engine=engine,
+            case_id=case_id or candidate.id,
         )
 
-    def procedure(self, root: YamlMap) -> Procedure | None:
-        name = self.reader.string(root, "procedure", "the scenario")
+    def procedure(
+        self, root: YamlMap, key: str = "procedure", where: str = "the scenario"
+    ) -> Procedure | None:
+        name = self.reader.string(root, key, where)
         if name is None:
             return None
         bundled = self.plugins.procedures()
         if name in bundled:
             return load_procedure(name, plugins=self.plugins)
-        mark = root.value_mark("procedure")
+        mark = root.value_mark(key)
         target = self.path.parent / name
         if not self.allow_paths and not _inside(target, self.path.parent):
             # Said before looking at the path, so the answer is the same whether
@@ -388,7 +416,9 @@ class _Loader:
             over_60_consent=consent,
         )
 
-    def events(self, items: YamlList, engine: Engine) -> list[ScenarioEvent]:
+    def events(
+        self, items: YamlList, engine: Engine, unit: Unit | None = None
+    ) -> list[ScenarioEvent]:
         r = self.reader
         procedure = engine.procedure
         result: list[ScenarioEvent] = []
@@ -410,6 +440,15 @@ class _Loader:
                     mark,
                     f"{where} must be a mapping like {{on: 2023-03-01, event: identify, by: cell_committee}}, not {describe(entry)}",
                 )
+                continue
+            if "migrate" in entry:
+                moved = self.migration(entry, where, mark, engine, unit, last)
+                if moved is not None:
+                    result.append(moved)
+                    if moved.migrate_to is not None:
+                        engine, procedure = moved.migrate_to, moved.migrate_to.procedure
+                        unit = moved.unit or unit
+                    last = (moved.on, index)
                 continue
             for key in ID_KEYS:
                 if key not in entry:
@@ -452,6 +491,53 @@ class _Loader:
                 continue
             result.append(ScenarioEvent(on=on, event=event, actor=actor, facts=facts, mark=mark))
         return result
+
+    def migration(
+        self,
+        entry: YamlMap,
+        where: str,
+        mark: Mark,
+        engine: Engine,
+        unit: Unit | None,
+        last: tuple[dt.date, int] | None,
+    ) -> ScenarioEvent | None:
+        """``{on: 2025-07-01, migrate: vn-2025, unit: {...}}``: the case moves to ``migrate``."""
+        r = self.reader
+        r.keys(entry, where, required=("on", "migrate"), optional=("unit", "by", "committee"))
+        on = r.date(entry, "on", where)
+        target = self.procedure(entry, "migrate", where)
+        committee = r.string(entry, "committee", where)
+        by = entry.get("by", SYSTEM_ROLE)
+        actor = Actor(by) if isinstance(by, str) else self.actor(entry, where, engine)
+        new_unit = None
+        given = r.mapping(entry, "unit", where)
+        if given is not None and unit is not None:
+            fields = {**unit_to_json(unit), **dict(given)}
+            try:
+                new_unit = unit_from_json(fields)
+            except (InputError, TypeError) as exc:
+                r.add(entry.value_mark("unit"), f"{where}.unit: {exc}")
+        if on is not None and last is not None and on < last[0]:
+            r.add(
+                entry.value_mark("on"),
+                f"{where} on {on.isoformat()} comes before events[{last[1]}] on "
+                f"{last[0].isoformat()}; list events in date order",
+            )
+        if on is None or target is None or actor is None:
+            return None
+        moved_to = Engine(
+            target, plugins=self.plugins, members=engine.members, calendar=self.calendar
+        )
+        return ScenarioEvent(
+            on=on,
+            event="migrate",
+            actor=actor,
+            facts={},
+            mark=mark,
+            migrate_to=moved_to,
+            unit=new_unit,
+            committee=committee,
+        )
 
     def actor(self, entry: YamlMap, where: str, engine: Engine) -> Actor | None:
         if "by" not in entry:
