@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from admission_flow._limits import escape
-from admission_flow.exceptions import InputError
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
 from admission_flow.procedure._diff import diff_procedures
@@ -117,30 +116,3 @@ def _diff(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
     for change in changes:
         print(escape(str(change)), file=out)
     return EXIT_OK
-
-
-def unit_map(path: Path) -> dict[str, tuple[str, str | None]]:
-    """``--units MAP.yaml``: old unit id -> (new unit id, deciding committee's name)."""
-    from admission_flow.exceptions import FileProblemError
-    from admission_flow.procedure._reading import read_file
-    from admission_flow.procedure._yaml import YamlMap
-
-    value, name = read_file(path, error=FileProblemError)
-    if not isinstance(value, YamlMap):
-        raise InputError(
-            f"{name}:1:1: a unit map is a mapping of old unit ids to new ones", field="units"
-        )
-    result: dict[str, tuple[str, str | None]] = {}
-    for old, new in value.items():
-        mark = value.value_mark(old)
-        if isinstance(new, str):
-            result[old] = (new, None)
-        elif isinstance(new, YamlMap) and isinstance(new.get("unit"), str):
-            committee = new.get("committee")
-            result[old] = (new["unit"], str(committee) if committee is not None else None)
-        else:
-            raise InputError(
-                f"{mark}: {old}: give the new unit's id, or {{unit: ID, committee: NAME}}",
-                field="units",
-            )
-    return result

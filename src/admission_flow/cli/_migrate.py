@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from admission_flow._limits import escape
 from admission_flow.exceptions import InputError, StoreError
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
-
-from ._generations import unit_map
 
 __all__ = ["migrate_command"]
 
@@ -130,3 +129,30 @@ def _table(moves: list, to: str, args: argparse.Namespace, out: TextIO) -> None:
         f"{sum(m.deadlines for m in moved)} pending deadlines kept with their start dates",
         file=out,
     )
+
+
+def unit_map(path: Path) -> dict[str, tuple[str, str | None]]:
+    """``--units MAP.yaml``: old unit id -> (new unit id, deciding committee's name)."""
+    from admission_flow.exceptions import FileProblemError
+    from admission_flow.procedure._reading import read_file
+    from admission_flow.procedure._yaml import YamlMap
+
+    value, name = read_file(path, error=FileProblemError)
+    if not isinstance(value, YamlMap):
+        raise InputError(
+            f"{name}:1:1: a unit map is a mapping of old unit ids to new ones", field="units"
+        )
+    result: dict[str, tuple[str, str | None]] = {}
+    for old, new in value.items():
+        mark = value.value_mark(old)
+        if isinstance(new, str):
+            result[old] = (new, None)
+        elif isinstance(new, YamlMap) and isinstance(new.get("unit"), str):
+            committee = new.get("committee")
+            result[old] = (new["unit"], str(committee) if committee is not None else None)
+        else:
+            raise InputError(
+                f"{mark}: {old}: give the new unit's id, or {{unit: ID, committee: NAME}}",
+                field="units",
+            )
+    return result

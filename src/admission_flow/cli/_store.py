@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow.engine._scenario import Run, Scenario, load_scenario, scenario_files
-from admission_flow.exceptions import ActorError, ConflictError, InputError, StoreError
+from admission_flow.exceptions import (
+    ActorError,
+    CaseRefusedError,
+    ConflictError,
+    InputError,
+    StoreError,
+)
 from admission_flow.model._serial import actor_to_by, run_step
 from admission_flow.model._values import Actor, Outcome
 from admission_flow.plugins._loading import load_procedure
@@ -168,7 +174,15 @@ def _record(register: Register, scenario: Scenario, case_id: str) -> Run:
     register.put_unit(scenario.unit, scenario.members.values())
     case = scenario.engine.open(case_id, scenario.candidate, scenario.unit)
     opening = scenario.events[0].on if scenario.events else None
-    stored = register.add_case(case, scenario.procedure, on=opening)
+    try:
+        stored = register.add_case(case, scenario.procedure, on=opening)
+    except CaseRefusedError as exc:
+        reasons = "; ".join(f"{v.rule}: {v.message.vi} / {v.message.en}" for v in exc.violations)
+        raise CaseRefusedError(
+            f"{scenario.path}: a new case '{case_id}' for {scenario.candidate.id}, who has a "
+            f"case in the register already, cannot be opened: {reasons}",
+            violations=exc.violations,
+        ) from None
     outcomes: list[Outcome] = []
     for event in scenario.events:
         if event.migrate_to is not None:

@@ -142,13 +142,9 @@ class Engine:
     ) -> Engine:
         """``Engine(load_procedure(procedure, plugins=plugins), ...)``: an engine in one call.
 
-        With ``on``, ``procedure`` names a generation family (``"vn-"``, or a
-        bundled id of it such as ``"vn-2021"``): the engine is of the bundled
-        procedure of that family in force on that day (``Engine.load("vn-",
-        on=dt.date(2025, 8, 1))`` is ``vn-2025``).
-
-        Raises:
-            ProcedureError: no procedure of the family is in force on ``on``.
+        With ``on``, ``procedure`` names a generation family (``"vn-"``, or one
+        bundled id of it): the engine is of its procedure in force that day
+        (``Engine.load("vn-", on=dt.date(2025, 8, 1))`` is ``vn-2025``).
         """
         plugins = plugins if plugins is not None else Plugins()
         loaded = (
@@ -251,48 +247,19 @@ class Engine:
         return _new_outcome(after, step)
 
     def migrate(
-        self,
-        case: Case,
-        *,
-        to: Engine | Procedure | str,
-        on: dt.date,
-        unit: Unit | None = None,
-        actor: Actor | str = SYSTEM,
-        committee: str | None = None,
-    ) -> Outcome:
-        """Move ``case`` to the next generation of its procedure, as one recorded step.
+        self, case: Case, *, to: Engine | Procedure | str, on: dt.date,
+        unit: Unit | None = None, actor: Actor | str = SYSTEM, committee: str | None = None,
+    ) -> Outcome:  # fmt: skip
+        """Move ``case`` to ``to``, the next generation of its procedure, as one recorded step.
 
-        Args:
-            to: the newer procedure (an engine of it, the procedure, or its id);
-                its ``migration:`` declaration must take cases of this engine's.
-            on: the day of the move.
-            unit: the case's unit after the move (merged wards and cells); by
-                default its unit as it is, a delegated admission lapsed if the
-                declaration says so.
-            actor: who records the move: the role ``system`` by default, or a named actor.
-            committee: the name of the committee that decides after the move
-                (unit data: ``decides_admission`` in the unit file).
-
-        Returns:
-            The ``migrate`` step and the case after it (of the new procedure,
-            its history going on), or the same case with every reason the
-            move was refused (``migration.declared``, ``procedure.in_force``,
-            ``migration.date``, ``migration.state``).
-
-        Raises:
-            CaseError: the case is not of this engine's procedure, or already of ``to``.
+        ``to`` (an engine, a procedure or its id) must declare a ``migration:``
+        from this engine's; ``unit`` is the case's unit after the move (by default
+        its own, a delegation lapsed if so declared); ``committee`` names the
+        committee that decides after it. Returns the ``migrate`` step and the case
+        after it, or the same case with every reason the move was refused.
+        Raises ``CaseError`` for a case of another procedure (see ``_migrate.py``).
         """
-        if isinstance(to, str):
-            to = load_procedure(to, plugins=self.plugins)
-        if isinstance(to, Procedure):
-            to = Engine(to, plugins=self.plugins, members=self.members, calendar=self.calendar)
-        if not isinstance(to, Engine):
-            raise ArgumentTypeError(
-                f"'to' is a procedure id, a loaded procedure or an engine, not {describe(to)}",
-                field="to",
-            )
-        who = actor if isinstance(actor, Actor) else Actor(actor)
-        return migrate(self, case, to, on, unit=unit, actor=who, committee=committee)
+        return migrate(self, case, to, on, unit=unit, actor=actor, committee=committee)
 
     def available(
         self, case: Case, actor: Actor | str, on: dt.date, /, **facts: Any

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -38,9 +38,8 @@ from admission_flow.model._values import (
     Violation,
 )
 from admission_flow.model._words import describe
-
-if TYPE_CHECKING:
-    from ._engine import Engine
+from admission_flow.plugins._loading import load_procedure
+from admission_flow.procedure._spec import Procedure
 
 __all__ = ["MIGRATE", "SYSTEM", "migrate", "procedure_after", "unit_after"]
 
@@ -77,16 +76,33 @@ def _violation(rule: str, vi: str, en: str, source: str) -> Violation:
 
 
 def migrate(
-    engine: Engine,
+    engine: Any,
     case: Case,
-    to: Engine,
+    to: Any,
     on: dt.date,
     *,
     unit: Unit | None,
-    actor: Actor,
+    actor: Actor | str,
     committee: str | None,
 ) -> Outcome:
-    """``Engine.migrate``'s work: judge the move, and make the step and the case after it."""
+    """``Engine.migrate``'s work: judge the move, and make the step and the case after it.
+
+    ``engine`` is the old procedure's engine; ``to`` the new procedure's engine,
+    the procedure, or its id (typed loosely: the engine module imports this one).
+    """
+    if isinstance(to, str):
+        to = load_procedure(to, plugins=engine.plugins)
+    if isinstance(to, Procedure):
+        to = type(engine)(
+            to, plugins=engine.plugins, members=engine.members, calendar=engine.calendar
+        )
+    if not isinstance(to, type(engine)):
+        raise ArgumentTypeError(
+            f"'to' is a procedure id, a loaded procedure or an engine, not {describe(to)}",
+            field="to",
+        )
+    if not isinstance(actor, Actor):
+        actor = Actor(actor)
     engine._check_case(case, on)
     if unit is not None and not isinstance(unit, Unit):
         raise ArgumentTypeError(

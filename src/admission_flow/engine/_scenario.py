@@ -31,7 +31,7 @@ from admission_flow.exceptions import (
     ScenarioError,
 )
 from admission_flow.model._calendar import Calendar
-from admission_flow.model._serial import run_step, unit_from_json, unit_to_json
+from admission_flow.model._serial import run_step
 from admission_flow.model._values import (
     EDUCATION_LEVELS,
     MEMBER_STATUSES,
@@ -50,12 +50,10 @@ from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
 from admission_flow.procedure._reading import Reader, read_file
 from admission_flow.procedure._spec import Procedure
-from admission_flow.procedure._yaml import Mark, YamlList, YamlMap
+from admission_flow.procedure._yaml import YamlList, YamlMap
 
 from ._engine import Engine
-
-#: The role that records a move unless a scenario names another.
-SYSTEM_ROLE = "system"
+from ._scenario_moves import ScenarioEvent, fire_entry, read_move
 
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
@@ -75,22 +73,6 @@ def _is_file(target: Path) -> bool:
         return target.is_file()
     except (OSError, ValueError):
         return False
-
-
-@attrs.frozen(kw_only=True)
-class ScenarioEvent:
-    """One event of a scenario, checked against its procedure."""
-
-    on: dt.date
-    event: str
-    actor: Actor
-    facts: Mapping[str, Any]
-    mark: Mark = attrs.field(eq=False)
-    #: For a ``migrate`` entry: the engine of the procedure the case moves to.
-    migrate_to: Engine | None = attrs.field(default=None, eq=False, repr=False)
-    #: For a ``migrate`` entry: the case's unit after the move, when it changes.
-    unit: Unit | None = None
-    committee: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -181,19 +163,7 @@ def run_scenario(scenario: Scenario) -> Run:
     outcomes = []
     for event in scenario.events:
         try:
-            if event.migrate_to is not None:
-                outcome = engine.migrate(
-                    case,
-                    to=event.migrate_to,
-                    on=event.on,
-                    unit=event.unit,
-                    actor=event.actor,
-                    committee=event.committee,
-                )
-                if outcome.step.accepted:
-                    engine = event.migrate_to
-            else:
-                outcome = engine.fire(case, event.event, event.actor, event.on, **event.facts)
+            outcome, engine = fire_entry(engine, case, event)
         except InputError as exc:  # pragma: no cover - load_scenario checks all of this first
             raise ScenarioError([event.mark.problem(str(exc))]) from exc
         outcomes.append(outcome)
@@ -442,7 +412,7 @@ class _Loader:
                 )
                 continue
             if "migrate" in entry:
-                moved = self.migration(entry, where, mark, engine, unit, last)
+                moved = read_move(self, entry, where, mark, engine, unit, last)
                 if moved is not None:
                     result.append(moved)
                     if moved.migrate_to is not None:
@@ -491,53 +461,6 @@ class _Loader:
                 continue
             result.append(ScenarioEvent(on=on, event=event, actor=actor, facts=facts, mark=mark))
         return result
-
-    def migration(
-        self,
-        entry: YamlMap,
-        where: str,
-        mark: Mark,
-        engine: Engine,
-        unit: Unit | None,
-        last: tuple[dt.date, int] | None,
-    ) -> ScenarioEvent | None:
-        """``{on: 2025-07-01, migrate: vn-2025, unit: {...}}``: the case moves to ``migrate``."""
-        r = self.reader
-        r.keys(entry, where, required=("on", "migrate"), optional=("unit", "by", "committee"))
-        on = r.date(entry, "on", where)
-        target = self.procedure(entry, "migrate", where)
-        committee = r.string(entry, "committee", where)
-        by = entry.get("by", SYSTEM_ROLE)
-        actor = Actor(by) if isinstance(by, str) else self.actor(entry, where, engine)
-        new_unit = None
-        given = r.mapping(entry, "unit", where)
-        if given is not None and unit is not None:
-            fields = {**unit_to_json(unit), **dict(given)}
-            try:
-                new_unit = unit_from_json(fields)
-            except (InputError, TypeError) as exc:
-                r.add(entry.value_mark("unit"), f"{where}.unit: {exc}")
-        if on is not None and last is not None and on < last[0]:
-            r.add(
-                entry.value_mark("on"),
-                f"{where} on {on.isoformat()} comes before events[{last[1]}] on "
-                f"{last[0].isoformat()}; list events in date order",
-            )
-        if on is None or target is None or actor is None:
-            return None
-        moved_to = Engine(
-            target, plugins=self.plugins, members=engine.members, calendar=self.calendar
-        )
-        return ScenarioEvent(
-            on=on,
-            event="migrate",
-            actor=actor,
-            facts={},
-            mark=mark,
-            migrate_to=moved_to,
-            unit=new_unit,
-            committee=committee,
-        )
 
     def actor(self, entry: YamlMap, where: str, engine: Engine) -> Actor | None:
         if "by" not in entry:
