@@ -146,4 +146,33 @@ def test_a_scenario_with_a_move_runs_through_the_register(
     capsys.readouterr()
     assert main(["run", "--db", db, scenario]) == 2
     err = capsys.readouterr().err
-    assert "a new case 'c-nga-2' for c-nga, who has a case in the register already, cannot be opened: case.one_open" in err
+    assert (
+        "a new case 'c-nga-2' for c-nga, who has a case in the register already, cannot be opened: case.one_open"
+        in err
+    )
+
+
+def test_a_batched_move_of_a_changed_case_is_a_conflict(url: str) -> None:
+    """In a batch, the case another writer moved on is left alone; the others are written."""
+    from admission_flow.store._migration import Move, _write
+
+    with Register(url, plugins=af.Plugins(entry_points=False)) as register:
+        to = af.load_procedure("vn-2025", plugins=register.plugins)
+        register.keep_procedure(to)
+        judged = []
+        for case_id in ("c-1", "c-2"):
+            stored = register.load(case_id)
+            outcome = register.engine(stored).migrate(stored.case, to=to, on=D(2025, 7, 1))
+            move = Move(
+                case=case_id,
+                moved=True,
+                state=stored.case.state,
+                old_unit="kdc-1",
+                new_unit="kdc-1",
+            )
+            judged.append((stored, outcome, af.Engine(to, plugins=register.plugins), move))
+        register.fire("c-1", "assign_mentor", "cell", D(2025, 6, 2), mentor="m-hung")
+        assert _write(register, judged) == {"c-1"}
+        assert register.load("c-1").case.procedure.id == "vn-2021"
+        assert register.load("c-2").case.procedure.id == "vn-2025"
+        assert register.verify() == []

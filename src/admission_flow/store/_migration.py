@@ -15,9 +15,10 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow.exceptions import ConflictError
 
 from ._fold import StoredCase
+from ._register import _MOVE_ON
+from ._schema import history
 
 __all__ = ["Move", "UnitTarget", "migrate_open_cases"]
 
@@ -56,6 +57,10 @@ class Move:
         }
 
 
+#: Cases judged, then written in one transaction: each still all or nothing.
+BATCH = 500
+
+
 def migrate_open_cases(
     register: Any,
     to: af.Procedure,
@@ -66,35 +71,91 @@ def migrate_open_cases(
     actor: af.Actor | str = "system",
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Move]:
-    """Move every open case the ``to`` procedure takes; one ``Move`` per open case."""
-    declared = to.migration
-    ids = register.case_ids(open_only=True)
-    total = len(ids)
+    """Move every open case the ``to`` procedure takes; one ``Move`` per open case.
+
+    Moves are judged in memory and written ``BATCH`` cases to a transaction;
+    within it each case's step is written only if the case still has the
+    version it was judged at (its own all or nothing), else it is a conflict.
+    """
+    total = len(register.case_ids(open_only=True))
     moves: list[Move] = []
     unit_cache: dict[str, af.Unit] = {}
     engines: dict[tuple[str, str], af.Engine] = {}
+    pending: list[tuple[StoredCase, af.Outcome, af.Engine, Move]] = []
+    if not dry_run:
+        register.keep_procedure(to)
+
+    def flush() -> None:
+        conflicts = _write(register, pending)
+        for _, _, _, move in pending:
+            if move.case in conflicts:
+                move = attrs.evolve(
+                    move,
+                    moved=False,
+                    deadlines=0,
+                    reasons=("conflict: the case changed during the move; run migrate again",),
+                )
+            moves.append(move)
+        pending.clear()
+
     for done, stored in enumerate(register.cases(open_only=True), start=1):
-        moves.append(
-            _move_one(register, stored, to, on, units, dry_run, actor, unit_cache, engines)
-        )
+        judged = _judge_one(register, stored, to, on, units, actor, unit_cache, engines)
+        if isinstance(judged, Move):
+            moves.append(judged)
+        elif dry_run:
+            moves.append(judged[2])
+        else:
+            pending.append((stored, *judged))
+            if len(pending) >= BATCH:
+                flush()
         if progress is not None:
             progress(done, total)
-    if declared is None:  # pragma: no cover - the command line refuses it first
-        return moves
+    if pending:
+        flush()
+    moves.sort(key=lambda m: m.case)
     return moves
 
 
-def _move_one(
+def _write(
+    register: Any, pending: list[tuple[StoredCase, af.Outcome, af.Engine, Move]]
+) -> set[str]:
+    """Write the steps of ``pending`` in one transaction; the ids of the cases in conflict."""
+    conflicts: set[str] = set()
+    rows = []
+    with register.db.begin() as connection:
+        for stored, outcome, engine, _ in pending:
+            row = register._row(stored, outcome)
+            moved = connection.execute(
+                _MOVE_ON,
+                {
+                    "case_id": stored.case.id,
+                    "seen": stored.version,
+                    "new_version": row["seq"],
+                    "new_head": row["hash"],
+                    "new_state": outcome.case.state,
+                    "new_open": not engine.is_closed(outcome.case),
+                },
+            )
+            if moved.rowcount != 1:
+                conflicts.add(stored.case.id)
+                continue
+            rows.append(row)
+        if rows:
+            connection.execute(history.insert(), rows)
+    return conflicts
+
+
+def _judge_one(
     register: Any,
     stored: StoredCase,
     to: af.Procedure,
     on: dt.date,
     units: Mapping[str, UnitTarget],
-    dry_run: bool,
     actor: af.Actor | str,
     unit_cache: dict[str, af.Unit],
     engines: dict[tuple[str, str], af.Engine],
-) -> Move:
+) -> Move | tuple[af.Outcome, af.Engine, Move]:
+    """A ``Move`` for a case not taken; else the judged move, its engine and its summary."""
     case = stored.case
     declared = to.migration
     target = units.get(case.unit.id)
@@ -114,43 +175,22 @@ def _move_one(
         if unit is None:
             unit = unit_cache[target.unit] = register.unit(target.unit)
     committee = target.committee if target is not None else None
-    try:
-        if dry_run:
-            engine = register.engine(stored)
-            key = (to.fingerprint, new_unit_id)
-            to_engine = engines.get(key)
-            if to_engine is None:
-                to_engine = engines[key] = af.Engine(
-                    to, plugins=register.plugins, members=register.members(new_unit_id)
-                )
-            outcome = engine.migrate(
-                case, to=to_engine, on=on, unit=unit, actor=actor, committee=committee
-            )
-        else:
-            fired = register.migrate(
-                stored, to=to, on=on, unit=unit, actor=actor, committee=committee
-            )
-            outcome = fired.outcome
-            to_engine = register.engine(fired.stored) if outcome.step.accepted else None
-    except ConflictError:
-        return Move(
-            case=case.id,
-            moved=False,
-            state=case.state,
-            old_unit=case.unit.id,
-            new_unit=new_unit_id,
-            reasons=("conflict: the case changed during the move; run migrate again",),
+    engine = register.engine(stored)
+    key = (to.fingerprint, new_unit_id)
+    to_engine = engines.get(key)
+    if to_engine is None:
+        to_engine = engines[key] = af.Engine(
+            to, plugins=register.plugins, members=register.members(new_unit_id)
         )
+    outcome = engine.migrate(case, to=to_engine, on=on, unit=unit, actor=actor, committee=committee)
     step = outcome.step
-    kept = 0
-    if step.accepted and to_engine is not None:
-        kept = len(to_engine.pending(outcome.case))
-    return Move(
+    move = Move(
         case=case.id,
         moved=step.accepted,
         state=case.state,
         old_unit=case.unit.id,
         new_unit=new_unit_id,
         reasons=tuple(v.rule for v in step.violations),
-        deadlines=kept,
+        deadlines=len(to_engine.pending(outcome.case)) if step.accepted else 0,
     )
+    return outcome, (to_engine if step.accepted else engine), move

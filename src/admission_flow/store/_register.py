@@ -568,22 +568,30 @@ class Register:
         """
         stored = self.load(case) if isinstance(case, str) else case
         engine = self.engine(stored)
-        target_unit = unit if unit is not None else stored.case.unit
-        members = self.members(target_unit.id)
-        if unit is not None:
-            self.unit(unit.id)  # raises for a unit the register does not hold
-        to_engine = af.Engine(to, plugins=self.plugins, members=members)
+        target = unit.id if unit is not None else stored.case.unit.id
+        to_engine = self._engines.get((to.fingerprint, target))
+        if to_engine is None:
+            if unit is not None:
+                self.unit(unit.id)  # raises for a unit the register does not hold
+            to_engine = af.Engine(to, plugins=self.plugins, members=self.members(target))
+            self._engines[(to.fingerprint, target)] = to_engine
         outcome = engine.migrate(
             stored.case, to=to_engine, on=on, unit=unit, actor=actor, committee=committee
         )
-        self.keep_procedure(to)
-        if outcome.step.accepted:
-            self._engines[(to.fingerprint, outcome.case.unit.id)] = to_engine
-            return self._record(stored, to_engine, outcome)
-        return self._record(stored, engine, outcome)
+        if to.fingerprint not in self._texts.loaded:
+            self.keep_procedure(to)
+        return self._record(stored, to_engine if outcome.step.accepted else engine, outcome)
 
     def _record(self, stored: StoredCase, engine: af.Engine, outcome: af.Outcome) -> Fired:
         """Write ``outcome``'s step as the case's next row (see ``fire``)."""
+        row = self._row(stored, outcome)
+        is_open = not engine.is_closed(outcome.case)
+        self._append(stored, row, outcome.case.state, is_open)
+        after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
+        return Fired(outcome=outcome, stored=after)
+
+    def _row(self, stored: StoredCase, outcome: af.Outcome) -> dict[str, Any]:
+        """The history row of ``outcome``'s step, sealed: the case's next link."""
         step = outcome.step
         ref = outcome.case.procedure
         row: dict[str, Any] = {
@@ -613,10 +621,7 @@ class Register:
             "previous": stored.head,
         }
         row["hash"] = row_hash(row)
-        is_open = not engine.is_closed(outcome.case)
-        self._append(stored, row, outcome.case.state, is_open)
-        after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
-        return Fired(outcome=outcome, stored=after)
+        return row
 
     def _append(
         self, stored: StoredCase, row: dict[str, Any], state: str | None, is_open: bool
