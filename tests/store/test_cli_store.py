@@ -68,13 +68,15 @@ def test_run_db_json_prints_what_run_prints(url: str, capsys: Capsys) -> None:
 
 
 def test_a_case_already_kept_is_exit_2_and_nothing_written(stored: str, capsys: Capsys) -> None:
-    """run --db of a scenario whose case exists: one line naming it; no case changes."""
+    """run --db of a scenario whose person has a case: a new case id, refused by the rules
+    across cases (issue 16: never an overwrite); one line naming it; no case changes."""
     before = versions(stored)
     assert (
         main("run", str(SCENARIOS[0]), str(EXAMPLES / "happy-standard.yaml"), "--db", stored) == 2
     )
     err = capsys.readouterr().err
-    assert "is already in" in err
+    assert "a new case 'c-oanh-2' for c-oanh, who has a case in the register already" in err
+    assert "readmission.still_member" in err
     assert len(err.strip().splitlines()) == 1
     assert versions(stored) == before
 

@@ -147,7 +147,7 @@ def test_a_scenario_with_a_move_runs_through_the_register(
     assert main(["run", "--db", db, scenario]) == 2
     err = capsys.readouterr().err
     assert (
-        "a new case 'c-nga-2' for c-nga, who has a case in the register already, cannot be opened: case.one_open"
+        "a new case 'c-nguyet-2' for c-nguyet, who has a case in the register already, cannot be opened: case.one_open"
         in err
     )
 
