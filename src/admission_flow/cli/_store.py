@@ -139,6 +139,8 @@ def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
     with _register(args.db, plugins, create=True) as register:
         ids = _case_ids(register, scenarios)
         for scenario, case_id in zip(scenarios, ids, strict=True):
+            _check_new(register, scenario, case_id)  # every refusal before any write
+        for scenario, case_id in zip(scenarios, ids, strict=True):
             result = _record(register, scenario, case_id)
             if args.json:
                 json.dump(result.as_dict(), out, ensure_ascii=False, indent=2)
@@ -165,6 +167,21 @@ def _case_ids(register: Register, scenarios: list[Scenario]) -> list[str]:
     return ids
 
 
+def _check_new(register: Register, scenario: Scenario, case_id: str) -> None:
+    """Refuse, naming the scenario, a new case the person's other cases do not allow."""
+    case = scenario.engine.open(case_id, scenario.candidate, scenario.unit)
+    opening = scenario.events[0].on if scenario.events else None
+    try:
+        register._check_across_cases(case, opening, left=None, provincial_consent=False)
+    except CaseRefusedError as exc:
+        reasons = "; ".join(f"{v.rule}: {v.message.vi} / {v.message.en}" for v in exc.violations)
+        raise CaseRefusedError(
+            f"{scenario.path}: a new case '{case_id}' for {scenario.candidate.id}, who has a "
+            f"case in the register already, cannot be opened: {reasons}",
+            violations=exc.violations,
+        ) from None
+
+
 def _record(register: Register, scenario: Scenario, case_id: str) -> Run:
     """Keep the scenario's unit, members and case, and fire its events through the register.
 
@@ -174,15 +191,7 @@ def _record(register: Register, scenario: Scenario, case_id: str) -> Run:
     register.put_unit(scenario.unit, scenario.members.values())
     case = scenario.engine.open(case_id, scenario.candidate, scenario.unit)
     opening = scenario.events[0].on if scenario.events else None
-    try:
-        stored = register.add_case(case, scenario.procedure, on=opening)
-    except CaseRefusedError as exc:
-        reasons = "; ".join(f"{v.rule}: {v.message.vi} / {v.message.en}" for v in exc.violations)
-        raise CaseRefusedError(
-            f"{scenario.path}: a new case '{case_id}' for {scenario.candidate.id}, who has a "
-            f"case in the register already, cannot be opened: {reasons}",
-            violations=exc.violations,
-        ) from None
+    stored = register.add_case(case, scenario.procedure, on=opening)
     outcomes: list[Outcome] = []
     for event in scenario.events:
         if event.migrate_to is not None:
