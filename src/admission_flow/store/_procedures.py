@@ -9,6 +9,7 @@ text is parsed once per register (and once per process for the same plugins).
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 from collections.abc import Mapping
@@ -44,6 +45,7 @@ def plugins_of(procedure: af.Procedure, plugins: af.Plugins) -> dict[str, dict[s
     return dict(sorted(result.items()))
 
 
+@functools.cache
 def _version(module: str) -> str | None:
     top = module.split(".")[0]
     try:
