@@ -328,3 +328,48 @@ def test_a_closed_case_or_another_procedure_does_not_move(
     assert back.violations[0].message.en == (
         "Procedure vn-2021 does not take cases of vn-2025 (it takes those of no procedure)."
     )
+
+
+@pytest.mark.parametrize(
+    ("migration", "expected"),
+    [
+        (
+            "  from: vn-2052\n  on: 2026-07-01\n",
+            "c.yaml:5:9: migration.from 'vn-2052': no such procedure (bundled: vn-2021, vn-2025); "
+            "did you mean 'vn-2025'?",
+        ),
+        (
+            "  from: vn-2025\n  on: 2026-07-01\n  states: {probaton: probation}\n",
+            "c.yaml:7:12: migration.states: 'probaton' is not a state of 'vn-2025'; "
+            "did you mean 'probation'?",
+        ),
+        (
+            "  from: vn-2025\n  on: 2026-07-01\n  states: {probation: nowhere}\n",
+            "c.yaml:7:23: unknown state 'nowhere' in migration.states.probation",
+        ),
+    ],
+    ids=["unknown-procedure", "unknown-old-state", "unknown-new-state"],
+)
+def test_a_bad_migration_declaration_is_one_problem_at_its_line(
+    tmp_path: Path, plugins: af.Plugins, migration: str, expected: str
+) -> None:
+    """A 2026 generation is a file and a declaration; naming what is not there is caught."""
+    head = "extends: vn-2025\nprocedure: vn-2026\nin_force: {from: 2026-07-01}\nmigration:\n"
+    found = problems(write(tmp_path, "c.yaml", head + migration), plugins)
+    assert len(found) == 1
+    assert found[0].startswith(expected), found
+
+
+def test_a_2026_generation_is_a_file_and_a_declaration(tmp_path: Path, plugins: af.Plugins) -> None:
+    """No engine code: vn-2026 extends vn-2025, takes its cases from 2026-07-01 on."""
+    head = "extends: vn-2025\nprocedure: vn-2026\nin_force: {from: 2026-07-01}\nmigration:\n"
+    path = write(tmp_path, "c.yaml", head + "  from: vn-2025\n  on: 2026-07-01\n")
+    newest = af.load_procedure(path, plugins=plugins)
+    old = af.Engine.load("vn-2025", plugins=plugins, members=MEMBERS)
+    case = old.fire(
+        old.open("c-an", PERSON, UNIT), "identify", "cell_committee", D(2025, 8, 1)
+    ).case
+    assert not old.migrate(case, to=newest, on=D(2026, 6, 30)).accepted
+    moved = old.migrate(case, to=newest, on=D(2026, 7, 1))
+    assert moved.accepted
+    assert moved.case.procedure.id == "vn-2026"

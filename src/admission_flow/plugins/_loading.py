@@ -34,6 +34,13 @@ def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Pro
             field="procedure",
         )
     plugins = plugins if plugins is not None else Plugins()
+    procedure = _load(source, plugins)
+    if procedure.migration is not None:
+        _check_migration(procedure, plugins)
+    return procedure
+
+
+def _load(source: str | Path, plugins: Plugins) -> Procedure:
     catalogue = {rule_id: found.rule for rule_id, found in plugins.rules().items()}
     bundled = plugins.procedures()
     if isinstance(source, str):
@@ -59,6 +66,49 @@ def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Pro
                 ]
             )
     return read_procedure(source, rules=catalogue, bundled=bundled)
+
+
+def _check_migration(procedure: Procedure, plugins: Plugins) -> None:
+    """The procedure a migration takes cases from, and the states it maps, must exist.
+
+    A bundled source is loaded and its states checked; a source that is neither
+    bundled nor in the ``extends:`` chain of files is refused.
+    """
+    declared = procedure.migration
+    assert declared is not None
+    bundled = plugins.procedures()
+    mark = declared.mark
+    file, line, column = (
+        (mark.file, mark.line, mark.column) if mark else (procedure.path or "?", 1, 1)
+    )
+    if declared.source not in bundled:
+        if any(parent not in bundled for parent in procedure.parents):
+            return  # it may be a procedure file of the chain: checked when cases move
+        raise ProcedureError(
+            [
+                Problem(
+                    file=file,
+                    line=line,
+                    column=column,
+                    message=f"migration.from '{declared.source}': no such procedure "
+                    f"(bundled: {', '.join(sorted(bundled))}){did_you_mean(declared.source, bundled)}",
+                )
+            ]
+        )
+    old = load_procedure(declared.source, plugins=plugins)
+    problems = [
+        Problem(
+            file=where.file,
+            line=where.line,
+            column=where.column,
+            message=f"migration.states: '{state}' is not a state of '{old.id}'"
+            f"{did_you_mean(state, old.states)}",
+        )
+        for state, where in declared.state_marks.items()
+        if state not in old.states
+    ]
+    if problems:
+        raise ProcedureError(problems)
 
 
 def in_force_on(family: str, on: dt.date, *, plugins: Plugins | None = None) -> Procedure:
