@@ -373,3 +373,25 @@ def test_a_2026_generation_is_a_file_and_a_declaration(tmp_path: Path, plugins: 
     moved = old.migrate(case, to=newest, on=D(2026, 7, 1))
     assert moved.accepted
     assert moved.case.procedure.id == "vn-2026"
+
+
+def test_the_deciding_committee_is_unit_data(tmp_path: Path) -> None:
+    """decides_admission on a unit names the committee for the cells below it; none: None."""
+    tree = af.units.load_units(
+        Path(__file__).resolve().parents[1] / "examples" / "lien-chieu" / "units.yaml"
+    )
+    deciding = tree.deciding_committee("kdc-14")
+    assert deciding is not None
+    assert (deciding.id, deciding.name) == ("lien-chieu", "Quận Liên Chiểu")
+    path = write(
+        tmp_path,
+        "u.yaml",
+        "counted_on: 2025-07-01\nunits:\n"
+        "  - {id: p-hk, name: Phường Hòa Khánh, kind: other, decides_admission: true}\n"
+        "  - {id: kdc-1, kind: residential, parent: p-hk, official_members: 20, grassroots_cell: true}\n"
+        "  - {id: alone, kind: residential, official_members: 9}\n",
+    )
+    tree = af.units.load_units(path)
+    assert tree.deciding_committee("kdc-1").name == "Phường Hòa Khánh"  # type: ignore[union-attr]
+    assert tree.nodes["kdc-1"].unit.grassroots_cell is True
+    assert tree.deciding_committee("alone") is None
