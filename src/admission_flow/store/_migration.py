@@ -15,10 +15,12 @@ from typing import Any
 import attrs
 
 import admission_flow as af
+from admission_flow.exceptions import ConflictError
 
+from ._firing import Fired
 from ._fold import StoredCase
-from ._register import _MOVE_ON
-from ._schema import history
+from ._rows import next_due, step_row
+from ._write import INSERT_STEP, MOVE_ON, move_on_values
 
 __all__ = ["Move", "UnitTarget", "migrate_open_cases"]
 
@@ -116,33 +118,101 @@ def migrate_open_cases(
     return moves
 
 
+def _row(register: Any, stored: StoredCase, outcome: af.Outcome) -> dict[str, Any]:
+    """The sealed history row of a move: the case's next link, naming the procedure after it."""
+    return step_row(
+        stored.case.id,
+        stored.version + 1,
+        outcome.step,
+        outcome.case.procedure,
+        recorded_at=register.clock().isoformat(),
+        previous=stored.head,
+        request_id=None,
+    )
+
+
 def _write(
     register: Any, pending: list[tuple[StoredCase, af.Outcome, af.Engine, Move]]
 ) -> set[str]:
     """Write the steps of ``pending`` in one transaction; the ids of the cases in conflict."""
+    return _write_rows(
+        register,
+        [
+            (stored, outcome, engine, _row(register, stored, outcome))
+            for stored, outcome, engine, _ in pending
+        ],
+    )
+
+
+def _write_rows(
+    register: Any, judged: list[tuple[StoredCase, af.Outcome, af.Engine, dict[str, Any]]]
+) -> set[str]:
+    """Each case's row, if the case still has the version it was judged at; the others' ids."""
     conflicts: set[str] = set()
     rows = []
-    with register.db.begin() as connection:
-        for stored, outcome, engine, _ in pending:
-            row = register._row(stored, outcome)
+    with register.writer.begin() as connection:
+        for stored, outcome, engine, row in judged:
+            is_open = not engine.is_closed(outcome.case)
             moved = connection.execute(
-                _MOVE_ON,
-                {
-                    "case_id": stored.case.id,
-                    "seen": stored.version,
-                    "new_version": row["seq"],
-                    "new_head": row["hash"],
-                    "new_state": outcome.case.state,
-                    "new_open": not engine.is_closed(outcome.case),
-                },
+                MOVE_ON,
+                move_on_values(
+                    stored.case.id,
+                    stored.version,
+                    row,
+                    outcome.case.state,
+                    is_open,
+                    next_due(outcome.case.history) if is_open else (None, None),
+                ),
             )
             if moved.rowcount != 1:
                 conflicts.add(stored.case.id)
                 continue
             rows.append(row)
         if rows:
-            connection.execute(history.insert(), rows)
+            connection.execute(INSERT_STEP, rows)
     return conflicts
+
+
+def move_one(
+    register: Any,
+    stored: StoredCase,
+    to: af.Procedure,
+    on: dt.date,
+    *,
+    unit: af.Unit | None,
+    actor: af.Actor | str,
+    committee: str | None,
+) -> Fired:
+    """``Register.migrate``: one case's move, judged and written all or nothing."""
+    target = unit.id if unit is not None else stored.case.unit.id
+    engines = register._engines.engines
+    to_engine = engines.get((to.fingerprint, target))
+    if to_engine is None:
+        if unit is not None:
+            register.unit(unit.id)  # raises for a unit the register does not hold
+        to_engine = engines[(to.fingerprint, target)] = af.Engine(
+            to, plugins=register.plugins, members=register.members(target)
+        )
+    engine = register.engine(stored)
+    outcome = engine.migrate(
+        stored.case, to=to_engine, on=on, unit=unit, actor=actor, committee=committee
+    )
+    register.keep_procedure(to)
+    judge = to_engine if outcome.step.accepted else engine
+    row = _row(register, stored, outcome)
+    if _write_rows(register, [(stored, outcome, judge, row)]):
+        raise ConflictError(
+            f"case '{stored.case.id}': the case changed while the move was judged; nothing "
+            "was written; load it again and retry",
+            expected=stored.version,
+        )
+    after = StoredCase(
+        case=outcome.case,
+        version=row["seq"],
+        head=row["hash"],
+        open=not judge.is_closed(outcome.case),
+    )
+    return Fired(outcome=outcome, stored=after, seq=row["seq"])
 
 
 def _judge_one(
