@@ -141,12 +141,8 @@ class Engine:
         backend: Backend = "compiled",
         on: dt.date | None = None,
     ) -> Engine:
-        """``Engine(load_procedure(procedure, plugins=plugins), ...)``: an engine in one call.
-
-        With ``on``, ``procedure`` names a generation family (``"vn-"``, or one
-        bundled id of it): the engine is of its procedure in force that day
-        (``Engine.load("vn-", on=dt.date(2025, 8, 1))`` is ``vn-2025``).
-        """
+        """``Engine(load_procedure(procedure, plugins=plugins), ...)``: an engine in one call;
+        with ``on``, of the generation of family ``procedure`` (``"vn-"``) in force that day."""
         plugins = plugins if plugins is not None else Plugins()
         loaded = (
             load_procedure(procedure, plugins=plugins)
@@ -251,15 +247,10 @@ class Engine:
         self, case: Case, *, to: Engine | Procedure | str, on: dt.date,
         unit: Unit | None = None, actor: Actor | str = SYSTEM, committee: str | None = None,
     ) -> Outcome:  # fmt: skip
-        """Move ``case`` to ``to``, the next generation of its procedure, as one recorded step.
-
-        ``to`` (an engine, a procedure or its id) must declare a ``migration:``
-        from this engine's; ``unit`` is the case's unit after the move (by default
-        its own, a delegation lapsed if so declared); ``committee`` names the
-        committee that decides after it. Returns the ``migrate`` step and the case
-        after it, or the same case with every reason the move was refused.
-        Raises ``CaseError`` for a case of another procedure (see ``_migrate.py``).
-        """
+        """Move ``case`` to ``to`` (an engine, procedure or id declaring a ``migration:`` from
+        this one) by one recorded step; ``unit`` after the move (default: its own, delegation
+        lapsed if so declared), ``committee`` deciding after it. Returns the step and the
+        case after it, or the same case with every reason refused (see ``_migrate.py``)."""
         return migrate(self, case, to, on, unit=unit, actor=actor, committee=committee)
 
     def available(

@@ -76,6 +76,12 @@ class Engines:
         )
         self.procedures.setdefault(ref.fingerprint, procedure)
 
+    def keep(self, procedure: af.Procedure) -> None:
+        """Keep ``procedure`` in the register now, in a transaction of its own."""
+        with self.writer.begin() as connection:
+            self.store(connection, procedure)
+        self.stored_now(procedure)
+
     def stored_now(self, procedure: af.Procedure) -> None:
         """Note, after its transaction committed, that the procedure is in the register."""
         self.stored.add(procedure.fingerprint)

@@ -19,10 +19,33 @@ from admission_flow.exceptions import ConflictError
 
 from ._firing import Fired
 from ._fold import StoredCase
+from ._procedures import verify_texts
 from ._rows import next_due, step_row
 from ._write import INSERT_STEP, MOVE_ON, move_on_values
 
-__all__ = ["Move", "UnitTarget", "migrate_open_cases"]
+__all__ = ["Generations", "Move", "UnitTarget", "migrate_open_cases", "move_one", "verify_texts"]
+
+
+class Generations:
+    """What a register does when the law changes (``Register`` inherits it)."""
+
+    def keep_procedure(self, procedure: af.Procedure) -> None:
+        """Keep ``procedure``'s text in the register (as for every case added or moved)."""
+        self._engines.keep(procedure)  # type: ignore[attr-defined]
+
+    def migrate(
+        self, case: str | StoredCase, *, to: af.Procedure, on: dt.date, **options: Any
+    ) -> Fired:
+        """Move a stored case to ``to``, the next generation, by one recorded step, all or
+        nothing; ``options`` are ``Engine.migrate``'s (``unit``, ``actor``, ``committee``).
+
+        Raises:
+            ConflictError: another writer recorded a step on the case meanwhile.
+            UnknownUnitError: the new unit is not in the register (``put_unit`` it first).
+        """
+        register: Any = self
+        stored = register.load(case) if isinstance(case, str) else case
+        return move_one(register, stored, to, on, **options)
 
 
 @attrs.frozen(kw_only=True)
@@ -179,11 +202,16 @@ def move_one(
     to: af.Procedure,
     on: dt.date,
     *,
-    unit: af.Unit | None,
-    actor: af.Actor | str,
-    committee: str | None,
+    unit: af.Unit | None = None,
+    actor: af.Actor | str = "system",
+    committee: str | None = None,
 ) -> Fired:
-    """``Register.migrate``: one case's move, judged and written all or nothing."""
+    """``Register.migrate``: one case's move, judged and written all or nothing.
+
+    Raises:
+        ConflictError: another writer recorded a step on the case meanwhile.
+        UnknownUnitError: the new unit is not in the register (``put_unit`` it first).
+    """
     target = unit.id if unit is not None else stored.case.unit.id
     engines = register._engines.engines
     to_engine = engines.get((to.fingerprint, target))

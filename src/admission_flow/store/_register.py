@@ -35,7 +35,7 @@ from ._engines import Engines
 from ._errors import guard, guarded
 from ._firing import FireCall, Fired, Firing
 from ._fold import Entry, StoredCase, fold
-from ._procedures import verify_texts
+from ._migration import Generations, verify_texts
 from ._query import Summary, find_query, summary_of_row
 from ._schema import cases, history, units
 from ._schema import members as members_table
@@ -61,7 +61,7 @@ def parse_actor(text: str) -> af.Actor:
     return af.Actor(role, member or None)
 
 
-class Register:
+class Register(Generations):
     """Units, members, cases and their hash-chained history, in one database.
 
     Args:
@@ -187,41 +187,9 @@ class Register:
         """The procedure a case follows, rebuilt from the text the register keeps.
 
         Raises:
-            StoreError: it is not in the register, its stored text no longer
-                holds its fingerprint, or a plugin its rules need is missing.
+            StoreError: it is not in the register, or its text fails its fingerprint.
         """
         return self._engines.procedure(ref)
-
-    def keep_procedure(self, procedure: af.Procedure) -> None:
-        """Keep ``procedure``'s text in the register (done for every case added or moved)."""
-        with self.writer.begin() as connection:
-            self._engines.store(connection, procedure)
-        self._engines.stored_now(procedure)
-
-    def migrate(
-        self,
-        case: str | StoredCase,
-        *,
-        to: af.Procedure,
-        on: dt.date,
-        unit: af.Unit | None = None,
-        actor: af.Actor | str = "system",
-        committee: str | None = None,
-    ) -> Fired:
-        """Move a stored case to ``to``, the next generation: one recorded step, all or nothing.
-
-        The step is written whatever the verdict (a refused move is on record and
-        changes nothing), only if the case still has the version it was loaded at.
-        A new ``unit`` must be in the register already (``put_unit``).
-
-        Raises:
-            ConflictError: another writer recorded a step on the case meanwhile.
-            UnknownUnitError: the new unit is not in the register.
-        """
-        from ._migration import move_one
-
-        stored = self.load(case) if isinstance(case, str) else case
-        return move_one(self, stored, to, on, unit=unit, actor=actor, committee=committee)
 
     @guard("cannot build the engine")
     def engine(self, case: af.Case | StoredCase) -> af.Engine:
