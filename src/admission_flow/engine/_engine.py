@@ -97,7 +97,9 @@ class Engine:
                 field="calendar",
             )
         counting = calendar if calendar is not None else self.plugins.calendar(procedure)
-        #: The working-day calendar (a plugin's answers are checked as they are used).
+        #: The working-day calendar, as given or as a plugin chose it. The engine's own
+        #: counting goes through ``clocks``, which checks a plugin calendar's answers as
+        #: they are used; this attribute is the plugin's object itself, unchecked.
         self.calendar: Calendar = (
             counting.calendar if isinstance(counting, CheckedCalendar) else counting
         )
@@ -144,11 +146,8 @@ class Engine:
         """``Engine(load_procedure(procedure, plugins=plugins), ...)``: an engine in one call;
         with ``on``, of the generation of family ``procedure`` (``"vn-"``) in force that day."""
         plugins = plugins if plugins is not None else Plugins()
-        loaded = (
-            load_procedure(procedure, plugins=plugins)
-            if on is None
-            else in_force_on(str(procedure), on, plugins=plugins)
-        )
+        found = in_force_on(str(procedure), on, plugins=plugins) if on else None
+        loaded = found or load_procedure(procedure, plugins=plugins)
         return cls(loaded, plugins=plugins, members=members, calendar=calendar, backend=backend)
 
     # -- cases -------------------------------------------------------------------

@@ -409,7 +409,8 @@ class Register(Generations):
 
         ``case`` is an id (the case is loaded now) or a ``StoredCase`` loaded
         earlier: the step is written only if the case still has the version it
-        had then, or ``expected_version`` when given.
+        had then, or ``expected_version`` when given. A backdated event is judged, not
+        an error: a refusal (``dates.order`` in ``vn-2021``) is recorded as a step.
 
         With a ``request_id`` (unique per case), a call that was recorded
         already (a retry after a timeout) returns the recorded outcome
