@@ -184,11 +184,8 @@ class Register(Generations):
 
     @guard("cannot load the procedure")
     def procedure(self, ref: af.ProcedureRef) -> af.Procedure:
-        """The procedure a case follows, rebuilt from the text the register keeps.
-
-        Raises:
-            StoreError: it is not in the register, or its text fails its fingerprint.
-        """
+        """The procedure a case follows, rebuilt from its kept text (``StoreError``: not
+        kept, or its text fails its fingerprint)."""
         return self._engines.procedure(ref)
 
     @guard("cannot build the engine")
