@@ -17,7 +17,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from admission_flow.engine._scenario import Run, Scenario, load_scenario, scenario_files
+from admission_flow.engine._scenario import (
+    Run,
+    Scenario,
+    load_scenario,
+    run_scenario,
+    scenario_files,
+)
 from admission_flow.exceptions import (
     ActorError,
     CaseRefusedError,
@@ -155,9 +161,10 @@ def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
     with _register(args.db, plugins, create=True) as register:
         ids = _case_ids(register, scenarios)
         for scenario, case_id in zip(scenarios, ids, strict=True):
-            _check_new(register, scenario, case_id)  # every refusal before any write
-        for scenario, case_id in zip(scenarios, ids, strict=True):
-            result = _record(register, scenario, case_id)
+            result, refusal = _record(register, scenario, case_id)
+            if refusal is not None and not args.json:
+                # Not kept, and not a mistake of the file's: its opening event is refused too.
+                out.write(f"{scenario.path}: not kept in the register: {refusal}\n")
             if args.json:
                 json.dump(result.as_dict(), out, ensure_ascii=False, indent=2)
                 out.write("\n")
@@ -183,33 +190,22 @@ def _case_ids(register: Register, scenarios: list[Scenario]) -> list[str]:
     return ids
 
 
-def _check_new(register: Register, scenario: Scenario, case_id: str) -> None:
-    """Refuse, naming the scenario, a new case the person's other cases do not allow."""
-    from admission_flow.store._opening import check_across_cases
-
-    case = scenario.engine.open(case_id, scenario.candidate, scenario.unit)
-    opening = scenario.events[0].on if scenario.events else None
-    try:
-        check_across_cases(register, case, opening, left=None, provincial_consent=False)
-    except CaseRefusedError as exc:
-        reasons = "; ".join(f"{v.rule}: {v.message.vi} / {v.message.en}" for v in exc.violations)
-        raise CaseRefusedError(
-            f"{scenario.path}: a new case '{case_id}' for {scenario.candidate.id}, who has a "
-            f"case in the register already, cannot be opened: {reasons}",
-            violations=exc.violations,
-        ) from None
-
-
-def _record(register: Register, scenario: Scenario, case_id: str) -> Run:
+def _record(
+    register: Register, scenario: Scenario, case_id: str
+) -> tuple[Run, CaseRefusedError | None]:
     """Keep the scenario's unit, members and case, and fire its events through the register.
 
-    A ``migrate`` entry moves the stored case (its new unit kept first, with the
-    scenario's members).
+    A case the register refuses to open (the rules across cases, re-admission) is
+    run in memory only, and the refusal returned beside it. A ``migrate`` entry
+    moves the stored case (its new unit kept first, with the scenario's members).
     """
     register.put_unit(scenario.unit, scenario.members.values())
     case = scenario.engine.open(case_id, scenario.candidate, scenario.unit)
     opening = scenario.events[0].on if scenario.events else None
-    stored = register.add_case(case, scenario.procedure, on=opening)
+    try:
+        stored = register.add_case(case, scenario.procedure, on=opening)
+    except CaseRefusedError as refusal:
+        return run_scenario(scenario), refusal
     outcomes: list[Outcome] = []
     for event in scenario.events:
         if event.migrate_to is not None:
@@ -227,12 +223,13 @@ def _record(register: Register, scenario: Scenario, case_id: str) -> Run:
             fired = register.fire(stored, event.event, event.actor, event.on, **event.facts)
         outcomes.append(fired.outcome)
         stored = fired.stored
-    return Run(
+    run = Run(
         scenario=scenario,
         outcomes=tuple(outcomes),
         case=stored.case,
         engine=register.engine(stored),
     )
+    return run, None
 
 
 # -- fire -------------------------------------------------------------------------------

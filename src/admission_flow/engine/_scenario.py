@@ -31,6 +31,7 @@ from admission_flow.exceptions import (
     ScenarioError,
 )
 from admission_flow.model._calendar import Calendar
+from admission_flow.model._departure import COMMUNITY_ROLES
 from admission_flow.model._serial import run_step
 from admission_flow.model._values import (
     EDUCATION_LEVELS,
@@ -53,6 +54,7 @@ from admission_flow.procedure._spec import Procedure
 from admission_flow.procedure._yaml import YamlList, YamlMap
 
 from ._engine import Engine
+from ._scenario_left import read_left
 from ._scenario_moves import ScenarioEvent, fire_entry, read_move
 
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
@@ -86,8 +88,7 @@ class Scenario:
     candidate: Person
     events: tuple[ScenarioEvent, ...]
     engine: Engine = attrs.field(eq=False, repr=False)
-    #: The case's id: ``case:`` in the file, the candidate's id by default.
-    case_id: str = ""
+    case_id: str = ""  # ``case:`` in the file, the candidate's id by default
 
 
 @attrs.frozen(kw_only=True)
@@ -97,8 +98,7 @@ class Run:
     scenario: Scenario
     outcomes: tuple[Outcome, ...]
     case: Case
-    #: The engine of the case's procedure at the end (another after a ``migrate``).
-    engine: Engine | None = attrs.field(default=None, eq=False, repr=False)
+    engine: Engine | None = attrs.field(default=None, eq=False, repr=False)  # after moves
 
     def as_dict(self) -> dict[str, Any]:
         """The ``run --json`` object (see ``docs/scenarios.md``)."""
@@ -200,8 +200,7 @@ class _Loader:
             required=("procedure", "unit", "candidate", "events"),
             optional=("members", "case"),
         )
-        case_id = r.string(root, "case", "the scenario")
-        procedure = self.procedure(root)
+        case_id, procedure = r.string(root, "case", "the scenario"), self.procedure(root)
         unit = self.unit(root)
         members = self.members(root)
         candidate = self.candidate(root)
@@ -226,9 +225,7 @@ class _Loader:
             case_id=case_id or candidate.id,
         )
 
-    def procedure(
-        self, root: YamlMap, key: str = "procedure", where: str = "the scenario"
-    ) -> Procedure | None:
+    def procedure(self, root: YamlMap, key: str = "procedure", where: str = "the scenario") -> Procedure | None:  # fmt: skip
         name = self.reader.string(root, key, where)
         if name is None:
             return None
@@ -284,6 +281,7 @@ class _Loader:
                 "hardship_area",
                 "delegated_admission",
                 "grassroots_cell",
+                "committee_members",
             ),
         )
         uid = r.string(entry, "id", where)
@@ -301,6 +299,10 @@ class _Loader:
             hardship_area=r.boolean(entry, "hardship_area", where),
             delegated_admission=r.boolean(entry, "delegated_admission", where),
             grassroots_cell=r.boolean(entry, "grassroots_cell", where),
+            committee_members=r.integer(
+                entry, "committee_members", where, minimum=0, maximum=MAX_UNIT_MEMBERS
+            )
+            or 0,
         )
 
     def kind(self, entry: YamlMap, where: str) -> str:
@@ -357,7 +359,14 @@ class _Loader:
             entry,
             where,
             required=("id", "name", "born", "education"),
-            optional=("organizations", "positions", "over_60_consent"),
+            optional=(
+                "organizations",
+                "positions",
+                "over_60_consent",
+                "hardship_area",
+                "community_role",
+                "left",
+            ),
         )
         cid = r.string(entry, "id", where)
         name = r.string(entry, "name", where)
@@ -374,6 +383,9 @@ class _Loader:
             p for p, _ in r.names(entry, "positions", where, required=False, allow_empty=True)
         ]
         consent = r.boolean(entry, "over_60_consent", where)
+        hardship = r.boolean(entry, "hardship_area", where)
+        role = r.choice(entry, "community_role", where, COMMUNITY_ROLES)
+        left = read_left(self.reader, entry, where)
         if cid is None or name is None or born is None or education is None:
             return None
         return Person(
@@ -384,11 +396,12 @@ class _Loader:
             organizations=frozenset(organizations),
             positions=tuple(positions),
             over_60_consent=consent,
+            hardship_area=hardship,
+            community_role=role,
+            left=left,
         )
 
-    def events(
-        self, items: YamlList, engine: Engine, unit: Unit | None = None
-    ) -> list[ScenarioEvent]:
+    def events(self, items: YamlList, engine: Engine, unit: Unit | None = None) -> list[ScenarioEvent]:  # fmt: skip
         r = self.reader
         procedure = engine.procedure
         result: list[ScenarioEvent] = []
@@ -413,12 +426,10 @@ class _Loader:
                 continue
             if "migrate" in entry:
                 moved = read_move(self, entry, where, mark, engine, unit, last)
-                if moved is not None:
+                if moved is not None and moved.migrate_to is not None:
                     result.append(moved)
-                    if moved.migrate_to is not None:
-                        engine, procedure = moved.migrate_to, moved.migrate_to.procedure
-                        unit = moved.unit or unit
-                    last = (moved.on, index)
+                    engine, unit, last = moved.migrate_to, moved.unit or unit, (moved.on, index)
+                    procedure = engine.procedure
                 continue
             for key in ID_KEYS:
                 if key not in entry:

@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ._departure import Departure
 from ._frozen import EMPTY, FrozenDict, freeze
 from ._values import (
     Actor,
@@ -135,6 +136,10 @@ def person_to_json(person: Person) -> dict[str, Any]:
         "organizations": sorted(person.organizations),
         "positions": list(person.positions),
         "over_60_consent": person.over_60_consent,
+        # Revision 3's fields only when given: the bytes of earlier records stay the same.
+        **({"hardship_area": True} if person.hardship_area else {}),
+        **({"community_role": person.community_role} if person.community_role else {}),
+        **({"left": person.left.as_dict()} if person.left is not None else {}),
     }
 
 
@@ -147,6 +152,9 @@ def person_from_json(data: Mapping[str, Any]) -> Person:
         organizations=data.get("organizations", ()),
         positions=data.get("positions", ()),
         over_60_consent=data.get("over_60_consent", False),
+        hardship_area=data.get("hardship_area", False),
+        community_role=data.get("community_role"),
+        left=Departure.from_dict(data["left"]) if data.get("left") else None,
     )
 
 
@@ -159,6 +167,8 @@ def unit_to_json(unit: Unit) -> dict[str, Any]:
         "hardship_area": unit.hardship_area,
         "delegated_admission": unit.delegated_admission,
         "grassroots_cell": unit.grassroots_cell,
+        # Only when stated (revision 3): the bytes of earlier records stay the same.
+        **({"committee_members": unit.committee_members} if unit.committee_members else {}),
     }
 
 
@@ -171,6 +181,7 @@ def unit_from_json(data: Mapping[str, Any]) -> Unit:
         hardship_area=data.get("hardship_area", False),
         delegated_admission=data.get("delegated_admission", False),
         grassroots_cell=data.get("grassroots_cell", False),
+        committee_members=data.get("committee_members", 0),
     )
 
 

@@ -212,12 +212,13 @@ class _EventReader:
         ftype = r.choice(entry, "type", fwhere, _facts.FACT_TYPES)
         required = r.boolean(entry, "required", fwhere)
         values: tuple[str, ...] = ()
-        if ftype == "choice":
+        if ftype in ("choice", "counts"):  # a choice's values; the reasons a count is kept by
             values = tuple(v for v, _ in r.names(entry, "values", fwhere))
         elif "values" in entry:
             r.add(
                 entry.key_mark("values"),
-                f"{fwhere}.values is only for facts of type 'choice'; remove it or use that type",
+                f"{fwhere}.values is only for facts of type 'choice' or 'counts'; "
+                "remove it or use one of those types",
             )
         minimum = r.integer(entry, "min", fwhere)
         if minimum is not None and ftype != "int":

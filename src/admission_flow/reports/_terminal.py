@@ -15,11 +15,16 @@ from ._words import (
     LABELS,
     STAGE_LABELS,
     annual_cell,
+    group_label,
+    kind_label,
+    notes,
     period,
     plan_cell,
     positions_cell,
     shown,
     title,
+    unit_label,
+    window_text,
 )
 
 __all__ = ["render_terminal"]
@@ -41,6 +46,9 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     heading = title(report)
     console.print(RichText(heading.vi, style="bold"))
     console.print(RichText(heading.en, style="bold"))
+    for note in notes(report):
+        console.print(RichText(note.vi))
+        console.print(RichText(note.en))
 
     units = Table(title=f"{LABELS['units'].vi} / {LABELS['units'].en}", title_justify="left")
     for key in ("unit", "kind", "members", "cases", "year", "term", "key"):
@@ -49,7 +57,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
         if shown(unit):
             units.add_row(
                 _name(unit),
-                unit.kind,
+                kind_label(report, unit.kind).vi,
                 str(unit.official_members),
                 str(unit.cases),
                 annual_cell(unit.annual),
@@ -62,11 +70,15 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
         title=f"{LABELS['pipeline'].vi} / {LABELS['pipeline'].en}", title_justify="left"
     )
     pipeline.add_column(_both("unit"))
+    pipeline.add_column(_both("window"))
     for stage in STAGES:
         pipeline.add_column(f"{STAGE_LABELS[stage].vi}\n{STAGE_LABELS[stage].en}", justify="right")
     for unit in report.units:
         if shown(unit):
-            pipeline.add_row(_name(unit), *(str(unit.pipeline[s]) for s in STAGES))
+            window = window_text(unit)
+            pipeline.add_row(
+                _name(unit), f"{window.vi}\n{window.en}", *(str(unit.pipeline[s]) for s in STAGES)
+            )
     console.print(pipeline)
 
     groups = Table(
@@ -79,7 +91,10 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for unit in report.units:
         if unit.depth == 1:
             for group, counts in unit.by_source.items():
-                groups.add_row(unit.name, group, *(str(counts[s]) for s in STAGES))
+                label = group_label(group)
+                groups.add_row(
+                    unit.name, f"{label.vi}\n{label.en}", *(str(counts[s]) for s in STAGES)
+                )
     console.print(groups)
 
     plans = [(u, p) for u in report.units for p in ((u.term,) if u.term else ()) + u.plans]
@@ -110,7 +125,7 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
             f"{p} ({report.names[p]})" if p in report.names else p for p in finding.people
         )
         table.add_row(
-            finding.unit,
+            unit_label(report, finding.unit),
             f"{mark} {finding.rule}",
             f"{finding.message.vi}\n{finding.message.en}",
             people or "-",
@@ -122,7 +137,12 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for key in ("unit", "case", "event", "due"):
         table.add_column(_both(key))
     for item in overdue:
-        table.add_row(item.unit, item.case, item.deadline.event, item.deadline.due.isoformat())
+        table.add_row(
+            unit_label(report, item.unit),
+            item.case,
+            item.deadline.event,
+            item.deadline.due.isoformat(),
+        )
     if not overdue:
         table.add_row("-", "-", f"{LABELS['none'].vi} / {LABELS['none'].en}", "-")
     console.print(table)

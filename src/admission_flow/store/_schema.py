@@ -27,6 +27,8 @@ units = sa.Table(
     sa.Column("hardship_area", sa.Boolean, nullable=False),
     sa.Column("delegated_admission", sa.Boolean, nullable=False),
     sa.Column("grassroots_cell", sa.Boolean, nullable=False),
+    #: Members of the grassroots committee (revision 3); 0 where not stated.
+    sa.Column("committee_members", sa.Integer, nullable=False, server_default="0"),
 )
 
 #: The party members a unit's events may name (mentors, introducers, members acting in person).

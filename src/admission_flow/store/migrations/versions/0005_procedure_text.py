@@ -1,7 +1,7 @@
 """The register keeps each procedure's text, and the plugins its rules come from.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 ``procedures.text`` holds the resolved procedure as canonical JSON, the bytes
 its fingerprint is the SHA-256 of; ``procedures.plugins`` names the plugins
@@ -13,8 +13,8 @@ its origin, if that still holds the same fingerprint.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
