@@ -93,7 +93,7 @@ def test_a_tampered_procedure_text_is_named_by_verify(
             )
     assert main(["verify", "--db", url]) == 1
     out = capsys.readouterr().out
-    assert "procedure vn-2021 2021.2 (" in out
+    assert "procedure vn-2021 2021.3 (" in out
     assert "its stored text does not match its fingerprint (modified)" in out
     with Register(url, plugins=af.Plugins(entry_points=False)) as register:
         stored = register.load("c-an")  # the history holds: only the procedure was changed
