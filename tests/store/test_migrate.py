@@ -150,7 +150,6 @@ def test_a_scenario_with_a_move_runs_through_the_register(
     assert "case 'c-nguyet-2' cannot be opened: case.one_open" in out
 
 
-
 def test_a_batched_move_of_a_changed_case_is_a_conflict(url: str) -> None:
     """In a batch, the case another writer moved on is left alone; the others are written."""
     from admission_flow.store._migration import Move, _write
