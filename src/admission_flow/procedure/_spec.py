@@ -16,8 +16,9 @@ import attrs
 
 from admission_flow.model._values import ProcedureRef, Severity, Text
 
+from ._generations import InForce, MigrationSpec
+
 if TYPE_CHECKING:
-    from ._generations import InForce, MigrationSpec
     from ._invariants import InvariantSpec
 
 __all__ = [

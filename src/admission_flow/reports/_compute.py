@@ -173,13 +173,6 @@ class _Procedures:
         clocks = self.clocks.get(case.procedure.fingerprint)
         if clocks is None:
             procedure = load_procedure(case.procedure.id, plugins=self.plugins)
-            if procedure.fingerprint != case.procedure.fingerprint:
-                raise InputError(
-                    f"case '{case.id}' follows {case.procedure}, but '{case.procedure.id}' "
-                    f"now loads as {procedure.ref}; pass the procedure it follows "
-                    "(procedures=...), or report from the register (--db), which keeps it",
-                    field="procedures",
-                )
             clocks = self.clocks[case.procedure.fingerprint] = Clocks(
                 procedure, self.plugins.calendar(procedure)
             )
