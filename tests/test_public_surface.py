@@ -73,10 +73,10 @@ SURFACE: dict[str, set[str]] = {
         "render_terminal", "report_as_dict",
     },
     "admission_flow.store": {
-        "Break", "CaseRecheck", "Checkpoint", "Entry", "FireCall", "Fired", "Refusal",
-        "Register", "StoredCase", "Summary", "entry_to_json", "error_to_json",
-        "fired_to_json", "judge_case", "parse_actor", "schema", "stored_to_json",
-        "summary_to_json",
+        "Break", "CaseRecheck", "Checkpoint", "Entry", "ExportFileError", "FireCall", "Fired",
+        "Refusal", "Register", "StoredCase", "Summary", "entry_to_json", "error_to_json",
+        "fired_to_json", "judge_case", "parse_actor", "read_export", "schema",
+        "stored_to_json", "summary_to_json",
     },
     "admission_flow.testing": {
         "DEFAULT_MEMBERS", "Attempt", "CheckReport", "Difference", "Exploration",

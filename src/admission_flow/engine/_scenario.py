@@ -478,7 +478,7 @@ class _Loader:
             return None
         raw = entry["by"]
         mark = entry.value_mark("by")
-        if isinstance(raw, str):
+        if isinstance(raw, str) and raw.strip():  # an empty role: the message below
             actor = Actor(raw)
         elif isinstance(raw, YamlMap):
             self.reader.keys(raw, f"{where}.by", required=("role",), optional=("id",))

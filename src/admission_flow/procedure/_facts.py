@@ -77,9 +77,9 @@ def type_problem(spec: FactSpec, value: Any) -> str | None:
     if spec.type == "counts" and value >= INT_LIMIT:
         return f"must be a count below {INT_LIMIT:,}, not one of {len(str(value))} digits"
     if spec.type == "int" and not -INT_LIMIT < value < INT_LIMIT:
-        return (
-            f"must be a whole number below {INT_LIMIT:,}, not one of {len(str(abs(value)))} digits"
-        )
+        # Counted from the bits: str() of a number past 4,300 digits raises ValueError.
+        digits = int(abs(value).bit_length() * 0.30103) + 1
+        return f"must be a whole number below {INT_LIMIT:,}, not one of about {digits:,} digits"
     return None
 
 

@@ -238,6 +238,13 @@ class _EventReader:
                 entry.key_mark("default"),
                 f"{fwhere} is required, so a default would never be used; remove one",
             )
+        if "default" in entry and default is None and not required:
+            r.add(
+                entry.value_mark("default"),
+                f"{fwhere}.default is empty (null); give a value"
+                + (f" of type '{ftype}'" if ftype else "")
+                + ", or remove 'default' so that the fact may be left out",
+            )
         if default is not None and ftype is not None:
             problem = _facts.type_problem(FactSpec(name=name, type=ftype, values=values), default)
             if problem:

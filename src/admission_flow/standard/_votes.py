@@ -152,7 +152,11 @@ def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Detail
     """
     facts = context.facts
     return _denominator(
-        facts["official_members"], facts["excluded"], context.unit.official_members, params
+        # ``excluded`` defaults to 0 in vn-2021; a derived procedure may leave the default out.
+        facts["official_members"],
+        facts.get("excluded", 0),
+        context.unit.official_members,
+        params,
     )
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ._types import StoredDate
+
 __all__ = ["cases", "checkpoints", "history", "members", "metadata", "procedures", "units"]
 
 metadata = sa.MetaData()
@@ -38,7 +40,7 @@ members = sa.Table(
     sa.Column("unit_id", sa.Text, sa.ForeignKey("units.id"), primary_key=True),
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("status", sa.Text, nullable=False),
-    sa.Column("since", sa.Date, nullable=False),
+    sa.Column("since", StoredDate, nullable=False),
 )
 
 #: Every procedure a case follows or followed, content-addressed: its text by fingerprint.
@@ -113,7 +115,7 @@ history = sa.Table(
     sa.Column("case_id", sa.Text, sa.ForeignKey("cases.id"), primary_key=True),
     sa.Column("seq", sa.Integer, primary_key=True),
     sa.Column("event", sa.Text, nullable=False),
-    sa.Column("on_date", sa.Date, nullable=False),
+    sa.Column("on_date", StoredDate, nullable=False),
     sa.Column("actor_role", sa.Text, nullable=False),
     sa.Column("actor_id", sa.Text, nullable=True),
     sa.Column("facts", sa.Text, nullable=False),
