@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import datetime as dt
 import os
 import subprocess
@@ -166,7 +167,13 @@ def test_cases_and_steps_are_frozen(engine: af.Engine, case: af.Case) -> None:
         outcome.case.state = "official"  # type: ignore[misc]
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         outcome.step.accepted = False  # type: ignore[misc]
-    assert isinstance(outcome.case.history, tuple)
+    # Issue 20: the history is an immutable sequence that grows in O(1), no longer a tuple.
+    history = outcome.case.history
+    assert isinstance(history, collections.abc.Sequence)
+    assert history == (outcome.step,)
+    with pytest.raises(TypeError):
+        history[0] = outcome.step  # type: ignore[index]
+    assert not hasattr(history, "append")
 
 
 def test_refused_step_returns_the_very_same_case(engine: af.Engine, dossier: af.Case) -> None:

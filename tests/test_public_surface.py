@@ -41,6 +41,7 @@ SURFACE: dict[str, set[str]] = {
         "ORGANIZATIONS", "UNIT_KINDS",
         "Actor", "Case", "Deadline", "Departure", "Member", "Option", "Outcome", "Person",
         "ProcedureRef", "Step", "Text", "Unit", "Violation",
+        "History",  # Case.history, a sequence that grows in O(1) (issue 20)
         "Contributed", "Engine", "Plugins", "Procedure", "load_procedure", "draw",
         "Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario",
         "EventContext", "Rule", "hookimpl", "rule",

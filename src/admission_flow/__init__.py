@@ -46,6 +46,7 @@ from .exceptions import (
 from .hooks._specs import hookimpl
 from .model._dates import add_months, months_between
 from .model._departure import COMMUNITY_ROLES, LEAVING_REASONS, Departure
+from .model._history import History
 from .model._values import (
     EDUCATION_LEVELS,
     MEMBER_STATUSES,
@@ -95,6 +96,7 @@ __all__ = [
     "EventContext",
     "FactError",
     "FileProblemError",
+    "History",
     "InForce",
     "InputError",
     "Member",

@@ -60,20 +60,11 @@ class Clocks:
         found: list[Clock] = []
         history = case.history
         for spec in self._all if specs is None else specs:
-            after = spec.after
-            for start in range(len(history) - 1, -1, -1):
-                first = history[start]
-                if first.event == after and first.accepted:
-                    break
-            else:
+            start = history.position(spec.after)
+            if start < 0:
                 continue
-            met_by = spec.met_by
-            met = None
-            for step in history[start + 1 :]:
-                if step.event in met_by:
-                    met = step
-                    break
-            found.append(Clock(spec, first, met))
+            met = history.first_after(spec.met_by, start)
+            found.append(Clock(spec, history[start], None if met < 0 else history[met]))
         return found
 
     def running(self, case: Case, specs: Iterable[DeadlineSpec]) -> list[Clock]:

@@ -8,7 +8,6 @@ anything half-changed.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Literal
@@ -29,6 +28,7 @@ from ._checks import (
 from ._dates import format_date_en, format_date_vi, months_between
 from ._departure import COMMUNITY_ROLES, Departure
 from ._frozen import EMPTY, freeze
+from ._history import EMPTY_HISTORY, History, as_history
 from ._words import describe, did_you_mean
 
 __all__ = [
@@ -375,8 +375,9 @@ class Case:
     unit: Unit
     #: ``None`` until the event that opens the case.
     state: str | None = None
-    #: Accepted and recorded steps, oldest first. Refused steps are not kept.
-    history: tuple[Step, ...] = ()
+    #: Accepted and recorded steps, oldest first. Refused steps are not kept. Given as a
+    #: tuple; kept as a ``History``, an immutable sequence that grows in O(1) per step.
+    history: History = attrs.field(default=EMPTY_HISTORY, converter=as_history)
 
     def __attrs_post_init__(self) -> None:
         check_text("Case", "id", self.id)
@@ -384,45 +385,26 @@ class Case:
         check_instance("Case", "candidate", self.candidate, Person, "a Person")
         check_instance("Case", "unit", self.unit, Unit, "a Unit")
         check_text("Case", "state", self.state, optional=True)
-        check_instance("Case", "history", self.history, tuple, "a tuple of Step values")
+        check_instance("Case", "history", self.history, History, "a tuple of Step values")
         for step in self.history:
             check_instance("Case", "history", step, Step, "a tuple of Step values")
 
     def _advance(self, state: str | None, step: Step) -> Case:
-        """This case after ``step``: the engine's way to build the next value.
+        """This case after ``step``: the engine's way to build the next value, in O(1).
 
-        The index of steps by event, if this case has built it, is carried over
-        instead of being rebuilt from the whole history.
+        The history grows in place where this case is its latest value (see ``_history``).
         """
-        after = _new_case(
-            self.id, self.procedure, self.candidate, self.unit, state, (*self.history, step)
+        return _new_case(
+            self.id, self.procedure, self.candidate, self.unit, state, self.history.appended(step)
         )
-        try:
-            index: dict[str, tuple[Step, ...]] = object.__getattribute__(self, "_by_event")
-        except AttributeError:
-            return after
-        index = dict(index)
-        index[step.event] = (*index.get(step.event, ()), step)
-        object.__setattr__(after, "_by_event", index)
-        return after
-
-    @functools.cached_property
-    def _by_event(self) -> dict[str, tuple[Step, ...]]:
-        index: dict[str, list[Step]] = {}
-        for step in self.history:
-            index.setdefault(step.event, []).append(step)
-        return {event: tuple(steps) for event, steps in index.items()}
 
     def last(self, event: str, *, accepted: bool = True) -> Step | None:
         """The latest step of ``event``: accepted ones only, or any kept one."""
-        for step in reversed(self._by_event.get(event, ())):
-            if step.accepted or not accepted:
-                return step
-        return None
+        return self.history.last(event, accepted=accepted)
 
     def steps_of(self, event: str) -> tuple[Step, ...]:
         """Every kept step of ``event``, oldest first."""
-        return self._by_event.get(event, ())
+        return self.history.of(event)
 
 
 @attrs.frozen(kw_only=True)
@@ -473,7 +455,7 @@ class Option:
 #: from_state, to_state, violations, warnings, deadlines_set, deadlines_met);
 #: (id, procedure, candidate, unit, state, history); (case, step).
 _new_step = _builder(Step, checked=frozenset({"facts"}))
-_new_case = _builder(Case, checked=frozenset())
+_new_case = _builder(Case, checked=frozenset({"history"}))
 _new_outcome = _builder(Outcome)
 #: (name, rule, event, start, due, basis, met_on)
 _new_deadline = _builder(Deadline)

@@ -42,28 +42,19 @@ def latest_passing(case: Case, event: str, since: str = "") -> Step | None:
     A dossier the competent committee sends back (``return_dossier``) asks for
     the votes again: votes before the latest return no longer count.
     """
-    step = case.last(event)
-    if step is None or not since:
-        return step
-    returned = case.last(since)
-    if returned is None:
-        return step
-    for kept in reversed(case.history):
-        if kept is step:
-            return step
-        if kept is returned:
-            return None
-    return None  # pragma: no cover - both steps are in the history
+    history = case.history
+    at = history.position(event)
+    if at < 0:
+        return None
+    if since and history.position(since) > at:
+        return None
+    return history[at]
 
 
-def _after(case: Case, event: str, mark: Step) -> bool:
-    """Whether an accepted step of ``event`` comes after ``mark`` in the case's history."""
-    for kept in reversed(case.history):
-        if kept is mark:
-            return False
-        if kept.event == event and kept.accepted:
-            return True
-    return False
+def _after(case: Case, event: str, mark: str) -> bool:
+    """Whether an accepted step of ``event`` comes after the latest accepted ``mark`` step."""
+    history = case.history
+    return history.position(event) > history.position(mark)
 
 
 #: How each reason for leaving a member out of a vote's count reads (QĐ 24 §9.3.2).
@@ -228,10 +219,9 @@ def recognition_committee_voted(context: EventContext, params: Mapping[str, Any]
     case = context.case
     if context.unit.grassroots_cell or case.state != params["from_state"]:
         return None
-    passed = case.last(params["vote"])
-    if passed is None:
+    if case.last(params["vote"]) is None:
         return None  # recognition.vote_passed reports it
-    return None if _after(case, params["event"], passed) else {}
+    return None if _after(case, params["event"], params["vote"]) else {}
 
 
 @rule(
