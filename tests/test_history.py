@@ -196,6 +196,7 @@ def test_histories_grown_from_any_earlier_one_read_like_tuples(
         assert len(history) == len(model)
         assert tuple(history) == model
         assert tuple(reversed(history)) == model[::-1]
+        assert history.last_step is (model[-1] if model else None)
         assert all(history[i] is model[i] for i in range(-len(model), len(model)))
         for event in EVENTS:
             mine = [i for i, s in enumerate(model) if s.event == event]

@@ -217,10 +217,27 @@ class History(Sequence["Step"]):
             run = run.parent
         return -1
 
-    def last(self, event: str, *, accepted: bool = True) -> Step | None:
+    def last(self, event: str, accepted: bool = True) -> Step | None:
         """The latest step of ``event``: accepted ones only, or any kept one."""
-        at = self.position(event, accepted=accepted)
-        return None if at < 0 else self[at]
+        run, n = self._run, self._n
+        while run is not None:
+            steps, start = run.steps, run.start
+            at = run.latest.get(event, -1)
+            while at >= start:
+                if at < n:
+                    step = steps[at - start]
+                    if step.accepted or not accepted:
+                        return step
+                at = run.previous[at - start]
+            n = start
+            run = run.parent
+        return None
+
+    @property
+    def last_step(self) -> Step | None:
+        """The latest step, or ``None`` when there is none."""
+        run = self._run
+        return None if run is None else run.steps[self._n - 1 - run.start]
 
     def positions(self, event: str) -> list[int]:
         """The positions of every step of ``event``, oldest first."""
@@ -240,7 +257,19 @@ class History(Sequence["Step"]):
 
     def of(self, event: str) -> tuple[Step, ...]:
         """Every step of ``event``, oldest first."""
-        return tuple(self[at] for at in self.positions(event))
+        found: list[Step] = []
+        run, n = self._run, self._n
+        while run is not None:
+            steps, start, previous = run.steps, run.start, run.previous
+            at = run.latest.get(event, -1)
+            while at >= start:
+                if at < n:
+                    found.append(steps[at - start])
+                at = previous[at - start]
+            n = start
+            run = run.parent
+        found.reverse()
+        return tuple(found)
 
     def first_after(self, events: Iterable[str], position: int) -> int:
         """The position of the first step of one of ``events`` after ``position``, or -1.

@@ -400,7 +400,7 @@ class Case:
 
     def last(self, event: str, *, accepted: bool = True) -> Step | None:
         """The latest step of ``event``: accepted ones only, or any kept one."""
-        return self.history.last(event, accepted=accepted)
+        return self.history.last(event, accepted)
 
     def steps_of(self, event: str) -> tuple[Step, ...]:
         """Every kept step of ``event``, oldest first."""

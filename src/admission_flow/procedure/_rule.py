@@ -9,11 +9,12 @@ The standard procedure's own rules are written exactly this way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from admission_flow.model._dates import months_between
 from admission_flow.model._values import Actor, Case, Member, Person, Text, Unit
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Check", "EventContext", "Rule", "rule"]
 
+_T = TypeVar("_T")
+
 
 class EventContext:
     """Everything a rule may look at while an event is being judged.
@@ -30,11 +33,26 @@ class EventContext:
     The case is as it was before the event; ``facts`` are the event's facts,
     already checked against their declared types, with defaults filled in, as
     a read-only mapping (the very one the step will keep).
-    One is made for every event fired, so it is a plain slotted class rather
-    than an attrs one: it is read by rules, never compared or stored.
+    One is made for every judgement (each ``fire()``, and each event
+    ``available()`` looks at) and handed to every rule of that judgement, so it
+    is where rules share what they compute: ``age_in_months`` and ``shared()``
+    compute a value once per judgement and forget it with the context. It is a
+    plain slotted class rather than an attrs one: it is read by rules, never
+    compared or stored.
     """
 
-    __slots__ = ("actor", "calendar", "case", "event", "facts", "members", "on", "procedure")
+    __slots__ = (
+        "_age",
+        "_shared",
+        "actor",
+        "calendar",
+        "case",
+        "event",
+        "facts",
+        "members",
+        "on",
+        "procedure",
+    )
 
     def __init__(
         self,
@@ -55,6 +73,8 @@ class EventContext:
         self.facts = facts
         self.members = members
         self.calendar = calendar
+        self._age: int | None = None
+        self._shared: dict[Hashable, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<EventContext {self.event.name} on {self.on.isoformat()} by {self.actor} case {self.case.id}>"
@@ -73,6 +93,36 @@ class EventContext:
 
     def member(self, member_id: str) -> Member | None:
         return self.members.get(member_id)
+
+    @property
+    def age_in_months(self) -> int:
+        """The candidate's age in whole months on the event's date (QĐ 24-QĐ/TW §1.1).
+
+        Computed once per judgement, however many rules ask.
+        """
+        age = self._age
+        if age is None:
+            age = self._age = months_between(self.case.candidate.born, self.on)
+        return age
+
+    def shared(self, key: Hashable, compute: Callable[[EventContext], _T]) -> _T:
+        """``compute(self)``, computed once per judgement and shared by every rule asking for ``key``.
+
+        For values several rules derive from the case or the event (the
+        introductions on file, a setting read and converted): the first rule
+        to ask computes it, the others get the same value. It lives as long
+        as this context, one judgement, so it can never be stale. Rules that
+        share a key must mean the same value by it: prefix keys with the rule
+        family (``("introduction", "on_file")``).
+        """
+        shared = self._shared
+        if shared is None:
+            shared = self._shared = {}
+        elif key in shared:
+            value: _T = shared[key]
+            return value
+        value = shared[key] = compute(self)
+        return value
 
 
 #: A check returns ``None`` when the rule holds, or a mapping of the values its

@@ -83,7 +83,7 @@ def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details
     (``eligibility.over_60_consent``), so only the minimum is checked here.
     """
     candidate = context.case.candidate
-    months = months_between(candidate.born, context.on)
+    months = context.age_in_months
     too_young = months < params["min_months"]
     too_old = (
         params["consent_at_vote"]
@@ -145,17 +145,34 @@ def _consent(context: EventContext, params: Mapping[str, Any]) -> bool:
     )
 
 
+def certificate_on_file(
+    context: EventContext, event: str, fact: str, months: int
+) -> tuple[dt.date | None, dt.date | None]:
+    """The latest certificate's date and the last day it is valid (``None``: none on file).
+
+    Shared within a judgement by every rule asking with the same parameters.
+    """
+
+    def compute(context: EventContext) -> tuple[dt.date | None, dt.date | None]:
+        course = context.case.last(event)
+        issued = course.facts.get(fact) if course is not None else None
+        return issued, None if issued is None else add_months(issued, months)
+
+    return context.shared(("course.certificate", event, fact, months), compute)
+
+
 @rule(
     "course.certificate_valid",
     params={"months": 60, "event": "complete_course", "fact": "certificate_date"},
     details={"problem", "months"},
 )
 def course_certificate_valid(context: EventContext, params: Mapping[str, Any]) -> Details:
-    course = context.case.last(params["event"])
-    issued = course.facts.get(params["fact"]) if course is not None else None
+    issued, expires = certificate_on_file(
+        context, params["event"], params["fact"], params["months"]
+    )
     if issued is None:
         problem = Text("chưa có giấy chứng nhận", "there is no certificate")
-    elif context.on > add_months(issued, params["months"]):
+    elif expires is not None and context.on > expires:
         # "Not more than 60 months": still valid on the anniversary itself, which
         # ends the period (Civil Code 2015, Art. 147-148); refused from the day after.
         age = months_between(issued, context.on)
@@ -205,11 +222,11 @@ def course_certificate_order(context: EventContext, params: Mapping[str, Any]) -
 )
 def eligibility_youth_union_member(context: EventContext, params: Mapping[str, Any]) -> Details:
     """At youth age, in a unit with a Youth Union, the candidate must be a Youth Union member."""
-    candidate = context.candidate
-    if not context.unit.has_youth_union or "youth_union" in candidate.organizations:
+    case = context.case
+    if not case.unit.has_youth_union or "youth_union" in case.candidate.organizations:
         return None
-    months = candidate.age_in_months(context.on)
-    youth_max = _youth_age_max_years(context)
+    months = context.age_in_months
+    youth_max = youth_age_max_years(context)
     if months // 12 > youth_max:
         return None
     return {"age": years_and_months(months), "max_years": youth_max}
@@ -316,37 +333,56 @@ _ROUTES = {
 }
 
 
-def _youth_age_max_years(context: EventContext) -> int:
-    """The procedure's ``youth_age_max_years``: youth age is an age in whole years at most this."""
-    return int(context.settings.get("youth_age_max_years", 30))
+def _youth_age(context: EventContext) -> int:
+    return int(context.procedure.settings.get("youth_age_max_years", 30))
+
+
+def youth_age_max_years(context: EventContext) -> int:
+    """The procedure's ``youth_age_max_years``: youth age is an age in whole years at most this.
+
+    Read once per judgement, shared by the rules that ask.
+    """
+    return context.shared("youth_age_max_years", _youth_age)
 
 
 def introduction_route(context: EventContext) -> str:
     """Which introducers the candidate needs: ``standard``, ``youth_union`` or ``trade_union``."""
-    candidate = context.candidate
-    youth_max = _youth_age_max_years(context)
-    if (
-        "youth_union" in candidate.organizations
-        and candidate.age_in_months(context.on) // 12 <= youth_max
+    case = context.case
+    organizations = case.candidate.organizations
+    if "youth_union" in organizations and context.age_in_months // 12 <= youth_age_max_years(
+        context
     ):
         return "youth_union"
-    if "trade_union" in candidate.organizations and not context.unit.has_youth_union:
+    if "trade_union" in organizations and not case.unit.has_youth_union:
         return "trade_union"
     return "standard"
 
 
-@rule("introduction.count", details={"route", "missing"}, settings={"youth_age_max_years": 30})
-def introduction_count(context: EventContext, params: Mapping[str, Any]) -> Details:
+def _introductions(context: EventContext) -> tuple[frozenset[str], frozenset[str]]:
     members: set[str] = set()
     committees: set[str] = set()
     for step in context.case.steps_of("introduce"):
         if not step.accepted:
             continue
-        introducer = _introducer(step)
-        if introducer is not None:
-            members.add(introducer)
+        actor = step.actor
+        if actor.role == "member":
+            members.add(actor.id)  # type: ignore[arg-type]  # a member actor has an id
         else:
-            committees.add(step.actor.role)
+            committees.add(actor.role)
+    return frozenset(members), frozenset(committees)
+
+
+def introductions_on_file(context: EventContext) -> tuple[frozenset[str], frozenset[str]]:
+    """Who has introduced the candidate: the members in person, and the committees' roles.
+
+    Accepted ``introduce`` steps only; shared within a judgement.
+    """
+    return context.shared("introduction.on_file", _introductions)
+
+
+@rule("introduction.count", details={"route", "missing"}, settings={"youth_age_max_years": 30})
+def introduction_count(context: EventContext, params: Mapping[str, Any]) -> Details:
+    members, committees = introductions_on_file(context)
     route = introduction_route(context)
     missing = []
     if route == "standard":

@@ -94,8 +94,8 @@ def _excluded(value: Any, not_reasons: Any) -> tuple[int, int, Text | int]:
 
 def _denominator(counted: int, excluded: Any, expected: int, params: Mapping[str, Any]) -> Details:
     """The count plus the lawful exclusions is ``expected``, and nobody merely absent is left out."""
-    if expected <= 0:
-        return None
+    if expected <= 0 or (not excluded and counted == expected):
+        return None  # no count stated, or nobody left out and the counts agree
     lawful, wrong, shown = _excluded(excluded, params["not_reasons"])
     if counted + lawful == expected and not wrong:
         return None
@@ -172,7 +172,7 @@ def vote_committee_denominator(context: EventContext, params: Mapping[str, Any])
 def vote_excluded_reasons(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A bare count of members left out (revision 2's form) asks for their reasons: a warning."""
     excluded = context.facts.get("excluded", 0)
-    if isinstance(excluded, Mapping) or not excluded:
+    if not excluded or isinstance(excluded, Mapping):
         return None
     return {"excluded": excluded}
 
@@ -316,9 +316,8 @@ def recognition_already_proposed(context: EventContext, params: Mapping[str, Any
 
 def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> list[Text]:
     problems = []
-    history = context.case.history
-    if history and context.on < history[-1].on:
-        last = history[-1]
+    last = context.case.history.last_step
+    if last is not None and context.on < last.on:
         problems.append(
             Text(
                 f"ngày {context.on:%d/%m/%Y} trước bước cuối cùng của hồ sơ "
@@ -340,8 +339,10 @@ def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> lis
     decided = context.facts.get(date_fact)
     if isinstance(decided, dt.date):
         problems.extend(_decided_too_early(context, params, decided))
-    for fact, earlier in params["fact_not_before"].items():
-        problems.extend(_fact_too_early(context, fact, earlier))
+    not_before = params["fact_not_before"]
+    if not_before:
+        for fact, earlier in not_before.items():
+            problems.extend(_fact_too_early(context, fact, earlier))
     if vote_event and isinstance(decided, dt.date):
         vote = context.case.last(vote_event)
         if vote is None and context.case.state == params["escalated_state"]:
