@@ -516,6 +516,7 @@ VN_2021_TARGETS = {
 VN_2021_RULES = frozenset(
     {
         "auth.role",
+        "event.date",
         "dates.order",
         "mentor.official_member",
         "eligibility.age",
@@ -629,7 +630,7 @@ def test_validate_a_good_file(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     assert out == (
         f"{path}: ok: procedure 'minimal' (Quy trình tối thiểu / Minimal procedure): "
-        "2 states, 2 events, 2 rules\n"
+        "2 states, 2 events, 3 rules\n"
     )
     assert err == ""
 
@@ -639,7 +640,7 @@ def test_validate_the_bundled_procedure(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate", "vn-2021"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("vn-2021: ok: procedure 'vn-2021' (Quy trình kết nạp đảng viên")
-    assert out.endswith(": 11 states, 18 events, 28 rules\n")
+    assert out.endswith(": 11 states, 18 events, 29 rules\n")
     assert err == ""
 
 

@@ -172,8 +172,31 @@ class Engine:
     def fire(
         self, case: Case, event: str, actor: Actor | str, on: dt.date, /, **facts: Any
     ) -> Outcome:
-        """Fire ``event`` on ``case`` for ``actor`` on date ``on``, with its facts.
+        """Fire ``event`` on ``case``: ``judge`` it, then tell ``admission_flow_after_step``.
 
+        Use it for a step that happens; a register that keeps the step uses
+        ``judge``, then ``notify`` once the step is written. Arguments, result and
+        errors are ``judge``'s; a plugin that raises in ``after_step`` is a
+        ``PluginError`` and the caller keeps its case.
+        """
+        outcome = self.judge(case, event, actor, on, **facts)
+        if self.plugins.notifies_steps:
+            self.plugins.after_step(self.procedure, outcome.case, outcome.step)
+        return outcome
+
+    def notify(self, outcome: Outcome) -> None:
+        """Tell ``admission_flow_after_step`` of a judged step that has happened (is kept)."""
+        if self.plugins.notifies_steps:
+            self.plugins.after_step(self.procedure, outcome.case, outcome.step)
+
+    def judge(
+        self, case: Case, event: str, actor: Actor | str, on: dt.date, /, **facts: Any
+    ) -> Outcome:
+        """What firing ``event`` on ``case`` for ``actor`` on ``on`` would do; nobody is told.
+
+        The same verdict as ``fire``, without the ``admission_flow_after_step``
+        notification: for "what if" questions (``check``, ``recheck``, the
+        generated state machine) and for callers that notify when the step is kept.
         The four arguments are positional, so that no fact name can collide with them.
 
         Returns:
@@ -185,8 +208,8 @@ class Engine:
             UnknownEventError, ActorError, FactError, CaseError: the call itself
                 is wrong (an unknown name, a fact of the wrong type, a case of
                 another procedure). Nothing is changed. An event dated before
-                the case's last step is not an error: a procedure refuses it
-                with a rule (``dates.order`` in ``vn-2021``).
+                the case's latest kept step, or with no date (``None``), is no
+                error: the core rule ``event.date`` refuses it, in every procedure.
             PluginError: a plugin raised or answered wrongly. Nothing is changed.
         """
         compiled = self._events.get(event) if type(event) is str else None
@@ -234,10 +257,7 @@ class Engine:
             started,
             met,
         )
-        after = case._advance(target, step) if kept else case
-        if self.plugins.notifies_steps:
-            self.plugins.after_step(self.procedure, after, step)
-        return _new_outcome(after, step)
+        return _new_outcome(case._advance(target, step) if kept else case, step)
 
     def available(
         self, case: Case, actor: Actor | str, on: dt.date, /, **facts: Any

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from admission_flow.exceptions import PluginError
+from admission_flow.model._canonical import encode
 from admission_flow.model._frozen import FrozenDict
 from admission_flow.model._values import Actor, Case, Member, Text, Violation
 from admission_flow.plugins._manager import Contributed, Plugins, rule_failure, short_repr
@@ -30,6 +31,8 @@ __all__ = ["CompiledEvent", "Judge", "Verdict"]
 
 #: Where a violation of each severity goes: blocking, recording, warnings.
 SLOTS = {"block": 0, "record": 1, "warning": 2}
+#: Why ``event.date`` refuses an event fired with no date (``on=None``).
+_NO_DATE = Text("bước không có ngày (on)", "it has no date (on)")
 #: The ``needs`` of a full judgement, which skips no rule: shared, never filled.
 _NO_NEEDS: set[str] = set()
 
@@ -107,6 +110,7 @@ class Judge:
         self._allows = router.allows
         self._auth = procedure.rules["auth.role"]
         self._wrong_state = procedure.rules["event.state"]
+        self._date = procedure.rules["event.date"]
         contributed = plugins.rules()
         self.events: dict[str, CompiledEvent] = {
             name: self._compile(spec, contributed) for name, spec in procedure.events.items()
@@ -206,6 +210,11 @@ class Judge:
                     },
                 )
             )
+        history = case.history
+        if type(on) is not dt.date or (history and on < history[-1].on):
+            blocking.append(self.violation(self._date, self.date_problem(case, spec, on)))
+            if type(on) is not dt.date:
+                return Verdict(blocking, [], [], needs)  # the rules read the date
         checks_events = self.plugins.checks_events
         if not in_state or not (compiled.rules or running or checks_events):
             return Verdict(blocking, [], [], needs)  # the rules assume the event's states
@@ -246,6 +255,20 @@ class Judge:
                 slots[SLOTS[violation.severity]].append(violation)
         return Verdict(blocking, slots[1], slots[2], needs)
 
+    def date_problem(self, case: Case, spec: EventSpec, on: dt.date | None) -> dict[str, Any]:
+        """The details of ``event.date``: no date, or one before the case's latest kept step."""
+        if on is None or type(on) is not dt.date:
+            return {"event": spec.label, "problem": _NO_DATE}
+        last = case.history[-1]
+        label = self.procedure.events[last.event].label
+        problem = Text(
+            f"ngày {on:%d/%m/%Y} trước bước cuối cùng của hồ sơ "
+            f"(“{label.vi}” ngày {last.on:%d/%m/%Y})",
+            f"{on.isoformat()} is before the case's latest step "
+            f"('{last.event}' on {last.on.isoformat()})",
+        )
+        return {"event": spec.label, "problem": problem}
+
     def escalates(self, case: Case, compiled: CompiledEvent, verdict: Verdict) -> bool:
         """Whether a recorded failure reaches the event's escalation limit (adds its warning)."""
         escalation = compiled.spec.escalation
@@ -277,6 +300,7 @@ class Judge:
                 f"which needs {exc}",
             ) from exc
         try:
+            encode(details)  # what a register keeps, checked now rather than when it writes
             return Violation(
                 rule=rule.id,
                 message=message,
@@ -284,7 +308,7 @@ class Judge:
                 severity=rule.severity,
                 details=details,
             )
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise rule_failure(
                 plugin or "?", rule.id, f"gave details that cannot be kept: {exc}"
             ) from exc

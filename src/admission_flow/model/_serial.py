@@ -4,9 +4,10 @@ Two forms:
 
 - the **full** form (``case_to_json``, ``step_to_json``...) keeps every field,
   so that ``case_from_json(case_to_json(case)) == case``. Values whose JSON
-  type would be ambiguous are tagged: a date is ``{"$date": "2023-03-01"}``,
-  a bilingual text inside a violation's details is ``{"$text": {"vi", "en"}}``,
-  a set is ``{"$set": [...]}``. The register stores this form, and hashes it.
+  type would be ambiguous are tagged by ``_canonical.encode``, the one
+  encoding (a date is ``{"$date": "2023-03-01"}``, a bilingual text inside a
+  violation's details ``{"$text": {"vi", "en"}}``). The register stores this
+  form, and hashes its ``canonical_json``.
 - the **run** form of a step (``run_step``), the ``run --json`` contract:
   the public fields of ``Step.as_dict`` plus who fired it (``by``) and with
   what facts (``facts``, dates as plain ``YYYY-MM-DD``), so that the output can
@@ -20,6 +21,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ._canonical import decode, encode
 from ._frozen import EMPTY, FrozenDict, freeze
 from ._values import (
     Actor,
@@ -62,49 +64,7 @@ __all__ = [
 ]
 
 
-# -- tagged values: facts and details ------------------------------------------------
-
-
-def encode(value: Any) -> Any:
-    """``value`` (facts, a violation's details) as JSON data, dates and texts tagged."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, dt.datetime):
-        raise TypeError(f"a date and time cannot be kept, only a date: {value!r}")
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, Text):
-        return {"$text": value.as_dict()}
-    if isinstance(value, Mapping):
-        result = {}
-        for key, item in value.items():
-            if not isinstance(key, str) or key.startswith("$"):
-                raise TypeError(f"a kept mapping's keys are names not starting with '$': {key!r}")
-            result[key] = encode(item)
-        return result
-    if isinstance(value, list | tuple):
-        return [encode(item) for item in value]
-    if isinstance(value, frozenset | set):
-        items = [encode(item) for item in value]
-        return {"$set": sorted(items, key=repr)}
-    raise TypeError(f"{type(value).__name__} cannot be kept as JSON: {value!r}")
-
-
-def decode(value: Any) -> Any:
-    """The value ``encode`` made ``value`` from, frozen (tuples, ``FrozenDict``)."""
-    if isinstance(value, dict):
-        if len(value) == 1:
-            ((key, item),) = value.items()
-            if key == "$date":
-                return dt.date.fromisoformat(item)
-            if key == "$text":
-                return Text(item["vi"], item["en"])
-            if key == "$set":
-                return frozenset(decode(i) for i in item)
-        return FrozenDict({key: decode(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return tuple(decode(item) for item in value)
-    return value
+# -- tagged values: facts and details (encoded in ``_canonical``) -----------------------
 
 
 def _facts(value: Any) -> FrozenDict[str, Any]:
@@ -245,7 +205,7 @@ def step_to_json(step: Step) -> dict[str, Any]:
     """A step, every field kept."""
     return {
         "event": step.event,
-        "on": step.on.isoformat(),
+        "on": _date(step.on),  # None only on a step refused for it (event.date)
         "by": actor_to_by(step.actor),
         "facts": encode(step.facts),
         "accepted": step.accepted,
@@ -262,7 +222,7 @@ def step_to_json(step: Step) -> dict[str, Any]:
 def step_from_json(data: Mapping[str, Any]) -> Step:
     return Step(
         event=data["event"],
-        on=dt.date.fromisoformat(data["on"]),
+        on=_day(data["on"]),  # type: ignore[arg-type]  # None: see step_to_json
         actor=actor_from_by(data["by"]),
         facts=_facts(data.get("facts")),
         accepted=data["accepted"],

@@ -288,7 +288,8 @@ class Step:
 
     ``accepted`` steps moved the case on. A ``recorded`` step was not accepted
     but happened and is kept (a vote that fell short of two-thirds). A step
-    that is neither was refused and changed nothing.
+    that is neither was refused and changed nothing; only such a step may have
+    no date (``on`` is ``None``: refused under ``event.date``).
     """
 
     event: str
@@ -306,7 +307,8 @@ class Step:
 
     def __attrs_post_init__(self) -> None:
         check_text("Step", "event", self.event)
-        check_date("Step", "on", self.on)
+        if self.accepted or self.recorded or self.on is not None:  # refused under event.date
+            check_date("Step", "on", self.on)
         check_instance("Step", "actor", self.actor, Actor, "an Actor")
 
     @property
@@ -317,7 +319,7 @@ class Step:
     def as_dict(self) -> dict[str, Any]:
         return {
             "event": self.event,
-            "on": self.on.isoformat(),
+            "on": None if self.on is None else self.on.isoformat(),  # refused: no date
             "accepted": self.accepted,
             "recorded": self.recorded,
             "from": self.from_state,

@@ -29,7 +29,7 @@ import pluggy
 from admission_flow.exceptions import ArgumentTypeError, PluginError
 from admission_flow.hooks import _specs as _hooks
 from admission_flow.model._calendar import Calendar, VietnamCalendar
-from admission_flow.model._canonical import canonical_json
+from admission_flow.model._canonical import encode
 from admission_flow.model._values import Case, Step, Text, Violation
 from admission_flow.model._words import describe
 from admission_flow.procedure._parse_outline import PROCEDURE_ID, RULE_ID
@@ -373,7 +373,7 @@ def _checked_violation(plugin: str, hook: str, item: Any) -> Violation:
             f"a source (text) and a severity ({', '.join(_SEVERITIES)}) for rule '{item.rule}'",
         )
     try:
-        canonical_json(item.details)
+        encode(item.details)
     except (TypeError, ValueError) as exc:
         raise _bad_answer(
             plugin, hook, item.details, f"details of rule '{item.rule}' that can be stored ({exc})"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from admission_flow.exceptions import ProcedureError
-from admission_flow.model._canonical import digest
+from admission_flow.model._canonical import digest, encode
 from admission_flow.model._values import Text
 from admission_flow.model._words import describe, did_you_mean
 
@@ -94,7 +94,7 @@ def parse_procedure(value: Any, file: str, *, rules: Mapping[str, Rule]) -> Proc
         deadlines=outline.deadlines,
         dates=outline.dates,
         invariants=invariants,
-        fingerprint=digest(value),
+        fingerprint=digest(encode(value)),
         path=file,
     )
 

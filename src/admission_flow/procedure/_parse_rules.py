@@ -1,6 +1,7 @@
 """The rules pass of procedure loading: each rule id bound to what applies it.
 
-A rule is applied by the engine itself (``auth.role``, ``event.state``), by a
+A rule is applied by the engine itself (``auth.role``, ``event.state``,
+``event.date``), by a
 deadline, by an escalation, or by a check that a plugin contributes (the
 standard procedure's own rules are such checks). This pass finds which, and
 checks the file's message, source, severity and parameters for each rule
@@ -75,6 +76,15 @@ CORE_RULES: Mapping[str, _Offer] = {
         ),
         source="procedure definition",
         details=frozenset({"event", "state"}),
+    ),
+    "event.date": _Offer(
+        kind="core",
+        message=Text(
+            "Ngày của bước “{event}” không hợp lệ: {problem}.",
+            "The date of '{event}' is not valid: {problem}.",
+        ),
+        source="procedure definition",
+        details=frozenset({"event", "problem"}),
     ),
 }
 DEADLINE_DETAILS = frozenset({"due", "met", "working_days", "start", "counted_from", "event"})

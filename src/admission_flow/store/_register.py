@@ -19,7 +19,13 @@ import attrs
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow.exceptions import CaseRefusedError, ConflictError, StoreError, UnknownCaseError
+from admission_flow.exceptions import (
+    CaseRefusedError,
+    ConflictError,
+    InputError,
+    StoreError,
+    UnknownCaseError,
+)
 from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import (
     deadline_to_json,
@@ -551,19 +557,25 @@ class Register:
 
         ``case`` is an id (the case is loaded now) or a ``StoredCase`` loaded
         earlier: the step is written only if the case still has the version it
-        had then.
+        had then. ``admission_flow_after_step`` is told once the step is
+        written, never of a step that lost to another writer.
 
         Raises:
             ConflictError: another writer recorded a step on the case since it
-                was loaded; nothing was written. Load it again and retry.
-            InputError: the call is wrong (an unknown event, fact or member, a
-                date out of order); nothing was written.
-            PluginError: a plugin raised; nothing was written.
+                was loaded; nothing was written and nobody was told. Load it
+                again and retry.
+            InputError: the call is wrong (an unknown event, fact or member, no
+                date); nothing was written. A date before the case's latest
+                step is a refusal (``event.date``), recorded as an attempt.
+            PluginError: a plugin raised while judging (nothing was written),
+                or in ``after_step`` (the step was written).
             UnknownCaseError, StoreError: no such case, or its history fails its hash.
         """
+        if on is None:
+            raise InputError("a register keeps dated steps only: give the event's date", field="on")
         stored = self.load(case) if isinstance(case, str) else case
         engine = self.engine(stored)
-        outcome = engine.fire(stored.case, event, actor, on, **facts)
+        outcome = engine.judge(stored.case, event, actor, on, **facts)
         step = outcome.step
         ref = stored.case.procedure
         row: dict[str, Any] = {
@@ -595,6 +607,7 @@ class Register:
         row["hash"] = row_hash(row)
         is_open = not engine.is_closed(outcome.case)
         self._append(stored, row, outcome.case.state, is_open)
+        engine.notify(outcome)  # after the commit: a step that lost a conflict never happened
         after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
         return Fired(outcome=outcome, stored=after)
 

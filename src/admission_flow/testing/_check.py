@@ -334,7 +334,7 @@ class _Search:
         attempts = (*node.attempts, attempt)
         self.fired += 1
         try:
-            outcome = self.engine.fire(
+            outcome = self.engine.judge(
                 before, attempt.event, attempt.actor, attempt.on, **attempt.facts
             )
         except af.PluginError as exc:

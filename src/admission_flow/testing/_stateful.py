@@ -337,7 +337,7 @@ class ProcedureMachine(RuleBasedStateMachine):
         before = self.case
         assert before is not None
         try:
-            outcome = self.engine.fire(
+            outcome = self.engine.judge(
                 before, attempt.event, attempt.actor, attempt.on, **attempt.facts
             )
         except af.InputError as exc:
