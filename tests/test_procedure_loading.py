@@ -306,13 +306,14 @@ def test_opening_event_with_from() -> None:
 
 
 def test_rule_check_names_no_known_implementation() -> None:
-    """``check:`` naming an implementation no plugin provides says to install the plugin."""
+    """``check:`` naming an implementation no plugin provides names the plugins and ``-p``."""
     assert problems_of("rule_check_unknown.yaml") == [
         (
             25,
             12,
-            "no plugin provides rule 'school.grade_minimum' for rules.unit.grade; "
-            "install or register the plugin that defines it",
+            "unknown rule 'school.grade_minimum' in rules.unit.grade; no installed plugin "
+            "provides it (installed: admission_flow.standard); load the plugin with -p MODULE "
+            "(in Python: af.Plugins([module]))",
         ),
     ]
 
@@ -664,7 +665,7 @@ def test_validate_reports_every_broken_fixture_without_traceback(
     """Every broken fixture: exit 2, exactly the loader's problems on stderr, no traceback."""
     path = DATA / name
     with pytest.raises(af.ProcedureError) as caught:
-        af.load_procedure(path, plugins=af.Plugins(entry_points=False))
+        af.load_procedure(path, plugins=af.Plugins())  # the installed plugins, as the CLI
     assert main(["validate", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""

@@ -56,8 +56,11 @@ class Engine:
 
     Args:
         procedure: a loaded procedure (``Engine.load`` loads one by id or path).
-        plugins: the plugin manager; by default a new one with the built-in
-            plugins and those installed under the entry-point group ``admission_flow``.
+        plugins: the plugin manager; by default the one the procedure was
+            loaded with (``load_procedure(..., plugins=...)``), so plugins are
+            said once; for a procedure built otherwise, a new one with the
+            built-in plugins and those installed under the entry-point group
+            ``admission_flow``.
         members: the party members events may name (mentors, introducers), by id.
         calendar: the working-day calendar; by default the one a plugin
             resolves, else Vietnam's.
@@ -84,7 +87,10 @@ class Engine:
                 field="plugins",
             )
         self.procedure = procedure
-        self.plugins = plugins if plugins is not None else Plugins()
+        if plugins is None:
+            loaded_with = procedure.plugins
+            plugins = loaded_with if isinstance(loaded_with, Plugins) else Plugins()
+        self.plugins = plugins
         self.members: Mapping[str, Member] = _members(members)
         if calendar is not None and (
             isinstance(calendar, type) or not isinstance(calendar, Calendar)

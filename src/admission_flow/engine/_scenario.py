@@ -45,6 +45,7 @@ from admission_flow.model._values import (
     Unit,
     check_kind,
 )
+from admission_flow.model._vocabulary import command
 from admission_flow.model._words import describe, did_you_mean
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
@@ -264,7 +265,7 @@ class _Loader:
             self.reader.add(
                 mark,
                 f"procedure {quote(name)} has {count} problem{'s' if count > 1 else ''}; "
-                f"run `admission-flow validate {target}` to see "
+                f"run `{command('validate', str(target), plugins=self.plugins.modules())}` to see "
                 f"{'them' if count > 1 else 'it'}",
             )
             return None

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 from attrs import AttrsInstance
@@ -28,6 +27,15 @@ from ._checks import (
 )
 from ._dates import format_date_en, format_date_vi, months_between
 from ._frozen import EMPTY, freeze
+from ._vocabulary import (
+    EDUCATION_LEVELS,
+    MEMBER_STATUSES,
+    NAME,
+    ORGANIZATIONS,
+    SEVERITIES,
+    UNIT_KINDS,
+    Severity,
+)
 from ._words import describe, did_you_mean
 
 __all__ = [
@@ -50,27 +58,6 @@ __all__ = [
     "check_kind",
 ]
 
-#: Education levels, lowest first (trình độ học vấn).
-EDUCATION_LEVELS: tuple[str, ...] = (
-    "none",
-    "primary",
-    "lower_secondary",
-    "upper_secondary",
-    "college",
-    "university",
-)
-#: The kinds of unit a party cell works in that admission_flow knows. The vocabulary is
-#: open: a procedure, a plugin or a unit file may add kinds (``ward``, ``militia``); a
-#: name that is only a near-miss of a known kind (``scool``) is refused as a typo.
-UNIT_KINDS: tuple[str, ...] = ("residential", "school", "health", "enterprise", "agency", "other")
-#: A member is official (chính thức) or probationary (dự bị).
-MEMBER_STATUSES: tuple[str, ...] = ("official", "probationary")
-#: Mass organisations a candidate can belong to.
-ORGANIZATIONS: tuple[str, ...] = ("youth_union", "trade_union")
-
-Severity = Literal["block", "record", "warning"]
-#: What a violation does: refuse the step, record it without moving the case, or warn.
-SEVERITIES: tuple[Severity, ...] = ("block", "record", "warning")
 _T = TypeVar("_T", bound=AttrsInstance)
 
 
@@ -198,15 +185,12 @@ class Unit:
             check_bool("Unit", flag, getattr(self, flag))
 
 
-_KIND = re.compile(r"[a-z][a-z0-9_]*\Z")
-
-
 def check_kind(kind: Any, known: Collection[str] = UNIT_KINDS) -> None:
     """A unit's kind: a known one, or a new name that is not a near-miss of a known one."""
     if type(kind) is str and kind in known:
         return
     check_text("Unit", "kind", kind)
-    if not _KIND.match(kind):
+    if not NAME.match(kind):
         raise InputError(
             f"Unit.kind {describe(kind)} is not a name: use lower-case letters, digits and '_'",
             field="kind",

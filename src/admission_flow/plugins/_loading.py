@@ -5,9 +5,12 @@ from __future__ import annotations
 from importlib.resources import as_file
 from pathlib import Path
 
+import attrs
+
 from admission_flow.exceptions import ArgumentTypeError, Problem, ProcedureError
 from admission_flow.model._words import describe, did_you_mean
 from admission_flow.procedure._parse import read_procedure
+from admission_flow.procedure._rule import Rule
 from admission_flow.procedure._spec import Procedure
 
 from ._manager import Plugins
@@ -34,14 +37,23 @@ def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Pro
         )
     plugins = plugins if plugins is not None else Plugins()
     catalogue = {rule_id: found.rule for rule_id, found in plugins.rules().items()}
+    procedure = _read(source, plugins, catalogue)
+    # The engine uses the plugins the procedure was loaded with: said once (see Engine).
+    return attrs.evolve(procedure, plugins=plugins)
+
+
+def _read(source: str | Path, plugins: Plugins, catalogue: dict[str, Rule]) -> Procedure:
+    names = plugins.names()
     if isinstance(source, str):
         bundled = plugins.procedures()
         where = bundled.get(source)
         if where is not None:
             if isinstance(where, Path):
-                return read_procedure(where, rules=catalogue)
+                return read_procedure(where, rules=catalogue, plugins=names)
             with as_file(where) as path:
-                return read_procedure(path, rules=catalogue, display=f"<bundled {source}>")
+                return read_procedure(
+                    path, rules=catalogue, display=f"<bundled {source}>", plugins=names
+                )
         if not Path(source).suffix and not Path(source).exists():
             known = ", ".join(sorted(bundled)) or "none"
             raise ProcedureError(
@@ -55,4 +67,4 @@ def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Pro
                     )
                 ]
             )
-    return read_procedure(source, rules=catalogue)
+    return read_procedure(source, rules=catalogue, plugins=names)

@@ -13,7 +13,7 @@ mistake gives one problem, not a cascade. See ``docs/yaml-reference.md``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,11 @@ _NO_LABEL = Text("", "")
 
 
 def read_procedure(
-    path: str | Path, *, rules: Mapping[str, Rule], display: str | None = None
+    path: str | Path,
+    *,
+    rules: Mapping[str, Rule],
+    display: str | None = None,
+    plugins: Sequence[str] = (),
 ) -> Procedure:
     """Load and validate a procedure file.
 
@@ -48,15 +52,19 @@ def read_procedure(
         path: the YAML file.
         rules: the rules plugins contribute, by id: what the file's rule ids may name.
         display: how to name the file in messages (defaults to ``path``).
+        plugins: the names of the plugins installed, for the message about a
+            rule none of them provides.
 
     Raises:
         ProcedureError: listing every problem found, each with its position.
     """
     value, name = read_file(path, display=display, error=ProcedureError)
-    return parse_procedure(value, name, rules=rules)
+    return parse_procedure(value, name, rules=rules, plugins=plugins)
 
 
-def parse_procedure(value: Any, file: str, *, rules: Mapping[str, Rule]) -> Procedure:
+def parse_procedure(
+    value: Any, file: str, *, rules: Mapping[str, Rule], plugins: Sequence[str] = ()
+) -> Procedure:
     """Validate marked values read from ``file`` into a ``Procedure``."""
     reader = Reader(file)
     root = reader.root(value, "procedure")
@@ -65,7 +73,7 @@ def parse_procedure(value: Any, file: str, *, rules: Mapping[str, Rule]) -> Proc
     assert root is not None
     outline = Outline(file=file, root=root)
     _Structure(reader, outline).read()
-    bound = read_rules(reader, outline, rules)
+    bound = read_rules(reader, outline, rules, plugins=plugins)
     check_shape(reader, outline)
     invariants: tuple[InvariantSpec, ...] = ()
     if "invariants" in root:

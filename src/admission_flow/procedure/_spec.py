@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from admission_flow.model._values import ProcedureRef, Severity, Text
+from admission_flow.model._values import ProcedureRef, Text
+from admission_flow.model._vocabulary import Severity
 
 if TYPE_CHECKING:
     from ._invariants import InvariantSpec
@@ -206,6 +207,10 @@ class Procedure:
     #: SHA-256 of the file's canonical content (see ``_canonical.py``).
     fingerprint: str
     path: str | None = attrs.field(default=None, eq=False)
+    #: The plugins it was loaded with (an ``admission_flow.Plugins``), whose rules
+    #: implement its rule ids: an ``Engine`` given no plugins uses these. Not part
+    #: of what the procedure says (its fingerprint), so not compared.
+    plugins: object = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def ref(self) -> ProcedureRef:
