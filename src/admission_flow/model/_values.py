@@ -111,10 +111,6 @@ def _frozen_strings(value: Iterable[str]) -> frozenset[str]:
     return frozenset(_names(value))
 
 
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return _names(value)
-
-
 @attrs.frozen(kw_only=True)
 class Person:
     """The candidate: a person on their way to membership (quần chúng)."""
@@ -124,7 +120,7 @@ class Person:
     born: dt.date
     education: str
     organizations: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strings)
-    positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    positions: tuple[str, ...] = attrs.field(default=(), converter=_names)
     #: Written consent of the province-level standing committee to admit someone over 60.
     over_60_consent: bool = False
 
@@ -151,7 +147,7 @@ class Member:
     #: The date the member has held ``status`` since.
     since: dt.date
     #: The positions the member holds in the unit (``secretary``, ``residential_group_head``).
-    positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    positions: tuple[str, ...] = attrs.field(default=(), converter=_names)
 
     def __attrs_post_init__(self) -> None:
         check_text("Member", "id", self.id)
@@ -216,7 +212,30 @@ class Actor:
         check_text("Actor", "id", self.id, optional=True)
 
     def __str__(self) -> str:
-        return self.role if self.id is None else f"{self.role} {self.id}"
+        """``role``, or ``role:id`` for a member acting in person: what ``parse`` reads back."""
+        return self.role if self.id is None else f"{self.role}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Actor:
+        """The actor ``ROLE`` or ``ROLE:MEMBER_ID``, as ``str(actor)`` writes it and ``--by`` takes it.
+
+        The one text form of an actor: ``Actor.parse(str(actor)) == actor`` (a
+        role is a name, without ``:``; a member id may hold one).
+
+        Raises:
+            InputError: no role before the ``:``, or no member id after it.
+        """
+        if type(text) is not str:
+            raise ArgumentTypeError(
+                f"an actor is written as text, not {describe(text)}", field="by"
+            )
+        role, colon, member = text.partition(":")
+        if not role.strip() or (colon and not member.strip()):
+            raise InputError(
+                f"actor {describe(text)} is not ROLE or ROLE:MEMBER_ID (cell, member:m-hung)",
+                field="by",
+            )
+        return cls(role, member if colon else None)
 
 
 @attrs.frozen(kw_only=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 __all__ = [
     "EDUCATION_LEVELS",
@@ -68,7 +68,7 @@ ORGANIZATIONS: tuple[str, ...] = ("youth_union", "trade_union")
 
 Severity = Literal["block", "record", "warning"]
 #: What a violation does: refuse the step, record it without moving the case, or warn.
-SEVERITIES: tuple[Severity, ...] = ("block", "record", "warning")
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 # -- the command line ------------------------------------------------------------------
 
