@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -31,11 +31,9 @@ from admission_flow.exceptions import (
     ScenarioError,
 )
 from admission_flow.model._calendar import Calendar
+from admission_flow.model._fields import fields_of
 from admission_flow.model._serial import run_step
 from admission_flow.model._values import (
-    EDUCATION_LEVELS,
-    MEMBER_STATUSES,
-    ORGANIZATIONS,
     UNIT_KINDS,
     Actor,
     Case,
@@ -54,6 +52,8 @@ from admission_flow.procedure._spec import Procedure
 from admission_flow.procedure._yaml import Mark, YamlList, YamlMap
 
 from ._engine import Engine
+
+_V = TypeVar("_V", Person, Unit, Member)
 
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
@@ -271,40 +271,8 @@ class _Loader:
             return None
 
     def unit(self, root: YamlMap) -> Unit | None:
-        r = self.reader
-        entry = r.mapping(root, "unit", "the scenario", required=True)
-        if entry is None:
-            return None
-        where = "unit"
-        r.keys(
-            entry,
-            where,
-            required=("id",),
-            optional=(
-                "kind",
-                "official_members",
-                "has_youth_union",
-                "hardship_area",
-                "delegated_admission",
-                "grassroots_cell",
-            ),
-        )
-        uid = r.string(entry, "id", where)
-        kind = self.kind(entry, where)
-        official = (
-            r.integer(entry, "official_members", where, minimum=0, maximum=MAX_UNIT_MEMBERS) or 0
-        )
-        if uid is None:
-            return None
-        return Unit(
-            id=uid,
-            kind=kind,
-            official_members=official,
-            has_youth_union=r.boolean(entry, "has_youth_union", where),
-            hardship_area=r.boolean(entry, "hardship_area", where),
-            delegated_admission=r.boolean(entry, "delegated_admission", where),
-            grassroots_cell=r.boolean(entry, "grassroots_cell", where),
-        )
+        entry = self.reader.mapping(root, "unit", "the scenario", required=True)
+        return None if entry is None else self.value(Unit, entry, "unit")
 
     def kind(self, entry: YamlMap, where: str) -> str:
         """The unit's kind: open (plugins add kinds), but a near-miss of a known kind is a typo."""
@@ -336,58 +304,57 @@ class _Loader:
                     f"{where} must be a mapping like {{id: m-1, status: official, since: 2020-01-01}}, not {describe(entry)}",
                 )
                 continue
-            r.keys(entry, where, required=("id", "status", "since"), optional=("positions",))
-            mid = r.string(entry, "id", where)
-            status = r.choice(entry, "status", where, MEMBER_STATUSES)
-            since = r.date(entry, "since", where)
-            positions = tuple(
-                p for p, _ in r.names(entry, "positions", where, required=False, allow_empty=True)
-            )
-            if mid is not None and mid in result:
-                r.add(entry.value_mark("id"), f"member {quote(mid)} is listed twice; keep one")
-                continue
-            if mid is not None and status is not None and since is not None:
-                result[mid] = Member(id=mid, status=status, since=since, positions=positions)
+            member = self.value(Member, entry, where)
+            if member is not None and member.id in result:
+                r.add(
+                    entry.value_mark("id"), f"member {quote(member.id)} is listed twice; keep one"
+                )
+            elif member is not None:
+                result[member.id] = member
         return result
 
     def candidate(self, root: YamlMap) -> Person | None:
+        entry = self.reader.mapping(root, "candidate", "the scenario", required=True)
+        return None if entry is None else self.value(Person, entry, "candidate")
+
+    def value(self, cls: type[_V], entry: YamlMap, where: str) -> _V | None:
+        """A ``Person``, ``Unit`` or ``Member`` read field by field (``fields_of``), or ``None``."""
         r = self.reader
-        entry = r.mapping(root, "candidate", "the scenario", required=True)
-        if entry is None:
-            return None
-        where = "candidate"
+        fields = fields_of(cls)
         r.keys(
             entry,
             where,
-            required=("id", "name", "born", "education"),
-            optional=("organizations", "positions", "over_60_consent"),
+            required=tuple(f.name for f in fields if f.required),
+            optional=tuple(f.name for f in fields if not f.required),
         )
-        cid = r.string(entry, "id", where)
-        name = r.string(entry, "name", where)
-        born = r.date(entry, "born", where)
-        education = r.choice(entry, "education", where, EDUCATION_LEVELS)
-        organizations = [
-            org
-            for org, mark in r.names(
-                entry, "organizations", where, required=False, allow_empty=True
-            )
-            if r.known(org, mark, ORGANIZATIONS, "organization", f"{where}.organizations")
-        ]
-        positions = [
-            p for p, _ in r.names(entry, "positions", where, required=False, allow_empty=True)
-        ]
-        consent = r.boolean(entry, "over_60_consent", where)
-        if cid is None or name is None or born is None or education is None:
-            return None
-        return Person(
-            id=cid,
-            name=name,
-            born=born,
-            education=education,
-            organizations=frozenset(organizations),
-            positions=tuple(positions),
-            over_60_consent=consent,
-        )
+        values: dict[str, Any] = {}
+        complete = True  # every field is read, so that every problem is reported
+        for field in fields:
+            name, kind = field.name, field.kind
+            if kind == "text" and cls is Unit and name == "kind":
+                value: Any = self.kind(entry, where)
+            elif kind == "text" and field.choices:
+                value = r.choice(entry, name, where, field.choices)
+            elif kind == "text":
+                value = r.string(entry, name, where)
+            elif kind == "date":
+                value = r.date(entry, name, where)
+            elif kind == "count":
+                value = r.integer(entry, name, where, minimum=0, maximum=MAX_UNIT_MEMBERS)
+            elif kind == "flag":
+                value = r.boolean(entry, name, where)
+            else:  # names, name_set
+                value = tuple(
+                    item
+                    for item, mark in r.names(entry, name, where, required=False, allow_empty=True)
+                    if not field.choices
+                    or r.known(item, mark, field.choices, name.removesuffix("s"), f"{where}.{name}")
+                )
+            if value is not None:
+                values[name] = value
+            elif field.required:
+                complete = False
+        return cls(**values) if complete else None
 
     def events(self, items: YamlList, engine: Engine) -> list[ScenarioEvent]:
         r = self.reader

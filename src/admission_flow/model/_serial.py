@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._canonical import decode, encode
+from ._fields import from_data, to_data
 from ._frozen import EMPTY, FrozenDict, freeze
 from ._values import (
     Actor,
@@ -87,59 +88,30 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def person_to_json(person: Person) -> dict[str, Any]:
-    return {
-        "id": person.id,
-        "name": person.name,
-        "born": person.born.isoformat(),
-        "education": person.education,
-        "organizations": sorted(person.organizations),
-        "positions": list(person.positions),
-        "over_60_consent": person.over_60_consent,
-    }
+    """A person, every field (``_fields.fields_of(Person)``)."""
+    return to_data(person)
 
 
 def person_from_json(data: Mapping[str, Any]) -> Person:
-    return Person(
-        id=data["id"],
-        name=data["name"],
-        born=dt.date.fromisoformat(data["born"]),
-        education=data["education"],
-        organizations=data.get("organizations", ()),
-        positions=data.get("positions", ()),
-        over_60_consent=data.get("over_60_consent", False),
-    )
+    return from_data(Person, data)
 
 
 def unit_to_json(unit: Unit) -> dict[str, Any]:
-    return {
-        "id": unit.id,
-        "kind": unit.kind,
-        "official_members": unit.official_members,
-        "has_youth_union": unit.has_youth_union,
-        "hardship_area": unit.hardship_area,
-        "delegated_admission": unit.delegated_admission,
-        "grassroots_cell": unit.grassroots_cell,
-    }
+    """A unit, every field (``_fields.fields_of(Unit)``)."""
+    return to_data(unit)
 
 
 def unit_from_json(data: Mapping[str, Any]) -> Unit:
-    return Unit(
-        id=data["id"],
-        kind=data.get("kind", "other"),
-        official_members=data.get("official_members", 0),
-        has_youth_union=data.get("has_youth_union", False),
-        hardship_area=data.get("hardship_area", False),
-        delegated_admission=data.get("delegated_admission", False),
-        grassroots_cell=data.get("grassroots_cell", False),
-    )
+    return from_data(Unit, data)
 
 
 def member_to_json(member: Member) -> dict[str, Any]:
-    return {"id": member.id, "status": member.status, "since": member.since.isoformat()}
+    """A member, every field (``_fields.fields_of(Member)``), its positions included."""
+    return to_data(member)
 
 
 def member_from_json(data: Mapping[str, Any]) -> Member:
-    return Member(id=data["id"], status=data["status"], since=dt.date.fromisoformat(data["since"]))
+    return from_data(Member, data)
 
 
 def actor_to_by(actor: Actor) -> str | dict[str, str]:
