@@ -46,6 +46,8 @@ from admission_flow.plugins._manager import CheckedCalendar, Plugins
 from admission_flow.procedure import _facts
 from admission_flow.procedure._spec import Procedure
 
+from ._members import checked_members
+
 __all__ = ["Backend", "Engine"]
 
 Backend = Literal["compiled", "transitions"]
@@ -91,7 +93,7 @@ class Engine:
             loaded_with = procedure.plugins
             plugins = loaded_with if isinstance(loaded_with, Plugins) else Plugins()
         self.plugins = plugins
-        self.members: Mapping[str, Member] = _members(members)
+        self.members: Mapping[str, Member] = checked_members(members)
         if calendar is not None and (
             isinstance(calendar, type) or not isinstance(calendar, Calendar)
         ):
@@ -185,7 +187,7 @@ class Engine:
         errors are ``judge``'s; a plugin that raises in ``after_step`` is a
         ``PluginError`` and the caller keeps its case.
         """
-        outcome = self.judge(case, event, actor, on, **facts)
+        outcome = self._outcome(case, event, actor, on, facts)
         if self.plugins.notifies_steps:
             self.plugins.after_step(self.procedure, outcome.case, outcome.step)
         return outcome
@@ -218,6 +220,11 @@ class Engine:
                 error: the core rule ``event.date`` refuses it, in every procedure.
             PluginError: a plugin raised or answered wrongly. Nothing is changed.
         """
+        return self._outcome(case, event, actor, on, facts)
+
+    def _outcome(
+        self, case: Case, event: str, actor: Actor | str, on: dt.date, facts: dict[str, Any]
+    ) -> Outcome:
         compiled = self._events.get(event) if type(event) is str else None
         if compiled is None:
             compiled = self._event(event)  # raises, naming the closest event
@@ -470,30 +477,3 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"<Engine {self.procedure.id} backend={self.backend}>"
-
-
-def _members(members: Mapping[str, Member] | Iterable[Member]) -> FrozenDict[str, Member]:
-    """The members by id, read-only (rules and plugins see them); each checked."""
-    given: Any = members
-    if isinstance(given, str | bytes):
-        raise ArgumentTypeError(
-            f"members are Member values, not {describe(given)}", field="members"
-        )
-    items = members.values() if isinstance(members, Mapping) else members
-    result: dict[str, Member] = {}
-    try:
-        for member in items:
-            if not isinstance(member, Member):
-                raise ArgumentTypeError(
-                    f"members are admission_flow.Member values, not {describe(member)}",
-                    field="members",
-                )
-            if member.id in result:
-                raise InputError(f"member '{member.id}' is given twice", field="members")
-            result[member.id] = member
-    except TypeError:
-        raise ArgumentTypeError(
-            f"members are a list or a mapping of Member values, not {describe(members)}",
-            field="members",
-        ) from None
-    return FrozenDict(result)
