@@ -196,3 +196,41 @@ def test_a_path_with_a_space_is_quoted_for_the_shell() -> None:
     assert command("run", "my case.yaml", plugins=["pack"]) == (
         "admission-flow -p pack run 'my case.yaml'"
     )
+
+
+def test_the_state_machines_counterexample_replays_as_printed(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The generated machine's failure is a scenario whose comment gives the whole command."""
+    import importlib
+
+    from hypothesis import HealthCheck, Phase, settings
+    from hypothesis.stateful import run_state_machine_as_test
+
+    from admission_flow.testing import procedure_state_machine
+
+    pack = importlib.import_module("tiny_pack_once")
+    machine = procedure_state_machine("tiny.yaml", plugins=af.Plugins([pack], entry_points=False))
+    with pytest.raises(AssertionError) as failed:
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=50,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate],  # any failing case will do: no shrinking
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    text = str(failed.value).split("as a scenario file:\n\n", 1)[1]
+    (folder / "counterexample.yaml").write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    printed = lines[
+        lines.index("# counterexample.yaml in the folder the test ran in, and replay it with:") + 1
+    ]
+    printed = printed.removeprefix("# ")
+    assert printed == "admission-flow -p tiny_pack_once run counterexample.yaml --allow-path"
+    capsys.readouterr()
+    assert _cli.main(shlex.split(printed)[1:]) == 0
+    assert "admitted" in capsys.readouterr().out

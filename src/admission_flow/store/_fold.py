@@ -16,6 +16,7 @@ import attrs
 import admission_flow as af
 from admission_flow.exceptions import StoreError
 from admission_flow.model._serial import person_from_json, unit_from_json
+from admission_flow.model._vocabulary import command
 
 from ._chain import opening_hash, row_hash
 from ._rows import SEQ, ref_of_row, step_of_row, step_of_tuple
@@ -75,7 +76,7 @@ def fold(
     if verify and opening_hash(head) != head["opening_hash"]:
         raise StoreError(
             f"{where}: case '{case_id}': its opening record does not match its hash; "
-            "run admission-flow verify"
+            f"run {command('verify', '--db', where)}"
         )
     previous = head["opening_hash"]
     kept: list[af.Step] = []
@@ -89,7 +90,7 @@ def fold(
         ):
             raise StoreError(
                 f"{where}: case '{case_id}', step {row['seq']}: the history row does "
-                "not match its hash chain; run admission-flow verify"
+                f"not match its hash chain; run {command('verify', '--db', where)}"
             )
         previous = row["hash"]
         step = step_of_row(row)
@@ -109,7 +110,7 @@ def fold(
     if verify and (seq != head["version"] or previous != head["head"]):
         raise StoreError(
             f"{where}: case '{case_id}': the case says {head['version']} steps, its "
-            f"history has {seq}; run admission-flow verify"
+            f"history has {seq}; run {command('verify', '--db', where)}"
         )
     stored = StoredCase(
         case=_case(head, state, kept), version=seq, head=previous, open=bool(head["open"])

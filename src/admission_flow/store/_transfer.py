@@ -32,9 +32,10 @@ import sqlalchemy as sa
 
 from admission_flow.exceptions import StoreError
 from admission_flow.model._canonical import canonical_json
+from admission_flow.model._vocabulary import command
 
 from ._chain import opening_hash, row_hash
-from ._database import HEAD, snapshot
+from ._database import HEAD, describe_url, snapshot
 from ._schema import cases, history, members, procedures, units
 from ._verify import _check, _grouped
 
@@ -129,7 +130,7 @@ def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -
         if head is None:
             raise StoreError(
                 f"case '{case_id}': history rows of a case the register does not list; "
-                "run admission-flow verify, nothing more was exported"
+                f"run {command('verify', '--db', describe_url(db.url))}; nothing more was exported"
             )
         case = _plain(head)
         case["candidate"] = json.loads(case["candidate"])
