@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow.exceptions import StoreError
+from admission_flow.exceptions import TamperedError
 from admission_flow.model._serial import person_from_json, unit_from_json
 from admission_flow.model._vocabulary import command
 
@@ -49,6 +49,18 @@ class Entry:
     hash: str
 
 
+def verify_command(where: str) -> str:
+    """The ``verify`` command for the register messages call ``where`` (``describe_url``).
+
+    Whole for an SQLite register (its file path); a server's URL carries secrets
+    that no message shows, so there the command says where the URL goes.
+    """
+    backend, _, database = where.partition(":")
+    if backend == "sqlite" and database:
+        return command("verify", "--db", database)
+    return command("verify", "--db", "URL") + " (URL: the register's, not shown here)"
+
+
 def _case(head: Mapping[Any, Any], state: str | None, kept: list[af.Step]) -> af.Case:
     """The case its opening record and its kept steps make."""
     return af.Case(
@@ -74,9 +86,9 @@ def fold(
     """
     case_id = head["id"]
     if verify and opening_hash(head) != head["opening_hash"]:
-        raise StoreError(
+        raise TamperedError(
             f"{where}: case '{case_id}': its opening record does not match its hash; "
-            f"run {command('verify', '--db', where)}"
+            f"run {verify_command(where)}"
         )
     previous = head["opening_hash"]
     kept: list[af.Step] = []
@@ -88,9 +100,9 @@ def fold(
         if verify and (
             row["seq"] != seq or row["previous"] != previous or row_hash(row) != row["hash"]
         ):
-            raise StoreError(
+            raise TamperedError(
                 f"{where}: case '{case_id}', step {row['seq']}: the history row does "
-                f"not match its hash chain; run {command('verify', '--db', where)}"
+                f"not match its hash chain; run {verify_command(where)}"
             )
         previous = row["hash"]
         step = step_of_row(row)
@@ -108,9 +120,9 @@ def fold(
             kept.append(step)
             state = step.to_state
     if verify and (seq != head["version"] or previous != head["head"]):
-        raise StoreError(
+        raise TamperedError(
             f"{where}: case '{case_id}': the case says {head['version']} steps, its "
-            f"history has {seq}; run {command('verify', '--db', where)}"
+            f"history has {seq}; run {verify_command(where)}"
         )
     stored = StoredCase(
         case=_case(head, state, kept), version=seq, head=previous, open=bool(head["open"])

@@ -30,12 +30,12 @@ from typing import Any, TextIO
 
 import sqlalchemy as sa
 
-from admission_flow.exceptions import StoreError
+from admission_flow.exceptions import DuplicateError, StoreError
 from admission_flow.model._canonical import canonical_json
-from admission_flow.model._vocabulary import command
 
 from ._chain import opening_hash, row_hash
 from ._database import HEAD, describe_url, snapshot
+from ._fold import verify_command
 from ._schema import cases, history, members, procedures, units
 from ._verify import _check, _grouped
 
@@ -130,7 +130,7 @@ def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -
         if head is None:
             raise StoreError(
                 f"case '{case_id}': history rows of a case the register does not list; "
-                f"run {command('verify', '--db', describe_url(db.url))}; nothing more was exported"
+                f"run {verify_command(describe_url(db.url))}; nothing more was exported"
             )
         case = _plain(head)
         case["candidate"] = json.loads(case["candidate"])
@@ -248,6 +248,9 @@ def import_register(db: sa.Engine, lines: Iterable[str], *, source: str) -> dict
                 record.setdefault("person_id", record["candidate"]["id"])
                 record["candidate"] = canonical_json(record["candidate"])
                 record["unit"] = canonical_json(record["unit"])
+                due = record.get("next_due")
+                record["next_due"] = None if due is None else dt.date.fromisoformat(due)
+                record.setdefault("next_due_event", None)
                 batches["case"].append(record)
                 steps[record["id"]] = []
             elif kind == "step":
@@ -290,7 +293,7 @@ def import_register(db: sa.Engine, lines: Iterable[str], *, source: str) -> dict
         existing = set(connection.execute(sa.select(cases.c.id)).scalars())
         clash = sorted(existing & set(steps))
         if clash:
-            raise StoreError(
+            raise DuplicateError(
                 f"{source}: case '{clash[0]}' is already in the register; nothing was imported"
             )
         if batches["case"]:
