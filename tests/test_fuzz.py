@@ -344,7 +344,7 @@ def test_mutated_scenarios_keep_the_contract(
 
 
 def test_many_unknown_mentors_are_checked_quickly(folder: Path, stats: Stats) -> None:
-    """The fuzzer's scenario with 3,000 unknown mentors took 25 s: 3,000 members, 999 typos."""
+    """The fuzzer's scenario with 3,000 members and 999 unknown mentors: one line each."""
     head = (ROOT / "examples" / "scenarios" / "happy-standard.yaml").read_text(encoding="utf-8")
     head = head.split("\nmembers:")[0] + "\n"
     members = "".join(
@@ -361,10 +361,9 @@ def test_many_unknown_mentors_are_checked_quickly(folder: Path, stats: Stats) ->
         f"by: cell_committee, source_group: residential_cadre}}\n{events}",
         encoding="utf-8",
     )
-    started = time.perf_counter()
+    # No time limit (speed is measured in benchmarks/, never asserted in tests).
     status, _, stderr = run_case(["run", str(path)], stats, path.name)
     assert status == 2
-    assert time.perf_counter() - started < 20  # generous: measured well under that
     lines = stderr.splitlines()
     assert len(lines) == 999
     assert lines[-1].endswith("did you mean 'm-0998'?")

@@ -9,6 +9,7 @@ import pytest
 
 import admission_flow as af
 from admission_flow import units
+from admission_flow.exceptions import UnitFileError
 
 D = dt.date
 DATA = Path(__file__).resolve().parent / "data" / "units"
@@ -18,7 +19,7 @@ UNIT = af.Unit(id="kdc-14", kind="residential", official_members=29)
 
 
 def problems(name: str) -> list[str]:
-    with pytest.raises(units.UnitFileError) as raised:
+    with pytest.raises(UnitFileError) as raised:
         units.load_units(DATA / name, kinds=())
     return [f"{p.line}:{p.column}: {p.message}" for p in raised.value.problems]
 
@@ -136,7 +137,7 @@ def test_one_mistake_each(tmp_path: Path, text: str, expected: str) -> None:
     """Each bad unit file names the place and what to do."""
     path = tmp_path / "units.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(units.UnitFileError) as raised:
+    with pytest.raises(UnitFileError) as raised:
         units.load_units(path)
     assert any(f"units.yaml:{expected}" in str(p) for p in raised.value.problems), str(raised.value)
 
@@ -149,7 +150,7 @@ def test_a_kind_a_plugin_declares_is_known_to_the_unit_file(tmp_path: Path) -> N
         encoding="utf-8",
     )
     assert units.load_units(path, kinds=["militia"])["a"].kind == "militia"
-    with pytest.raises(units.UnitFileError, match="unknown kind 'militia'"):
+    with pytest.raises(UnitFileError, match="unknown kind 'militia'"):
         units.load_units(path)
 
 
@@ -358,7 +359,7 @@ def test_more_mistakes(tmp_path: Path, text: str, expected: str) -> None:
     """Further shapes a unit file can get wrong, each named with its place."""
     path = tmp_path / "units.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(units.UnitFileError) as raised:
+    with pytest.raises(UnitFileError) as raised:
         units.load_units(path)
     assert expected in str(raised.value)
 
@@ -391,7 +392,7 @@ def test_counts_past_what_a_unit_holds(tmp_path: Path) -> None:
         "  - {id: b, kind: other, parent: p, official_members: 1000001}\n",
         encoding="utf-8",
     )
-    with pytest.raises(units.UnitFileError) as raised:
+    with pytest.raises(UnitFileError) as raised:
         units.load_units(path)
     assert [str(p).split("units.yaml:")[1] for p in raised.value.problems] == [
         "5:55: units[2] (b).official_members must be at most 1,000,000, not 1,000,001"

@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable
 
 import admission_flow as af
-from admission_flow import reports, units
+from admission_flow import units
 
 __all__ = ["RULE", "SOURCE", "admission_flow_check_unit"]
 
@@ -57,7 +57,7 @@ def _range(growth: units.Growth) -> str:
 
 
 @af.hookimpl
-def admission_flow_check_unit(context: reports.UnitContext) -> Iterable[units.Finding]:
+def admission_flow_check_unit(context: units.UnitContext) -> Iterable[units.Finding]:
     """One finding for each kind the unit sets its own annual target for."""
     tree, node, on = context.tree, context.node, context.on
     general: units.Growth | None = tree.target(node.id, "annual_growth", for_kind=False)
@@ -74,7 +74,7 @@ def admission_flow_check_unit(context: reports.UnitContext) -> Iterable[units.Fi
             1
             for case in context.cases
             if case.unit.id in ids
-            and (day := reports.reached_on(case, "admitted"))
+            and (day := units.reached_on(case, "admitted"))
             and start <= day <= on
         )
         low = math.ceil(members * growth.low / 100)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -12,16 +11,9 @@ import admission_flow as af
 from admission_flow.store import Register
 from admission_flow.store._schema import cases
 from admission_flow.units import Departure
-
-from .test_register import replay
+from helpers import replay
 
 D = dt.date
-
-
-@pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        yield register
 
 
 def second_case(register: Register, name: str, new_id: str) -> tuple[af.Engine, af.Case]:

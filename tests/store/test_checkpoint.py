@@ -5,7 +5,6 @@ a whole case deleted, a chain re-sealed)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -13,19 +12,18 @@ import sqlalchemy as sa
 import admission_flow as af
 from admission_flow.store import Checkpoint, Register
 from admission_flow.store._chain import row_hash
-
-from .test_register import replay
+from helpers import replay
 
 CASE = "c-oanh"  # happy-standard: 16 steps, official (closed)
 OTHER = "c-an"  # refused-too-young: open, in dossier
 
 
 @pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        replay(register, "happy-standard")
-        replay(register, "refused-too-young")
-        yield register
+def register(register: Register) -> Register:
+    """The register of conftest.py with two cases."""
+    replay(register, "happy-standard")
+    replay(register, "refused-too-young")
+    return register
 
 
 def run(register: Register, *statements: str) -> None:

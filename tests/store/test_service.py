@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -16,12 +15,6 @@ from admission_flow.store import FireCall, Register
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 D = dt.date
-
-
-@pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        yield register
 
 
 @pytest.fixture

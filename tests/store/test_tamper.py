@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 import admission_flow as af
 from admission_flow.store import Register
 from admission_flow.store._chain import row_hash
-
-from .test_register import replay
+from helpers import replay
 
 CASE = "c-oanh"  # happy-standard: 16 steps
 Tamper = Callable[[sa.Connection], None]
@@ -100,12 +99,12 @@ TAMPERS: dict[str, tuple[Tamper, int, str]] = {
 
 
 @pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        replay(register, "happy-standard")
-        replay(register, "rejected")
-        assert register.verify() == []
-        yield register
+def register(register: Register) -> Register:
+    """The register of conftest.py with two cases whose history verifies."""
+    replay(register, "happy-standard")
+    replay(register, "rejected")
+    assert register.verify() == []
+    return register
 
 
 @pytest.mark.parametrize("name", list(TAMPERS))

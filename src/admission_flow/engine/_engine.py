@@ -103,7 +103,9 @@ class Engine:
                 field="calendar",
             )
         counting = calendar if calendar is not None else self.plugins.calendar(procedure)
-        #: The working-day calendar (a plugin's answers are checked as they are used).
+        #: The working-day calendar, as given or as a plugin chose it. The engine's own
+        #: counting goes through ``clocks``, which checks a plugin calendar's answers as
+        #: they are used; this attribute is the plugin's object itself, unchecked.
         self.calendar: Calendar = (
             counting.calendar if isinstance(counting, CheckedCalendar) else counting
         )

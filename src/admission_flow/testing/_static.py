@@ -22,11 +22,11 @@ from admission_flow.procedure._invariants import (
     WorkingDaysWithin,
 )
 
-__all__ = ["Finding", "static_findings"]
+__all__ = ["StaticFinding", "static_findings"]
 
 
 @attrs.frozen(kw_only=True)
-class Finding:
+class StaticFinding:
     """Something the procedure declares that can never matter, or never happen."""
 
     kind: str
@@ -34,6 +34,11 @@ class Finding:
 
     def as_dict(self) -> dict[str, str]:
         return {"kind": self.kind, "message": self.message}
+
+
+#: The checker's modules still say ``Finding``; the public name is ``StaticFinding``, since
+#: ``admission_flow.units.Finding`` is what a rule pack finds about a unit.
+Finding = StaticFinding
 
 
 def _reachable_states(procedure: af.Procedure) -> set[str]:

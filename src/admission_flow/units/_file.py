@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from admission_flow._limits import MAX_UNIT_MEMBERS
-from admission_flow.exceptions import FileProblemError, InputError
+from admission_flow.exceptions import InputError, UnitFileError
 from admission_flow.model._values import MEMBER_STATUSES, UNIT_KINDS, Member, Text, Unit
 from admission_flow.model._words import describe, did_you_mean
 from admission_flow.procedure._reading import NAME, Reader, read_file
@@ -24,7 +24,7 @@ from admission_flow.procedure._yaml import Mark, YamlMap
 from ._file_targets import TargetReader
 from ._values import Holder, PositionSpec, Targets, UnitNode, UnitTree
 
-__all__ = ["UnitFileError", "load_units"]
+__all__ = ["load_units"]
 
 _UNIT_KEYS = (
     "id",
@@ -40,10 +40,6 @@ _UNIT_KEYS = (
     "positions",
     "targets",
 )
-
-
-class UnitFileError(FileProblemError):
-    """A unit file is malformed, or names a unit, position, member or kind it does not know."""
 
 
 def load_units(path: str | Path, *, kinds: Iterable[str] = ()) -> UnitTree:
