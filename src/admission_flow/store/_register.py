@@ -407,7 +407,6 @@ class Register:
         ``case`` is an id (the case is loaded now) or a ``StoredCase`` loaded
         earlier: the step is written only if the case still has the version it
         had then, or ``expected_version`` when given. ``after_step`` hears of it once written.
-        A backdated event is a refusal (``event.date``), recorded as a step.
 
         With a ``request_id`` (unique per case), a call that was recorded
         already (a retry after a timeout) returns the recorded outcome
