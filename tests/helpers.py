@@ -141,8 +141,8 @@ def drive(
     is ready (``ready_for_vote``) on ``ready``, 100 days later. Then come a
     20/29 cell vote on ``voted`` and the grassroots committee's 13/15 vote the
     same day, the decision on ``decided`` (also its ``decision_date``), the
-    ceremony on ``ceremony``, and the recognition vote on the day probation
-    ends with the decision on ``recognized``.
+    ceremony on ``ceremony``, and the recognition vote and the committee's on the
+    day probation ends, with the decision on ``recognized``.
     """
     stage = STAGES.index(until)
     course = start + 80 * DAY
@@ -196,6 +196,16 @@ def drive(
         in_favour=20,
         official_members=29,
         outcome="recognize",
+    )
+    # Since revision 3 recognition goes through the grassroots committee too.
+    case = fire_ok(
+        engine,
+        case,
+        "committee_vote",
+        "grassroots_committee",
+        ends,
+        in_favour=13,
+        committee_members=15,
     )
     recognized = recognized or ends + 14 * DAY
     return fire_ok(

@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine",),
     ("api",),
     ("reports", "store", "testing"),
+    ("serve",),
     ("cli",),
     ("main",),
 )

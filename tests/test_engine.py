@@ -65,6 +65,13 @@ TO_OFFICIAL: list[Event] = [
         D(2024, 8, 16),
         {"in_favour": 25, "official_members": 29, "outcome": "recognize"},
     ),
+    # Revision 3: recognition goes through the grassroots committee too.
+    (
+        "committee_vote",
+        "grassroots_committee",
+        D(2024, 8, 20),
+        {"in_favour": 7, "committee_members": 9},
+    ),
     ("recognize", "competent_committee", D(2024, 8, 26), {"decision_date": D(2024, 8, 26)}),
 ]
 HAPPY: list[Event] = [*TO_DOSSIER, *DOSSIER, *TO_OFFICIAL]
@@ -687,6 +694,7 @@ def test_deadlines_pending_and_dates_follow_the_case(
         D(2023, 8, 1),
         D(2023, 8, 15),
         D(2024, 8, 16),
+        D(2024, 8, 26),  # revision 3: recognition_decision_due, met by the decision's date
     ]
 
 

@@ -31,7 +31,7 @@ BAD_VALUES = [
         {**PERSON, "education": "universty"},
         af.InputError,
         "education",
-        "Person.education must be one of none, primary, lower_secondary, upper_secondary, "
+        "Person.education must be one of none, literate, primary, lower_secondary, upper_secondary, "
         "college, university, not 'universty' (text); did you mean 'university'?",
         id="person-education",
     ),

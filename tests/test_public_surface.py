@@ -36,8 +36,9 @@ ERRORS = {
 #: Every public module and what it exports.
 SURFACE: dict[str, set[str]] = {
     "admission_flow": {
-        "EDUCATION_LEVELS", "MEMBER_STATUSES", "ORGANIZATIONS", "UNIT_KINDS",
-        "Actor", "Case", "Deadline", "Member", "Option", "Outcome", "Person",
+        "COMMUNITY_ROLES", "EDUCATION_LEVELS", "LEAVING_REASONS", "MEMBER_STATUSES",
+        "ORGANIZATIONS", "UNIT_KINDS",
+        "Actor", "Case", "Deadline", "Departure", "Member", "Option", "Outcome", "Person",
         "ProcedureRef", "Step", "Text", "Unit", "Violation",
         "Contributed", "Engine", "Plugins", "Procedure", "load_procedure", "draw",
         "Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario",
@@ -62,18 +63,19 @@ SURFACE: dict[str, set[str]] = {
     "admission_flow.units": {
         "ENDS", "EXCLUDED_REASONS", "LEAVING_REASONS", "READMISSION_MONTHS", "STAGES",
         "CountTarget", "Departure", "Finding", "Growth", "Holder", "PositionSpec", "Share",
-        "Targets", "UnitContext", "UnitNode", "UnitTree", "check_new_case", "load_units",
-        "reached_on",
+        "Targets", "UnitContext", "UnitNode", "UnitTree", "admitted_by", "check_new_case", "load_units",
+        "members_at_start", "probationary_on", "reached_on",
     },
     "admission_flow.reports": {
         "Annual", "Overdue", "PlanProgress", "PositionsHeld", "Report", "UnitProgress",
-        "build_report", "render_html", "render_terminal", "report_as_dict",
+        "admitted_by", "build_report", "members_at_start", "probationary_on", "render_html",
+        "render_terminal", "report_as_dict",
     },
     "admission_flow.store": {
-        "Break", "CaseRecheck", "Checkpoint", "Entry", "FireCall", "Fired", "Refusal",
-        "Register", "StoredCase", "Summary", "entry_to_json", "error_to_json",
-        "fired_to_json", "judge_case", "parse_actor", "schema", "stored_to_json",
-        "summary_to_json",
+        "Break", "CaseRecheck", "Checkpoint", "Entry", "ExportFileError", "FireCall", "Fired",
+        "Refusal", "Register", "StoredCase", "Summary", "entry_to_json", "error_to_json",
+        "fired_to_json", "judge_case", "parse_actor", "read_export", "schema",
+        "stored_to_json", "summary_to_json",
     },
     "admission_flow.testing": {
         "DEFAULT_MEMBERS", "Attempt", "CheckReport", "Difference", "Exploration",

@@ -229,7 +229,7 @@ def choose_actor(
 
 def fact_value(rng: random.Random, fact: FactSpec, on: dt.date, facts: dict[str, Any]) -> Any:
     """A value of the fact's type, biased towards values that let the event pass."""
-    if fact.type == "int":
+    if fact.type in ("int", "counts"):  # a count by reason is also given as a bare number
         low = fact.minimum if fact.minimum is not None else 0
         limit = facts.get(fact.at_most) if fact.at_most else None
         if limit is None:

@@ -68,8 +68,12 @@ def admission_flow_check_unit(context: units.UnitContext) -> Iterable[units.Find
             continue
         members_of = [n for n in tree.subtree(node.id)[1:] if n.kind == kind]
         ids = {n.id for n in members_of}
-        members = sum(n.official_members for n in members_of)
         start = dt.date(on.year, 1, 1)
+        # All members at the start of the year, official and probationary (NQ 21-NQ/TW).
+        members = sum(
+            units.members_at_start(n, [c for c in context.cases if c.unit.id == n.id], start)
+            for n in members_of
+        )
         admitted = sum(
             1
             for case in context.cases
@@ -79,7 +83,13 @@ def admission_flow_check_unit(context: units.UnitContext) -> Iterable[units.Find
         )
         low = math.ceil(members * growth.low / 100)
         high = max(low, math.floor(members * growth.high / 100))
-        higher = general is None or growth.low > general.high
+        # "Higher": neither bound below the general one, and at least one above it
+        # (4–5% is higher than 3–4%).
+        higher = general is None or (
+            growth.low >= general.low
+            and growth.high >= general.high
+            and (growth.low > general.low or growth.high > general.high)
+        )
         label = tree.kinds.get(kind) or KIND_LABELS.get(kind, af.Text(kind, kind))
         message = MESSAGE.format(
             kind=label,

@@ -45,6 +45,7 @@ from .exceptions import (
 )
 from .hooks._specs import hookimpl
 from .model._dates import add_months, months_between
+from .model._departure import COMMUNITY_ROLES, LEAVING_REASONS, Departure
 from .model._values import (
     EDUCATION_LEVELS,
     MEMBER_STATUSES,
@@ -70,7 +71,9 @@ from .procedure._rule import EventContext, Rule, rule
 from .procedure._spec import Procedure
 
 __all__ = [
+    "COMMUNITY_ROLES",
     "EDUCATION_LEVELS",
+    "LEAVING_REASONS",
     "MEMBER_STATUSES",
     "ORGANIZATIONS",
     "UNIT_KINDS",
@@ -85,6 +88,7 @@ __all__ = [
     "ConstraintError",
     "Contributed",
     "Deadline",
+    "Departure",
     "DuplicateError",
     "Engine",
     "EventContext",

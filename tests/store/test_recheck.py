@@ -26,7 +26,7 @@ def stricter(tmp_path: Path) -> Path:
     text = text.replace(
         OPEN_DOSSIER_BY_CELL, OPEN_DOSSIER_BY_CELL.replace("by: cell", "by: cell_committee")
     )
-    text = text.replace('version: "2021.2"', 'version: "2025.1"')
+    text = text.replace('version: "2021.3"', 'version: "2025.1"')
     path = tmp_path / "vn-2025.yaml"
     path.write_text(text, encoding="utf-8")
     return path

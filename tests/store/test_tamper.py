@@ -13,7 +13,7 @@ from admission_flow.store import Register
 from admission_flow.store._chain import row_hash
 from helpers import replay
 
-CASE = "c-oanh"  # happy-standard: 16 steps
+CASE = "c-oanh"  # happy-standard: 17 steps
 Tamper = Callable[[sa.Connection], None]
 
 
@@ -80,8 +80,8 @@ TAMPERS: dict[str, tuple[Tamper, int, str]] = {
         "missing",
     ),
     "deleted last row": (
-        sql(f"DELETE FROM history WHERE case_id = '{CASE}' AND seq = 16"),
-        16,
+        sql(f"DELETE FROM history WHERE case_id = '{CASE}' AND seq = 17"),
+        17,
         "missing",
     ),
     "reordered rows": (
@@ -93,7 +93,7 @@ TAMPERS: dict[str, tuple[Tamper, int, str]] = {
         3,
         "does not match its hash",
     ),
-    "row added at the end": (forge_row(17, shift=False), 17, "not the last step"),
+    "row added at the end": (forge_row(18, shift=False), 18, "not the last step"),
     "row inserted in the middle": (forge_row(5, shift=True), 6, "does not match its hash"),
 }
 

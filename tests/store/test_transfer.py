@@ -135,7 +135,7 @@ def test_the_export_and_import_commands(
     dump.write_text(capsys.readouterr().out, encoding="utf-8")
     copy = str(tmp_path / "copy.db")
     assert _cli.main(["import", str(dump), "--db", copy]) == 0
-    assert capsys.readouterr().out == f"imported {len(NAMES)} cases, 41 steps\n"
+    assert capsys.readouterr().out == f"imported {len(NAMES)} cases, 42 steps\n"
     assert _cli.main(["verify", "--db", copy]) == 0
     assert _cli.main(["import", str(dump), "--db", copy]) == 2
     assert "already in the register" in capsys.readouterr().err

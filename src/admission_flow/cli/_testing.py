@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from admission_flow._limits import MAX_DIGITS, escape
 from admission_flow.exceptions import AdmissionFlowError, PluginError
 from admission_flow.model._vocabulary import MAX_DEPTH, MAX_STATES
 from admission_flow.plugins._loading import load_procedure
@@ -24,6 +25,15 @@ __all__ = ["COMMANDS", "add_commands", "run"]
 
 
 COMMANDS = frozenset({"test", "check"})
+
+
+def _count(text: str) -> int:
+    """A bound on the command line: a whole number from 0, written in ASCII digits."""
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS):
+        raise argparse.ArgumentTypeError(
+            f"'{escape(text)}' is not a whole number from 0 / không phải số nguyên không âm"
+        )
+    return int(text)
 
 
 def add_commands(commands: Any) -> None:
@@ -80,21 +90,21 @@ def add_commands(commands: Any) -> None:
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument(
         "--deviations",
-        type=int,
+        type=_count,
         default=0,
         metavar="N",
         help="steps per path that may take an unusual actor or a boundary value (default 0)",
     )
     check.add_argument(
         "--max-states",
-        type=int,
+        type=_count,
         default=MAX_STATES,
         metavar="N",
         help=f"stop after this many abstract states (default {MAX_STATES})",
     )
     check.add_argument(
         "--max-depth",
-        type=int,
+        type=_count,
         default=MAX_DEPTH,
         metavar="N",
         help=f"the most events on one path (default {MAX_DEPTH})",
@@ -207,9 +217,9 @@ def _test(plugins: Plugins, paths: list[Path], *, update: bool, show: str, out: 
     from admission_flow.engine._scenario import load_scenario, run_scenario
     from admission_flow.testing._regression import (
         check_scenario,
-        expected_path,
         find_scenarios,
         pretty_json,
+        write_expected,
     )
 
     passed = failed = broken = 0
@@ -222,35 +232,37 @@ def _test(plugins: Plugins, paths: list[Path], *, update: bool, show: str, out: 
         try:
             if update:
                 result = run_scenario(load_scenario(scenario, plugins=plugins)).as_dict()
-                expected_path(scenario).write_text(pretty_json(result), encoding="utf-8")
-                print(f"wrote {expected_path(scenario)}", file=out)
+                written = write_expected(scenario, pretty_json(result))
+                print(escape(f"wrote {written}"), file=out)
                 passed += 1
                 continue
             checked = check_scenario(scenario, plugins=plugins)
         except PluginError:
             raise
         except AdmissionFlowError as exc:
-            print(f"ERROR {scenario}", file=out)
+            print(escape(f"ERROR {scenario}"), file=out)
             print(exc, file=sys.stderr)
             broken += 1
             continue
         if checked.passed:
-            print(f"ok    {scenario}", file=out)
+            print(escape(f"ok    {scenario}"), file=out)
             passed += 1
             continue
         failed += 1
         count = len(checked.differences)
         print(
-            f"FAIL  {scenario}: {count} difference{'s' if count != 1 else ''} "
-            f"from {checked.expected_file.name}",
+            escape(
+                f"FAIL  {scenario}: {count} difference{'s' if count != 1 else ''} "
+                f"from {checked.expected_file.name}"
+            ),
             file=out,
         )
         if show in ("paths", "both"):
             for difference in checked.differences:
-                print(f"  {difference}", file=out)
+                print(escape(f"  {difference}"), file=out)
         if show in ("unified", "both"):
             for line in checked.diff().splitlines():
-                print(f"  {line}", file=out)
+                print(escape(f"  {line}"), file=out)
     summary = (
         f"{passed} expected file(s) written"
         if update

@@ -380,7 +380,7 @@ class Engine:
             if problem is not None:
                 problems.append((name, f"fact '{name}' of '{event}' {problem}"))
                 continue
-            result[name] = value
+            result[name] = _facts.normalise(fact, value)
         if not partial and not compiled.required <= given.keys():
             for fact in spec.facts.values():
                 if fact.required and fact.name not in given:

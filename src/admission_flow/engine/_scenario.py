@@ -52,6 +52,7 @@ from admission_flow.procedure._spec import Procedure
 from admission_flow.procedure._yaml import Mark, YamlList, YamlMap
 
 from ._engine import Engine
+from ._scenario_left import read_left
 
 _V = TypeVar("_V", Person, Unit, Member)
 
@@ -333,10 +334,12 @@ class _Loader:
             name, kind = field.name, field.kind
             if kind == "text" and cls is Unit and name == "kind":
                 value: Any = self.kind(entry, where)
-            elif kind == "text" and field.choices:
+            elif kind in ("text", "optional_text") and field.choices:
                 value = r.choice(entry, name, where, field.choices)
-            elif kind == "text":
+            elif kind in ("text", "optional_text"):
                 value = r.string(entry, name, where)
+            elif kind == "departure":
+                value = read_left(r, entry, where)
             elif kind == "date":
                 value = r.date(entry, name, where)
             elif kind == "count":
@@ -426,7 +429,7 @@ class _Loader:
             return None
         raw = entry["by"]
         mark = entry.value_mark("by")
-        if isinstance(raw, str):
+        if isinstance(raw, str) and raw.strip():  # an empty role: the message below
             actor = Actor(raw)
         elif isinstance(raw, YamlMap):
             self.reader.keys(raw, f"{where}.by", required=("role",), optional=("id",))

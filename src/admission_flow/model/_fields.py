@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 
 import attrs
 
+from ._departure import COMMUNITY_ROLES, Departure
 from ._values import Member, Person, Unit
 from ._vocabulary import EDUCATION_LEVELS, MEMBER_STATUSES, ORGANIZATIONS
 
@@ -27,8 +28,11 @@ __all__ = ["FieldKind", "ValueField", "field_items", "fields_of", "from_data", "
 
 #: How a field is written: ``text``; ``date`` (``YYYY-MM-DD``); ``count`` (a whole
 #: number); ``flag`` (true or false); ``names`` (a list, in order); ``name_set``
-#: (a list, sorted: the value is a set).
-FieldKind = Literal["text", "date", "count", "flag", "names", "name_set"]
+#: (a list, sorted: the value is a set); ``optional_text`` (text or nothing);
+#: ``departure`` (a ``Departure``, written by its own ``as_dict``/``from_dict``).
+FieldKind = Literal[
+    "text", "date", "count", "flag", "names", "name_set", "optional_text", "departure"
+]
 _KINDS: Mapping[str, FieldKind] = {
     "str": "text",
     "dt.date": "date",
@@ -36,13 +40,26 @@ _KINDS: Mapping[str, FieldKind] = {
     "bool": "flag",
     "tuple[str, ...]": "names",
     "frozenset[str]": "name_set",
+    "str | None": "optional_text",
+    "Departure | None": "departure",
 }
 #: The fields whose values come from a closed list.
 _CHOICES: Mapping[tuple[type, str], tuple[str, ...]] = {
     (Person, "education"): EDUCATION_LEVELS,
     (Person, "organizations"): ORGANIZATIONS,
     (Member, "status"): MEMBER_STATUSES,
+    (Person, "community_role"): COMMUNITY_ROLES,
 }
+#: Fields written only when they differ from their default (revision 3's): the bytes,
+#: and so the hashes, of every record written without them stay what they were.
+_OMIT_WHEN_DEFAULT: frozenset[tuple[type, str]] = frozenset(
+    {
+        (Person, "hardship_area"),
+        (Person, "community_role"),
+        (Person, "left"),
+        (Unit, "committee_members"),
+    }
+)
 VALUES: tuple[type, ...] = (Person, Unit, Member)
 _V = TypeVar("_V", Person, Unit, Member)
 
@@ -58,6 +75,8 @@ class ValueField:
     default: Any = None
     #: The closed list its value (or each name of it) comes from; empty: open.
     choices: tuple[str, ...] = ()
+    #: Written only when its value differs from ``default``.
+    omit_default: bool = False
 
 
 def fields_of(cls: type) -> tuple[ValueField, ...]:
@@ -90,6 +109,7 @@ def _derive(cls: type) -> tuple[ValueField, ...]:
                 required=required,
                 default=None if required else default,
                 choices=_CHOICES.get((cls, field.name), ()),
+                omit_default=(cls, field.name) in _OMIT_WHEN_DEFAULT,
             )
         )
     return tuple(result)
@@ -107,10 +127,17 @@ def field_items(value: Person | Unit | Member) -> Iterator[tuple[ValueField, Any
 
 
 def to_data(value: Person | Unit | Member) -> dict[str, Any]:
-    """``value`` as JSON data: every field, dates as ``YYYY-MM-DD``, lists of names as lists."""
+    """``value`` as JSON data: every field, dates as ``YYYY-MM-DD``, lists of names as lists.
+
+    A field marked ``omit_default`` is left out while it has its default.
+    """
     data: dict[str, Any] = {}
     for field, item in field_items(value):
-        if field.kind == "date":
+        if field.omit_default and item == field.default:
+            continue
+        if field.kind == "departure":
+            item = None if item is None else item.as_dict()
+        elif field.kind == "date":
             item = item.isoformat()
         elif field.kind in ("names", "name_set"):
             item = list(item)
@@ -133,5 +160,7 @@ def from_data(cls: type[_V], data: Mapping[str, Any]) -> _V:
         item = data[field.name]
         if field.kind == "date" and isinstance(item, str):
             item = dt.date.fromisoformat(item)
+        elif field.kind == "departure":
+            item = Departure.from_dict(item) if item else None
         values[field.name] = item
     return cls(**values)

@@ -18,8 +18,11 @@ Two forms:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from admission_flow._limits import cut
+from admission_flow.exceptions import InputError
 
 from ._canonical import decode, encode
 from ._fields import from_data, to_data
@@ -37,6 +40,7 @@ from ._values import (
     Unit,
     Violation,
 )
+from ._words import describe
 
 __all__ = [
     "actor_from_by",
@@ -220,15 +224,74 @@ def case_to_json(case: Case) -> dict[str, Any]:
     }
 
 
+_MISSING: Any = object()
+
+
+class _Malformed(Exception):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+
+
+def _part(data: Any, field: str, read: Callable[[Any], Any], *, default: Any = _MISSING) -> Any:
+    """``read(data[field])``, any failure raised as ``_Malformed`` naming the field."""
+    if not isinstance(data, Mapping):
+        raise _Malformed("", f"must be an object, not {describe(data)}")
+    if field not in data:
+        if default is not _MISSING:
+            return default
+        raise _Malformed(field, "is missing")
+    try:
+        return read(data[field])
+    except _Malformed as exc:
+        raise _Malformed(
+            f"{field}{exc.path}"
+            if exc.path.startswith("[")
+            else f"{field}.{exc.path}"
+            if exc.path
+            else field,
+            exc.reason,
+        ) from None
+    except InputError as exc:
+        raise _Malformed(f"{field}.{exc.field}" if exc.field else field, str(exc)) from None
+    except KeyError as exc:
+        raise _Malformed(f"{field}.{exc.args[0]}", "is missing") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise _Malformed(field, f"cannot be read ({exc})") from None
+
+
+def _items(read: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
+    def each(items: Any) -> tuple[Any, ...]:
+        if not isinstance(items, list | tuple):
+            raise _Malformed("", f"must be a list, not {describe(items)}")
+        return tuple(_part({f"[{i}]": item}, f"[{i}]", read) for i, item in enumerate(items))
+
+    return each
+
+
 def case_from_json(data: Mapping[str, Any]) -> Case:
-    return Case(
-        id=data["id"],
-        procedure=ref_from_json(data["procedure"]),
-        candidate=person_from_json(data["candidate"]),
-        unit=unit_from_json(data["unit"]),
-        state=data.get("state"),
-        history=tuple(step_from_json(s) for s in data.get("history", ())),
-    )
+    """The case ``case_to_json`` wrote.
+
+    Raises:
+        InputError: the data is not a case's JSON; ``field`` names the place
+            (``candidate.born``, ``history[3].on``) and the message says what is wrong.
+    """
+    try:
+        return Case(
+            id=_part(data, "id", lambda v: v),
+            procedure=_part(data, "procedure", ref_from_json),
+            candidate=_part(data, "candidate", person_from_json),
+            unit=_part(data, "unit", unit_from_json),
+            state=_part(data, "state", lambda v: v, default=None),
+            history=_part(data, "history", _items(step_from_json), default=()),
+        )
+    except _Malformed as exc:
+        where = exc.path or "the case"
+        raise InputError(
+            f"not a case's JSON: {cut(where)} {cut(exc.reason, 300)}", field=where
+        ) from None
+    except InputError as exc:
+        raise InputError(f"not a case's JSON: {exc}", field=exc.field) from None
 
 
 def outcome_to_json(outcome: Outcome) -> dict[str, Any]:

@@ -51,6 +51,7 @@ PROCEDURE_ID: Final = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 #: Education levels, lowest first (trình độ học vấn).
 EDUCATION_LEVELS: tuple[str, ...] = (
     "none",
+    "literate",
     "primary",
     "lower_secondary",
     "upper_secondary",

@@ -10,6 +10,7 @@ data; ``render_terminal`` (needs ``rich``: ``admission-flow[report]``) and
 """
 
 from admission_flow._moved import moved_names
+from admission_flow.units import admitted_by, members_at_start, probationary_on
 
 from ._compute import (
     Annual,
@@ -30,7 +31,10 @@ __all__ = [
     "PositionsHeld",
     "Report",
     "UnitProgress",
+    "admitted_by",
     "build_report",
+    "members_at_start",
+    "probationary_on",
     "render_html",
     "render_terminal",
     "report_as_dict",

@@ -21,10 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow.exceptions import (
-    UnknownCaseError,
-    UnknownUnitError,
-)
+from admission_flow.exceptions import UnknownCaseError, UnknownUnitError
 from admission_flow.model._serial import unit_from_json, unit_to_json
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.units import Departure
@@ -147,7 +144,8 @@ class Register:
             {"unit_id": unit.id, "id": m.id, "status": m.status, "since": m.since} for m in members
         ]
         with self.writer.begin() as connection:
-            connection.execute(upsert(connection, units, ["id"], _UNIT_COLUMNS), unit_to_json(unit))
+            row = {**unit_to_json(unit), "committee_members": unit.committee_members}
+            connection.execute(upsert(connection, units, ["id"], _UNIT_COLUMNS), row)
             if rows:
                 connection.execute(
                     upsert(connection, members_table, ["unit_id", "id"], ["status", "since"]),

@@ -428,8 +428,18 @@ class _Search:
             if not (f.roles and role not in f.roles)
         ]
 
+        restarts = {
+            d.counted_from
+            for d in self.procedure.deadlines.values()
+            if d.counted_from is not None and spec.name in d.met_by
+        }
+
         def options(fact: af.FactSpec, chosen: Mapping[str, Any]) -> list[Any]:
             values = _fact_options(fact, on, self.engine.members, unit, chosen)
+            if fact.name in restarts and not fact.required:
+                # A date a deadline may count from instead (the day a decision was
+                # received) is ordinarily not given: the deadline's own start holds.
+                return [_ABSENT, *values]
             # An optional fact is given its ordinary value first; leaving it out is a variant.
             return values if fact.required or not values else [*values, _ABSENT]
 
@@ -585,7 +595,7 @@ def _fact_options(
     chosen: Mapping[str, Any],
 ) -> list[Any]:
     """A fact's boundary values, the ordinary one first."""
-    if fact.type == "int":
+    if fact.type in ("int", "counts"):  # a generated count is a bare number
         low = fact.minimum if fact.minimum is not None else 0
         total = chosen.get(fact.at_most) if fact.at_most is not None else None
         if isinstance(total, int):

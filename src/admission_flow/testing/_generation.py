@@ -239,7 +239,7 @@ def fact_value(
             decides on), or a year before ``on``.
     """
     low = fact.minimum if fact.minimum is not None else 0
-    if fact.type == "int":
+    if fact.type in ("int", "counts"):  # a generated count is a bare number
         if total is not None:
             needed = two_thirds(total)
             return pick_lazily(

@@ -16,7 +16,7 @@ from ._across import (
     Departure,
     check_new_case,
 )
-from ._context import UnitContext, reached_on
+from ._context import UnitContext, admitted_by, members_at_start, probationary_on, reached_on
 from ._file import load_units
 from ._values import (
     STAGES,
@@ -48,8 +48,11 @@ __all__ = [
     "UnitContext",
     "UnitNode",
     "UnitTree",
+    "admitted_by",
     "check_new_case",
     "load_units",
+    "members_at_start",
+    "probationary_on",
     "reached_on",
 ]
 
