@@ -14,21 +14,24 @@ mistake gives one problem, not a cascade. See ``docs/yaml-reference.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from admission_flow.exceptions import ProcedureError
-from admission_flow.model._canonical import digest, encode
+from admission_flow.model._canonical import canonical_json, digest, encode
 from admission_flow.model._values import Text
 from admission_flow.model._words import describe, did_you_mean
 
+from ._extends import attribute_removals, read_resolved
 from ._invariants import InvariantSpec
 from ._parse_events import read_events
+from ._parse_generations import read_in_force, read_migration
 from ._parse_invariants import parse_invariants
 from ._parse_outline import PROCEDURE_ID, RULE_HINT, RULE_ID, Outline, named_entries
 from ._parse_rules import read_rules
 from ._parse_shape import check_shape
-from ._reading import Reader, read_file
+from ._reading import Reader
 from ._rule import Rule
 from ._spec import DateSpec, DeadlineSpec, Procedure, Role, State
 from ._yaml import YamlList, YamlMap
@@ -45,8 +48,9 @@ def read_procedure(
     rules: Mapping[str, Rule],
     display: str | None = None,
     plugins: Sequence[str] = (),
+    bundled: Mapping[str, Path | Traversable] | None = None,
 ) -> Procedure:
-    """Load and validate a procedure file.
+    """Load and validate a procedure file, its ``extends:`` chain applied.
 
     Args:
         path: the YAML file.
@@ -54,16 +58,31 @@ def read_procedure(
         display: how to name the file in messages (defaults to ``path``).
         plugins: the names of the plugins installed, for the message about a
             rule none of them provides.
+        bundled: the bundled procedures an ``extends:`` may name, by id.
 
     Raises:
         ProcedureError: listing every problem found, each with its position.
     """
-    value, name = read_file(path, display=display, error=ProcedureError)
-    return parse_procedure(value, name, rules=rules, plugins=plugins)
+    resolved = read_resolved(path, display=display, bundled=bundled or {})
+    try:
+        return parse_procedure(
+            resolved.value, resolved.file, rules=rules, parents=resolved.parents, plugins=plugins
+        )
+    except ProcedureError as exc:
+        if not resolved.parents:
+            raise
+        raise ProcedureError(
+            attribute_removals(exc.problems, resolved.file, resolved.removals)
+        ) from None
 
 
 def parse_procedure(
-    value: Any, file: str, *, rules: Mapping[str, Rule], plugins: Sequence[str] = ()
+    value: Any,
+    file: str,
+    *,
+    rules: Mapping[str, Rule],
+    parents: tuple[str, ...] = (),
+    plugins: Sequence[str] = (),
 ) -> Procedure:
     """Validate marked values read from ``file`` into a ``Procedure``."""
     reader = Reader(file)
@@ -75,6 +94,8 @@ def parse_procedure(
     _Structure(reader, outline).read()
     bound = read_rules(reader, outline, rules, plugins=plugins)
     check_shape(reader, outline)
+    in_force = read_in_force(reader, root)
+    migration = read_migration(reader, root, outline.states)
     invariants: tuple[InvariantSpec, ...] = ()
     if "invariants" in root:
         invariants, problems = parse_invariants(
@@ -90,6 +111,8 @@ def parse_procedure(
     reader.raise_if_any(ProcedureError)
     assert outline.id is not None
     assert outline.title is not None
+    data = encode(value)
+    text = canonical_json(data)
     return Procedure(
         id=outline.id,
         title=outline.title,
@@ -102,8 +125,12 @@ def parse_procedure(
         deadlines=outline.deadlines,
         dates=outline.dates,
         invariants=invariants,
-        fingerprint=digest(encode(value)),
+        in_force=in_force,
+        migration=migration,
+        fingerprint=digest(data),
         path=file,
+        text=text,
+        parents=parents,
     )
 
 
@@ -120,7 +147,16 @@ class _Structure:
             root,
             "the procedure",
             required=("procedure", "title", "roles", "states", "events"),
-            optional=("version", "settings", "rules", "deadlines", "dates", "invariants"),
+            optional=(
+                "version",
+                "settings",
+                "rules",
+                "deadlines",
+                "dates",
+                "invariants",
+                "in_force",
+                "migration",
+            ),
         )
         outline.id = r.string(
             root,
