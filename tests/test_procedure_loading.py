@@ -669,7 +669,7 @@ def test_validate_the_bundled_procedure(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate", "vn-2021"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("vn-2021: ok: procedure 'vn-2021' (Quy trình kết nạp đảng viên")
-    assert out.endswith(": 11 states, 20 events, 38 rules\n")  # procedure.in_force (VN_2025.md)
+    assert out.endswith(": 11 states, 20 events, 39 rules\n")  # procedure.in_force (VN_2025.md)
     assert err == ""
 
 

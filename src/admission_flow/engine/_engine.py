@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from admission_flow.engine._json import facts_from_json
 from admission_flow.exceptions import (
-    ActorError,
     ArgumentTypeError,
     CaseError,
     FactError,
@@ -47,7 +46,7 @@ from admission_flow.plugins._manager import CheckedCalendar, Plugins
 from admission_flow.procedure import _facts
 from admission_flow.procedure._spec import Procedure
 
-from ._members import checked_members
+from ._members import checked_actor, checked_members
 from ._migrate import SYSTEM, migrate
 
 __all__ = ["Backend", "Engine"]
@@ -471,33 +470,7 @@ class Engine:
 
     def _actor(self, actor: Actor | str) -> Actor:
         known = self._role_actors.get(actor) if type(actor) is str else None
-        if known is not None:
-            return known
-        if type(actor) is str:
-            actor = Actor(actor)
-        elif not isinstance(actor, Actor):
-            raise ActorError(
-                f"an actor is an Actor or a role name, not {describe(actor)}", field="by"
-            )
-        role = self.procedure.roles.get(actor.role)
-        if role is None:
-            raise ActorError(
-                f"procedure '{self.procedure.id}' has no role '{actor.role}'"
-                f"{did_you_mean(actor.role, self.procedure.roles)}",
-                field="by",
-            )
-        if role.individual:
-            if actor.id is None:
-                raise ActorError(
-                    f"role '{actor.role}' is held by one member: say which, e.g. {{role: {actor.role}, id: m-1}}",
-                    field="by",
-                )
-            if actor.id not in self.members:
-                raise ActorError(
-                    f"unknown member '{actor.id}' acting as '{actor.role}'{did_you_mean(actor.id, self.members)}",
-                    field="by",
-                )
-        return actor
+        return known or checked_actor(self.procedure, self.members, actor)
 
     def __repr__(self) -> str:
         return f"<Engine {self.procedure.id} backend={self.backend}>"
