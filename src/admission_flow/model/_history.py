@@ -22,12 +22,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, Generic, Protocol, TypeVar, overload
 
-if TYPE_CHECKING:
-    from ._values import Step
+__all__ = ["EMPTY_HISTORY", "History"]
 
-__all__ = ["EMPTY_HISTORY", "History", "as_history"]
+
+class _Kept(Protocol):
+    """What a history needs of a step (``af.Step``): its event, and whether it was accepted."""
+
+    @property
+    def event(self) -> str: ...
+
+    @property
+    def accepted(self) -> bool: ...
+
+
+#: The steps a history holds: ``af.Step`` (a type variable only to keep ``model`` free of
+#: an import circle between this module and ``_values``).
+Step = TypeVar("Step", bound=_Kept)
 
 #: Runs chained deeper than this are copied into one run when extended.
 _MAX_DEPTH = 8
@@ -35,7 +47,7 @@ _MAX_DEPTH = 8
 _LOCK = threading.Lock()
 
 
-class _Run:
+class _Run(Generic[Step]):
     """Steps shared by every history along one line of growth, with their index by event.
 
     ``start`` is the position of ``steps[0]`` in the histories that see this
@@ -47,7 +59,7 @@ class _Run:
 
     __slots__ = ("depth", "latest", "parent", "previous", "start", "steps")
 
-    def __init__(self, parent: _Run | None, start: int) -> None:
+    def __init__(self, parent: _Run[Step] | None, start: int) -> None:
         self.parent = parent
         self.start = start
         self.depth: int = 0 if parent is None else parent.depth + 1
@@ -64,7 +76,7 @@ class _Run:
         self.steps.append(step)
 
 
-class History(Sequence["Step"]):
+class History(Sequence[Step]):
     """The steps a case keeps, oldest first: an immutable sequence.
 
     It reads like the tuple it replaces: ``len``, indexing (a slice gives a
@@ -76,7 +88,7 @@ class History(Sequence["Step"]):
     __slots__ = ("_n", "_run")
 
     def __init__(self, steps: Iterable[Step] = ()) -> None:
-        run = None
+        run: _Run[Step] | None = None
         for step in steps:
             if run is None:
                 run = _Run(None, 0)
@@ -175,15 +187,15 @@ class History(Sequence["Step"]):
     def __reduce__(self) -> tuple[Any, ...]:
         return History, (tuple(self),)
 
-    def __copy__(self) -> History:
+    def __copy__(self) -> History[Step]:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> History:
+    def __deepcopy__(self, memo: dict[int, Any]) -> History[Step]:
         return self
 
     # -- growing, and looking up by event (for Case and the engine) ------------------------
 
-    def appended(self, step: Step) -> History:
+    def appended(self, step: Step) -> History[Step]:
         """This history with ``step`` after its last: O(1), this one unchanged."""
         run, n = self._run, self._n
         with _LOCK:
@@ -193,7 +205,7 @@ class History(Sequence["Step"]):
                 run = _Run(run, n)  # an older view extended: a new run continues from it
                 run.add(step)
             else:
-                flat = _Run(None, 0)
+                flat: _Run[Step] = _Run(None, 0)
                 for kept in self:
                     flat.add(kept)
                 flat.add(step)
@@ -292,17 +304,4 @@ class History(Sequence["Step"]):
 
 
 #: The history of a case not yet opened.
-EMPTY_HISTORY = History()
-
-
-def as_history(steps: tuple[Step, ...] | History) -> History:
-    """``steps`` as a ``History`` (a ``History`` as is): ``Case``'s converter."""
-    if type(steps) is History:
-        return steps
-    if isinstance(steps, tuple) and not steps:
-        return EMPTY_HISTORY
-    from ._values import Step  # _values imports this module
-
-    if not isinstance(steps, tuple) or not all(isinstance(step, Step) for step in steps):
-        return steps  # type: ignore[return-value]  # Case's own check names the mistake
-    return History(steps)
+EMPTY_HISTORY: History[Any] = History()
