@@ -97,6 +97,13 @@ HAPPY_PATH: tuple[tuple[str, af.Actor | str, dt.date, dict[str, object]], ...] =
         D(2024, 9, 25),
         {"in_favour": 18, "official_members": 20, "outcome": "recognize"},
     ),
+    # Revision 3 of vn-2021: recognition goes through the grassroots committee (HD 01 §4).
+    (
+        "committee_vote",
+        "grassroots_committee",
+        D(2024, 9, 30),
+        {"in_favour": 7, "committee_members": 9},
+    ),
     ("recognize", "competent_committee", D(2024, 10, 5), {"decision_date": D(2024, 10, 5)}),
 )
 CELL_VOTE = HAPPY_PATH.index(next(s for s in HAPPY_PATH if s[0] == "cell_vote"))
