@@ -28,6 +28,7 @@ ROWS = {
     "rebuild_sqlite",
     "recheck_sqlite",
     "import_af",
+    "import_engine",
     "import_store",
     "cli_help",
     "cli_validate",
