@@ -28,7 +28,7 @@ from admission_flow.exceptions import (
 
 if TYPE_CHECKING:
     from admission_flow.engine._scenario import Run, Scenario
-    from admission_flow.model._values import Actor, Outcome
+    from admission_flow.model._values import Outcome
     from admission_flow.plugins._manager import Plugins
     from admission_flow.store import Register
 
@@ -305,15 +305,6 @@ def _facts(args: argparse.Namespace, fact_types: dict[str, str]) -> dict[str, An
     return facts
 
 
-def _actor(text: str) -> Actor:
-    from admission_flow.model._values import Actor
-
-    role, _, member = text.partition(":")
-    if not role:
-        raise InputError(f"--by '{text}' names no role; write ROLE or ROLE:MEMBER_ID", field="by")
-    return Actor(role, member or None)
-
-
 def _verdict(accepted: bool, recorded: bool) -> str:
     if accepted:
         return "✓ chấp nhận / accepted"
@@ -323,9 +314,10 @@ def _verdict(accepted: bool, recorded: bool) -> str:
 
 
 def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.model._values import Actor
 
     on = _date(args.on, "--on")
-    actor = _actor(args.by)
+    actor = Actor.parse(args.by)
     with _register(args.db, plugins, create=False) as register:
         stored = register.load(args.case)
         engine = register.engine(stored)
@@ -402,12 +394,9 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         ),
         file=out,
     )
-    from admission_flow.model._serial import actor_to_by
-
     for entry in entries:
         step = entry.step
-        by = actor_to_by(step.actor)
-        who = by if isinstance(by, str) else f"{by['role']}:{by['id']}"
+        who = str(step.actor)
         rules = ", ".join(v.rule for v in step.violations)
         print(
             escape(
