@@ -407,6 +407,36 @@ def _command(arguments: list[str]) -> tuple[float, float]:
     return time.perf_counter() - began, _children_cpu() - children
 
 
+def _process_instructions(arguments: list[str]) -> int:
+    """Instructions of one whole process under callgrind (``PYTHONHASHSEED=0``)."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *arguments],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        check=True,
+    )
+    return int(done.stderr.rpartition("Collected : ")[2].split()[0])
+
+
+def _import_instructions(args: argparse.Namespace, command: list[str]) -> dict[str, int]:
+    """Instructions above a bare interpreter's start, of each import row and command."""
+    if args.quick or args.no_callgrind or shutil.which("valgrind") is None:
+        return {}
+    python = [sys.executable, "-c"]
+    start = _process_instructions([*python, "pass"])
+    counts = {
+        "tr": _process_instructions([*python, "import transitions"]),
+        "af": _process_instructions([*python, "import admission_flow"]),
+        "engine": _process_instructions([*python, "import admission_flow; admission_flow.Engine"]),
+        "store": _process_instructions([*python, "import admission_flow.store"]),
+        "help": _process_instructions([*command, "--help"]),
+        "validate": _process_instructions([*command, "validate", "vn-2021"]),
+    }
+    print(f"  callgrind, imports and commands: {counts} (start {start:,})", flush=True)
+    return {key: count - start for key, count in counts.items()}
+
+
 def import_rows(args: argparse.Namespace) -> list[Row]:
     repeats = args.repeats or (5 if args.quick else 15)
     script = Path(sys.executable).with_name("admission-flow")
@@ -421,6 +451,7 @@ def import_rows(args: argparse.Namespace) -> list[Row]:
         runs["store"].append(_fresh("import admission_flow.store"))
         runs["help"].append(_command([*command, "--help"]))
         runs["validate"].append(_command([*command, "validate", "vn-2021"]))
+    counts = _import_instructions(args, command)
     tr = statistics.median(r[0] for r in runs["tr"])
     tr_process = statistics.median(r[1] for r in runs["tr"])
     rows = []
@@ -471,6 +502,11 @@ def import_rows(args: argparse.Namespace) -> list[Row]:
                 "compare": "ratio",
             }
         )
+    if counts:  # the figure that does not move with the load: instructions above the start
+        for row in rows:
+            key = row["key"].partition("_")[2]
+            row["instructions"] = counts[key]
+            row["instructions_x_transitions"] = round(counts[key] / counts["tr"], 2)
     return rows
 
 
@@ -514,7 +550,16 @@ def table(rows: list[Row]) -> str:
             f"{_number(row.get('anchor_value')):>12} {ratio:>7}  {row['goal']} {verdict}".rstrip()
         )
         extra = {
-            k: row[k] for k in ("wall_ratio", "cpu_s", "projected_100k_s", "callgrind") if k in row
+            k: row[k]
+            for k in (
+                "wall_ratio",
+                "cpu_s",
+                "projected_100k_s",
+                "callgrind",
+                "instructions",
+                "instructions_x_transitions",
+            )
+            if k in row
         }
         lines.append(f"  {row['label']}; anchor: {row['anchor']}" + (f"; {extra}" if extra else ""))
     return "\n".join(lines)
