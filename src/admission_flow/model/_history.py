@@ -215,6 +215,22 @@ class History(Sequence[Step]):
         grown._n = n + 1
         return grown
 
+    def prefix(self, n: int) -> History[Step]:
+        """The history of this one's first ``n`` steps, sharing its runs: no copy."""
+        if not 0 <= n <= self._n:
+            raise IndexError("history prefix out of range")
+        if n == 0:
+            return EMPTY_HISTORY
+        run = self._run
+        assert run is not None
+        while n <= run.start:
+            run = run.parent
+            assert run is not None
+        view = object.__new__(History)
+        view._run = run
+        view._n = n
+        return view
+
     def position(self, event: str, *, accepted: bool = True) -> int:
         """The position of the latest step of ``event`` (accepted only, or any), or -1."""
         run, n = self._run, self._n

@@ -95,7 +95,7 @@ def judge_case(
         # The case as recorded up to this step, under the other procedure (the
         # model's positional builder: these cases are many and short-lived).
         before = _new_case(
-            case.id, ref, case.candidate, case.unit, step.from_state, history[:index]
+            case.id, ref, case.candidate, case.unit, step.from_state, history.prefix(index)
         )
         seq = positions[index] if positions is not None else index + 1
         was = _verdict(step)
