@@ -28,7 +28,7 @@ from ._model import (
     Violation,
 )
 from ._plugins import Plugins
-from ._rule import EventContext, Rule, rule
+from ._rule import Boundary, EventContext, Rule, rule
 from ._scenario import Run, Scenario, ScenarioEvent, load_scenario, run_scenario
 from ._serial import (
     case_from_json,
@@ -80,6 +80,7 @@ __all__ = [
     "ActorError",
     "AdmissionFlowError",
     "ArgumentTypeError",
+    "Boundary",
     "Calendar",
     "Case",
     "CaseError",

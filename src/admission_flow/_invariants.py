@@ -23,6 +23,10 @@ The conditions (see ``docs/compliance-testing.md``):
   rule ``held`` (the rule was checked and held);
 - ``passed: {event, rule, where}``: the same as ``step`` with ``held: rule``,
   for reading: a step of ``event`` on which ``rule`` held;
+- ``rule_held: {rule, at, params, where, result}``: ``rule``, judged again
+  (with ``params``) at every accepted (``result: kept``: kept) step of ``at``
+  with the facts ``where``, held, and there is such a step: whether or not
+  ``at`` checks the rule (see ``_invariant_reading.py``);
 - ``months_since: {event, fact, to, at_least}``: from the latest accepted
   ``event`` (or its date ``fact``) to the latest accepted ``to`` (by default,
   the case's latest step) at least ``at_least`` whole months have passed;
@@ -46,13 +50,15 @@ import attrs
 
 from ._calendar import Calendar, VietnamCalendar
 from ._dates import months_between
-from ._model import Case, Step, Text, Unit
+from ._invariant_reading import Reading, RuleHeld, invariant_reading
+from ._model import Case, Member, Step, Text, Unit
 from ._reading import NAME, Reader
 from ._words import describe, did_you_mean
 from ._yaml import Mark, YamlMap
 from .exceptions import Problem
 
 if TYPE_CHECKING:
+    from ._plugins import Plugins
     from ._spec import EventSpec, Procedure
 
 __all__ = [
@@ -62,16 +68,28 @@ __all__ = [
     "InvariantFailure",
     "InvariantSpec",
     "MonthsSince",
+    "Reading",
+    "RuleHeld",
     "StepOnFile",
     "UnitHas",
     "WorkingDaysWithin",
     "check_invariants",
+    "invariant_reading",
     "parse_invariants",
 ]
 
 Result = Literal["accepted", "recorded", "kept"]
 RESULTS: tuple[Result, ...] = ("accepted", "recorded", "kept")
-CONDITIONS = ("step", "passed", "months_since", "working_days", "unit", "any_of", "all_of")
+CONDITIONS = (
+    "step",
+    "passed",
+    "rule_held",
+    "months_since",
+    "working_days",
+    "unit",
+    "any_of",
+    "all_of",
+)
 #: Unit fields an invariant may test, with their types.
 UNIT_FIELDS: dict[str, type] = {
     field.name: bool if field.default in (True, False) else type(field.default)
@@ -106,7 +124,7 @@ class StepOnFile:
     held: str | None = None
     at_least: int = 1
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
+    def holds(self, case: Case, reading: Reading) -> bool:
         found = 0
         for step in _steps(case, self.event, self.result):
             if self.roles and step.actor.role not in self.roles:
@@ -145,7 +163,7 @@ class MonthsSince:
     to: str | None = None
     at_least: int
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
+    def holds(self, case: Case, reading: Reading) -> bool:
         start = case.last(self.event)
         end = case.last(self.to) if self.to is not None else (case.history or (None,))[-1]
         if start is None or end is None:
@@ -168,13 +186,13 @@ class WorkingDaysWithin:
     to: str
     at_most: int
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
+    def holds(self, case: Case, reading: Reading) -> bool:
         start = case.last(self.event)
         ends = _steps(case, self.to, "accepted")
         if start is None or not ends:
             return False
         day = start.facts.get(self.fact, start.on) if self.fact else start.on
-        return isinstance(day, dt.date) and ends[0].on <= calendar.add_working_days(
+        return isinstance(day, dt.date) and ends[0].on <= reading.calendar.add_working_days(
             day, self.at_most
         )
 
@@ -189,7 +207,7 @@ class UnitHas:
 
     values: Mapping[str, Any]
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
+    def holds(self, case: Case, reading: Reading) -> bool:
         return all(getattr(case.unit, name) == value for name, value in self.values.items())
 
     def describe(self) -> str:
@@ -202,8 +220,8 @@ class AnyOf:
 
     conditions: tuple[Condition, ...]
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
-        return any(c.holds(case, calendar) for c in self.conditions)
+    def holds(self, case: Case, reading: Reading) -> bool:
+        return any(c.holds(case, reading) for c in self.conditions)
 
     def describe(self) -> str:
         return "any of (" + "; ".join(c.describe() for c in self.conditions) + ")"
@@ -215,14 +233,14 @@ class AllOf:
 
     conditions: tuple[Condition, ...]
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
-        return all(c.holds(case, calendar) for c in self.conditions)
+    def holds(self, case: Case, reading: Reading) -> bool:
+        return all(c.holds(case, reading) for c in self.conditions)
 
     def describe(self) -> str:
         return "all of (" + "; ".join(c.describe() for c in self.conditions) + ")"
 
 
-Condition = StepOnFile | MonthsSince | WorkingDaysWithin | UnitHas | AnyOf | AllOf
+Condition = StepOnFile | MonthsSince | WorkingDaysWithin | UnitHas | AnyOf | AllOf | RuleHeld
 
 
 @attrs.frozen(kw_only=True)
@@ -253,21 +271,36 @@ class InvariantFailure:
 
 
 def check_invariants(
-    procedure: Procedure, case: Case, *, calendar: Calendar | None = None
+    procedure: Procedure,
+    case: Case,
+    *,
+    calendar: Calendar | None = None,
+    members: Mapping[str, Member] | None = None,
+    plugins: Plugins | None = None,
+    reading: Reading | None = None,
 ) -> list[InvariantFailure]:
     """The procedure's invariants that do not hold of ``case`` (none, for a sound procedure).
 
     ``calendar`` counts working days (``working_days`` conditions); by default
-    Vietnam's. Pass the engine's (``engine.calendar``) when it has another.
+    Vietnam's. Pass the engine's (``engine.calendar``) when it has another,
+    and its ``members`` and ``plugins`` for ``rule_held`` conditions (by
+    default: no members, the installed plugins). ``reading``, if given (see
+    ``invariant_reading``), stands for all three.
     """
     if not procedure.invariants or case.state is None:
         return []
-    counting = calendar if calendar is not None else _default_calendar()
+    if reading is None:
+        reading = Reading(
+            procedure,
+            calendar if calendar is not None else _default_calendar(),
+            members if members is not None else {},
+            plugins.rules() if plugins is not None else None,
+        )
     failures = []
     for invariant in procedure.invariants:
         if case.state not in invariant.states:
             continue
-        failed = tuple(c for c in invariant.requires if not c.holds(case, counting))
+        failed = tuple(c for c in invariant.requires if not c.holds(case, reading))
         if failed:
             failures.append(InvariantFailure(invariant=invariant, failed=failed))
     return failures
@@ -418,6 +451,8 @@ class _InvariantParser:
             return None
         if kind == "unit":
             return self.unit(body, inner)
+        if kind == "rule_held":
+            return self.rule_held(body, inner)
         if kind == "months_since":
             return self.months_since(body, inner)
         if kind == "working_days":
@@ -544,6 +579,28 @@ class _InvariantParser:
                 continue
             result[name] = value
         return result if len(result) == len(values) else None
+
+    def rule_held(self, body: YamlMap, where: str) -> RuleHeld | None:
+        r = self.reader
+        r.keys(body, where, required=("rule", "at"), optional=("params", "where", "result"))
+        result = r.choice(body, "result", where, ("accepted", "kept")) or "accepted"
+        event = self.event(body, "at", where)
+        name = r.string(body, "rule", where, pattern=None)
+        if name is not None and name not in self.rules:
+            self.add(
+                body.value_mark("rule"),
+                f"unknown rule '{name}' in {where}.rule{did_you_mean(name, self.rules)}",
+            )
+            name = None
+        params: Mapping[str, Any] | None = (
+            r.mapping(body, "params", where) if "params" in body else {}
+        )
+        where_facts = self.facts(body, event, where)
+        if event is None or name is None or params is None or where_facts is None:
+            return None
+        return RuleHeld(
+            rule=name, at=event, params=dict(params), where=where_facts, kept=result == "kept"
+        )
 
     def months_since(self, body: YamlMap, where: str) -> MonthsSince | None:
         r = self.reader

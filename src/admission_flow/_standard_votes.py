@@ -12,7 +12,7 @@ from typing import Any
 
 from ._dates import add_months
 from ._model import Text
-from ._rule import EventContext, rule
+from ._rule import Boundary, EventContext, rule
 from ._standard_candidate import Details, join_texts
 
 
@@ -41,6 +41,10 @@ def _short_of_two_thirds(context: EventContext, total_fact: str) -> Details:
     "vote.two_thirds",
     reads={"in_favour", "official_members"},
     details={"in_favour", "total", "needed"},
+    boundaries=[
+        Boundary(note="exactly two-thirds in favour", facts={"in_favour": "two_thirds"}),
+        Boundary(note="one vote short of two-thirds", facts={"in_favour": "one_below"}),
+    ],
 )
 def vote_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details:
     return _short_of_two_thirds(context, "official_members")
@@ -50,6 +54,9 @@ def vote_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details
     "vote.committee_short",
     reads={"in_favour", "committee_members"},
     details={"in_favour", "total", "needed"},
+    boundaries=[
+        Boundary(note="a committee one vote short of two-thirds", facts={"in_favour": "one_below"}),
+    ],
 )
 def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> Details:
     return _short_of_two_thirds(context, "committee_members")
@@ -59,6 +66,13 @@ def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> De
     "vote.denominator",
     reads={"official_members", "excluded"},
     details={"official_members", "excluded", "counted", "unit_members"},
+    boundaries=[
+        Boundary(
+            note="one member left out, counts adding up",
+            facts={"excluded": 1, "official_members": "one_less"},
+        ),
+        Boundary(note="one member left out, counts not adding up", facts={"excluded": 1}),
+    ],
 )
 def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Details:
     """The vote's count plus those QĐ 24 §9.3.2 leaves out is the unit's count of official members.
@@ -77,20 +91,24 @@ def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Detail
     }
 
 
-@rule("vote.already_passed", params={"event": "cell_vote"}, details={"date"})
+@rule("vote.already_passed", params={"event": "cell_vote"}, details={"date"}, boundaries=())
 def vote_already_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
     """No second cell vote once one reached two-thirds (a short one is recorded, not accepted)."""
     passed = context.case.last(params["event"])
     return None if passed is None else {"date": passed.on}
 
 
-@rule("vote.cell_passed", params={"event": "cell_vote"})
+@rule("vote.cell_passed", params={"event": "cell_vote"}, boundaries=())
 def vote_cell_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A cell vote that reached two-thirds is on file (a later short vote does not undo it)."""
     return None if context.case.last(params["event"]) is not None else {}
 
 
-@rule("vote.committee_voted", params={"event": "committee_vote"})
+@rule(
+    "vote.committee_voted",
+    params={"event": "committee_vote"},
+    boundaries=[Boundary(note="a grassroots cell", unit={"grassroots_cell": True})],
+)
 def vote_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:
     """The grassroots committee has voted, unless the cell is itself the grassroots organisation."""
     if context.unit.grassroots_cell or context.case.last(params["event"]) is not None:
@@ -102,6 +120,13 @@ def vote_committee_voted(context: EventContext, params: Mapping[str, Any]) -> De
     "decision.committee_two_thirds",
     params={"delegated_role": "grassroots_committee", "event": "committee_vote"},
     details={"in_favour", "total", "needed"},
+    boundaries=[
+        Boundary(
+            note="delegated, the committee one vote short of two-thirds",
+            unit={"delegated_admission": True},
+            facts={"committee_vote.in_favour": "one_below"},
+        ),
+    ],
 )
 def decision_committee_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A grassroots committee decides under delegation only on its own vote of two-thirds.
@@ -123,6 +148,7 @@ def decision_committee_two_thirds(context: EventContext, params: Mapping[str, An
     "decision.authority",
     params={"delegated_role": "grassroots_committee"},
     details={"role"},
+    boundaries=[Boundary(note="a delegated unit", unit={"delegated_admission": True})],
 )
 def decision_authority(context: EventContext, params: Mapping[str, Any]) -> Details:
     role = context.actor.role
@@ -138,6 +164,7 @@ def decision_authority(context: EventContext, params: Mapping[str, Any]) -> Deta
     "probation.twelve_months",
     params={"months": 12, "event": "hold_ceremony"},
     details={"start", "end", "months"},
+    boundaries=(),  # twelve months after each step is a date the search waits for
 )
 def probation_twelve_months(context: EventContext, params: Mapping[str, Any]) -> Details:
     ceremony = context.case.last(params["event"])
@@ -159,6 +186,7 @@ _OUTCOMES = {
     "recognition.vote_passed",
     params={"outcome": None, "event": "recognition_vote", "escalated_state": "escalated"},
     details={"outcome"},
+    boundaries=(),
 )
 def recognition_vote_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
     """The cell's passing vote has this outcome; an escalated case is the committee's to decide."""
@@ -175,6 +203,7 @@ def recognition_vote_passed(context: EventContext, params: Mapping[str, Any]) ->
     "recognition.already_proposed",
     params={"event": "recognition_vote"},
     details={"outcome", "date"},
+    boundaries=(),
 )
 def recognition_already_proposed(context: EventContext, params: Mapping[str, Any]) -> Details:
     """No further recognition vote after one reached two-thirds, until the committee decides."""
@@ -232,6 +261,9 @@ def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> lis
     "dates.order",
     params={"vote": "", "date_fact": "decision_date", "escalated_state": "escalated"},
     details={"problem"},
+    boundaries=[
+        Boundary(note="a decision dated the day before", facts={"decision_date": (0, -1)}),
+    ],
 )
 def dates_order(context: EventContext, params: Mapping[str, Any]) -> Details:
     """Events come in date order, date facts are not after their event, decisions follow their vote.
