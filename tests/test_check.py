@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -29,7 +30,9 @@ def _without(text: str, start: str, end: str) -> str:
     return text[: text.index(start)] + text[text.index(end) :]
 
 
-#: name: (the edit, the invariant that catches it, the events of the shortest case)
+#: name: (the edit, the invariant that catches it, the events of the shortest case).
+#: The structural shortcuts of issue 17; removing each rule from each event is
+#: tests/test_check_mutation.py.
 MUTANTS = {
     "open_dossier_from_mentored": (
         VN_TEXT.replace(
@@ -56,6 +59,22 @@ MUTANTS = {
         "ceremony.within_deadline",
         None,
     ),
+    "ceremony_skips_decision": (
+        VN_TEXT.replace(
+            "    from: admitted\n    to: probation\n",
+            "    from: [dossier, admitted]\n    to: probation\n",
+        ),
+        "admission.decided_by_competent_body",
+        None,
+    ),
+    "cell_recognizes": (
+        VN_TEXT.replace(
+            "    from: [probation, escalated]\n    to: official\n    by: competent_committee\n",
+            "    from: [probation, escalated]\n    to: official\n    by: [competent_committee, cell]\n",
+        ),
+        "official.after_probation_and_vote",
+        None,
+    ),
 }
 
 
@@ -63,13 +82,22 @@ MUTANTS = {
 def mutant(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str, list[str] | None]:
     text, invariant, events = MUTANTS[request.param]
     assert text != VN_TEXT, "the mutation must change the procedure"
-    path = tmp_path / f"{request.param}.yaml"
+    path = tmp_path / "procedures" / f"{request.param}.yaml"
+    path.parent.mkdir()
     path.write_text(text, encoding="utf-8")
     return path, invariant, events
 
 
 def scenario_events(text: str) -> list[str]:
     return re.findall(r'event: "(\w+)"', text)
+
+
+def replay_command(out: str) -> list[str]:
+    """The command check printed to replay its counter-example, split as a shell would."""
+    line = next(line for line in out.splitlines() if "replay it with: " in line)
+    words = shlex.split(line.split("replay it with: ", 1)[1])
+    assert words[0] == "admission-flow"
+    return words[1:]
 
 
 def test_vn_2021_keeps_every_invariant_in_every_case_explored(
@@ -79,7 +107,9 @@ def test_vn_2021_keeps_every_invariant_in_every_case_explored(
     monkeypatch.chdir(tmp_path)
     assert _cli.main(["check", "vn-2021"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"vn-2021: explored \d+ abstract states .*: all of them", out)
+    assert re.search(
+        r"vn-2021: explored \d+ abstract states .* boundary variants\): all of them", out
+    )
     assert (
         "every invariant holds; states reached: admitted, course, dossier, escalated, identified, "
         "mentored, official, probation, rejected, removed, withdrawn" in out
@@ -87,27 +117,48 @@ def test_vn_2021_keeps_every_invariant_in_every_case_explored(
     assert not (tmp_path / "counterexample.yaml").exists()
 
 
-def test_check_finds_each_mutant_with_a_short_case_that_replays(
-    mutant: tuple[Path, str, list[str] | None], capsys: pytest.CaptureFixture[str]
+def test_check_finds_each_mutant_with_a_short_case_that_replays_as_printed(
+    mutant: tuple[Path, str, list[str] | None],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Exit 1, the invariant named, and a scenario whose replay ends in the failing state."""
+    """Exit 1, the invariant named, and the printed command replays the failing case.
+
+    The counter-example is written in another folder than the procedure's, and
+    the command is run exactly as printed, from where check was run.
+    """
     path, invariant, events = mutant
-    out_file = path.with_name("counterexample.yaml")
-    assert _cli.main(["check", str(path), "--counterexample", str(out_file)]) == 1
+    work = path.parent.parent / "work"
+    (work / "out").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    assert _cli.main(["check", str(path), "--counterexample", "out/ce.yaml"]) == 1
     out = capsys.readouterr().out
     assert f"invariant '{invariant}' does not hold" in out
-    text = out_file.read_text(encoding="utf-8")
+    text = (work / "out" / "ce.yaml").read_text(encoding="utf-8")
     found = scenario_events(text)
     if events is not None:
         assert found == events
-    assert len(found) <= 14
-    assert _cli.main(["run", str(out_file), "--json"]) == 0
+    assert len(found) <= 16
+    command = replay_command(out)
+    assert "--allow-path" in command
+    assert _cli.main(command) == 0
+    assert "Trạng thái / state: " in capsys.readouterr().out
+    assert _cli.main([*command[:-1], "--json", command[-1]]) == 0
     run = json.loads(capsys.readouterr().out)
-    assert all(step["accepted"] for step in run["steps"])
-    procedure = af.load_procedure(path)
-    scenario = af.load_scenario(out_file)
-    failures = af.testing.check_invariants(procedure, af.run_scenario(scenario).case)
-    assert [f.invariant.id for f in failures] == [invariant]
+    assert run["state"] == scenario_state(text)
+    scenario = af.load_scenario(work / "out" / "ce.yaml", allow_paths=True)
+    case = af.run_scenario(scenario).case
+    failures = af.testing.check_invariants(
+        scenario.procedure, case, members=scenario.engine.members, plugins=scenario.engine.plugins
+    )
+    assert invariant in [f.invariant.id for f in failures]
+
+
+def scenario_state(text: str) -> str:
+    """The state the counter-example's comment says the invariant broke in."""
+    match = re.search(r"in state '(\w+)'", text)
+    assert match is not None
+    return match.group(1)
 
 
 def test_the_property_test_finds_each_mutant_too(

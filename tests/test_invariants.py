@@ -52,6 +52,7 @@ def test_vn_2021_declares_its_invariants_each_with_a_source() -> None:
         "admission.cell_vote_passed",
         "admission.decided_after_cell_vote",
         "admission.committee_voted",
+        "admission.committee_after_cell",
         "admission.decided_by_competent_body",
         "ceremony.within_deadline",
         "recognition.after_twelve_months",

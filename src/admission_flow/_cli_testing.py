@@ -82,21 +82,46 @@ def add_commands(commands: Any) -> None:
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument(
         "--deviations",
-        type=int,
+        type=_count,
         default=0,
         metavar="N",
-        help="steps per path that may take an unusual actor or a boundary value (default 0)",
+        help="steps per path that may take an unusual actor or any boundary value (default 0)",
     )
     check.add_argument(
         "--max-states",
-        type=int,
+        type=_count,
         default=200_000,
         metavar="N",
         help="stop after this many abstract states (default 200000)",
     )
     check.add_argument(
-        "--max-depth", type=int, default=40, metavar="N", help="the most events on one path"
+        "--max-depth", type=_count, default=40, metavar="N", help="the most events on one path"
     )
+    check.add_argument(
+        "--max-seconds",
+        type=_count,
+        default=120,
+        metavar="S",
+        help="stop after this many seconds of searching (default 120)",
+    )
+    check.add_argument(
+        "--max-memory",
+        type=_count,
+        default=1024,
+        metavar="MIB",
+        help="stop when the search has used this much more memory (default 1024 MiB)",
+    )
+
+
+def _count(text: str) -> int:
+    """A whole number of 0 or more, for the bounds; argparse turns the error into exit 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, not {value}")
+    return value
 
 
 def run(args: argparse.Namespace, plugins: Plugins) -> int:
@@ -108,89 +133,88 @@ def run(args: argparse.Namespace, plugins: Plugins) -> int:
 
 def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
     import json
-    import os
 
     from . import _cli
-    from .testing._check import CheckReport, explore
-    from .testing._scenario_file import scenario_text
+    from .testing._check import Limits, explore
+    from .testing._report import CheckReport, text_lines
     from .testing._static import static_findings
 
+    written: Path = args.counterexample
+    if not written.parent.is_dir():
+        print(
+            f"admission-flow: cannot write the counter-example to {written}: the folder "
+            f"{written.parent} does not exist; create it or choose another --counterexample",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     for module in _cli._import_plugins(args.check_plugins):
         plugins.register(module)
     procedure = load_procedure(args.file, plugins=plugins)
-    findings = static_findings(procedure)
-    exploration = explore(
-        procedure,
-        plugins=plugins,
-        max_depth=args.max_depth,
+    findings = static_findings(procedure, plugins=plugins)
+    limits = Limits(
         max_states=args.max_states,
-        max_deviations=args.deviations,
+        max_depth=args.max_depth,
+        max_seconds=args.max_seconds,
+        max_memory_mb=args.max_memory,
     )
+    exploration = explore(procedure, plugins=plugins, limits=limits, max_deviations=args.deviations)
     report = CheckReport(procedure=procedure.id, findings=tuple(findings), exploration=exploration)
-    written: Path | None = None
+    replay = None
     if not exploration.ok:
-        assert exploration.unit is not None
-        assert exploration.candidate is not None
-        written = args.counterexample
-        if args.file in plugins.procedures():
-            name = args.file
-        else:
-            name = os.path.relpath(Path(args.file).resolve(), written.resolve().parent)
-        problem = exploration.plugin_error or "\n".join(exploration.failures)
-        written.write_text(
-            scenario_text(
-                procedure=name,
-                unit=exploration.unit,
-                members=exploration.members,
-                candidate=exploration.candidate,
-                attempts=exploration.counterexample,
-                comment=f"Found by admission-flow check {args.file}:\n{problem}",
-            ),
-            encoding="utf-8",
-        )
+        replay = _write_counterexample(plugins, args, exploration, written)
     if args.json:
         value = report.as_dict()
-        value["counterexample_file"] = str(written) if written is not None else None
+        value["counterexample_file"] = str(written) if replay is not None else None
+        value["replay"] = replay
         json.dump(value, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        _print_check(report, written, out)
+        for line in text_lines(report, str(written), replay):
+            print(line, file=out)
     if exploration.plugin_error is not None:
         return EXIT_PLUGIN
     return EXIT_OK if exploration.ok else EXIT_FOUND
 
 
-def _print_check(report: Any, written: Path | None, out: TextIO) -> None:
-    x = report.exploration
-    for finding in report.findings:
-        print(f"! {finding.kind}: {finding.message}", file=out)
-    if not x.ok:
-        bound = "stopped at the first failure"
-    elif x.complete:
-        bound = "all of them"
+def _write_counterexample(
+    plugins: Plugins, args: argparse.Namespace, exploration: Any, written: Path
+) -> str:
+    """Write the counter-example; the command that replays it, exactly as it must be typed."""
+    import os
+    import shlex
+
+    from .testing._scenario_file import scenario_text
+
+    assert exploration.unit is not None
+    assert exploration.candidate is not None
+    outside = False
+    if args.file in plugins.procedures():
+        name = args.file
     else:
-        bound = "stopped at the bound (--max-states, --max-depth)"
-    print(
-        f"{report.procedure}: explored {x.abstract_states} abstract states "
-        f"({x.cases} cases, {x.fired} events fired, up to {x.depth} events deep): {bound}",
-        file=out,
+        name = os.path.relpath(Path(args.file).resolve(), written.resolve().parent)
+        outside = name.startswith("..") or os.path.isabs(name)
+    problem = exploration.plugin_error or "\n".join(exploration.failures)
+    if exploration.variant is not None:
+        problem += f"\nboundary: {exploration.variant}"
+    written.write_text(
+        scenario_text(
+            procedure=name,
+            unit=exploration.unit,
+            members=exploration.members,
+            candidate=exploration.candidate,
+            attempts=exploration.counterexample,
+            comment=f"Found by admission-flow check {args.file}:\n{problem}",
+        ),
+        encoding="utf-8",
     )
-    if x.ok:
-        print(
-            f"every invariant holds; states reached: {', '.join(sorted(x.states_reached))}",
-            file=out,
-        )
-        return
-    if x.plugin_error is not None:
-        print(f"plugin '{x.plugin}' raised: {x.plugin_error}", file=out)
-    for failure in x.failures:
-        print(failure, file=out)
-    events = len(x.counterexample)
-    print(
-        f"shortest counter-example: {events} event{'s' if events != 1 else ''}, "
-        f"written to {written}; replay it with: admission-flow run {written}",
-        file=out,
-    )
+    words = ["admission-flow"]
+    for module in [*args.plugin, *args.check_plugins]:
+        words += ["-p", module]
+    words.append("run")
+    if outside:
+        words.append("--allow-path")
+    words.append(str(written))
+    return shlex.join(words)
 
 
 def _test(plugins: Plugins, paths: list[Path], *, update: bool, show: str, out: TextIO) -> int:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._model import Case, Member
+from ._model import Case, Member, Step
 
 if TYPE_CHECKING:
     from ._calendar import Calendar
@@ -37,25 +37,28 @@ class RuleHeld:
     where: Mapping[str, Any] = attrs.field(factory=dict)
     #: ``accepted`` steps only, or every ``kept`` one (recorded votes too).
     kept: bool = False
+    #: Whether the condition holds when there is no such step at all.
+    optional: bool = False
 
     def holds(self, case: Case, reading: Reading) -> bool:
         found = False
-        for index, step in enumerate(case.history):
-            if step.event != self.at or not (step.accepted or self.kept):
+        for step in case.steps_of(self.at):
+            if not (step.accepted or self.kept):
                 continue
-            if any(step.facts.get(name) != value for name, value in self.where.items()):
+            if self.where and any(step.facts.get(k) != v for k, v in self.where.items()):
                 continue
             found = True
-            if not reading.rule_holds(self, case, index):
+            if not reading.rule_holds(self, case, step):
                 return False
-        return found
+        return found or self.optional
 
     def describe(self) -> str:
         where = (
             " with " + ", ".join(f"{k}={v!r}" for k, v in self.where.items()) if self.where else ""
         )
         which = "kept" if self.kept else "accepted"
-        return f"rule '{self.rule}' held at each {which} '{self.at}'{where} (and there is one)"
+        there = "" if self.optional else " (and there is one)"
+        return f"rule '{self.rule}' held at each {which} '{self.at}'{where}{there}"
 
 
 class Reading:
@@ -72,9 +75,16 @@ class Reading:
         self.calendar = calendar
         self.members = members
         self._rules = rules
+        self._answers: dict[tuple[int, int, int, int], tuple[Step, bool]] = {}
 
-    def rule_holds(self, condition: RuleHeld, case: Case, index: int) -> bool:
-        """Whether ``condition.rule`` holds when judged again at ``case.history[index]``."""
+    def rule_holds(self, condition: RuleHeld, case: Case, step: Step) -> bool:
+        """Whether ``condition.rule`` holds when judged again at ``step`` of ``case``."""
+        # The answer depends only on the history up to the step, the unit and
+        # the candidate: cached by their identities, the values kept alive.
+        key = (id(step), id(condition), id(case.unit), id(case.candidate))
+        known = self._answers.get(key)
+        if known is not None and known[0] is step:
+            return known[1]
         from ._rule import EventContext
 
         spec = self.procedure.rules[condition.rule]
@@ -83,7 +93,7 @@ class Reading:
         contributed = self._rules.get(spec.check or condition.rule)
         if contributed is None:
             return True  # a core rule (auth.role, event.state): the engine applies it always
-        step = case.history[index]
+        index = next(i for i, s in enumerate(case.history) if s is step)
         before = Case(
             id=case.id,
             procedure=case.procedure,
@@ -103,7 +113,9 @@ class Reading:
             self.calendar,
         )
         params = {**contributed.rule.params, **spec.params, **condition.params}
-        return contributed.rule.check(context, params) is None
+        held = contributed.rule.check(context, params) is None
+        self._answers[key] = (step, held)
+        return held
 
 
 _RULES: list[Mapping[str, Contributed]] = []

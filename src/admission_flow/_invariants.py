@@ -23,10 +23,11 @@ The conditions (see ``docs/compliance-testing.md``):
   rule ``held`` (the rule was checked and held);
 - ``passed: {event, rule, where}``: the same as ``step`` with ``held: rule``,
   for reading: a step of ``event`` on which ``rule`` held;
-- ``rule_held: {rule, at, params, where, result}``: ``rule``, judged again
-  (with ``params``) at every accepted (``result: kept``: kept) step of ``at``
-  with the facts ``where``, held, and there is such a step: whether or not
-  ``at`` checks the rule (see ``_invariant_reading.py``);
+- ``rule_held: {rule, at, params, where, result, optional}``: ``rule``,
+  judged again (with ``params``) at every accepted (``result: kept``: kept)
+  step of ``at`` with the facts ``where``, held, and there is such a step
+  (unless ``optional``): whether or not ``at`` checks the rule (see
+  ``_invariant_reading.py``);
 - ``months_since: {event, fact, to, at_least}``: from the latest accepted
   ``event`` (or its date ``fact``) to the latest accepted ``to`` (by default,
   the case's latest step) at least ``at_least`` whole months have passed;
@@ -582,7 +583,13 @@ class _InvariantParser:
 
     def rule_held(self, body: YamlMap, where: str) -> RuleHeld | None:
         r = self.reader
-        r.keys(body, where, required=("rule", "at"), optional=("params", "where", "result"))
+        r.keys(
+            body,
+            where,
+            required=("rule", "at"),
+            optional=("params", "where", "result", "optional"),
+        )
+        optional = r.boolean(body, "optional", where)
         result = r.choice(body, "result", where, ("accepted", "kept")) or "accepted"
         event = self.event(body, "at", where)
         name = r.string(body, "rule", where, pattern=None)
@@ -599,7 +606,12 @@ class _InvariantParser:
         if event is None or name is None or params is None or where_facts is None:
             return None
         return RuleHeld(
-            rule=name, at=event, params=dict(params), where=where_facts, kept=result == "kept"
+            rule=name,
+            at=event,
+            params=dict(params),
+            where=where_facts,
+            kept=result == "kept",
+            optional=bool(optional),
         )
 
     def months_since(self, body: YamlMap, where: str) -> MonthsSince | None:

@@ -175,11 +175,21 @@ def unit_from_json(data: Mapping[str, Any]) -> Unit:
 
 
 def member_to_json(member: Member) -> dict[str, Any]:
-    return {"id": member.id, "status": member.status, "since": member.since.isoformat()}
+    return {
+        "id": member.id,
+        "status": member.status,
+        "since": member.since.isoformat(),
+        "positions": list(member.positions),
+    }
 
 
 def member_from_json(data: Mapping[str, Any]) -> Member:
-    return Member(id=data["id"], status=data["status"], since=dt.date.fromisoformat(data["since"]))
+    return Member(
+        id=data["id"],
+        status=data["status"],
+        since=dt.date.fromisoformat(data["since"]),
+        positions=data.get("positions", ()),
+    )
 
 
 def actor_to_by(actor: Actor) -> str | dict[str, str]:

@@ -368,7 +368,13 @@ class ProcedureMachine(RuleBasedStateMachine):
             and (after.state != before.state or after is not before)
         ):
             self._fail(f"a case in final state '{before.state}' moved to '{after.state}'")
-        failures = check_invariants(self.procedure, after, calendar=self.engine.calendar)
+        failures = check_invariants(
+            self.procedure,
+            after,
+            calendar=self.engine.calendar,
+            members=self.engine.members,
+            plugins=self.engine.plugins,
+        )
         if failures:
             self._fail(
                 "\n".join(

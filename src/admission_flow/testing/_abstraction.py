@@ -1,0 +1,269 @@
+"""What ``admission-flow check`` explores, and why that is enough: the abstraction of a case.
+
+The search (``_check.py``) runs the real engine on concrete cases; this module
+says which of them it treats as one (the *abstract state*), which values it
+gives the facts, and on which dates it lets time pass.
+
+Dimensions explored
+-------------------
+- **The unit, the candidate and the members**: one ordinary configuration (a
+  residential cell of 15 official members with a Youth Union, an eligible
+  candidate of 25), and one *variant* per boundary that a rule or plugin
+  declares (``af.Boundary``, ``_boundaries.py``): an age a month either side of
+  18, 60 and the youth age, an education below the minimum with and without a
+  hardship area, a grassroots cell, a delegated unit, a school, a member not
+  yet official... Each variant is tried, at the events where its answer may
+  turn, on every case the ordinary configuration reaches; where the rules
+  answer it differently (another verdict, or the declaring rule's own answer
+  differs, even at an event that does not check it), it becomes a case of its
+  own, explored from there like any other.
+- **Facts**: an ordinary value of each (the unit's count, a unanimous vote, a
+  date on the day, the first value of a choice; every value of a choice is
+  tried), the values a variant declares (two-thirds and one below, a
+  denominator that adds up and one that does not, a certificate on its
+  anniversary and the day after...), and with ``--deviations N`` every
+  boundary value of every fact on N steps of a path.
+- **Dates**: every event is tried on the case's date; time passes to each
+  date on which a rule may turn: a deadline's due date and the day after, an
+  invariant's working-day bound, and, when nothing else can happen, twelve
+  and sixty months after a step and the candidate's 18th, 30th and 60th
+  birthdays, each with its neighbours.
+
+The abstract state
+------------------
+Two cases are one abstract state when they agree on: the configuration
+(ordinary or which variant); the state; for each event that can still fire
+from that state (*live*), how many different actors had it accepted (up to
+two), how many times it was only recorded (up to three), by which roles, and
+whether its latest facts were the ordinary ones; for each event that can no
+longer fire (*dead*), only whether it was accepted and how often recorded;
+where the case's date falls around each landmark (before, on, after); and the
+deviations spent.
+
+Why that is enough (the soundness argument)
+-------------------------------------------
+The rules of ``vn-2021`` read: the unit's and the candidate's fields (fixed
+per configuration, so in the key), counts of steps up to two or three, the
+roles and facts of the latest step of an event (in the key while the event
+can fire), and dates only through whole months and working days from a
+landmark (the date signs). Two cases that agree on all of that get the same
+answer from every rule at every later event, so exploring one of them is
+enough. For a dead event the answers it can still influence are those of
+invariants (``rule_held`` judges at the step itself, whose answer cannot
+change once the event is dead) and of rules reading *that* it happened; a rule
+that reads more of an event no longer possible (its actor, a fact other
+than a date) is outside this argument and must be checked by its own tests.
+A variant is merged into the ordinary case while every rule answers both
+alike where it may turn; the first event where they differ is where it is
+split off, so its counter-example is the shortest too. What the abstraction
+does not cover: dates out of order (the search only moves time forward) and
+combinations of two boundaries on one path (``--deviations`` explores
+those, at a cost).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import admission_flow as af
+
+from ._generation import two_thirds
+
+__all__ = ["AGE_MONTHS", "START", "STEP_MONTHS", "EventSummary", "Liveness", "fact_options"]
+
+_DAY = dt.timedelta(days=1)
+#: The day generated cases open; any ordinary working day would do.
+START = dt.date(2023, 1, 3)
+#: Landmarks after a step (months) and after the candidate's birth (months).
+STEP_MONTHS = (12, 60)
+AGE_MONTHS = (18 * 12, 30 * 12, 60 * 12)
+#: An optional fact left out, in the list of a fact's values.
+ABSENT = object()
+
+#: One event's summary: distinct accepting actors (up to two), times recorded
+#: (up to three), roles that had it accepted, whether its latest facts were
+#: ordinary, and whether it was ever accepted.
+EventSummary = tuple[tuple[af.Actor, ...], int, frozenset[str], bool, bool]
+_EMPTY: EventSummary = ((), 0, frozenset(), True, False)
+
+
+class Liveness:
+    """Which events can still fire from each state, from ``Procedure.transitions()``."""
+
+    def __init__(self, procedure: af.Procedure) -> None:
+        targets: dict[str | None, set[str]] = {}
+        for transition in procedure.transitions():
+            targets.setdefault(transition.source, set()).add(transition.target)
+        self.live: dict[str | None, frozenset[str]] = {}
+        for state in (None, *procedure.states):
+            reached = {state}
+            todo = [state]
+            while todo:
+                for target in targets.get(todo.pop(), ()):
+                    if target not in reached:
+                        reached.add(target)
+                        todo.append(target)
+            self.live[state] = frozenset(
+                t.event for t in procedure.transitions() if t.source in reached
+            )
+        self.procedure = procedure
+
+    def summarise(
+        self, summary: Mapping[str, EventSummary], step: af.Step
+    ) -> dict[str, EventSummary]:
+        """The summary of a case after ``step``, from the summary before it."""
+        actors, recorded, roles, ordinary, accepted = summary.get(step.event, _EMPTY)
+        spec = self.procedure.events[step.event]
+        usual = all(_ordinary(f, step.facts.get(f.name)) for f in spec.facts.values())
+        if step.accepted:
+            if step.actor not in actors and len(actors) < 2:
+                actors = (*actors, step.actor)
+            roles = roles | {step.actor.role}
+            ordinary, accepted = usual, True
+        elif step.recorded:
+            recorded = min(recorded + 1, 3)
+            if not accepted:
+                ordinary = usual
+        changed = dict(summary)
+        changed[step.event] = (actors, recorded, roles, ordinary, accepted)
+        return changed
+
+    def features(self, state: str | None, summary: Mapping[str, EventSummary]) -> tuple[Any, ...]:
+        """What the rules can see of the history: details of live events, the fact of dead ones."""
+        live = self.live[state]
+        found: list[tuple[Any, ...]] = []
+        for name in self.procedure.events:
+            entry = summary.get(name)
+            if entry is None:
+                continue
+            actors, recorded, roles, ordinary, accepted = entry
+            if name in live:
+                found.append((name, len(actors), recorded, roles, ordinary))
+            else:
+                found.append((name, accepted, recorded))
+        return tuple(found)
+
+
+def anchors(case: af.Case) -> list[dt.date]:
+    """The dates of each event's latest kept step and its date facts, each once, oldest first."""
+    found: set[dt.date] = set()
+    latest: dict[str, af.Step] = {}
+    for step in case.history:
+        latest[step.event] = step
+    for step in latest.values():
+        found.add(step.on)
+        found.update(v for v in step.facts.values() if isinstance(v, dt.date))
+    return sorted(found)
+
+
+def sign(today: dt.date, landmark: dt.date) -> int:
+    """Before (-1), on (0) or after (1) the landmark."""
+    return (today > landmark) - (today < landmark)
+
+
+def landmark_days(case: af.Case, dated: list[dt.date]) -> Iterator[dt.date]:
+    """Twelve and sixty months after each anchor, and the candidate's birthdays, with neighbours."""
+    for anchor in dated:
+        for months in STEP_MONTHS:
+            day = af.add_months(anchor, months)
+            yield from (day - _DAY, day, day + _DAY)
+    for months in AGE_MONTHS:
+        day = af.add_months(case.candidate.born, months)
+        yield from (day - _DAY, day, day + _DAY)
+
+
+def _ordinary(fact: af.FactSpec, value: Any) -> bool:
+    """Whether a fact has its ordinary value: a choice its first, a flag its default."""
+    if fact.type == "choice":
+        return value is None or value == fact.values[0]
+    if fact.type == "bool":
+        return value is None or value == bool(fact.default)
+    return True
+
+
+def fact_options(
+    fact: af.FactSpec,
+    on: dt.date,
+    members: Mapping[str, af.Member],
+    unit: af.Unit,
+    chosen: Mapping[str, Any],
+) -> list[Any]:
+    """A fact's boundary values, the ordinary one first."""
+    if fact.type == "int":
+        low = fact.minimum if fact.minimum is not None else 0
+        total = chosen.get(fact.at_most) if fact.at_most is not None else None
+        if isinstance(total, int):
+            needed = two_thirds(total)
+            return _unique([total, max(low, needed), max(low, needed - 1)])
+        if isinstance(fact.default, int) and not isinstance(fact.default, bool):
+            # A count with a default (vn-2021's `excluded`, 0) is ordinarily that.
+            return _unique([max(low, fact.default), max(low, fact.default + 1)])
+        own = getattr(unit, fact.name, None)
+        usual = own if isinstance(own, int) and not isinstance(own, bool) and own >= low else 15
+        return _unique([max(low, usual), max(low, usual + 1)])
+    if fact.type == "bool":
+        default = bool(fact.default)
+        return [default, not default]
+    if fact.type == "choice":
+        return list(fact.values)
+    if fact.type == "date":
+        # A required date is usually the event's own (a certificate, a decision);
+        # an optional one says since when, and a year back is the ordinary case.
+        year = af.add_months(on, -12)
+        return [on, year, year + _DAY] if fact.required else [year, year + _DAY, on]
+    if fact.type == "member":
+        return sorted(members, key=lambda m: (members[m].status != "official", m))
+    return ["x"] if fact.required else []
+
+
+def fact_variants(
+    spec: af.EventSpec,
+    role: str,
+    on: dt.date,
+    unit: af.Unit,
+    members: Mapping[str, af.Member],
+) -> list[tuple[dict[str, Any], bool]]:
+    """An ordinary choice of every fact, then each fact varied alone over its boundary values.
+
+    Each comes with whether it is a deviation (all but the first, and the
+    other values of a choice, are not).
+    """
+    facts = [
+        f
+        for f in sorted(spec.facts.values(), key=lambda f: f.at_most is not None)
+        if not (f.roles and role not in f.roles)
+    ]
+
+    def options(fact: af.FactSpec, chosen: Mapping[str, Any]) -> list[Any]:
+        values = fact_options(fact, on, members, unit, chosen)
+        # An optional fact is given its ordinary value first; leaving it out is a variant.
+        return values if fact.required or not values else [*values, ABSENT]
+
+    def assemble(fixed: Mapping[str, Any]) -> dict[str, Any]:
+        chosen: dict[str, Any] = {}
+        for fact in facts:
+            if fact.name in fixed:
+                chosen[fact.name] = fixed[fact.name]
+            else:
+                values = options(fact, chosen)
+                if values:
+                    chosen[fact.name] = values[0]
+        return {k: v for k, v in chosen.items() if v is not ABSENT}
+
+    base = assemble({})
+    variants = [(base, False)]
+    seen = {tuple(sorted(base.items(), key=lambda kv: kv[0]))}
+    for fact in facts:
+        for value in options(fact, dict(base))[1:]:
+            variant = assemble({fact.name: value})
+            signature = tuple(sorted(variant.items(), key=lambda kv: kv[0]))
+            if signature not in seen:
+                seen.add(signature)
+                variants.append((variant, fact.type != "choice"))
+    return variants
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))

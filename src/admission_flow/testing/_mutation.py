@@ -1,0 +1,69 @@
+"""Mutants of a procedure file: each rule removed from each event, one at a time.
+
+A procedure that is safe only while every rule sits on every event that
+needs it is proven by killing its mutants: ``admission-flow check`` must
+report every mutant that lets an unlawful case through. The edits are made
+on the text, so a mutant keeps the file's comments and layout; they read the
+layout ``vn-2021`` uses (``rules: [a, b]`` on one line, or one ``- rule``
+per line).
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+__all__ = ["Mutant", "rule_removals"]
+
+_EVENT = re.compile(r"^  ([a-z][a-z0-9_]*):\s*$")
+_FLOW = re.compile(r"^(    rules: \[)(.*)(\]\s*)$")
+_ITEM = re.compile(r"^      - ([a-z][a-z0-9_.]*)")
+
+
+@attrs.frozen(kw_only=True)
+class Mutant:
+    """A procedure text with one rule removed from one event."""
+
+    name: str
+    event: str
+    rule: str
+    text: str
+
+
+def rule_removals(text: str) -> list[Mutant]:
+    """Every mutant that removes one rule from one event of the ``events:`` section."""
+    lines = text.splitlines(keepends=True)
+    mutants: list[Mutant] = []
+    in_events = False
+    event: str | None = None
+    for index, line in enumerate(lines):
+        if not line.startswith(" ") and line.strip():
+            in_events = line.startswith("events:")
+            event = None
+            continue
+        if not in_events:
+            continue
+        found = _EVENT.match(line)
+        if found:
+            event = found.group(1)
+            continue
+        if event is None:
+            continue
+        flow = _FLOW.match(line)
+        if flow:
+            items = [item.strip() for item in flow.group(2).split(",")]
+            for position, rule in enumerate(items):
+                rest = items[:position] + items[position + 1 :]
+                changed = f"{flow.group(1)}{', '.join(rest)}{flow.group(3)}"
+                mutants.append(_mutant(lines, index, changed, event, rule))
+            continue
+        item = _ITEM.match(line)
+        if item:
+            mutants.append(_mutant(lines, index, "", event, item.group(1)))
+    return mutants
+
+
+def _mutant(lines: list[str], index: int, replacement: str, event: str, rule: str) -> Mutant:
+    text = "".join([*lines[:index], replacement, *lines[index + 1 :]])
+    return Mutant(name=f"{event}-{rule}", event=event, rule=rule, text=text)

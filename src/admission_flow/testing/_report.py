@@ -1,0 +1,151 @@
+"""What ``admission-flow check`` found, as values, as JSON and as lines of text.
+
+The search formats nothing while it runs: the report is put into words once,
+here, at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+import admission_flow as af
+
+from ._scenario_file import Attempt
+from ._static import Finding
+
+__all__ = ["STOPS", "CheckReport", "Exploration", "text_lines"]
+
+#: Why a search stopped before the end, and the option that sets that bound.
+STOPS = {
+    "max_states": "--max-states",
+    "max_depth": "--max-depth",
+    "max_seconds": "--max-seconds",
+    "max_memory": "--max-memory",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Exploration:
+    """What a bounded search found: how much it explored, and the first failure, if any."""
+
+    abstract_states: int
+    cases: int
+    fired: int
+    seconds: float
+    depth: int
+    complete: bool
+    #: The bound that stopped the search (a key of ``STOPS``), if one did.
+    stopped_by: str | None = None
+    #: Every state some explored case reached.
+    states_reached: frozenset[str] = frozenset()
+    #: The invariants (or engine promises) broken by the counter-example.
+    failures: tuple[str, ...] = ()
+    #: The message of a plugin that raised, and the plugin's name.
+    plugin_error: str | None = None
+    plugin: str | None = None
+    counterexample: tuple[Attempt, ...] = ()
+    unit: af.Unit | None = None
+    candidate: af.Person | None = None
+    state: str | None = None
+    #: The members the events could name, for the counter-example's scenario.
+    members: tuple[af.Member, ...] = ()
+    #: How many boundary variants were explored, and which one failed, if one did.
+    variants: int = 0
+    variant: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.plugin_error is None
+
+    @property
+    def states_per_second(self) -> float:
+        return self.abstract_states / self.seconds if self.seconds > 0 else 0.0
+
+
+@attrs.frozen(kw_only=True)
+class CheckReport:
+    """Static findings and the search, as ``admission-flow check --json`` prints them."""
+
+    procedure: str
+    findings: tuple[Finding, ...]
+    exploration: Exploration
+
+    def as_dict(self) -> dict[str, Any]:
+        x = self.exploration
+        result = "ok" if x.ok else "plugin_failed" if x.plugin_error else "invariant_failed"
+        return {
+            "procedure": self.procedure,
+            "result": result,
+            "findings": [f.as_dict() for f in self.findings],
+            "explored": {
+                "abstract_states": x.abstract_states,
+                "cases": x.cases,
+                "events_fired": x.fired,
+                "depth": x.depth,
+                "complete": x.complete,
+                "stopped_by": x.stopped_by,
+                "boundary_variants": x.variants,
+                "states_reached": sorted(x.states_reached),
+                "seconds": round(x.seconds, 3),
+            },
+            "failures": list(x.failures),
+            "plugin_error": x.plugin_error,
+            "plugin": x.plugin,
+            "state": x.state,
+            "variant": x.variant,
+            "counterexample": [
+                {
+                    "on": a.on.isoformat(),
+                    "event": a.event,
+                    "by": str(a.actor),
+                    "facts": {
+                        k: v.isoformat() if isinstance(v, dt.date) else v
+                        for k, v in a.facts.items()
+                    },
+                }
+                for a in x.counterexample
+            ],
+        }
+
+
+def text_lines(report: CheckReport, written: str | None, replay: str | None) -> list[str]:
+    """The report as ``admission-flow check`` prints it."""
+    x = report.exploration
+    lines = [f"! {finding.kind}: {finding.message}" for finding in report.findings]
+    if not x.ok:
+        bound = "stopped at the first failure"
+    elif x.complete:
+        bound = "all of them"
+    else:
+        bound = f"stopped by {STOPS.get(x.stopped_by or '', x.stopped_by)}"
+    lines.append(
+        f"{report.procedure}: explored {x.abstract_states} abstract states "
+        f"({x.cases} cases, {x.fired} events fired, up to {x.depth} events deep, "
+        f"{x.variants} boundary variants): {bound}"
+    )
+    if x.ok:
+        if x.complete:
+            lines.append(
+                f"every invariant holds; states reached: {', '.join(sorted(x.states_reached))}"
+            )
+        else:
+            option = STOPS.get(x.stopped_by or "", "")
+            lines.append(
+                f"holds in the {x.abstract_states:,} abstract states explored; not a proof: "
+                f"the search stopped at its bound ({option}); raise it to explore further"
+            )
+        return lines
+    if x.plugin_error is not None:
+        lines.append(f"plugin '{x.plugin}' raised: {x.plugin_error}")
+    lines.extend(x.failures)
+    if x.variant is not None:
+        lines.append(f"found with the boundary: {x.variant}")
+    events = len(x.counterexample)
+    lines.append(
+        f"shortest counter-example: {events} event{'s' if events != 1 else ''}, "
+        f"written to {written}; replay it with: {replay}"
+    )
+    return lines
