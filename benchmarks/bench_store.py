@@ -55,7 +55,7 @@ import attrs
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow._canonical import canonical_json
+from admission_flow.model._canonical import canonical_json
 from admission_flow.store import Register
 from admission_flow.store._chain import opening_hash, row_hash
 from admission_flow.store._schema import cases, history, members, metadata, procedures, units
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         after = peak_mb()
 
         # Another version of the procedure, so that nothing can be skipped as already judged.
-        bundled = Path(af.__file__).resolve().parent / "procedures" / "vn-2021.yaml"
+        bundled = Path(af.__file__).resolve().parent / "standard" / "procedures" / "vn-2021.yaml"
         other = folder / "vn-2025.yaml"
         other.write_text(
             bundled.read_text(encoding="utf-8").replace('version: "2021.2"', 'version: "2025.1"'),

@@ -18,12 +18,14 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 import admission_flow as af
-from admission_flow import _cli
+from admission_flow.cli import _main as _cli
 from admission_flow.testing import procedure_state_machine
 from admission_flow.testing._check import explore
 from admission_flow.testing._static import static_findings
 
-VN_TEXT = (Path(af.__file__).parent / "procedures" / "vn-2021.yaml").read_text(encoding="utf-8")
+VN_TEXT = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
+    encoding="utf-8"
+)
 
 
 def _without(text: str, start: str, end: str) -> str:

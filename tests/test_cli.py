@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import admission_flow as af
-from admission_flow._cli import main
+from admission_flow.cli._main import main
 
 SCENARIO = """\
 procedure: vn-2021

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from admission_flow import _cli
+from admission_flow.cli import _main as _cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "examples" / "scenarios"

@@ -30,14 +30,14 @@ import pytest
 import yaml
 
 import admission_flow as af
-from admission_flow import _cli
+from admission_flow.cli import _main as _cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 #: The modules that load procedure files: the keys they accept, their constants.
 PROCEDURE_SOURCES = [
-    *sorted(Path(af.__file__).resolve().parent.glob("_parse*.py")),
-    Path(af.__file__).resolve().parent / "_facts.py",
+    *sorted((Path(af.__file__).resolve().parent / "procedure").glob("_parse*.py")),
+    Path(af.__file__).resolve().parent / "procedure" / "_facts.py",
 ]
 PAGES = sorted(DOCS.glob("*.md"))
 D = dt.date

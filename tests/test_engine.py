@@ -11,7 +11,7 @@ import pytest
 import transitions
 
 import admission_flow as af
-import admission_flow._routing
+import admission_flow.judging._routing
 from conftest import MEMBERS
 
 D = dt.date
@@ -853,7 +853,7 @@ def test_one_router_per_engine_whatever_the_number_of_cases(
 ) -> None:
     """10,000 open cases share one router; only the transitions backend builds a Machine, once."""
     built = count_calls(monkeypatch, transitions.Machine)
-    compiled = count_calls(monkeypatch, admission_flow._routing.CompiledRouter)
+    compiled = count_calls(monkeypatch, admission_flow.judging._routing.CompiledRouter)
     engine = af.Engine(procedure, plugins=plugins, members=MEMBERS, backend=backend)  # type: ignore[arg-type]
     assert engine.backend == backend
     cases = [engine.open(f"c-{n}", candidate, unit) for n in range(10_000)]

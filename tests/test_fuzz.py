@@ -36,11 +36,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import admission_flow as af
-from admission_flow._cli import main
+from admission_flow.cli._main import main
 from helpers import PROCEDURES
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLED = Path(af.__file__).resolve().parent / "procedures" / "vn-2021.yaml"
+BUNDLED = Path(af.__file__).resolve().parent / "standard" / "procedures" / "vn-2021.yaml"
 PROCEDURE_SEEDS = [BUNDLED, *sorted(PROCEDURES.glob("*.yaml"))]
 SCENARIO_SEEDS = sorted((ROOT / "examples" / "scenarios").glob("*.yaml"))
 

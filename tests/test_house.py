@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import admission_flow as af
-from admission_flow import _facts
+from admission_flow.procedure import _facts
 from conftest import MEMBERS
 from helpers import PROCEDURES, drive
 

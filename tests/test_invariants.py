@@ -12,7 +12,7 @@ import admission_flow as af
 from admission_flow.testing import check_invariants
 
 ROOT = Path(__file__).resolve().parent.parent
-VN_FILE = Path(af.__file__).parent / "procedures" / "vn-2021.yaml"
+VN_FILE = Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml"
 D = dt.date
 
 

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 import admission_flow as af
 from admission_flow import _limits as limits
-from admission_flow._cli import main
-from admission_flow._reading import Reader, describe, did_you_mean, read_file
-from admission_flow._yaml import read_yaml
+from admission_flow.cli._main import main
+from admission_flow.procedure._reading import Reader, describe, did_you_mean, read_file
+from admission_flow.procedure._yaml import read_yaml
 from helpers import PROCEDURES
 
 MINIMAL = (PROCEDURES / "minimal.yaml").read_text(encoding="utf-8")

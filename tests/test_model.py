@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 import admission_flow as af
-from admission_flow import _model
+from admission_flow.model import _values as _model
 
 D = dt.date
 ACTOR = af.Actor("cell")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import admission_flow as af
-from admission_flow._cli import main
+from admission_flow.cli._main import main
 from helpers import PROCEDURES
 from helpers import load_procedure_fixture as load
 from helpers import procedure_problems as problems_of

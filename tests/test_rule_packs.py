@@ -11,7 +11,7 @@ import pytest
 
 import admission_flow as af
 import admission_flow_rules.school as school
-from admission_flow._cli import main
+from admission_flow.cli._main import main
 from conftest import MEMBERS
 from helpers import drive
 

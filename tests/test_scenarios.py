@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 import admission_flow as af
-from admission_flow import _cli
+from admission_flow.cli import _main as _cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "scenarios"
 SCENARIOS = sorted(EXAMPLES.glob("*.yaml"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import admission_flow as af
-from admission_flow import _serial
+from admission_flow.model import _serial
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "scenarios"
 SCENARIOS = sorted(EXAMPLES.glob("*.yaml"))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 import admission_flow as af
-from admission_flow import _cli
+from admission_flow.cli import _main as _cli
 from admission_flow.testing import (
     DEFAULT_MEMBERS,
     event_sequences,

@@ -19,7 +19,8 @@ from types import ModuleType
 import pytest
 
 import admission_flow as af
-from admission_flow import _cli, reports, units
+from admission_flow import reports, units
+from admission_flow.cli import _main as _cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "lien-chieu"

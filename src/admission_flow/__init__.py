@@ -3,55 +3,9 @@
 Start with ``Engine.load("vn-2021")``; see ``docs/tutorial.md``.
 """
 
-from ._calendar import Calendar, VietnamCalendar, WeekdayCalendar
-from ._dates import add_months, months_between
-from ._engine import Engine
-from ._graph import draw
-from ._hooks import hookimpl
-from ._loading import load_procedure
-from ._model import (
-    EDUCATION_LEVELS,
-    MEMBER_STATUSES,
-    ORGANIZATIONS,
-    UNIT_KINDS,
-    Actor,
-    Case,
-    Deadline,
-    Member,
-    Option,
-    Outcome,
-    Person,
-    ProcedureRef,
-    Step,
-    Text,
-    Unit,
-    Violation,
-)
-from ._plugins import Plugins
-from ._rule import Boundary, EventContext, Rule, rule
-from ._scenario import Run, Scenario, ScenarioEvent, load_scenario, run_scenario
-from ._serial import (
-    case_from_json,
-    case_to_json,
-    outcome_from_json,
-    outcome_to_json,
-    step_from_json,
-    step_to_json,
-)
-from ._spec import (
-    DateSpec,
-    DeadlineSpec,
-    Escalation,
-    EventSpec,
-    FactSpec,
-    Procedure,
-    Role,
-    RuleSpec,
-    RuleUse,
-    State,
-    Transition,
-)
 from ._version import __version__
+from .engine._engine import Engine
+from .engine._scenario import Run, Scenario, ScenarioEvent, load_scenario, run_scenario
 from .exceptions import (
     ActorError,
     AdmissionFlowError,
@@ -69,6 +23,52 @@ from .exceptions import (
     StoreError,
     UnknownCaseError,
     UnknownEventError,
+)
+from .hooks._specs import hookimpl
+from .model._calendar import Calendar, VietnamCalendar, WeekdayCalendar
+from .model._dates import add_months, months_between
+from .model._serial import (
+    case_from_json,
+    case_to_json,
+    outcome_from_json,
+    outcome_to_json,
+    step_from_json,
+    step_to_json,
+)
+from .model._values import (
+    EDUCATION_LEVELS,
+    MEMBER_STATUSES,
+    ORGANIZATIONS,
+    UNIT_KINDS,
+    Actor,
+    Case,
+    Deadline,
+    Member,
+    Option,
+    Outcome,
+    Person,
+    ProcedureRef,
+    Step,
+    Text,
+    Unit,
+    Violation,
+)
+from .plugins._loading import load_procedure
+from .plugins._manager import Plugins
+from .procedure._graph import draw
+from .procedure._rule import Boundary, EventContext, Rule, rule
+from .procedure._spec import (
+    DateSpec,
+    DeadlineSpec,
+    Escalation,
+    EventSpec,
+    FactSpec,
+    Procedure,
+    Role,
+    RuleSpec,
+    RuleUse,
+    State,
+    Transition,
 )
 
 __all__ = [

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow import _cli
+from admission_flow.cli import _main as _cli
 from admission_flow.store import Register
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 import admission_flow as af
-from admission_flow import _cli
+from admission_flow.cli import _main as _cli
 from admission_flow.store import Register
 
 from .test_register import replay
 
-BUNDLED = Path(af.__file__).resolve().parent / "procedures" / "vn-2021.yaml"
+BUNDLED = Path(af.__file__).resolve().parent / "standard" / "procedures" / "vn-2021.yaml"
 OPEN_DOSSIER_BY_CELL = (
     "    to: dossier\n    by: cell\n    rules: [dates.order]\n\n  submit_application:"
 )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import admission_flow as af
-from admission_flow import _cli
+from admission_flow.cli import _main as _cli
 from admission_flow.store import Register
 
 from .test_register import replay

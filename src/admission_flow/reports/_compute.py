@@ -14,13 +14,21 @@ from typing import Any
 
 import attrs
 
-from admission_flow._deadlines import Clocks
-from admission_flow._loading import load_procedure
-from admission_flow._model import Case, Deadline
-from admission_flow._plugins import Plugins
-from admission_flow._spec import Procedure
 from admission_flow.exceptions import InputError
-from admission_flow.units import STAGES, CountTarget, Finding, Growth, UnitNode, UnitTree
+from admission_flow.judging._deadlines import Clocks
+from admission_flow.model._values import Case, Deadline
+from admission_flow.plugins._loading import load_procedure
+from admission_flow.plugins._manager import Plugins
+from admission_flow.procedure._spec import Procedure
+from admission_flow.units import (
+    STAGES,
+    CountTarget,
+    Finding,
+    Growth,
+    UnitContext,
+    UnitTree,
+    reached_on,
+)
 
 __all__ = [
     "Annual",
@@ -34,30 +42,6 @@ __all__ = [
     "reached_on",
     "report_as_dict",
 ]
-
-
-def reached_on(case: Case, stage: str) -> dt.date | None:
-    """The date a case first reached ``stage`` (a state), or ``None``."""
-    for step in case.history:
-        if step.accepted and step.to_state == stage and step.from_state != stage:
-            return step.on
-    return None
-
-
-@attrs.frozen(kw_only=True)
-class UnitContext:
-    """What a rule pack sees of one unit: the tree, the unit, the cases under it, the date."""
-
-    tree: UnitTree
-    node: UnitNode
-    #: The cases of the unit and of every unit under it.
-    cases: tuple[Case, ...]
-    on: dt.date
-
-    def reached(self, stage: str, start: dt.date, end: dt.date) -> int:
-        """How many of the cases reached ``stage`` from ``start`` to ``end`` (and by ``on``)."""
-        last = min(end, self.on)
-        return sum(1 for c in self.cases if (d := reached_on(c, stage)) and start <= d <= last)
 
 
 @attrs.frozen(kw_only=True)

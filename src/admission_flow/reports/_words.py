@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from admission_flow._model import Text
+from admission_flow.model._values import Text
 from admission_flow.units import STAGES
 
 from ._compute import Annual, PlanProgress, Report, UnitProgress

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from admission_flow._canonical import digest
+from admission_flow.model._canonical import digest
 
 __all__ = ["opening_hash", "row_hash"]
 

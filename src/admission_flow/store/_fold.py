@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow._serial import person_from_json, unit_from_json
 from admission_flow.exceptions import StoreError
+from admission_flow.model._serial import person_from_json, unit_from_json
 
 from ._chain import opening_hash, row_hash
 from ._rows import SEQ, ref_of_row, step_of_row, step_of_tuple

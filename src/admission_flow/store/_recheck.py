@@ -23,8 +23,8 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow._loading import load_procedure
-from admission_flow._model import _new_case
+from admission_flow.model._values import _new_case
+from admission_flow.plugins._loading import load_procedure
 
 __all__ = ["CaseRecheck", "Refusal", "recheck"]
 

@@ -19,9 +19,9 @@ import attrs
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow._canonical import canonical_json
-from admission_flow._loading import load_procedure
-from admission_flow._serial import (
+from admission_flow.exceptions import CaseRefusedError, ConflictError, StoreError, UnknownCaseError
+from admission_flow.model._canonical import canonical_json
+from admission_flow.model._serial import (
     deadline_to_json,
     encode,
     person_to_json,
@@ -29,15 +29,10 @@ from admission_flow._serial import (
     unit_to_json,
     violation_to_json,
 )
-from admission_flow.exceptions import (
-    CaseRefusedError,
-    ConflictError,
-    StoreError,
-    UnknownCaseError,
-)
+from admission_flow.plugins._loading import load_procedure
+from admission_flow.store import _database
 from admission_flow.units import Departure, check_new_case
 
-from . import _database
 from ._chain import opening_hash, row_hash
 from ._fold import Entry, StoredCase, fold, fold_fast
 from ._rows import CASE, COLUMN, FOLDED

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
-from admission_flow._frozen import EMPTY, freeze
-from admission_flow._model import _new_step
-from admission_flow._serial import deadline_from_json, decode, violation_from_json
+from admission_flow.model._frozen import EMPTY, freeze
+from admission_flow.model._serial import deadline_from_json, decode, violation_from_json
+from admission_flow.model._values import _new_step
 
 from ._schema import history
 

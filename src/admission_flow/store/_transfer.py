@@ -30,8 +30,8 @@ from typing import Any, TextIO
 
 import sqlalchemy as sa
 
-from admission_flow._canonical import canonical_json
 from admission_flow.exceptions import StoreError
+from admission_flow.model._canonical import canonical_json
 
 from ._chain import opening_hash, row_hash
 from ._database import HEAD, snapshot

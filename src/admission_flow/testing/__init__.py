@@ -20,10 +20,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from admission_flow._invariants import InvariantFailure, InvariantSpec, check_invariants
+from admission_flow.procedure._invariants import InvariantFailure, InvariantSpec
 
 from ._check import CheckReport, Exploration, explore
 from ._generation import DEFAULT_MEMBERS
+from ._law import check_invariants
 from ._regression import Difference, Result, check_scenario, expected_path, find_scenarios
 from ._scenario_file import Attempt, scenario_text
 from ._static import Finding, static_findings

@@ -64,14 +64,25 @@ those, at a cost).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
+from admission_flow.procedure._invariants import InvariantFailure, Reading, WorkingDaysWithin
 
+from ._boundaries import Variant, _walk
 from ._generation import two_thirds
 
-__all__ = ["AGE_MONTHS", "START", "STEP_MONTHS", "EventSummary", "Liveness", "fact_options"]
+__all__ = [
+    "AGE_MONTHS",
+    "START",
+    "STEP_MONTHS",
+    "EventSummary",
+    "Liveness",
+    "Views",
+    "fact_options",
+    "fact_variants",
+]
 
 _DAY = dt.timedelta(days=1)
 #: The day generated cases open; any ordinary working day would do.
@@ -267,3 +278,126 @@ def fact_variants(
 
 def _unique(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
+
+
+class Views:
+    """How the search sees a case: its abstract state, its date landmarks, its invariants."""
+
+    def __init__(
+        self,
+        engine: af.Engine,
+        variants: Mapping[int, Sequence[Variant]],
+        reading: Reading,
+        horizon_days: int,
+    ) -> None:
+        self.engine = engine
+        self.procedure = engine.procedure
+        self.variants = variants
+        self.reading = reading
+        self.horizon_days = horizon_days
+        self.liveness = Liveness(self.procedure)
+        self.conditions = [
+            (invariant, condition)
+            for invariant in self.procedure.invariants
+            for condition in invariant.requires
+        ]
+        self.settled_cache: list[Any] = [None, ()]
+        self.bounds = [
+            c
+            for invariant in self.procedure.invariants
+            for condition in invariant.requires
+            for c in _walk(condition)
+            if isinstance(c, WorkingDaysWithin)
+        ]
+
+    def waits(self, case: af.Case, today: dt.date, *, landmarks: bool) -> list[dt.date]:
+        """The next date on which a rule may turn, if there is one."""
+        days: set[dt.date] = set()
+        if landmarks:
+            days.update(landmark_days(case, anchors(case)))
+        for deadline in self.engine.pending(case):
+            days.update((deadline.due, deadline.due + _DAY))
+        for bound in self._bounds(case):
+            days.update((bound, bound + _DAY))
+        # The nearest that changes how the case is seen: a later one is reached
+        # by waiting again, so no case the rules may judge differently is skipped.
+        here = self.signs(case, today)
+        latest = case.history[-1].on if case.history else today
+        horizon = latest + dt.timedelta(days=self.horizon_days)
+        for day in sorted(d for d in days if today < d <= horizon):
+            if self.signs(case, day) != here:
+                return [day]
+        return []
+
+    def _bounds(self, case: af.Case) -> Iterator[dt.date]:
+        for condition in self.bounds:
+            start = case.last(condition.event)
+            if start is None:
+                continue
+            day = start.facts.get(condition.fact, start.on) if condition.fact else start.on
+            if isinstance(day, dt.date):
+                yield self.engine.calendar.add_working_days(day, condition.at_most)
+
+    def signs(self, case: af.Case, today: dt.date) -> tuple[int, ...]:
+        """Where the case's date falls around each landmark: before (-1), on (0) or after (1)."""
+        signs = [
+            sign(today, af.add_months(anchor, months))
+            for anchor in anchors(case)
+            for months in STEP_MONTHS
+        ]
+        born = case.candidate.born
+        signs.extend(sign(today, af.add_months(born, m)) for m in AGE_MONTHS)
+        signs.extend(sign(today, deadline.due) for deadline in self.engine.pending(case))
+        signs.extend(sign(today, bound) for bound in self._bounds(case))
+        return tuple(signs)
+
+    def key(
+        self,
+        config: tuple[int, int],
+        case: af.Case,
+        today: dt.date,
+        summary: Mapping[str, EventSummary],
+        deviations: int,
+    ) -> Any:
+        """The abstract state: what two cases share when the search treats them as one."""
+        state = case.state
+        root, index = config
+        merged: Any = config
+        live = self.liveness.live[state]
+        if not index or not (self.variants[root][index - 1].events & live):
+            # No rule still to come reads what the variant changed: it is
+            # told apart from the ordinary case only by what the invariants
+            # say of it, each condition of which is settled.
+            merged = (root, self.settled(case))
+        return (
+            merged,
+            state,
+            self.liveness.features(state, summary),
+            self.signs(case, today),
+            deviations,
+        )
+
+    def settled(self, case: af.Case) -> tuple[bool, ...]:
+        """Whether each condition of each invariant holds of the case, in any state; cached."""
+        cached = self.settled_cache
+        if cached[0] is not case:
+            reading = self.reading
+            cached[0] = case
+            cached[1] = tuple(condition.holds(case, reading) for _, condition in self.conditions)
+        answer: tuple[bool, ...] = cached[1]
+        return answer
+
+    def invariant_failures(self, case: af.Case) -> list[InvariantFailure]:
+        """The invariants the case breaks in its state (``check_invariants``, sharing ``settled``)."""
+        if case.state is None:
+            return []
+        held = self.settled(case)
+        failed: dict[str, list[Any]] = {}
+        for (invariant, condition), holds in zip(self.conditions, held, strict=True):
+            if not holds and case.state in invariant.states:
+                failed.setdefault(invariant.id, []).append(condition)
+        return [
+            InvariantFailure(invariant=invariant, failed=tuple(failed[invariant.id]))
+            for invariant in self.procedure.invariants
+            if invariant.id in failed
+        ]

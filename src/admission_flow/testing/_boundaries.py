@@ -22,9 +22,8 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow._invariant_reading import RuleHeld
-from admission_flow._invariants import AllOf, AnyOf, Condition
-from admission_flow._model import _new_case
+from admission_flow.model._values import _new_case
+from admission_flow.procedure._invariants import AllOf, AnyOf, Condition, RuleHeld
 
 from ._generation import two_thirds
 from ._scenario_file import Attempt
@@ -81,6 +80,14 @@ class Variant:
             and self.candidate == case.candidate
             and not any("." in name for name in self.boundary.facts)
         )
+
+    def past_all(
+        self, attempts: tuple[Attempt, ...], procedure: af.Procedure
+    ) -> tuple[Attempt, ...]:
+        """Earlier attempts as this variant makes them (the same tuple when it changes none)."""
+        if not any("." in name for name in self.boundary.facts):
+            return attempts
+        return tuple(self.past(a, procedure) for a in attempts)
 
     def past(self, attempt: Attempt, procedure: af.Procedure) -> Attempt:
         """An earlier attempt as this variant makes it: facts later rules read of it set."""

@@ -23,42 +23,18 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow._invariant_reading import invariant_reading
-from admission_flow._invariants import InvariantFailure, WorkingDaysWithin
 
 from . import _abstraction as ab
-from ._boundaries import Variant, _walk, boundary_variants
+from ._boundaries import Variant, boundary_variants
 from ._generation import DEFAULT_MEMBERS, actor_choices
-from ._report import CheckReport, Exploration
+from ._law import law_reading
+from ._report import DEFAULT_LIMITS, CheckReport, Exploration, Limits
 from ._scenario_file import Attempt
 
 __all__ = ["DEFAULT_LIMITS", "CheckReport", "Exploration", "Limits", "explore"]
 
 _DAY = dt.timedelta(days=1)
 START = ab.START
-
-
-@attrs.frozen(kw_only=True)
-class Limits:
-    """The bounds of one search; the first one reached stops it, and the report names it."""
-
-    max_states: int = 200_000
-    max_depth: int = 40
-    #: Wall-clock seconds; the report then says how far the search got.
-    max_seconds: float = 120.0
-    #: Growth of the process's peak memory, in MiB.
-    max_memory_mb: int = 1024
-
-    def __attrs_post_init__(self) -> None:
-        for name in ("max_states", "max_depth", "max_seconds", "max_memory_mb"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise af.InputError(
-                    f"{name} must be a number of 0 or more, not {value!r}", field=name
-                )
-
-
-DEFAULT_LIMITS = Limits()
 
 
 @attrs.frozen
@@ -140,7 +116,6 @@ class _Search:
         self.horizon_days = horizon_days
         self.variants = variants
         self.procedure = engine.procedure
-        self.liveness = ab.Liveness(self.procedure)
         self.fired = 0
         self.cases = 0
         self.closed_checked: set[tuple[af.Unit, str | None]] = set()
@@ -148,9 +123,11 @@ class _Search:
         #: The variants' views of the case being expanded (``None``: that case).
         self.variant_cases: dict[int | None, af.Case] = {}
         self.reached: set[str] = set()
-        self.reading = invariant_reading(
+        reading = law_reading(
             self.procedure, calendar=engine.calendar, members=engine.members, plugins=engine.plugins
         )
+        self.views = ab.Views(engine, variants, reading, horizon_days)
+        self.liveness = self.views.liveness
         contributed = engine.plugins.rules()
         self.rule_checks = {
             rule_id: contributed.get(spec.check or rule_id)
@@ -162,19 +139,6 @@ class _Search:
             for spec in self.procedure.events.values()
             if any(self.procedure.rules[use.rule].severity == "record" for use in spec.rules)
         }
-        self.conditions = [
-            (invariant, condition)
-            for invariant in self.procedure.invariants
-            for condition in invariant.requires
-        ]
-        self.settled_cache: list[Any] = [None, ()]
-        self.bounds = [
-            c
-            for invariant in self.procedure.invariants
-            for condition in invariant.requires
-            for c in _walk(condition)
-            if isinstance(c, WorkingDaysWithin)
-        ]
 
     # -- the loop ---------------------------------------------------------------------
 
@@ -247,7 +211,7 @@ class _Search:
         # open; to another landmark (twelve months after a step, a birthday)
         # only when nothing can happen before it.
         stuck = not any(isinstance(child, _Node) for child in fired)
-        for day in self.waits(node, landmarks=stuck):
+        for day in self.views.waits(node.case, node.today, landmarks=stuck):
             yield attrs.evolve(node, today=day)
 
     def fire_all(self, node: _Node, *, closed: bool) -> Iterator[_Node | Exploration]:
@@ -310,7 +274,15 @@ class _Search:
             case = cases.get(variant.index)
             if case is None:
                 case = cases[variant.index] = variant.case(node.case, self.procedure)
-            outcome = self.attempt(node, case, changed)
+            moved = _Node(
+                node.case,
+                node.today,
+                variant.past_all(node.attempts, self.procedure),
+                node.deviations,
+                (node.config[0], variant.index),
+                node.summary,
+            )
+            outcome = self.attempt(moved, case, changed)
             if isinstance(outcome, Exploration):
                 yield outcome
                 continue
@@ -324,11 +296,7 @@ class _Search:
                 continue  # a recorded step the ordinary search keeps too
             if self.alike(variant, node, attempt, ordinary, case, changed, outcome):
                 continue
-            past = tuple(variant.past(a, self.procedure) for a in node.attempts)
-            moved = attrs.evolve(node, attempts=past)
-            child = self.child(
-                moved, case, changed, outcome, node.deviations, (node.config[0], variant.index)
-            )
+            child = self.child(moved, case, changed, outcome, node.deviations, moved.config)
             if child is not None:
                 yield child
 
@@ -434,7 +402,7 @@ class _Search:
             broken.append(f"the case is in undeclared state {after.state!r}")
         if before.state is not None and self.procedure.states[before.state].final:
             broken.append(f"a case in final state '{before.state}' moved to '{after.state}'")
-        for failure in self.invariant_failures(after):
+        for failure in self.views.invariant_failures(after):
             broken.append(
                 f"invariant '{failure.invariant.id}' does not hold in state '{after.state}': "
                 f"{failure.explanation}"
@@ -497,92 +465,8 @@ class _Search:
             self.variant_cache[cache_key] = cached
         return cached
 
-    # -- time ---------------------------------------------------------------------------
-
-    def waits(self, node: _Node, *, landmarks: bool) -> list[dt.date]:
-        """The next date on which a rule may turn, if there is one."""
-        case, today = node.case, node.today
-        days: set[dt.date] = set()
-        if landmarks:
-            days.update(ab.landmark_days(case, ab.anchors(case)))
-        for deadline in self.engine.pending(case):
-            days.update((deadline.due, deadline.due + _DAY))
-        for bound in self._bounds(case):
-            days.update((bound, bound + _DAY))
-        # The nearest that changes how the case is seen: a later one is reached
-        # by waiting again, so no case the rules may judge differently is skipped.
-        here = self.signs(case, today)
-        latest = case.history[-1].on if case.history else today
-        horizon = latest + dt.timedelta(days=self.horizon_days)
-        for day in sorted(d for d in days if today < d <= horizon):
-            if self.signs(case, day) != here:
-                return [day]
-        return []
-
-    def _bounds(self, case: af.Case) -> Iterator[dt.date]:
-        for condition in self.bounds:
-            start = case.last(condition.event)
-            if start is None:
-                continue
-            day = start.facts.get(condition.fact, start.on) if condition.fact else start.on
-            if isinstance(day, dt.date):
-                yield self.engine.calendar.add_working_days(day, condition.at_most)
-
-    def signs(self, case: af.Case, today: dt.date) -> tuple[int, ...]:
-        """Where the case's date falls around each landmark: before (-1), on (0) or after (1)."""
-        signs = [
-            ab.sign(today, af.add_months(anchor, months))
-            for anchor in ab.anchors(case)
-            for months in ab.STEP_MONTHS
-        ]
-        born = case.candidate.born
-        signs.extend(ab.sign(today, af.add_months(born, m)) for m in ab.AGE_MONTHS)
-        signs.extend(ab.sign(today, deadline.due) for deadline in self.engine.pending(case))
-        signs.extend(ab.sign(today, bound) for bound in self._bounds(case))
-        return tuple(signs)
-
     def key(self, node: _Node) -> Any:
-        state = node.case.state
-        config: Any = node.config
-        root, index = config
-        live = self.liveness.live[state]
-        if not index or not (self.variants[root][index - 1].events & live):
-            # No rule still to come reads what the variant changed: it is
-            # told apart from the ordinary case only by what the invariants
-            # say of it, each condition of which is settled.
-            config = (root, self.settled(node.case))
-        return (
-            config,
-            state,
-            self.liveness.features(state, node.summary),
-            self.signs(node.case, node.today),
-            node.deviations,
-        )
-
-    def settled(self, case: af.Case) -> tuple[bool, ...]:
-        """Whether each condition of each invariant holds of the case, in any state; cached."""
-        cached = self.settled_cache
-        if cached[0] is not case:
-            reading = self.reading
-            cached[0] = case
-            cached[1] = tuple(condition.holds(case, reading) for _, condition in self.conditions)
-        answer: tuple[bool, ...] = cached[1]
-        return answer
-
-    def invariant_failures(self, case: af.Case) -> list[InvariantFailure]:
-        """The invariants the case breaks in its state (``check_invariants``, sharing ``settled``)."""
-        if case.state is None:
-            return []
-        held = self.settled(case)
-        failed: dict[str, list[Any]] = {}
-        for (invariant, condition), holds in zip(self.conditions, held, strict=True):
-            if not holds and case.state in invariant.states:
-                failed.setdefault(invariant.id, []).append(condition)
-        return [
-            InvariantFailure(invariant=invariant, failed=tuple(failed[invariant.id]))
-            for invariant in self.procedure.invariants
-            if invariant.id in failed
-        ]
+        return self.views.key(node.config, node.case, node.today, node.summary, node.deviations)
 
 
 def _verdict(outcome: af.Outcome) -> tuple[Any, ...]:

@@ -16,7 +16,7 @@ import admission_flow as af
 from ._scenario_file import Attempt
 from ._static import Finding
 
-__all__ = ["STOPS", "CheckReport", "Exploration", "text_lines"]
+__all__ = ["DEFAULT_LIMITS", "STOPS", "CheckReport", "Exploration", "Limits", "text_lines"]
 
 #: Why a search stopped before the end, and the option that sets that bound.
 STOPS = {
@@ -25,6 +25,29 @@ STOPS = {
     "max_seconds": "--max-seconds",
     "max_memory": "--max-memory",
 }
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """The bounds of one search; the first one reached stops it, and the report names it."""
+
+    max_states: int = 200_000
+    max_depth: int = 40
+    #: Wall-clock seconds; the report then says how far the search got.
+    max_seconds: float = 120.0
+    #: Growth of the process's peak memory, in MiB.
+    max_memory_mb: int = 1024
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_states", "max_depth", "max_seconds", "max_memory_mb"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise af.InputError(
+                    f"{name} must be a number of 0 or more, not {value!r}", field=name
+                )
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @attrs.frozen(kw_only=True)

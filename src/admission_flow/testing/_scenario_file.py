@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow._serial import member_to_json, person_to_json, unit_to_json
+from admission_flow.model._serial import member_to_json, person_to_json, unit_to_json
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

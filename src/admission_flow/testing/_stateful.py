@@ -34,8 +34,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 import admission_flow as af
-from admission_flow._invariants import check_invariants
-from admission_flow._loading import load_procedure
+from admission_flow.plugins._loading import load_procedure
+from admission_flow.procedure._invariants import Reading, check_invariants
 
 from ._generation import (
     DEFAULT_MEMBERS,
@@ -51,6 +51,7 @@ from ._generation import (
     pick,
     unit,
 )
+from ._law import law_reading
 from ._scenario_file import Attempt, scenario_text
 from ._strategies import drawing
 
@@ -82,6 +83,7 @@ class ProcedureMachine(RuleBasedStateMachine):
     #: States reached by any case of any run of this class (instrumentation only:
     #: generation never reads it).
     states_reached: ClassVar[collections.Counter[str]]
+    _law: ClassVar[Reading]
 
     def __init__(self) -> None:
         super().__init__()
@@ -368,13 +370,7 @@ class ProcedureMachine(RuleBasedStateMachine):
             and (after.state != before.state or after is not before)
         ):
             self._fail(f"a case in final state '{before.state}' moved to '{after.state}'")
-        failures = check_invariants(
-            self.procedure,
-            after,
-            calendar=self.engine.calendar,
-            members=self.engine.members,
-            plugins=self.engine.plugins,
-        )
+        failures = check_invariants(self.procedure, after, reading=self._reading())
         if failures:
             self._fail(
                 "\n".join(
@@ -386,6 +382,18 @@ class ProcedureMachine(RuleBasedStateMachine):
         self.case = after
         if after.state is not None:
             self.states_reached[after.state] += 1
+
+    def _reading(self) -> Reading:
+        """What the invariants read besides the case: the engine's, made once per class."""
+        cls = type(self)
+        if "_law" not in cls.__dict__:
+            cls._law = law_reading(
+                self.procedure,
+                calendar=self.engine.calendar,
+                members=self.engine.members,
+                plugins=self.engine.plugins,
+            )
+        return cls._law
 
     def _fail(self, message: str, extra: Attempt | None = None) -> NoReturn:
         assert self.case is not None

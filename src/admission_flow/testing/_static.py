@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import attrs
 
 import admission_flow as af
-from admission_flow._invariants import (
+from admission_flow.procedure._invariants import (
     AllOf,
     AnyOf,
     Condition,

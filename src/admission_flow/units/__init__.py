@@ -14,6 +14,7 @@ from ._across import (
     Departure,
     check_new_case,
 )
+from ._context import UnitContext, reached_on
 from ._file import UnitFileError, load_units
 from ._values import (
     STAGES,
@@ -42,9 +43,11 @@ __all__ = [
     "PositionSpec",
     "Share",
     "Targets",
+    "UnitContext",
     "UnitFileError",
     "UnitNode",
     "UnitTree",
     "check_new_case",
     "load_units",
+    "reached_on",
 ]

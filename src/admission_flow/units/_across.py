@@ -16,10 +16,10 @@ from collections.abc import Collection, Iterable
 
 import attrs
 
-from admission_flow._checks import check_bool, check_choice, check_date
-from admission_flow._dates import add_months, months_between
-from admission_flow._model import Case, Person, Text, Violation
 from admission_flow.exceptions import ArgumentTypeError
+from admission_flow.model._checks import check_bool, check_choice, check_date
+from admission_flow.model._dates import add_months, months_between
+from admission_flow.model._values import Case, Person, Text, Violation
 
 __all__ = [
     "ENDS",

@@ -15,11 +15,11 @@ from typing import Any
 import attrs
 
 from admission_flow._limits import MAX_UNIT_MEMBERS
-from admission_flow._model import MEMBER_STATUSES, UNIT_KINDS, Member, Text, Unit
-from admission_flow._reading import NAME, Reader, read_file
-from admission_flow._words import describe, did_you_mean
-from admission_flow._yaml import Mark, YamlMap
 from admission_flow.exceptions import FileProblemError, InputError
+from admission_flow.model._values import MEMBER_STATUSES, UNIT_KINDS, Member, Text, Unit
+from admission_flow.model._words import describe, did_you_mean
+from admission_flow.procedure._reading import NAME, Reader, read_file
+from admission_flow.procedure._yaml import Mark, YamlMap
 
 from ._file_targets import TargetReader
 from ._values import Holder, PositionSpec, Targets, UnitNode, UnitTree

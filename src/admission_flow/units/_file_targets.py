@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from admission_flow._reading import Reader
-from admission_flow._words import describe, did_you_mean
-from admission_flow._yaml import Mark, YamlList, YamlMap
+from admission_flow.model._words import describe, did_you_mean
+from admission_flow.procedure._reading import Reader
+from admission_flow.procedure._yaml import Mark, YamlList, YamlMap
 
 from ._values import STAGES, CountTarget, Growth, PositionSpec, Share, Targets
 

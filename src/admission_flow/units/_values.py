@@ -17,9 +17,9 @@ from typing import Any
 
 import attrs
 
-from admission_flow._checks import check_bool, check_instance, check_text
-from admission_flow._frozen import EMPTY, freeze
-from admission_flow._model import Member, Text, Unit
+from admission_flow.model._checks import check_bool, check_instance, check_text
+from admission_flow.model._frozen import EMPTY, freeze
+from admission_flow.model._values import Member, Text, Unit
 
 __all__ = [
     "STAGES",

@@ -1,0 +1,1 @@
+"""The ``admission-flow`` command: one module per family of commands."""

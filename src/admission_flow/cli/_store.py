@@ -1,0 +1,383 @@
+"""The register's commands: ``run --db``, ``fire``, ``history``, ``verify``.
+
+They need the ``store`` extra; without it each says so in one line and exits 2.
+A URL is an SQLAlchemy URL; a bare path is an SQLite file. Exit status: 0 when
+the command did its work (a refused event included), 1 when ``verify`` found a
+broken chain, 2 for bad input, 3 for a plugin failure, 4 when another writer
+changed the case while the event was judged (nothing was written then).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from admission_flow.engine._scenario import Run, Scenario, load_scenario, scenario_files
+from admission_flow.exceptions import ActorError, ConflictError, InputError, StoreError
+from admission_flow.model._serial import actor_to_by, run_step
+from admission_flow.model._values import Actor, Outcome
+from admission_flow.plugins._loading import load_procedure
+from admission_flow.plugins._manager import Plugins
+
+if TYPE_CHECKING:
+    from admission_flow.store import Register
+
+from ._output import EXIT_CONFLICT, EXIT_FOUND, EXIT_OK, print_run, print_violation
+
+__all__ = ["EXIT_CONFLICT", "add_commands", "dispatch"]
+
+
+_DB_HELP = "the register: an SQLAlchemy URL, or a bare path for an SQLite file"
+
+
+def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
+    """Add ``--db`` to ``run``, and the register's own commands."""
+    run.add_argument("--db", metavar="URL", help=f"also keep each case in {_DB_HELP}")
+
+    fire = commands.add_parser("fire", help="fire one event on a stored case and record the step")
+    fire.add_argument("case", metavar="CASE")
+    fire.add_argument("event", metavar="EVENT")
+    fire.add_argument("facts", nargs="*", metavar="FACT=VALUE", help="the event's facts")
+    fire.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+    fire.add_argument(
+        "--by", metavar="ROLE[:ID]", required=True, help="who fires it; ROLE:ID for one member"
+    )
+    fire.add_argument("--on", metavar="DATE", required=True, help="the event's date, YYYY-MM-DD")
+    fire.add_argument("--json", action="store_true", help="print the step as JSON")
+
+    history = commands.add_parser("history", help="list every attempt recorded on a case")
+    history.add_argument("case", metavar="CASE")
+    history.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+    history.add_argument("--json", action="store_true", help="print JSON")
+
+    verify = commands.add_parser("verify", help="check every case's hash chain")
+    verify.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+
+    recheck = commands.add_parser(
+        "recheck", help="list the recorded steps of open cases another procedure would refuse"
+    )
+    recheck.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+    recheck.add_argument(
+        "--procedure", metavar="FILE_OR_ID", required=True, help="the procedure to judge by"
+    )
+    recheck.add_argument("--json", action="store_true", help="print JSON")
+
+    export = commands.add_parser("export", help="print the whole register as JSON lines")
+    export.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+    export.add_argument(
+        "--pseudonymise",
+        action="store_true",
+        help="replace names, birth dates and identity numbers consistently",
+    )
+
+    import_ = commands.add_parser("import", help="add an export's cases to a register")
+    import_.add_argument("file", metavar="FILE", type=Path, help="JSON lines from export")
+    import_.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+
+
+def _register(url: str, plugins: Plugins, *, create: bool) -> Register:
+    try:
+        from admission_flow.store import Register
+    except ImportError as exc:
+        raise StoreError(
+            f"the register needs packages that are not installed ({exc.name}): "
+            "install admission-flow[store]"
+        ) from None
+    return Register.create(url, plugins=plugins) if create else Register(url, plugins=plugins)
+
+
+def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | None:
+    """Run a register command; ``None`` when ``args`` is not one."""
+    command = args.command
+    if command == "run" and args.db is None:
+        if len(args.scenario) != 1 or args.scenario[0].is_dir():
+            raise StoreError("run takes one scenario file; several, or a folder, need --db URL")
+        return None
+    if command not in ("run", "fire", "history", "verify", "recheck", "export", "import"):
+        return None
+    try:
+        if command == "run":
+            return _run(args, plugins, out)
+        if command == "fire":
+            return _fire(args, plugins, out)
+        if command == "history":
+            return _history(args, plugins, out)
+        if command == "recheck":
+            return _recheck(args, plugins, out)
+        if command == "export":
+            with _register(args.db, plugins, create=False) as register:
+                register.export(out, pseudonymise=args.pseudonymise)
+            return EXIT_OK
+        if command == "import":
+            return _import(args, plugins, out)
+        return _verify(args, plugins, out)
+    except ConflictError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFLICT
+
+
+# -- run --db --------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+
+    scenarios = [
+        load_scenario(path, plugins=plugins, allow_paths=args.allow_path)
+        for path in scenario_files(args.scenario)
+    ]
+    seen: dict[str, str] = {}
+    for scenario in scenarios:
+        case_id = scenario.candidate.id
+        if case_id in seen:
+            raise StoreError(
+                f"{scenario.path}: case '{case_id}' is also the case of {seen[case_id]}; "
+                "give each scenario its own candidate id"
+            )
+        seen[case_id] = scenario.path
+    with _register(args.db, plugins, create=True) as register:
+        for scenario in scenarios:
+            if register.has_case(scenario.candidate.id):
+                raise StoreError(
+                    f"{scenario.path}: case '{scenario.candidate.id}' is already in the "
+                    "register; nothing was written"
+                )
+        for scenario in scenarios:
+            result = _record(register, scenario)
+            if args.json:
+                json.dump(result.as_dict(), out, ensure_ascii=False, indent=2)
+                out.write("\n")
+            else:
+                print_run(result, out)
+    return EXIT_OK
+
+
+def _record(register: Register, scenario: Scenario) -> Run:
+    """Keep the scenario's unit, members and case, and fire its events through the register."""
+    register.put_unit(scenario.unit, scenario.members.values())
+    case = scenario.engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
+    opening = scenario.events[0].on if scenario.events else None
+    stored = register.add_case(case, scenario.procedure, on=opening)
+    outcomes: list[Outcome] = []
+    for event in scenario.events:
+        fired = register.fire(stored, event.event, event.actor, event.on, **event.facts)
+        outcomes.append(fired.outcome)
+        stored = fired.stored
+    return Run(scenario=scenario, outcomes=tuple(outcomes), case=stored.case)
+
+
+# -- fire -------------------------------------------------------------------------------
+
+
+def _date(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{what} '{text}' is not a date; write it as YYYY-MM-DD", field=what
+        ) from None
+
+
+_BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
+
+
+def _facts(args: argparse.Namespace, fact_types: dict[str, str]) -> dict[str, Any]:
+    """``FACT=VALUE`` arguments, each read as its declared type; an unknown fact stays text
+    (the engine then names it, and the facts the event takes)."""
+    facts: dict[str, Any] = {}
+    for item in args.facts:
+        name, equals, text = item.partition("=")
+        if not equals or not name:
+            raise InputError(
+                f"'{item}' is not FACT=VALUE; write each fact as name=value (in_favour=20)",
+                field=item,
+            )
+        kind = fact_types.get(name)
+        value: Any = text
+        if kind == "int":
+            with contextlib.suppress(ValueError):  # else the engine says it is no number
+                value = int(text)
+        elif kind == "bool" and text.lower() in _BOOLEANS:
+            value = _BOOLEANS[text.lower()]
+        elif kind == "date":
+            value = _date(text, f"fact '{name}'")
+        facts[name] = value
+    return facts
+
+
+def _actor(text: str) -> Actor:
+    role, _, member = text.partition(":")
+    if not role:
+        raise InputError(f"--by '{text}' names no role; write ROLE or ROLE:MEMBER_ID", field="by")
+    return Actor(role, member or None)
+
+
+def _verdict(accepted: bool, recorded: bool) -> str:
+    if accepted:
+        return "✓ chấp nhận / accepted"
+    if recorded:
+        return "● ghi nhận, không đạt / recorded, not passed"
+    return "✗ từ chối / refused"
+
+
+def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+
+    on = _date(args.on, "--on")
+    actor = _actor(args.by)
+    with _register(args.db, plugins, create=False) as register:
+        stored = register.load(args.case)
+        engine = register.engine(stored)
+        spec = engine.procedure.events.get(args.event)
+        types = {} if spec is None else {name: f.type for name, f in spec.facts.items()}
+        facts = _facts(args, types)
+        try:
+            fired = register.fire(stored, args.event, actor, on, **facts)
+        except ActorError as exc:
+            if not str(exc).startswith("unknown member"):
+                raise
+            raise ActorError(
+                f"{exc} (members of unit '{stored.case.unit.id}' are kept with it: add one "
+                "by running a scenario that lists it with --db)",
+                field=exc.field,
+            ) from None
+    step = fired.outcome.step
+    if args.json:
+        data = {
+            "case": args.case,
+            "version": fired.stored.version,
+            "state": fired.stored.case.state,
+            "step": run_step(step),
+        }
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    print(
+        f"{args.case} #{fired.stored.version} {step.on.isoformat()} {step.event} "
+        f"{step.actor}: {_verdict(step.accepted, step.recorded)} "
+        f"({step.from_state or '-'} → {step.to_state})",
+        file=out,
+    )
+    for violation in step.violations:
+        print_violation("✗", violation, out)
+    for warning in step.warnings:
+        print_violation("!", warning, out)
+    return EXIT_OK
+
+
+# -- history and verify -------------------------------------------------------------------
+
+
+def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    with _register(args.db, plugins, create=False) as register:
+        entries = register.history(args.case)
+        stored = register.load(args.case)
+    if args.json:
+        data = {
+            "case": args.case,
+            "procedure": stored.case.procedure.as_dict(),
+            "state": stored.case.state,
+            "version": stored.version,
+            "history": [
+                {
+                    "seq": entry.seq,
+                    **run_step(entry.step),
+                    "procedure": entry.procedure.as_dict(),
+                    "recorded_at": entry.recorded_at,
+                    "hash": entry.hash,
+                }
+                for entry in entries
+            ],
+        }
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    print(
+        f"{args.case} · {stored.case.procedure} · {stored.case.state or '-'} · "
+        f"{stored.version} steps",
+        file=out,
+    )
+    for entry in entries:
+        step = entry.step
+        by = actor_to_by(step.actor)
+        who = by if isinstance(by, str) else f"{by['role']}:{by['id']}"
+        rules = ", ".join(v.rule for v in step.violations)
+        print(
+            f"{entry.seq:>4} {step.on.isoformat()} {step.event:<20} {who:<22} "
+            f"{_verdict(step.accepted, step.recorded).split(' ')[0]} "
+            f"{step.from_state or '-'} → {step.to_state}" + (f"  [{rules}]" if rules else ""),
+            file=out,
+        )
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    with _register(args.db, plugins, create=False) as register:
+        broken = register.verify()
+        count = len(register.case_ids())
+    if broken:
+        for found in broken:
+            print(f"{register.where}: {found}", file=out)
+        return EXIT_FOUND
+    print(f"ok: every chain holds ({count} cases)", file=out)
+    return EXIT_OK
+
+
+# -- recheck ---------------------------------------------------------------------------------
+
+
+def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    procedure = load_procedure(
+        args.procedure, plugins=plugins
+    )  # a bad file is exit 2 before any work
+    with _register(args.db, plugins, create=False) as register:
+        total = len(register.case_ids(open_only=True))
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("recheck", total=total)
+                found = register.recheck(
+                    args.procedure,
+                    plugin_modules=args.plugin,
+                    progress=lambda done, _: bar.update(task, completed=done),
+                )
+        else:
+            found = register.recheck(args.procedure, plugin_modules=args.plugin)
+    if args.json:
+        data = {
+            "procedure": procedure.ref.as_dict(),
+            "open_cases": total,
+            "cases": [case.as_dict() for case in found],
+        }
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    for case in found:
+        for refusal in case.refusals:
+            print(
+                f"{case.case} #{refusal.seq} {refusal.on} {refusal.event}: "
+                f"{refusal.was} → {refusal.now}: " + (refusal.problem or ", ".join(refusal.rules)),
+                file=out,
+            )
+    steps = sum(len(case.refusals) for case in found)
+    print(
+        f"{procedure.ref}: {steps} recorded steps in {len(found)} of {total} open cases "
+        "would not be accepted as recorded",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    try:
+        lines = args.file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{args.file}: cannot read it: {exc}") from None
+    with _register(args.db, plugins, create=True) as register:
+        counts = register.import_lines(lines, source=str(args.file))
+    print(f"imported {counts['cases']} cases, {counts['steps']} steps", file=out)
+    return EXIT_OK

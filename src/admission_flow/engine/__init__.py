@@ -1,0 +1,1 @@
+"""The engine facade (``Engine``) and the scenario runner built on it."""

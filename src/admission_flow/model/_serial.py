@@ -1,0 +1,357 @@
+"""Cases, steps and outcomes to and from JSON data (see ``docs/keeping-cases.md``).
+
+Two forms:
+
+- the **full** form (``case_to_json``, ``step_to_json``...) keeps every field,
+  so that ``case_from_json(case_to_json(case)) == case``. Values whose JSON
+  type would be ambiguous are tagged: a date is ``{"$date": "2023-03-01"}``,
+  a bilingual text inside a violation's details is ``{"$text": {"vi", "en"}}``,
+  a set is ``{"$set": [...]}``. The register stores this form, and hashes it.
+- the **run** form of a step (``run_step``), the ``run --json`` contract:
+  the public fields of ``Step.as_dict`` plus who fired it (``by``) and with
+  what facts (``facts``, dates as plain ``YYYY-MM-DD``), so that the output can
+  be replayed to rebuild the case; ``facts_from_run`` reads such facts back
+  with the procedure's fact types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ._frozen import EMPTY, FrozenDict, freeze
+from ._values import (
+    Actor,
+    Case,
+    Deadline,
+    Member,
+    Outcome,
+    Person,
+    ProcedureRef,
+    Step,
+    Text,
+    Unit,
+    Violation,
+)
+
+__all__ = [
+    "actor_from_by",
+    "actor_to_by",
+    "case_from_json",
+    "case_to_json",
+    "deadline_from_json",
+    "deadline_to_json",
+    "decode",
+    "encode",
+    "facts_from_run",
+    "member_from_json",
+    "member_to_json",
+    "outcome_from_json",
+    "outcome_to_json",
+    "person_from_json",
+    "person_to_json",
+    "ref_from_json",
+    "run_step",
+    "step_from_json",
+    "step_to_json",
+    "unit_from_json",
+    "unit_to_json",
+    "violation_from_json",
+    "violation_to_json",
+]
+
+
+# -- tagged values: facts and details ------------------------------------------------
+
+
+def encode(value: Any) -> Any:
+    """``value`` (facts, a violation's details) as JSON data, dates and texts tagged."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, dt.datetime):
+        raise TypeError(f"a date and time cannot be kept, only a date: {value!r}")
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Text):
+        return {"$text": value.as_dict()}
+    if isinstance(value, Mapping):
+        result = {}
+        for key, item in value.items():
+            if not isinstance(key, str) or key.startswith("$"):
+                raise TypeError(f"a kept mapping's keys are names not starting with '$': {key!r}")
+            result[key] = encode(item)
+        return result
+    if isinstance(value, list | tuple):
+        return [encode(item) for item in value]
+    if isinstance(value, frozenset | set):
+        items = [encode(item) for item in value]
+        return {"$set": sorted(items, key=repr)}
+    raise TypeError(f"{type(value).__name__} cannot be kept as JSON: {value!r}")
+
+
+def decode(value: Any) -> Any:
+    """The value ``encode`` made ``value`` from, frozen (tuples, ``FrozenDict``)."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((key, item),) = value.items()
+            if key == "$date":
+                return dt.date.fromisoformat(item)
+            if key == "$text":
+                return Text(item["vi"], item["en"])
+            if key == "$set":
+                return frozenset(decode(i) for i in item)
+        return FrozenDict({key: decode(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(decode(item) for item in value)
+    return value
+
+
+def _facts(value: Any) -> FrozenDict[str, Any]:
+    if not value:
+        return EMPTY
+    decoded = decode(value)
+    assert isinstance(decoded, FrozenDict)
+    return decoded
+
+
+# -- the domain's values ----------------------------------------------------------------
+
+
+def _date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _day(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def person_to_json(person: Person) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "born": person.born.isoformat(),
+        "education": person.education,
+        "organizations": sorted(person.organizations),
+        "positions": list(person.positions),
+        "over_60_consent": person.over_60_consent,
+    }
+
+
+def person_from_json(data: Mapping[str, Any]) -> Person:
+    return Person(
+        id=data["id"],
+        name=data["name"],
+        born=dt.date.fromisoformat(data["born"]),
+        education=data["education"],
+        organizations=data.get("organizations", ()),
+        positions=data.get("positions", ()),
+        over_60_consent=data.get("over_60_consent", False),
+    )
+
+
+def unit_to_json(unit: Unit) -> dict[str, Any]:
+    return {
+        "id": unit.id,
+        "kind": unit.kind,
+        "official_members": unit.official_members,
+        "has_youth_union": unit.has_youth_union,
+        "hardship_area": unit.hardship_area,
+        "delegated_admission": unit.delegated_admission,
+        "grassroots_cell": unit.grassroots_cell,
+    }
+
+
+def unit_from_json(data: Mapping[str, Any]) -> Unit:
+    return Unit(
+        id=data["id"],
+        kind=data.get("kind", "other"),
+        official_members=data.get("official_members", 0),
+        has_youth_union=data.get("has_youth_union", False),
+        hardship_area=data.get("hardship_area", False),
+        delegated_admission=data.get("delegated_admission", False),
+        grassroots_cell=data.get("grassroots_cell", False),
+    )
+
+
+def member_to_json(member: Member) -> dict[str, Any]:
+    return {
+        "id": member.id,
+        "status": member.status,
+        "since": member.since.isoformat(),
+        "positions": list(member.positions),
+    }
+
+
+def member_from_json(data: Mapping[str, Any]) -> Member:
+    return Member(
+        id=data["id"],
+        status=data["status"],
+        since=dt.date.fromisoformat(data["since"]),
+        positions=data.get("positions", ()),
+    )
+
+
+def actor_to_by(actor: Actor) -> str | dict[str, str]:
+    """An actor as a scenario's ``by``: the role's name, or ``{"role", "id"}``."""
+    return actor.role if actor.id is None else {"role": actor.role, "id": actor.id}
+
+
+def actor_from_by(by: str | Mapping[str, Any]) -> Actor:
+    if isinstance(by, str):
+        return Actor(by)
+    return Actor(by["role"], by.get("id"))
+
+
+def ref_from_json(data: Mapping[str, Any]) -> ProcedureRef:
+    return ProcedureRef(data["id"], data.get("version"), data["fingerprint"])
+
+
+def violation_to_json(violation: Violation) -> dict[str, Any]:
+    return {
+        "rule": violation.rule,
+        "message": violation.message.as_dict(),
+        "source": violation.source,
+        "severity": violation.severity,
+        "details": encode(violation.details),
+    }
+
+
+def violation_from_json(data: Mapping[str, Any]) -> Violation:
+    return Violation(
+        rule=data["rule"],
+        message=Text(data["message"]["vi"], data["message"]["en"]),
+        source=data["source"],
+        severity=data.get("severity", "block"),
+        details=_facts(data.get("details")),
+    )
+
+
+def deadline_to_json(deadline: Deadline) -> dict[str, Any]:
+    return {
+        "name": deadline.name,
+        "rule": deadline.rule,
+        "event": deadline.event,
+        "start": deadline.start.isoformat(),
+        "due": deadline.due.isoformat(),
+        "basis": deadline.basis.as_dict(),
+        "met_on": _date(deadline.met_on),
+    }
+
+
+def deadline_from_json(data: Mapping[str, Any]) -> Deadline:
+    return Deadline(
+        name=data["name"],
+        rule=data["rule"],
+        event=data["event"],
+        start=dt.date.fromisoformat(data["start"]),
+        due=dt.date.fromisoformat(data["due"]),
+        basis=Text(data["basis"]["vi"], data["basis"]["en"]),
+        met_on=_day(data.get("met_on")),
+    )
+
+
+def step_to_json(step: Step) -> dict[str, Any]:
+    """A step, every field kept."""
+    return {
+        "event": step.event,
+        "on": step.on.isoformat(),
+        "by": actor_to_by(step.actor),
+        "facts": encode(step.facts),
+        "accepted": step.accepted,
+        "recorded": step.recorded,
+        "from": step.from_state,
+        "to": step.to_state,
+        "violations": [violation_to_json(v) for v in step.violations],
+        "warnings": [violation_to_json(v) for v in step.warnings],
+        "deadlines_set": [deadline_to_json(d) for d in step.deadlines_set],
+        "deadlines_met": [deadline_to_json(d) for d in step.deadlines_met],
+    }
+
+
+def step_from_json(data: Mapping[str, Any]) -> Step:
+    return Step(
+        event=data["event"],
+        on=dt.date.fromisoformat(data["on"]),
+        actor=actor_from_by(data["by"]),
+        facts=_facts(data.get("facts")),
+        accepted=data["accepted"],
+        recorded=data["recorded"],
+        from_state=data["from"],
+        to_state=data["to"],
+        violations=tuple(violation_from_json(v) for v in data.get("violations", ())),
+        warnings=tuple(violation_from_json(v) for v in data.get("warnings", ())),
+        deadlines_set=tuple(deadline_from_json(d) for d in data.get("deadlines_set", ())),
+        deadlines_met=tuple(deadline_from_json(d) for d in data.get("deadlines_met", ())),
+    )
+
+
+def case_to_json(case: Case) -> dict[str, Any]:
+    """A case, every field kept: its history is its accepted and recorded steps."""
+    return {
+        "id": case.id,
+        "procedure": case.procedure.as_dict(),
+        "candidate": person_to_json(case.candidate),
+        "unit": unit_to_json(case.unit),
+        "state": case.state,
+        "history": [step_to_json(step) for step in case.history],
+    }
+
+
+def case_from_json(data: Mapping[str, Any]) -> Case:
+    return Case(
+        id=data["id"],
+        procedure=ref_from_json(data["procedure"]),
+        candidate=person_from_json(data["candidate"]),
+        unit=unit_from_json(data["unit"]),
+        state=data.get("state"),
+        history=tuple(step_from_json(s) for s in data.get("history", ())),
+    )
+
+
+def outcome_to_json(outcome: Outcome) -> dict[str, Any]:
+    return {"case": case_to_json(outcome.case), "step": step_to_json(outcome.step)}
+
+
+def outcome_from_json(data: Mapping[str, Any]) -> Outcome:
+    return Outcome(case=case_from_json(data["case"]), step=step_from_json(data["step"]))
+
+
+# -- the run --json form -------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A fact's value as plain JSON: dates as ``YYYY-MM-DD``."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | frozenset | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def run_step(step: Step) -> dict[str, Any]:
+    """A step as ``run --json`` prints it: who fired it and with what facts included."""
+    public = step.as_dict()
+    head = {
+        "event": public.pop("event"),
+        "on": public.pop("on"),
+        "by": actor_to_by(step.actor),
+        "facts": {name: _plain(value) for name, value in step.facts.items()},
+    }
+    return head | public
+
+
+def facts_from_run(fact_types: Mapping[str, str], facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts read back from ``run --json``: each ``date`` fact's text made a date again.
+
+    ``fact_types`` maps each fact of the event to its declared type (``FactSpec.type``).
+    """
+    result = {}
+    for name, value in facts.items():
+        if fact_types.get(name) == "date" and isinstance(value, str):
+            result[name] = dt.date.fromisoformat(value)
+        else:
+            result[name] = freeze(value)
+    return result

@@ -1,0 +1,494 @@
+"""The domain's values: people, units, actors, cases and what happens to them.
+
+All are frozen ``attrs`` classes: an event never changes a case in place, it
+returns a new one, so a refused event or a failing plugin cannot leave
+anything half-changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, Literal, TypeVar
+
+import attrs
+from attrs import AttrsInstance
+
+from admission_flow.exceptions import ArgumentTypeError, InputError
+
+from ._checks import (
+    check_bool,
+    check_choice,
+    check_date,
+    check_instance,
+    check_int,
+    check_text,
+)
+from ._dates import format_date_en, format_date_vi, months_between
+from ._frozen import EMPTY, freeze
+from ._words import describe, did_you_mean
+
+__all__ = [
+    "EDUCATION_LEVELS",
+    "MEMBER_STATUSES",
+    "ORGANIZATIONS",
+    "UNIT_KINDS",
+    "Actor",
+    "Case",
+    "Deadline",
+    "Member",
+    "Option",
+    "Outcome",
+    "Person",
+    "ProcedureRef",
+    "Step",
+    "Text",
+    "Unit",
+    "Violation",
+    "check_kind",
+]
+
+#: Education levels, lowest first (trình độ học vấn).
+EDUCATION_LEVELS: tuple[str, ...] = (
+    "none",
+    "primary",
+    "lower_secondary",
+    "upper_secondary",
+    "college",
+    "university",
+)
+#: The kinds of unit a party cell works in that admission_flow knows. The vocabulary is
+#: open: a procedure, a plugin or a unit file may add kinds (``ward``, ``militia``); a
+#: name that is only a near-miss of a known kind (``scool``) is refused as a typo.
+UNIT_KINDS: tuple[str, ...] = ("residential", "school", "health", "enterprise", "agency", "other")
+#: A member is official (chính thức) or probationary (dự bị).
+MEMBER_STATUSES: tuple[str, ...] = ("official", "probationary")
+#: Mass organisations a candidate can belong to.
+ORGANIZATIONS: tuple[str, ...] = ("youth_union", "trade_union")
+
+Severity = Literal["block", "record", "warning"]
+#: What a violation does: refuse the step, record it without moving the case, or warn.
+SEVERITIES: tuple[Severity, ...] = ("block", "record", "warning")
+_T = TypeVar("_T", bound=AttrsInstance)
+
+
+@attrs.frozen
+class Text:
+    """A message a user reads, in Vietnamese and in English."""
+
+    vi: str
+    en: str
+
+    def __attrs_post_init__(self) -> None:
+        if type(self.vi) is not str or type(self.en) is not str:
+            check_instance("Text", "vi", self.vi, str, "text")
+            check_instance("Text", "en", self.en, str, "text")
+
+    def __str__(self) -> str:
+        return f"{self.vi} / {self.en}"
+
+    def format(self, **values: Any) -> Text:
+        """Fill ``{placeholders}``, each language with its own words and date style.
+
+        A ``Text`` value gives each language its own; a date reads 05/02/2024
+        in Vietnamese and 2024-02-05 in English.
+        """
+        vi: dict[str, Any] = {}
+        en: dict[str, Any] = {}
+        for key, value in values.items():
+            if isinstance(value, Text):
+                vi[key], en[key] = value.vi, value.en
+            elif isinstance(value, dt.date):
+                vi[key], en[key] = format_date_vi(value), format_date_en(value)
+            else:
+                vi[key] = en[key] = value
+        return Text(self.vi.format_map(vi), self.en.format_map(en))
+
+    def as_dict(self) -> dict[str, str]:
+        return {"vi": self.vi, "en": self.en}
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    """A list of names, each checked to be text (a bare string is not a list of its letters)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ArgumentTypeError(f"a list of names is needed, not {describe(value)}", field="names")
+    names = tuple(value)
+    for name in names:
+        check_text("Person", "names", name)
+    return names
+
+
+def _frozen_strings(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(_names(value))
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return _names(value)
+
+
+@attrs.frozen(kw_only=True)
+class Person:
+    """The candidate: a person on their way to membership (quần chúng)."""
+
+    id: str
+    name: str
+    born: dt.date
+    education: str
+    organizations: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strings)
+    positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    #: Written consent of the province-level standing committee to admit someone over 60.
+    over_60_consent: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Person", "id", self.id)
+        check_text("Person", "name", self.name)
+        check_date("Person", "born", self.born)
+        check_choice("Person", "education", self.education, EDUCATION_LEVELS)
+        for organization in sorted(self.organizations):
+            check_choice("Person", "organizations", organization, ORGANIZATIONS)
+        check_bool("Person", "over_60_consent", self.over_60_consent)
+
+    def age_in_months(self, on: dt.date) -> int:
+        """Age in whole months on a date, as QĐ 24-QĐ/TW §1.1 counts it."""
+        return months_between(self.born, on)
+
+
+@attrs.frozen(kw_only=True)
+class Member:
+    """A party member (đảng viên) whom events can name: a mentor, an introducer."""
+
+    id: str
+    status: str
+    #: The date the member has held ``status`` since.
+    since: dt.date
+    #: The positions the member holds in the unit (``secretary``, ``residential_group_head``).
+    positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Member", "id", self.id)
+        check_choice("Member", "status", self.status, MEMBER_STATUSES)
+        check_date("Member", "since", self.since)
+
+    def is_official_on(self, day: dt.date) -> bool:
+        """Whether the member was an official member on ``day``."""
+        return self.status == "official" and self.since <= day
+
+
+@attrs.frozen(kw_only=True)
+class Unit:
+    """The unit whose party cell handles the case, and what the rules ask of it."""
+
+    id: str
+    kind: str = "other"
+    official_members: int = 0
+    has_youth_union: bool = False
+    hardship_area: bool = False
+    delegated_admission: bool = False
+    #: The cell is itself the grassroots organisation (chi bộ cơ sở): no grassroots
+    #: committee votes between its resolution and the competent committee.
+    grassroots_cell: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Unit", "id", self.id)
+        check_kind(self.kind)
+        check_int("Unit", "official_members", self.official_members)
+        for flag in ("has_youth_union", "hardship_area", "delegated_admission", "grassroots_cell"):
+            check_bool("Unit", flag, getattr(self, flag))
+
+
+_KIND = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+def check_kind(kind: Any, known: Collection[str] = UNIT_KINDS) -> None:
+    """A unit's kind: a known one, or a new name that is not a near-miss of a known one."""
+    if type(kind) is str and kind in known:
+        return
+    check_text("Unit", "kind", kind)
+    if not _KIND.match(kind):
+        raise InputError(
+            f"Unit.kind {describe(kind)} is not a name: use lower-case letters, digits and '_'",
+            field="kind",
+        )
+    hint = did_you_mean(kind, known)
+    if hint:
+        raise InputError(
+            f"Unit.kind {describe(kind)} is not a known kind ({', '.join(known)}){hint} "
+            "A new kind needs a name of its own, not a near-miss of a known one",
+            field="kind",
+        )
+
+
+@attrs.frozen
+class Actor:
+    """Who fires an event: a role, and for a role held by one member, which member."""
+
+    role: str
+    id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Actor", "role", self.role)
+        check_text("Actor", "id", self.id, optional=True)
+
+    def __str__(self) -> str:
+        return self.role if self.id is None else f"{self.role} {self.id}"
+
+
+@attrs.frozen(kw_only=True)
+class Violation:
+    """One reason an event was refused, or one warning about it."""
+
+    rule: str
+    message: Text
+    source: str
+    severity: Severity = "block"
+    details: Mapping[str, Any] = attrs.field(default=EMPTY, converter=freeze, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Violation", "rule", self.rule)
+        check_instance("Violation", "message", self.message, Text, "a Text(vi, en)")
+        check_instance("Violation", "source", self.source, str, "text")
+        check_choice("Violation", "severity", self.severity, SEVERITIES)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "message": self.message.as_dict(), "source": self.source}
+
+
+@attrs.frozen(kw_only=True)
+class Deadline:
+    """A date by which an event is due, and how it was counted."""
+
+    #: The procedure's name for the due date (``ceremony_due``).
+    name: str
+    #: The rule that judges lateness (``ceremony.deadline``).
+    rule: str
+    #: The event that meets the deadline.
+    event: str
+    #: The date the clock started.
+    start: dt.date
+    due: dt.date
+    basis: Text
+    #: When the event that meets it happened, if it has.
+    met_on: dt.date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.event,
+            "due": self.due.isoformat(),
+            "basis": self.basis.as_dict(),
+            "rule": self.rule,
+            "name": self.name,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Step:
+    """One event fired on a case, and what came of it.
+
+    ``accepted`` steps moved the case on. A ``recorded`` step was not accepted
+    but happened and is kept (a vote that fell short of two-thirds). A step
+    that is neither was refused and changed nothing.
+    """
+
+    event: str
+    on: dt.date
+    actor: Actor
+    facts: Mapping[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+    accepted: bool
+    recorded: bool
+    from_state: str | None
+    to_state: str | None
+    violations: tuple[Violation, ...] = ()
+    warnings: tuple[Violation, ...] = ()
+    deadlines_set: tuple[Deadline, ...] = ()
+    deadlines_met: tuple[Deadline, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Step", "event", self.event)
+        check_date("Step", "on", self.on)
+        check_instance("Step", "actor", self.actor, Actor, "an Actor")
+
+    @property
+    def kept(self) -> bool:
+        """Whether the step belongs in the case's history (accepted or recorded)."""
+        return self.accepted or self.recorded
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.event,
+            "on": self.on.isoformat(),
+            "accepted": self.accepted,
+            "recorded": self.recorded,
+            "from": self.from_state,
+            "to": self.to_state,
+            "violations": [v.as_dict() for v in self.violations],
+            "warnings": [v.as_dict() for v in self.warnings],
+        }
+
+
+@attrs.frozen
+class ProcedureRef:
+    """Which procedure, in which version, a case follows: the law it is judged under.
+
+    ``fingerprint`` is the SHA-256 of the procedure file's canonical content
+    (see ``Procedure.fingerprint``): two files with the same fingerprint say
+    the same thing, whatever their comments or layout.
+    """
+
+    id: str
+    version: str | None
+    fingerprint: str
+
+    def __str__(self) -> str:
+        version = f" {self.version}" if self.version else ""
+        return f"{self.id}{version} ({self.fingerprint[:12]})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "fingerprint": self.fingerprint}
+
+
+@attrs.frozen(kw_only=True)
+class Case:
+    """One person's way through a procedure: where it stands and how it got there."""
+
+    id: str
+    procedure: ProcedureRef
+    candidate: Person
+    unit: Unit
+    #: ``None`` until the event that opens the case.
+    state: str | None = None
+    #: Accepted and recorded steps, oldest first. Refused steps are not kept.
+    history: tuple[Step, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        check_text("Case", "id", self.id)
+        check_instance("Case", "procedure", self.procedure, ProcedureRef, "a ProcedureRef")
+        check_instance("Case", "candidate", self.candidate, Person, "a Person")
+        check_instance("Case", "unit", self.unit, Unit, "a Unit")
+        check_text("Case", "state", self.state, optional=True)
+        check_instance("Case", "history", self.history, tuple, "a tuple of Step values")
+        for step in self.history:
+            check_instance("Case", "history", step, Step, "a tuple of Step values")
+
+    def _advance(self, state: str | None, step: Step) -> Case:
+        """This case after ``step``: the engine's way to build the next value.
+
+        The index of steps by event, if this case has built it, is carried over
+        instead of being rebuilt from the whole history.
+        """
+        after = _new_case(
+            self.id, self.procedure, self.candidate, self.unit, state, (*self.history, step)
+        )
+        try:
+            index: dict[str, tuple[Step, ...]] = object.__getattribute__(self, "_by_event")
+        except AttributeError:
+            return after
+        index = dict(index)
+        index[step.event] = (*index.get(step.event, ()), step)
+        object.__setattr__(after, "_by_event", index)
+        return after
+
+    @functools.cached_property
+    def _by_event(self) -> dict[str, tuple[Step, ...]]:
+        index: dict[str, list[Step]] = {}
+        for step in self.history:
+            index.setdefault(step.event, []).append(step)
+        return {event: tuple(steps) for event, steps in index.items()}
+
+    def last(self, event: str, *, accepted: bool = True) -> Step | None:
+        """The latest step of ``event``: accepted ones only, or any kept one."""
+        for step in reversed(self._by_event.get(event, ())):
+            if step.accepted or not accepted:
+                return step
+        return None
+
+    def steps_of(self, event: str) -> tuple[Step, ...]:
+        """Every kept step of ``event``, oldest first."""
+        return self._by_event.get(event, ())
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """What ``Engine.fire`` returns: the step, and the case after it."""
+
+    case: Case
+    step: Step
+
+    @property
+    def accepted(self) -> bool:
+        """The step moved the case on."""
+        return self.step.accepted
+
+    @property
+    def recorded(self) -> bool:
+        """The step was not accepted but is kept (a vote short of two-thirds)."""
+        return self.step.recorded
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "an Outcome is neither true nor false: a step can be accepted, recorded or "
+            "refused; test outcome.accepted or outcome.recorded"
+        )
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        return self.step.violations
+
+    @property
+    def warnings(self) -> tuple[Violation, ...]:
+        return self.step.warnings
+
+
+@attrs.frozen(kw_only=True)
+class Option:
+    """An event an actor could fire now, and if it would be refused, why."""
+
+    event: str
+    allowed: bool
+    violations: tuple[Violation, ...] = ()
+    warnings: tuple[Violation, ...] = ()
+    #: Facts that were not given, so the rules that read them were not checked.
+    needs: tuple[str, ...] = ()
+
+
+def _builder(cls: type[_T], *, checked: frozenset[str] | None = None) -> Callable[..., _T]:
+    """A positional constructor for a frozen attrs class, for the engine's hot path.
+
+    attrs's frozen ``__init__`` guards each field with a generic
+    ``object.__setattr__`` call; this one stores each field through its slot
+    descriptor, about twice as fast, and skips the class's own checks. It is
+    only for classes with no validator and no converter, unless ``checked``
+    names the converted fields and the caller promises to pass every value
+    as the class's ``__init__`` would have made and checked it (a ``Step``'s
+    facts already a ``FrozenDict``). The tests check it builds values equal
+    to the class's own ``__init__``.
+    """
+    fields = attrs.fields(cls)
+    trusted = checked if checked is not None else frozenset()
+    if any(
+        f.validator is not None or (f.converter is not None and f.name not in trusted)
+        for f in fields
+    ) or (checked is None and hasattr(cls, "__attrs_post_init__")):
+        raise TypeError(f"{cls.__name__} converts or validates; use its __init__")
+    names = [f.name for f in fields]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = [f"def build({', '.join(names)}):", "    value = _new(_cls)"]
+    for index, name in enumerate(names):
+        namespace[f"_set{index}"] = cls.__dict__[name].__set__
+        lines.append(f"    _set{index}(value, {name})")
+    lines.append("    return value")
+    exec("\n".join(lines), namespace)  # code made of field names only, as attrs does
+    build: Callable[..., _T] = namespace["build"]
+    build.__qualname__ = f"new {cls.__name__}"
+    return build
+
+
+#: Positional constructors: (event, on, actor, facts, accepted, recorded,
+#: from_state, to_state, violations, warnings, deadlines_set, deadlines_met);
+#: (id, procedure, candidate, unit, state, history); (case, step).
+_new_step = _builder(Step, checked=frozenset({"facts"}))
+_new_case = _builder(Case, checked=frozenset())
+_new_outcome = _builder(Outcome)
+#: (name, rule, event, start, due, basis, met_on)
+_new_deadline = _builder(Deadline)
