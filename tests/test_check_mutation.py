@@ -19,7 +19,9 @@ import admission_flow as af
 from admission_flow.testing._check import explore
 from admission_flow.testing._mutation import Mutant, rule_removals
 
-VN_TEXT = (Path(af.__file__).parent / "procedures" / "vn-2021.yaml").read_text(encoding="utf-8")
+VN_TEXT = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
+    encoding="utf-8"
+)
 
 _FORWARD = (
     "the search never dates an event before the case's latest step (time only moves "

@@ -179,6 +179,7 @@ class _Search:
                         seconds=time.perf_counter() - began,
                         depth=len(child.counterexample),
                         states_reached=frozenset(self.reached),
+                        variants=sum(len(v) for v in self.variants.values()),
                     )
                 key = self.key(child)
                 if key in seen:

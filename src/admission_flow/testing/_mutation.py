@@ -14,7 +14,7 @@ import re
 
 import attrs
 
-__all__ = ["Mutant", "rule_removals"]
+__all__ = ["Mutant", "rule_removals", "vn_2021_shortcuts"]
 
 _EVENT = re.compile(r"^  ([a-z][a-z0-9_]*):\s*$")
 _FLOW = re.compile(r"^(    rules: \[)(.*)(\]\s*)$")
@@ -67,3 +67,39 @@ def rule_removals(text: str) -> list[Mutant]:
 def _mutant(lines: list[str], index: int, replacement: str, event: str, rule: str) -> Mutant:
     text = "".join([*lines[:index], replacement, *lines[index + 1 :]])
     return Mutant(name=f"{event}-{rule}", event=event, rule=rule, text=text)
+
+
+def _edit(text: str, name: str, old: str, new: str) -> Mutant:
+    if old not in text:
+        raise ValueError(f"mutant {name}: the text to change is not in the procedure")
+    return Mutant(name=name, event="", rule="", text=text.replace(old, new, 1))
+
+
+def vn_2021_shortcuts(text: str) -> list[Mutant]:
+    """Structural shortcuts of ``vn-2021``: an event that skips a state, a role gaining an event."""
+    return [
+        _edit(
+            text,
+            "open_dossier_from_mentored",
+            "    en: Open the admission dossier\n    from: course\n",
+            "    en: Open the admission dossier\n    from: [mentored, course]\n",
+        ),
+        _edit(
+            text,
+            "ceremony_skips_decision",
+            "    from: admitted\n    to: probation\n",
+            "    from: [dossier, admitted]\n    to: probation\n",
+        ),
+        _edit(
+            text,
+            "cell_decides_admission",
+            "    by: [competent_committee, grassroots_committee]\n",
+            "    by: [competent_committee, grassroots_committee, cell]\n",
+        ),
+        _edit(
+            text,
+            "cell_recognizes",
+            "    to: official\n    by: competent_committee\n",
+            "    to: official\n    by: [competent_committee, cell]\n",
+        ),
+    ]
