@@ -19,8 +19,6 @@ import functools
 import re
 from typing import Protocol, runtime_checkable
 
-import holidays
-
 from admission_flow.exceptions import ArgumentTypeError, InputError
 
 from ._dates import format_date_en, format_date_vi
@@ -105,6 +103,10 @@ class VietnamCalendar(_Counting):
     def _year(self, year: int) -> tuple[dict[dt.date, Text], frozenset[dt.date]]:
         found = self._years.get(year)
         if found is None:
+            # Imported on first use: ``holidays`` holds every country's data and is a
+            # quarter of ``import admission_flow`` for programs that never count a day.
+            import holidays
+
             vi = holidays.country_holidays(
                 "VN", years=year, language="vi", subdiv=self._subdivision
             )
