@@ -302,6 +302,7 @@ class Views:
             for condition in invariant.requires
         ]
         self.settled_cache: list[Any] = [None, ()]
+        self.landmark_cache: list[Any] = [None, ()]
         self.bounds = [
             c
             for invariant in self.procedure.invariants
@@ -338,18 +339,25 @@ class Views:
             if isinstance(day, dt.date):
                 yield self.engine.calendar.add_working_days(day, condition.at_most)
 
+    def landmarks(self, case: af.Case) -> tuple[dt.date, ...]:
+        """The dates around which the case's date is placed; cached for the case last asked."""
+        cached = self.landmark_cache
+        if cached[0] is not case:
+            found = [
+                af.add_months(anchor, months) for anchor in anchors(case) for months in STEP_MONTHS
+            ]
+            born = case.candidate.born
+            found.extend(af.add_months(born, m) for m in AGE_MONTHS)
+            found.extend(deadline.due for deadline in self.engine.pending(case))
+            found.extend(self._bounds(case))
+            cached[0] = case
+            cached[1] = tuple(found)
+        answer: tuple[dt.date, ...] = cached[1]
+        return answer
+
     def signs(self, case: af.Case, today: dt.date) -> tuple[int, ...]:
         """Where the case's date falls around each landmark: before (-1), on (0) or after (1)."""
-        signs = [
-            sign(today, af.add_months(anchor, months))
-            for anchor in anchors(case)
-            for months in STEP_MONTHS
-        ]
-        born = case.candidate.born
-        signs.extend(sign(today, af.add_months(born, m)) for m in AGE_MONTHS)
-        signs.extend(sign(today, deadline.due) for deadline in self.engine.pending(case))
-        signs.extend(sign(today, bound) for bound in self._bounds(case))
-        return tuple(signs)
+        return tuple((today > day) - (today < day) for day in self.landmarks(case))
 
     def key(
         self,

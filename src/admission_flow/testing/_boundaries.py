@@ -49,6 +49,15 @@ class Variant:
     rule: str | None
     #: Facts set on the events they belong to: event -> fact -> declared value.
     facts: Mapping[str, Mapping[str, Any]]
+    #: Rules that answer this variant as the ordinary case (``_untouched``).
+    untouched: frozenset[str] = frozenset()
+
+    def blocked_alike(self, ordinary: af.Outcome, procedure: af.Procedure) -> bool:
+        """Whether a rule that answers both alike refused the ordinary attempt: the variant's too."""
+        return not ordinary.step.kept and any(
+            v.rule in self.untouched and procedure.rules[v.rule].severity == "block"
+            for v in ordinary.step.violations
+        )
 
     @property
     def label(self) -> str:
@@ -264,9 +273,38 @@ def boundary_variants(
                 events=frozenset(where),
                 rule=rule_id,
                 facts=facts,
+                untouched=_untouched(procedure, plugins, boundary),
             )
         )
     return variants
+
+
+def _untouched(
+    procedure: af.Procedure, plugins: af.Plugins, boundary: af.Boundary
+) -> frozenset[str]:
+    """The rules that, by their declarations, answer this boundary as the ordinary case.
+
+    A rule that declares its boundaries and none of them on a field, a fact or
+    a member this boundary changes, nor reads a fact it sets, answers alike:
+    where it refuses the ordinary case, it refuses the variant too.
+    """
+    fields = set(_fields(boundary))
+    facts = {name.split(".")[-1] for name in boundary.facts}
+    contributed = plugins.rules()
+    found = set()
+    for rule_id, spec in procedure.rules.items():
+        rule = contributed.get(spec.check or rule_id)
+        if rule is None or rule.rule.boundaries is None:
+            continue
+        theirs = rule.rule.boundaries
+        if any(set(_fields(b)) & fields for b in theirs):
+            continue
+        if facts & (set(rule.rule.reads) | {n.split(".")[-1] for b in theirs for n in b.facts}):
+            continue
+        if boundary.member and any(b.member for b in theirs):
+            continue
+        found.add(rule_id)
+    return frozenset(found)
 
 
 def _fields(boundary: af.Boundary) -> Iterable[str]:

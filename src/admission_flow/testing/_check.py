@@ -271,6 +271,8 @@ class _Search:
         for variant in self.variants.get(node.config[0], ()):
             if attempt.event not in variant.events:
                 continue
+            if ordinary is not None and variant.blocked_alike(ordinary, self.procedure):
+                continue
             changed = variant.attempt(attempt, spec, self.engine.members)
             case = cases.get(variant.index)
             if case is None:
