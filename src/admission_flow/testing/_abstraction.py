@@ -68,7 +68,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
-from admission_flow.procedure._invariants import InvariantFailure, Reading, WorkingDaysWithin
+from admission_flow.procedure._invariants import (
+    AllOf,
+    AnyOf,
+    Condition,
+    InvariantFailure,
+    MonthsSince,
+    Reading,
+    RuleHeld,
+    StepOnFile,
+    UnitHas,
+    WorkingDaysWithin,
+)
 
 from ._boundaries import Variant, _walk
 from ._generation import two_thirds
@@ -301,7 +312,7 @@ class Views:
             for invariant in self.procedure.invariants
             for condition in invariant.requires
         ]
-        self.settled_cache: list[Any] = [None, ()]
+        self.condition_events = [_events(condition) for _, condition in self.conditions]
         self.landmark_cache: list[Any] = [None, ()]
         self.bounds = [
             c
@@ -366,6 +377,7 @@ class Views:
         today: dt.date,
         summary: Mapping[str, EventSummary],
         deviations: int,
+        settled: tuple[bool, ...],
     ) -> Any:
         """The abstract state: what two cases share when the search treats them as one."""
         state = case.state
@@ -376,7 +388,7 @@ class Views:
             # No rule still to come reads what the variant changed: it is
             # told apart from the ordinary case only by what the invariants
             # say of it, each condition of which is settled.
-            merged = (root, self.settled(case))
+            merged = (root, settled)
         return (
             merged,
             state,
@@ -385,21 +397,30 @@ class Views:
             deviations,
         )
 
-    def settled(self, case: af.Case) -> tuple[bool, ...]:
-        """Whether each condition of each invariant holds of the case, in any state; cached."""
-        cached = self.settled_cache
-        if cached[0] is not case:
-            reading = self.reading
-            cached[0] = case
-            cached[1] = tuple(condition.holds(case, reading) for _, condition in self.conditions)
-        answer: tuple[bool, ...] = cached[1]
-        return answer
+    def settle(
+        self, case: af.Case, before: tuple[bool, ...] = (), step: af.Step | None = None
+    ) -> tuple[bool, ...]:
+        """Whether each condition of each invariant holds of the case, in any state.
 
-    def invariant_failures(self, case: af.Case) -> list[InvariantFailure]:
-        """The invariants the case breaks in its state (``check_invariants``, sharing ``settled``)."""
+        From ``before``, the answers for the case before ``step``, only the
+        conditions about the step's event (or about any step) are judged again:
+        the others cannot have changed.
+        """
+        reading = self.reading
+        if not before or step is None:
+            return tuple(condition.holds(case, reading) for _, condition in self.conditions)
+        event = step.event
+        return tuple(
+            condition.holds(case, reading) if events is None or event in events else held
+            for (_, condition), events, held in zip(
+                self.conditions, self.condition_events, before, strict=True
+            )
+        )
+
+    def invariant_failures(self, case: af.Case, held: tuple[bool, ...]) -> list[InvariantFailure]:
+        """The invariants the case breaks in its state, from its ``settle`` answers."""
         if case.state is None:
             return []
-        held = self.settled(case)
         failed: dict[str, list[Any]] = {}
         for (invariant, condition), holds in zip(self.conditions, held, strict=True):
             if not holds and case.state in invariant.states:
@@ -409,3 +430,26 @@ class Views:
             for invariant in self.procedure.invariants
             if invariant.id in failed
         ]
+
+
+def _events(condition: Condition) -> frozenset[str] | None:
+    """The events whose steps can change the condition's answer; ``None``: any step can."""
+    if isinstance(condition, AnyOf | AllOf):
+        found: set[str] = set()
+        for inner in condition.conditions:
+            events = _events(inner)
+            if events is None:
+                return None
+            found |= events
+        return frozenset(found)
+    if isinstance(condition, StepOnFile):
+        return frozenset({condition.event})
+    if isinstance(condition, RuleHeld):
+        return frozenset({condition.at})
+    if isinstance(condition, UnitHas):
+        return frozenset()
+    if isinstance(condition, MonthsSince) and condition.to is not None:
+        return frozenset({condition.event, condition.to})
+    if isinstance(condition, WorkingDaysWithin):
+        return frozenset({condition.event, condition.to})
+    return None

@@ -47,6 +47,8 @@ class _Node:
     #: (the configuration given, the boundary variant: 0 for none).
     config: tuple[int, int]
     summary: dict[str, ab.EventSummary]
+    #: Whether each condition of each invariant holds (``Views.settle``).
+    settled: tuple[bool, ...] = ()
 
 
 def default_configurations() -> list[tuple[af.Unit, af.Person]]:
@@ -149,7 +151,7 @@ class _Search:
         queue: collections.deque[_Node] = collections.deque()
         for index, (unit, candidate) in enumerate(roots):
             case = self.engine.open(candidate.id, candidate, unit)
-            node = _Node(case, START, (), 0, (index, 0), {})
+            node = _Node(case, START, (), 0, (index, 0), {}, self.views.settle(case))
             seen.add(self.key(node))
             queue.append(node)
         depth = 0
@@ -227,23 +229,39 @@ class _Search:
             if not allowed:
                 continue
             firsts: set[str] = set()
+            done = {s.actor for s in case.steps_of(spec.name) if s.accepted}
             for actor in actor_choices(self.procedure, spec.roles, self.engine.members):
-                # The first actor of each role (an official member, for one
-                # held by a member) is ordinary; another is a deviation.
-                unusual = actor.role in firsts
-                firsts.add(actor.role)
+                # The first actor of each role who has not yet had the event
+                # accepted (an official member, for a role held by a member)
+                # is ordinary, so that two members may introduce; another is
+                # a deviation.
+                if actor.id is not None and actor in done:
+                    unusual = True
+                else:
+                    unusual = actor.role in firsts
+                    firsts.add(actor.role)
                 variants = self.fact_variants(spec, actor.role, node.today, case.unit)
                 for facts, deviates in variants[:1] if closed else variants:
                     cost = node.deviations + unusual + deviates
                     over = cost > self.max_deviations
-                    if (
-                        over
-                        and not closed
-                        and (cost > self.max_deviations + 1 or spec.name not in self.recording)
+                    # One deviation more is tried where a vote may fall short (it is
+                    # then recorded, not accepted): the counts bounded by a total.
+                    if over and not (
+                        not closed
+                        and cost == self.max_deviations + 1
+                        and spec.name in self.recording
+                        and not unusual
+                        and self.counts_varied(spec, facts, variants[0][0])
                     ):
                         continue
                     attempt = Attempt(on=node.today, event=spec.name, actor=actor, facts=facts)
                     yield from self.fire(node, attempt, cost, try_variants=not (closed or unusual))
+
+    @staticmethod
+    def counts_varied(spec: af.EventSpec, facts: dict[str, Any], ordinary: dict[str, Any]) -> bool:
+        """Whether the facts differ from the ordinary ones only in a count bounded by a total."""
+        changed = [name for name in facts if facts.get(name) != ordinary.get(name)]
+        return bool(changed) and all(spec.facts[name].at_most is not None for name in changed)
 
     def fire(
         self, node: _Node, attempt: Attempt, cost: int, *, try_variants: bool = False
@@ -284,6 +302,7 @@ class _Search:
                 node.deviations,
                 (node.config[0], variant.index),
                 node.summary,
+                (),  # the variant's unit and candidate: every condition judged again
             )
             outcome = self.attempt(moved, case, changed)
             if isinstance(outcome, Exploration):
@@ -405,7 +424,8 @@ class _Search:
             broken.append(f"the case is in undeclared state {after.state!r}")
         if before.state is not None and self.procedure.states[before.state].final:
             broken.append(f"a case in final state '{before.state}' moved to '{after.state}'")
-        for failure in self.views.invariant_failures(after):
+        settled = self.views.settle(after, node.settled, outcome.step)
+        for failure in self.views.invariant_failures(after, settled):
             broken.append(
                 f"invariant '{failure.invariant.id}' does not hold in state '{after.state}': "
                 f"{failure.explanation}"
@@ -417,7 +437,7 @@ class _Search:
         if not outcome.step.accepted:
             cost = node.deviations
         summary = self.liveness.summarise(node.summary, outcome.step)
-        child = _Node(after, node.today, attempts, cost, config, summary)
+        child = _Node(after, node.today, attempts, cost, config, summary, settled)
         if self.engine.is_closed(after):
             # Nothing may happen to a closed case: try each event once, then leave it.
             if (after.unit, after.state) not in self.closed_checked:
@@ -469,7 +489,9 @@ class _Search:
         return cached
 
     def key(self, node: _Node) -> Any:
-        return self.views.key(node.config, node.case, node.today, node.summary, node.deviations)
+        return self.views.key(
+            node.config, node.case, node.today, node.summary, node.deviations, node.settled
+        )
 
 
 def _verdict(outcome: af.Outcome) -> tuple[Any, ...]:
