@@ -27,7 +27,7 @@ import admission_flow as af
 from . import _abstraction as ab
 from ._boundaries import Variant, boundary_variants
 from ._generation import DEFAULT_MEMBERS, actor_choices
-from ._law import law_reading
+from ._law import RuleAnswers, law_reading
 from ._report import DEFAULT_LIMITS, CheckReport, Exploration, Limits
 from ._scenario_file import Attempt
 
@@ -130,11 +130,7 @@ class _Search:
         )
         self.views = ab.Views(engine, variants, reading, horizon_days)
         self.liveness = self.views.liveness
-        contributed = engine.plugins.rules()
-        self.rule_checks = {
-            rule_id: contributed.get(spec.check or rule_id)
-            for rule_id, spec in self.procedure.rules.items()
-        }
+        self.answers = RuleAnswers(engine)
         #: Events with a rule that records rather than refuses (a vote short of two-thirds).
         self.recording = {
             spec.name
@@ -346,39 +342,9 @@ class _Search:
             return False
         if variant.rule is None:
             return True
-        return self.answer(variant.rule, node.case, attempt) == self.answer(
+        return self.answers(variant.rule, node.case, attempt) == self.answers(
             variant.rule, case, changed
         )
-
-    def answer(self, rule_id: str, case: af.Case, attempt: Attempt) -> bool:
-        """Whether ``rule_id`` holds for this attempt, whether or not the event checks it."""
-        found = self.rule_checks.get(rule_id)
-        if found is None:
-            return True
-        spec = self.procedure.events[attempt.event]
-        context = af.EventContext(
-            self.procedure,
-            case,
-            spec,
-            attempt.actor,
-            attempt.on,
-            {
-                **{f.name: f.default for f in spec.facts.values() if f.default is not None},
-                **attempt.facts,
-            },
-            self.engine.members,
-            self.engine.calendar,
-        )
-        uses = [u.params for u in spec.rules if u.rule == rule_id]
-        params = {
-            **found.rule.params,
-            **self.procedure.rules[rule_id].params,
-            **(uses[0] if uses else {}),
-        }
-        try:
-            return found.rule.check(context, params) is None
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return True  # the rule reads a fact this event does not have: it says nothing here
 
     def attempt(
         self, node: _Node, case: af.Case, attempt: Attempt

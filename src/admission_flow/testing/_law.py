@@ -9,10 +9,14 @@ reach the plugins; this module gives it a judge (``Reading``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import admission_flow as af
 from admission_flow.procedure._invariants import (
+    AllOf,
+    AnyOf,
+    Condition,
     InvariantFailure,
     Reading,
     RuleHeld,
@@ -20,7 +24,9 @@ from admission_flow.procedure._invariants import (
 )
 from admission_flow.procedure._invariants import check_invariants as _check
 
-__all__ = ["check_invariants", "law_reading"]
+from ._scenario_file import Attempt
+
+__all__ = ["RuleAnswers", "check_invariants", "law_reading"]
 
 
 class _Judge:
@@ -104,3 +110,58 @@ def check_invariants(
     """
     reading = law_reading(procedure, calendar=calendar, members=members, plugins=plugins)
     return _check(procedure, case, reading=reading)
+
+
+class RuleAnswers:
+    """Whether a rule holds for an attempt, whether or not its event checks it (for ``check``)."""
+
+    def __init__(self, engine: af.Engine) -> None:
+        self.engine = engine
+        self.procedure = engine.procedure
+        contributed = engine.plugins.rules()
+        self.rules = {
+            rule_id: contributed.get(spec.check or rule_id)
+            for rule_id, spec in self.procedure.rules.items()
+        }
+        #: The parameters each invariant judges a rule again with, by (rule, event).
+        self.judged: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        for invariant in self.procedure.invariants:
+            for condition in invariant.requires:
+                for leaf in _leaves(condition):
+                    if isinstance(leaf, RuleHeld):
+                        self.judged.setdefault((leaf.rule, leaf.at), []).append(leaf.params)
+
+    def __call__(self, rule_id: str, case: af.Case, attempt: Attempt) -> tuple[bool, ...]:
+        """Once with the event's own parameters, once with each invariant's at this event."""
+        found = self.rules.get(rule_id)
+        if found is None:
+            return ()
+        spec = self.procedure.events[attempt.event]
+        facts = {f.name: f.default for f in spec.facts.values() if f.default is not None}
+        context = af.EventContext(
+            self.procedure,
+            case,
+            spec,
+            attempt.actor,
+            attempt.on,
+            {**facts, **attempt.facts},
+            self.engine.members,
+            self.engine.calendar,
+        )
+        base = {**found.rule.params, **self.procedure.rules[rule_id].params}
+        uses: list[Mapping[str, Any]] = [u.params for u in spec.rules if u.rule == rule_id]
+        uses = (uses or [{}]) + self.judged.get((rule_id, attempt.event), [])
+        answers = []
+        for params in uses:
+            try:
+                answers.append(found.rule.check(context, {**base, **params}) is None)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                answers.append(True)  # it reads a fact this event lacks: it says nothing here
+        return tuple(answers)
+
+
+def _leaves(condition: Condition) -> Iterator[Condition]:
+    yield condition
+    if isinstance(condition, AnyOf | AllOf):
+        for inner in condition.conditions:
+            yield from _leaves(inner)
