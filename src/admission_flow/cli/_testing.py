@@ -99,7 +99,7 @@ def add_commands(commands: Any) -> None:
         type=_count,
         default=120,
         metavar="S",
-        help="stop after this many seconds of searching (default 120)",
+        help="stop after this many CPU seconds of searching (default 120)",
     )
     check.add_argument(
         "--max-memory",

@@ -33,7 +33,8 @@ class Limits:
 
     max_states: int = 200_000
     max_depth: int = 40
-    #: Wall-clock seconds; the report then says how far the search got.
+    #: CPU seconds of the search (not the wall clock: a busy machine slows it
+    #: without making it stop early); the report then says how far it got.
     max_seconds: float = 120.0
     #: Growth of the process's peak memory, in MiB.
     max_memory_mb: int = 1024
