@@ -79,9 +79,14 @@ def row(mutant: Mutant, folder: Path, *, prop: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--property", action="store_true", help="also run the property test")
+    parser.add_argument(
+        "--unsafe", action="store_true", help="only the mutants not listed as harmless"
+    )
     args = parser.parse_args()
     text = VN.read_text(encoding="utf-8")
     mutants = [*rule_removals(text), *vn_2021_shortcuts(text)]
+    if args.unsafe:
+        mutants = [m for m in mutants if m.name not in HARMLESS]
     print(
         "| mutant | found by check | found by property test | events | CPU time | invariant / reason |"
     )
