@@ -108,3 +108,25 @@ def test_a_process_killed_at_random_loses_no_committed_step(url: str, round_: in
         stored_ids = set(register.case_ids())
         assert set(reported) <= stored_ids
         assert len(stored_ids - set(reported)) <= 1
+
+
+def test_four_processes_creating_opening_and_firing_at_once_all_succeed(
+    url: str, tmp_path: Path
+) -> None:
+    """On a fresh database, four processes create the register, store one unit, open cases
+    and fire at once: every call succeeds ("database is locked" never), one shared row."""
+    sync = tmp_path / "sync"
+    sync.mkdir()
+    count = 3
+    processes = [
+        worker("service", url, str(SCENARIO), str(sync), "4", f"w{n}", str(count)) for n in range(4)
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err
+        assert out.strip() == f"ok {count} {count * 6}", out
+    with Register(url, plugins=af.Plugins(entry_points=False)) as register:
+        assert len(register.case_ids()) == 4 * count + 1
+        assert len(register.history("shared")) == 1
+        assert {s.version for s in register.find(unit="kdc-14") if s.id != "shared"} == {6}
+        assert register.verify() == []

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow.engine._scenario import Run, Scenario, load_scenario, scenario_files
 from admission_flow.exceptions import ActorError, ConflictError, InputError, StoreError
-from admission_flow.model._serial import actor_to_by, run_step
+from admission_flow.model._serial import actor_to_by
 from admission_flow.model._values import Actor, Outcome
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
@@ -27,7 +27,8 @@ from admission_flow.plugins._manager import Plugins
 if TYPE_CHECKING:
     from admission_flow.store import Register
 
-from ._output import EXIT_CONFLICT, EXIT_FOUND, EXIT_OK, print_run, print_violation
+from . import _cases, _seal
+from ._output import EXIT_CONFLICT, EXIT_OK, print_run, print_violation
 
 __all__ = ["EXIT_CONFLICT", "add_commands", "dispatch"]
 
@@ -49,14 +50,26 @@ def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
     )
     fire.add_argument("--on", metavar="DATE", required=True, help="the event's date, YYYY-MM-DD")
     fire.add_argument("--json", action="store_true", help="print the step as JSON")
+    fire.add_argument(
+        "--request-id",
+        metavar="ID",
+        help="the call's id, unique per case: fired again, it prints the recorded step",
+    )
+    fire.add_argument(
+        "--expected-version",
+        metavar="N",
+        type=int,
+        help="record the step only if the case has N steps (exit 4 otherwise)",
+    )
 
     history = commands.add_parser("history", help="list every attempt recorded on a case")
     history.add_argument("case", metavar="CASE")
     history.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
     history.add_argument("--json", action="store_true", help="print JSON")
 
-    verify = commands.add_parser("verify", help="check every case's hash chain")
-    verify.add_argument("--db", metavar="URL", required=True, help=_DB_HELP)
+    _seal.add_commands(commands, _DB_HELP)
+
+    _cases.add_commands(commands, _DB_HELP)
 
     recheck = commands.add_parser(
         "recheck", help="list the recorded steps of open cases another procedure would refuse"
@@ -98,7 +111,12 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
         if len(args.scenario) != 1 or args.scenario[0].is_dir():
             raise StoreError("run takes one scenario file; several, or a folder, need --db URL")
         return None
-    if command not in ("run", "fire", "history", "verify", "recheck", "export", "import"):
+    if command not in ("run", "fire", "history", "recheck", "export", "import"):
+        runner = dict.fromkeys(_cases.COMMANDS, _cases.run)
+        runner.update(dict.fromkeys(_seal.COMMANDS, _seal.run))
+        if command in runner:
+            with _register(args.db, plugins, create=False) as register:
+                return runner[command](args, register, out)
         return None
     try:
         if command == "run":
@@ -113,9 +131,7 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
             with _register(args.db, plugins, create=False) as register:
                 register.export(out, pseudonymise=args.pseudonymise)
             return EXIT_OK
-        if command == "import":
-            return _import(args, plugins, out)
-        return _verify(args, plugins, out)
+        return _import(args, plugins, out)
     except ConflictError as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFLICT
@@ -235,7 +251,15 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         types = {} if spec is None else {name: f.type for name, f in spec.facts.items()}
         facts = _facts(args, types)
         try:
-            fired = register.fire(stored, args.event, actor, on, **facts)
+            fired = register.fire(
+                args.case if args.expected_version is not None else stored,
+                args.event,
+                actor,
+                on,
+                request_id=args.request_id,
+                expected_version=args.expected_version,
+                **facts,
+            )
         except ActorError as exc:
             if not str(exc).startswith("unknown member"):
                 raise
@@ -246,19 +270,21 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             ) from None
     step = fired.outcome.step
     if args.json:
-        data = {
-            "case": args.case,
-            "version": fired.stored.version,
-            "state": fired.stored.case.state,
-            "step": run_step(step),
-        }
+        from admission_flow.store import fired_to_json
+
+        data = fired_to_json(fired)
         json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")
         return EXIT_OK
     print(
-        f"{args.case} #{fired.stored.version} {step.on.isoformat()} {step.event} "
+        f"{args.case} #{fired.seq} {step.on.isoformat()} {step.event} "
         f"{step.actor}: {_verdict(step.accepted, step.recorded)} "
-        f"({step.from_state or '-'} → {step.to_state})",
+        f"({step.from_state or '-'} → {step.to_state})"
+        + (
+            f" [đã ghi trước đó / recorded before, request {args.request_id}]"
+            if fired.replayed
+            else ""
+        ),
         file=out,
     )
     for violation in step.violations:
@@ -272,6 +298,8 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
 
 
 def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.store import entry_to_json
+
     with _register(args.db, plugins, create=False) as register:
         entries = register.history(args.case)
         stored = register.load(args.case)
@@ -281,16 +309,7 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             "procedure": stored.case.procedure.as_dict(),
             "state": stored.case.state,
             "version": stored.version,
-            "history": [
-                {
-                    "seq": entry.seq,
-                    **run_step(entry.step),
-                    "procedure": entry.procedure.as_dict(),
-                    "recorded_at": entry.recorded_at,
-                    "hash": entry.hash,
-                }
-                for entry in entries
-            ],
+            "history": [entry_to_json(entry) for entry in entries],
         }
         json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -311,18 +330,6 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             f"{step.from_state or '-'} → {step.to_state}" + (f"  [{rules}]" if rules else ""),
             file=out,
         )
-    return EXIT_OK
-
-
-def _verify(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
-    with _register(args.db, plugins, create=False) as register:
-        broken = register.verify()
-        count = len(register.case_ids())
-    if broken:
-        for found in broken:
-            print(f"{register.where}: {found}", file=out)
-        return EXIT_FOUND
-    print(f"ok: every chain holds ({count} cases)", file=out)
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from admission_flow.engine._json import facts_from_json
 from admission_flow.exceptions import (
     ActorError,
     ArgumentTypeError,
@@ -271,6 +272,18 @@ class Engine:
                 )
             )
         return tuple(options)
+
+    def facts_from_json(self, event: str, facts: Mapping[str, Any]) -> dict[str, Any]:
+        """``event``'s facts read from JSON: each as its declared type (a date from
+        ``"YYYY-MM-DD"``), ready for ``fire``; see ``docs/keeping-cases.md``.
+
+        Raises:
+            UnknownEventError: the procedure has no such event.
+            FactError: a date fact that is not a ``YYYY-MM-DD`` text.
+            ArgumentTypeError: ``facts`` is not a JSON object.
+        """
+        self._event(event)
+        return facts_from_json(self.procedure.events[event], facts)
 
     # -- deadlines and dates (see ``Clocks``) ----------------------------------------
 

@@ -11,6 +11,8 @@ birth date breaks the chain as surely as a changed vote.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,29 +40,40 @@ def opening_hash(row: Mapping[Any, Any]) -> str:
 
 
 def row_hash(row: Mapping[Any, Any]) -> str:
-    """The hash of a ``history`` row: its content and the ``previous`` hash it follows."""
+    """The hash of a ``history`` row: its content, its request id if it has one, and the
+    ``previous`` hash it follows."""
     on = row["on_date"]
-    return digest(
-        {
-            "previous": row["previous"],
-            "case": row["case_id"],
-            "seq": row["seq"],
-            "event": row["event"],
-            "on": on.isoformat() if isinstance(on, dt.date) else on,
-            "by": {"role": row["actor_role"], "id": row["actor_id"]},
-            "facts": row["facts"],
-            "accepted": bool(row["accepted"]),
-            "recorded": bool(row["recorded"]),
-            "from": row["from_state"],
-            "to": row["to_state"],
-            "violations": row["violations"],
-            "warnings": row["warnings"],
-            "deadlines": row["deadlines"],
-            "procedure": {
-                "id": row["procedure_id"],
-                "version": row["procedure_version"],
-                "fingerprint": row["procedure_fingerprint"],
-            },
-            "recorded_at": row["recorded_at"],
-        }
+    sealed: dict[str, Any] = {
+        "previous": row["previous"],
+        "case": row["case_id"],
+        "seq": row["seq"],
+        "event": row["event"],
+        "on": on.isoformat() if isinstance(on, dt.date) else on,
+        "by": {"role": row["actor_role"], "id": row["actor_id"]},
+        "facts": row["facts"],
+        "accepted": bool(row["accepted"]),
+        "recorded": bool(row["recorded"]),
+        "from": row["from_state"],
+        "to": row["to_state"],
+        "violations": row["violations"],
+        "warnings": row["warnings"],
+        "deadlines": row["deadlines"],
+        "procedure": {
+            "id": row["procedure_id"],
+            "version": row["procedure_version"],
+            "fingerprint": row["procedure_fingerprint"],
+        },
+        "recorded_at": row["recorded_at"],
+    }
+    # Rows written before request ids existed keep their hashes: the id enters
+    # the hash only when there is one.
+    request = row.get("request_id")
+    if request is not None:
+        sealed["request"] = request
+    # Every value here is already plain JSON (text, whole numbers, booleans, None): the
+    # canonical text is json.dumps with canonical_json's settings, without its walk
+    # through the values, which cost a third of a step's write.
+    text = json.dumps(
+        sealed, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
     )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -18,9 +18,20 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from admission_flow.exceptions import StoreError
+from admission_flow.exceptions import SchemaError, StoreError
 
-__all__ = ["HEAD", "check_schema", "connect", "describe_url", "raw_rows", "snapshot", "upgrade"]
+from ._errors import describe_url, translate
+
+__all__ = [
+    "HEAD",
+    "check_schema",
+    "connect",
+    "describe_url",
+    "raw_rows",
+    "snapshot",
+    "upgrade",
+    "writer",
+]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How long an SQLite writer waits for another's lock before giving up, in milliseconds.
@@ -51,29 +62,47 @@ def make_url(url: str | Path) -> sa.URL:
     try:
         return sa.make_url(text)
     except sa.exc.ArgumentError as exc:
-        raise StoreError(f"cannot read the database URL: {exc}") from None
-
-
-def describe_url(url: sa.URL) -> str:
-    """The URL as messages show it: never its password."""
-    return url.render_as_string(hide_password=True)
+        raise StoreError(
+            "cannot read the database URL; write it as scheme://user@host/database "
+            f"or give a file path ({type(exc).__name__})"
+        ) from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers go on while one writer writes; FULL makes each commit
     # survive a power cut, not only a crash, as legal records should; the busy
-    # timeout makes a second writer wait for the lock instead of failing at once.
+    # timeout makes a second writer wait for the lock instead of failing at once
+    # (set first: switching a new file to WAL takes a lock too).
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+#: The execution option that marks a write transaction (see ``writer``).
+WRITE = "admission_flow_write"
+
+
 def _sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock at BEGIN, where SQLite waits for
+    # it up to the busy timeout. A deferred one that reads first and writes
+    # later cannot wait: when another writer committed meanwhile, its snapshot
+    # is stale and SQLite refuses it at once ("database is locked").
+    if connection.get_execution_options().get(WRITE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def writer(engine: sa.Engine) -> sa.Engine:
+    """The engine for write transactions: on SQLite each takes the write lock up front.
+
+    It shares ``engine``'s pool; reads keep using ``engine``.
+    """
+    return engine.execution_options(**{WRITE: True})
 
 
 def connect(url: str | Path, *, create: bool = True) -> sa.Engine:
@@ -115,10 +144,9 @@ def connect(url: str | Path, *, create: bool = True) -> sa.Engine:
     try:
         with engine.connect():
             pass
-    except sa.exc.DBAPIError as exc:
+    except sa.exc.SQLAlchemyError as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise StoreError(f"{where}: cannot reach the database: {reason}") from None
+        raise translate(exc, parsed, "cannot reach the database") from None
     return engine
 
 
@@ -178,31 +206,43 @@ def check_schema(engine: sa.Engine) -> None:
             (upgrade it with ``Register.create``), or one at a revision this
             code does not know (a newer admission-flow made it).
     """
-    where = describe_url(engine.url)
     with engine.connect() as connection:
         revision = current_revision(connection)
+    _check_revision(engine.url, revision)
+
+
+def _check_revision(url: sa.URL, revision: str | None) -> None:
+    where = describe_url(url)
     if revision == HEAD:
         return
     if revision is None:
-        raise StoreError(
+        raise SchemaError(
             f"{where}: no admission-flow register here; create it with Register.create(url) "
             "(the admission-flow commands create it)"
         )
     if revision not in _revisions():
-        raise StoreError(
+        raise SchemaError(
             f"{where}: the register's schema is at revision '{revision}', which this "
             f"admission-flow does not know (it knows up to '{HEAD}'); nothing was written: "
             "use the admission-flow that made it, or a newer one"
         )
-    raise StoreError(
+    raise SchemaError(
         f"{where}: the register's schema is at revision '{revision}', older than '{HEAD}'; "
         "upgrade it with Register.create(url) (the admission-flow commands do)"
     )
 
 
+#: The PostgreSQL advisory lock that lets one process at a time create or upgrade a register.
+_UPGRADE_LOCK = 0x61665F7265  # "af_re"
+
+
 def upgrade(engine: sa.Engine) -> None:
-    """Create the register, or bring an older one up to ``HEAD``; refuse an unknown revision."""
-    where = describe_url(engine.url)
+    """Create the register, or bring an older one up to ``HEAD``; refuse an unknown revision.
+
+    Safe when several processes do it at once: each takes a lock (SQLite's
+    write lock, a PostgreSQL advisory lock), reads the revision again under it,
+    and only the first finds anything to do.
+    """
     with engine.connect() as connection:
         revision = current_revision(connection)
     if revision is not None and revision not in _revisions():
@@ -210,8 +250,13 @@ def upgrade(engine: sa.Engine) -> None:
     if revision == HEAD:
         return
     try:
-        with engine.begin() as connection:
-            command.upgrade(_config(connection), "head")
-    except sa.exc.DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise StoreError(f"{where}: cannot create the register: {reason}") from None
+        with writer(engine).begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_UPGRADE_LOCK)))
+            revision = current_revision(connection)
+            if revision is not None and revision not in _revisions():
+                _check_revision(engine.url, revision)
+            if revision != HEAD:
+                command.upgrade(_config(connection), "head")
+    except sa.exc.SQLAlchemyError as exc:
+        raise translate(exc, engine.url, "cannot create the register") from None

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow.exceptions import StoreError
+from admission_flow.exceptions import TamperedError
 from admission_flow.model._serial import person_from_json, unit_from_json
 
 from ._chain import opening_hash, row_hash
@@ -73,7 +73,7 @@ def fold(
     """
     case_id = head["id"]
     if verify and opening_hash(head) != head["opening_hash"]:
-        raise StoreError(
+        raise TamperedError(
             f"{where}: case '{case_id}': its opening record does not match its hash; "
             "run admission-flow verify"
         )
@@ -87,7 +87,7 @@ def fold(
         if verify and (
             row["seq"] != seq or row["previous"] != previous or row_hash(row) != row["hash"]
         ):
-            raise StoreError(
+            raise TamperedError(
                 f"{where}: case '{case_id}', step {row['seq']}: the history row does "
                 "not match its hash chain; run admission-flow verify"
             )
@@ -107,7 +107,7 @@ def fold(
             kept.append(step)
             state = step.to_state
     if verify and (seq != head["version"] or previous != head["head"]):
-        raise StoreError(
+        raise TamperedError(
             f"{where}: case '{case_id}': the case says {head['version']} steps, its "
             f"history has {seq}; run admission-flow verify"
         )

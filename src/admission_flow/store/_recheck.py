@@ -26,6 +26,8 @@ import admission_flow as af
 from admission_flow.model._values import _new_case
 from admission_flow.plugins._loading import load_procedure
 
+from ._stream import stream
+
 __all__ = ["CaseRecheck", "Refusal", "recheck"]
 
 #: How many cases one process judges between two progress reports.
@@ -125,11 +127,11 @@ def judge_case(
 _worker: dict[str, Any] = {}
 
 
-def _start(url: str, procedure: str, modules: Sequence[str]) -> None:
-    from ._register import Register
-
+def _start(opener: Callable[..., Any], url: str, procedure: str, modules: Sequence[str]) -> None:
+    # ``opener`` is the register's class, passed in (it pickles by name) so
+    # that this module need not import the one that imports it.
     plugins = af.Plugins([importlib.import_module(name) for name in modules])
-    _worker["register"] = Register(url, plugins=plugins)
+    _worker["register"] = opener(url, plugins=plugins)
     _worker["procedure"] = load_procedure(procedure, plugins=plugins)
     _worker["engines"] = {}
 
@@ -149,7 +151,9 @@ def _judge(
 ) -> tuple[int, list[CaseRecheck]]:
     count = 0
     found = []
-    for stored, positions in register._kept_in_range(*bounds):
+    start, end = bounds
+    kept = stream(register.db, register.where, open_only=True, verify=False, start=start, end=end)
+    for stored, positions in kept:
         count += 1
         unit = stored.case.unit.id
         engine = engines.get(unit)
@@ -203,7 +207,8 @@ def recheck(
         return results
     context = multiprocessing.get_context("spawn")
     url = register.db.url.render_as_string(hide_password=False)
-    with context.Pool(processes, initializer=_start, initargs=(url, source, modules)) as pool:
+    initargs = (type(register), url, source, modules)
+    with context.Pool(processes, initializer=_start, initargs=initargs) as pool:
         for count, found in pool.imap(_judge_range, ranges):
             done += count
             results.extend(found)

@@ -6,74 +6,52 @@ outcomes without running a rule. Firing judges the event with the engine of
 the case's procedure and the unit's members, then writes the step and moves
 the case's version on in one transaction, only if nobody else moved it first
 (optimistic concurrency): the loser gets ``ConflictError`` and nothing is written.
+
+Every database error comes out typed (``_errors``); every write transaction
+takes its lock up front on SQLite (``_database.writer``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import attrs
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow.exceptions import CaseRefusedError, ConflictError, StoreError, UnknownCaseError
-from admission_flow.model._canonical import canonical_json
-from admission_flow.model._serial import (
-    deadline_to_json,
-    encode,
-    person_to_json,
-    unit_from_json,
-    unit_to_json,
-    violation_to_json,
+from admission_flow.exceptions import (
+    UnknownCaseError,
+    UnknownUnitError,
 )
+from admission_flow.model._serial import unit_from_json, unit_to_json
 from admission_flow.plugins._loading import load_procedure
-from admission_flow.store import _database
-from admission_flow.units import Departure, check_new_case
+from admission_flow.units import Departure
 
-from ._chain import opening_hash, row_hash
-from ._fold import Entry, StoredCase, fold, fold_fast
-from ._rows import CASE, COLUMN, FOLDED
-from ._schema import cases, history, procedures, units
+from . import _database, _opening
+from ._checkpoint import Checkpoint, take, verify_since
+from ._engines import Engines
+from ._errors import guard, guarded
+from ._firing import FireCall, Fired, Firing
+from ._fold import Entry, StoredCase, fold
+from ._query import Summary, find_query, summary_of_row
+from ._schema import cases, history, units
 from ._schema import members as members_table
+from ._stream import stream
 from ._verify import Break, verify_chains
+from ._write import upsert
 
 if TYPE_CHECKING:
     from ._recheck import CaseRecheck
 
-__all__ = ["Entry", "Fired", "Register", "StoredCase"]
+__all__ = ["Entry", "FireCall", "Fired", "Register", "StoredCase", "parse_actor"]
+
+_UNIT_COLUMNS = [c.name for c in units.columns if c.name != "id"]
 
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@attrs.frozen(kw_only=True)
-class Fired:
-    """What ``Register.fire`` returns: the engine's outcome, and the stored case after it."""
-
-    outcome: af.Outcome
-    stored: StoredCase
-
-
-def _json(value: Any) -> str:
-    return canonical_json(value)
-
-
-#: The optimistic write: moves the case on only from the version it was judged at.
-#: Built once: building a statement per step cost more than running it.
-_MOVE_ON = (
-    cases.update()
-    .where(cases.c.id == sa.bindparam("case_id"), cases.c.version == sa.bindparam("seen"))
-    .values(
-        version=sa.bindparam("new_version"),
-        head=sa.bindparam("new_head"),
-        state=sa.bindparam("new_state"),
-        open=sa.bindparam("new_open"),
-    )
-)
 
 
 def parse_actor(text: str) -> af.Actor:
@@ -94,8 +72,9 @@ class Register:
             wall clock. The engine never reads it: only ``recorded_at`` does.
 
     Raises:
-        StoreError: the database cannot be reached, or its schema is not the one
-            this code writes (use ``Register.create`` to create or upgrade it).
+        SchemaError: the database holds no register, or one of another schema
+            revision (use ``Register.create`` to create or upgrade it).
+        UnavailableError: the database cannot be reached now.
     """
 
     def __init__(
@@ -109,15 +88,17 @@ class Register:
         self.db = _engine if _engine is not None else _database.connect(url, create=False)
         self.where = _database.describe_url(self.db.url)
         try:
-            _database.check_schema(self.db)
+            with guarded(self.db.url, "cannot open the register"):
+                _database.check_schema(self.db)
         except BaseException:
             self.db.dispose()
             raise
+        #: Write transactions: on SQLite they take the write lock at BEGIN.
+        self.writer = _database.writer(self.db)
         self.plugins = plugins if plugins is not None else af.Plugins()
         self.clock = clock if clock is not None else _utc_now
-        self._procedures: dict[str, af.Procedure] = {}
-        self._engines: dict[tuple[str, str], af.Engine] = {}
-        self._origins: dict[str, str] = {}
+        self._engines = Engines(self.db, self.writer, self.plugins, self.where, self.members)
+        self._firing = Firing(self)
 
     @classmethod
     def create(
@@ -129,9 +110,12 @@ class Register:
     ) -> Register:
         """Open the register at ``url``, creating it or upgrading its schema first.
 
+        Several processes may do it at once: one creates, the others wait and open.
+
         Raises:
-            StoreError: the database cannot be reached, or its schema is at a
-                revision this code does not know; nothing is written then.
+            SchemaError: its schema is at a revision this code does not know;
+                nothing is written then.
+            UnavailableError: the database cannot be reached now.
         """
         engine = _database.connect(url)
         try:
@@ -155,42 +139,34 @@ class Register:
 
     # -- units and members -----------------------------------------------------------
 
+    @guard("cannot store the unit")
     def put_unit(self, unit: af.Unit, members: Iterable[af.Member] = ()) -> None:
-        """Add a unit and its members, or update them (a member's status changes)."""
-        row = unit_to_json(unit)
-        with self.db.begin() as connection:
-            exists = connection.execute(sa.select(units.c.id).where(units.c.id == unit.id)).first()
-            if exists is None:
-                connection.execute(units.insert().values(row))
-            else:
-                connection.execute(units.update().where(units.c.id == unit.id).values(row))
-            for member in members:
-                values = {"status": member.status, "since": member.since}
-                known = connection.execute(
-                    sa.select(members_table.c.id).where(
-                        members_table.c.unit_id == unit.id, members_table.c.id == member.id
-                    )
-                ).first()
-                if known is None:
-                    connection.execute(
-                        members_table.insert().values(unit_id=unit.id, id=member.id, **values)
-                    )
-                else:
-                    connection.execute(
-                        members_table.update()
-                        .where(members_table.c.unit_id == unit.id, members_table.c.id == member.id)
-                        .values(**values)
-                    )
-        self._engines = {key: e for key, e in self._engines.items() if key[1] != unit.id}
+        """Add a unit and its members, or update them (a member's status changes).
 
+        Idempotent, and safe when several processes store the same unit at once.
+        """
+        rows = [
+            {"unit_id": unit.id, "id": m.id, "status": m.status, "since": m.since} for m in members
+        ]
+        with self.writer.begin() as connection:
+            connection.execute(upsert(connection, units, ["id"], _UNIT_COLUMNS), unit_to_json(unit))
+            if rows:
+                connection.execute(
+                    upsert(connection, members_table, ["unit_id", "id"], ["status", "since"]),
+                    rows,
+                )
+        self._engines.forget_unit(unit.id)
+
+    @guard("cannot read the unit")
     def unit(self, unit_id: str) -> af.Unit:
-        """The unit as stored now. Raises ``StoreError`` for an unknown unit."""
+        """The unit as stored now. Raises ``UnknownUnitError`` for an unknown unit."""
         with self.db.connect() as connection:
             row = connection.execute(sa.select(units).where(units.c.id == unit_id)).first()
         if row is None:
-            raise StoreError(f"{self.where}: no unit '{unit_id}' in the register")
+            raise UnknownUnitError(f"{self.where}: no unit '{unit_id}' in the register")
         return unit_from_json(dict(row._mapping))
 
+    @guard("cannot read the members")
     def members(self, unit_id: str) -> dict[str, af.Member]:
         """The members of a unit, by id."""
         with self.db.connect() as connection:
@@ -205,70 +181,61 @@ class Register:
 
     # -- procedures and engines ------------------------------------------------------
 
-    def _origin(self, procedure: af.Procedure) -> str:
-        """Where the procedure can be loaded again: its bundled id, else its file."""
-        known = self._origins.get(procedure.fingerprint)
-        if known is None:
-            known = self._origins[procedure.fingerprint] = self._find_origin(procedure)
-        return known
-
-    def _find_origin(self, procedure: af.Procedure) -> str:
-        if procedure.id in self.plugins.procedures():
-            bundled = load_procedure(procedure.id, plugins=self.plugins)
-            if bundled.fingerprint == procedure.fingerprint:
-                return procedure.id
-        if procedure.path is None:
-            raise StoreError(
-                f"procedure '{procedure.id}' was not loaded from a file or a bundled id, "
-                "so the register could not load it again; load it with load_procedure(path)"
-            )
-        return str(Path(procedure.path).resolve())
-
+    @guard("cannot load the procedure")
     def procedure(self, ref: af.ProcedureRef) -> af.Procedure:
         """The procedure a case follows, loaded again from where it was first loaded.
 
         Raises:
             StoreError: it is not in the register, or its file has changed since.
         """
-        known = self._procedures.get(ref.fingerprint)
-        if known is not None:
-            return known
-        with self.db.connect() as connection:
-            row = connection.execute(
-                sa.select(procedures).where(procedures.c.fingerprint == ref.fingerprint)
-            ).first()
-        if row is None:
-            raise StoreError(f"{self.where}: procedure {ref} is not in the register")
-        loaded = load_procedure(row.origin, plugins=self.plugins)
-        if loaded.fingerprint != ref.fingerprint:
-            raise StoreError(
-                f"procedure {ref} was loaded from {row.origin}, which now holds "
-                f"{loaded.ref}; restore that file, or recheck the cases against the new one"
-            )
-        self._procedures[ref.fingerprint] = loaded
-        return loaded
+        return self._engines.procedure(ref)
 
+    @guard("cannot build the engine")
     def engine(self, case: af.Case | StoredCase) -> af.Engine:
         """The engine for a stored case: its procedure, with its unit's members.
 
         One engine per (procedure, unit), kept while this register is open;
         ``put_unit`` forgets those of the unit it changes.
         """
-        if isinstance(case, StoredCase):
-            case = case.case
-        key = (case.procedure.fingerprint, case.unit.id)
-        engine = self._engines.get(key)
-        if engine is None:
-            engine = af.Engine(
-                self.procedure(case.procedure),
-                plugins=self.plugins,
-                members=self.members(case.unit.id),
-            )
-            self._engines[key] = engine
-        return engine
+        return self._engines.engine(case.case if isinstance(case, StoredCase) else case)
 
     # -- cases -----------------------------------------------------------------------
 
+    def open(
+        self,
+        case_id: str,
+        candidate: af.Person,
+        *,
+        unit: str | af.Unit,
+        procedure: str | Path | af.Procedure,
+        on: dt.date | None = None,
+        left: Departure | None = None,
+        provincial_consent: bool = False,
+    ) -> StoredCase:
+        """Open a new case for ``candidate`` in a unit the register keeps: one call.
+
+        Args:
+            unit: the unit's id (the stored unit is taken), or a unit, which
+                must be the stored one.
+            procedure: a bundled id, a file, or a loaded procedure.
+            on, left, provincial_consent: as ``add_case``.
+
+        Raises:
+            UnknownUnitError: no such unit (``put_unit`` it first).
+            UnitMismatchError: ``unit`` differs from the stored unit (every
+                differing field in ``differences``).
+            DuplicateError: a case of that id is there already.
+            CaseRefusedError: the person's other cases do not allow a new one.
+        """
+        if not isinstance(procedure, af.Procedure):
+            procedure = load_procedure(procedure, plugins=self.plugins)
+        given = self.unit(unit) if isinstance(unit, str) else unit
+        case = af.Case(id=case_id, procedure=procedure.ref, candidate=candidate, unit=given)
+        return self.add_case(
+            case, procedure, on=on, left=left, provincial_consent=provincial_consent
+        )
+
+    @guard("cannot open the case")
     def add_case(
         self,
         case: af.Case,
@@ -278,11 +245,12 @@ class Register:
         left: Departure | None = None,
         provincial_consent: bool = False,
     ) -> StoredCase:
-        """Open ``case`` in the register, before its first event.
+        """Keep ``case`` in the register, before its first event.
 
-        Its unit must be in the register already (``put_unit``). The person's
-        other cases must allow it (``admission_flow.units.check_new_case``): one
-        open case per person, and a re-admission only as the Party's rules allow.
+        Its unit must be in the register already (``put_unit``), as it is stored.
+        The person's other cases must allow it
+        (``admission_flow.units.check_new_case``): one open case per person,
+        and a re-admission only as the Party's rules allow.
 
         Args:
             case: the new case, from ``Engine.open``.
@@ -295,107 +263,15 @@ class Register:
         Raises:
             CaseRefusedError: the person's other cases do not allow a new one
                 (every reason in ``violations``); nothing is written.
-            StoreError: the case is already there, has history (fire its events
-                through the register instead), or its unit is unknown.
+            DuplicateError: the case is already there.
+            UnknownUnitError, UnitMismatchError: its unit is not kept, or not as given.
+            StoreError: the case has history (fire its events through the register).
         """
-        if case.procedure != procedure.ref:
-            raise StoreError(
-                f"case '{case.id}' follows {case.procedure}, not {procedure.ref}; "
-                "pass the procedure it was opened with"
-            )
-        if case.history:
-            raise StoreError(
-                f"case '{case.id}' already has steps; add it before its first event and "
-                "fire its events through the register"
-            )
-        self._check_across_cases(case, on, left=left, provincial_consent=provincial_consent)
-        origin = self._origin(procedure)
-        ref = case.procedure
-        row: dict[str, Any] = {
-            "id": case.id,
-            "unit_id": case.unit.id,
-            "person_id": case.candidate.id,
-            "procedure_id": ref.id,
-            "procedure_version": ref.version,
-            "procedure_fingerprint": ref.fingerprint,
-            "candidate": _json(person_to_json(case.candidate)),
-            "unit": _json(unit_to_json(case.unit)),
-            "opened_at": self.clock().isoformat(),
-            "state": case.state,
-            "open": True,
-            "version": 0,
-        }
-        row["opening_hash"] = row["head"] = opening_hash(row)
-        with self.db.begin() as connection:
-            if connection.execute(sa.select(cases.c.id).where(cases.c.id == case.id)).first():
-                raise StoreError(f"{self.where}: case '{case.id}' is already in the register")
-            if not connection.execute(
-                sa.select(units.c.id).where(units.c.id == case.unit.id)
-            ).first():
-                raise StoreError(
-                    f"{self.where}: unit '{case.unit.id}' of case '{case.id}' is not in the "
-                    "register; put_unit it, with its members, first"
-                )
-            if not connection.execute(
-                sa.select(procedures.c.fingerprint).where(
-                    procedures.c.fingerprint == ref.fingerprint
-                )
-            ).first():
-                connection.execute(
-                    procedures.insert().values(
-                        fingerprint=ref.fingerprint, id=ref.id, version=ref.version, origin=origin
-                    )
-                )
-            try:
-                connection.execute(cases.insert().values(row))
-            except sa.exc.IntegrityError:
-                if self.has_case(case.id):
-                    raise StoreError(
-                        f"{self.where}: case '{case.id}' is already in the register"
-                    ) from None
-                # The database's own one-open-case index: another writer opened
-                # a case for this person meanwhile.
-                self._check_across_cases(case, on, left=left, provincial_consent=provincial_consent)
-                raise  # pragma: no cover - the check above refuses it
-        self._procedures.setdefault(ref.fingerprint, procedure)
-        return StoredCase(case=case, version=0, head=row["head"])
-
-    def _check_across_cases(
-        self,
-        case: af.Case,
-        on: dt.date | None,
-        *,
-        left: Departure | None,
-        provincial_consent: bool,
-    ) -> None:
-        """Refuse a case the person's other cases do not allow (rules across cases)."""
-        with self.db.connect() as connection:
-            others = list(
-                connection.execute(
-                    sa.select(cases.c.id).where(
-                        cases.c.person_id == case.candidate.id, cases.c.id != case.id
-                    )
-                ).scalars()
-            )
-        if not others:
-            return
-        if on is None:
-            raise StoreError(
-                f"{self.where}: the person of case '{case.id}' has other cases "
-                f"({', '.join(others)}); give the date the new case opens (on=...) so that "
-                "the rules across cases can be checked"
-            )
-        existing = [self.load(other).case for other in others]
-        violations = check_new_case(
-            case.candidate, existing, on, left=left, provincial_consent=provincial_consent
+        return _opening.add_case(
+            self, case, procedure, on=on, left=left, provincial_consent=provincial_consent
         )
-        if violations:
-            reasons = "; ".join(f"{v.rule}: {v.message.vi} / {v.message.en}" for v in violations)
-            raise CaseRefusedError(
-                f"{self.where}: case '{case.id}' cannot be opened: {reasons}",
-                violations=tuple(violations),
-            )
 
+    @guard("cannot read the case")
     def has_case(self, case_id: str) -> bool:
         with self.db.connect() as connection:
             return (
@@ -403,6 +279,7 @@ class Register:
                 is not None
             )
 
+    @guard("cannot list the cases")
     def case_ids(self, *, open_only: bool = False) -> list[str]:
         """Every case's id, sorted; with ``open_only``, those not in a final state."""
         query = sa.select(cases.c.id).order_by(cases.c.id)
@@ -411,26 +288,25 @@ class Register:
         with self.db.connect() as connection:
             return list(connection.execute(query).scalars())
 
-    def _case_row(self, connection: sa.Connection, case_id: str) -> sa.RowMapping:
-        row = connection.execute(sa.select(cases).where(cases.c.id == case_id)).first()
-        if row is None:
-            raise UnknownCaseError(f"{self.where}: no case '{case_id}' in the register")
-        return row._mapping
-
     def _read(self, case_id: str) -> tuple[StoredCase, list[Entry]]:
-        with _database.snapshot(self.db) as connection:
-            head = self._case_row(connection, case_id)
+        with (
+            guarded(self.db.url, f"cannot read case '{case_id}'"),
+            _database.snapshot(self.db) as connection,
+        ):
+            head = connection.execute(sa.select(cases).where(cases.c.id == case_id)).first()
+            if head is None:
+                raise UnknownCaseError(f"{self.where}: no case '{case_id}' in the register")
             rows = connection.execute(
                 sa.select(history).where(history.c.case_id == case_id).order_by(history.c.seq)
             ).mappings()
-            return fold(head, rows, where=self.where)
+            return fold(head._mapping, rows, where=self.where)
 
     def load(self, case_id: str) -> StoredCase:
         """The case rebuilt from its history, and its version.
 
         Raises:
             UnknownCaseError: no case of that id.
-            StoreError: a row of its history fails its hash.
+            TamperedError: a row of its history fails its hash.
         """
         return self._read(case_id)[0]
 
@@ -443,69 +319,48 @@ class Register:
 
         With ``verify``, each case's chain is checked as it is read (see ``load``).
         """
-        for stored, _ in self._stream(open_only=open_only, verify=verify):
-            yield stored
+        with guarded(self.db.url, "cannot read the cases"):
+            for stored, _ in stream(self.db, self.where, open_only=open_only, verify=verify):
+                yield stored
 
-    def _kept_in_range(self, start: str, end: str | None) -> Iterator[tuple[StoredCase, list[int]]]:
-        """The open cases with ids in ``[start, end)``, each with its kept steps' numbers."""
-        return self._stream(open_only=True, verify=False, start=start, end=end)
-
-    def _stream(
+    @guard("cannot list the cases")
+    def find(
         self,
         *,
-        open_only: bool,
-        verify: bool,
-        start: str | None = None,
-        end: str | None = None,
-    ) -> Iterator[tuple[StoredCase, list[int]]]:
-        filters: list[sa.ColumnElement[bool]] = []
-        if open_only:
-            filters.append(cases.c.open.is_(True))
-        if start is not None:
-            filters.append(cases.c.id >= start)
-        if end is not None:
-            filters.append(cases.c.id < end)
-        query_cases = sa.select(cases).where(*filters).order_by(cases.c.id)
-        if verify:
-            columns: list[Any] = list(history.columns)
-            case_column = COLUMN["case_id"]
-        else:  # dates as text, parsed once per distinct date
-            columns = [
-                sa.type_coerce(history.c[name], sa.Text) if name == "on_date" else history.c[name]
-                for name in FOLDED
-            ]
-            case_column = CASE
-        query_rows = sa.select(*columns).order_by(history.c.case_id, history.c.seq)
-        if filters:
-            query_rows = query_rows.join(cases, cases.c.id == history.c.case_id).where(*filters)
-        with _database.snapshot(self.db) as connection:
-            heads = connection.execution_options(yield_per=1000).execute(query_cases).mappings()
-            if verify or self.db.dialect.name != "sqlite":
-                result = connection.execution_options(yield_per=5000).execute(query_rows)
-                rows: Iterator[Sequence[Any]] = iter(result)
-            else:
-                rows = _database.raw_rows(connection, query_rows)
-            try:
-                pending = next(rows, None)
-                for head in heads:
-                    case_id = head["id"]
-                    own: list[Any] = []
-                    while pending is not None and pending[case_column] < case_id:
-                        pending = next(rows, None)  # rows of a case not listed: verify says so
-                    while pending is not None and pending[case_column] == case_id:
-                        own.append(pending)
-                        pending = next(rows, None)
-                    if verify:
-                        stored, entries = fold(
-                            head, [row._mapping for row in own], where=self.where
-                        )
-                        yield stored, [e.seq for e in entries if e.step.kept]
-                    else:
-                        yield fold_fast(head, own)
-            finally:
-                close = getattr(rows, "close", None)
-                if close is not None:
-                    close()  # the server-side cursor, while its transaction is open
+        unit: str | None = None,
+        state: str | None = None,
+        open: bool | None = None,
+        procedure: str | None = None,
+        due_before: dt.date | None = None,
+        overdue_on: dt.date | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> list[Summary]:
+        """Summaries of the cases that match every filter given, in id order; no case is rebuilt.
+
+        Args:
+            unit, state, procedure: equal to this unit id, state, procedure id.
+            open: only open (``True``) or only closed (``False``) cases.
+            due_before: the next deadline falls before this date.
+            overdue_on: open, and the next deadline passed before this date.
+            limit: at most this many (1 to 10,000; 10,000 when not given).
+            after: only ids after this one: the last id of the page before.
+
+        Raises:
+            InputError: a filter of the wrong type, a limit out of range.
+        """
+        query = find_query(
+            unit=unit,
+            state=state,
+            open=open,
+            procedure=procedure,
+            due_before=due_before,
+            overdue_on=overdue_on,
+            limit=limit,
+            after=after,
+        )
+        with self.db.connect() as connection:
+            return [summary_of_row(row._mapping) for row in connection.execute(query)]
 
     def recheck(
         self,
@@ -528,14 +383,12 @@ class Register:
         from ._recheck import recheck
 
         if isinstance(procedure, af.Procedure):
-            procedure = self._origin(procedure)
-        return recheck(
-            self,
-            procedure,
-            plugin_modules=plugin_modules,
-            processes=processes,
-            progress=progress,
-        )
+            procedure = self._engines.origin(procedure)
+        with guarded(self.db.url, "cannot recheck the cases"):
+            modules = plugin_modules
+            return recheck(
+                self, procedure, plugin_modules=modules, processes=processes, progress=progress
+            )
 
     # -- firing ------------------------------------------------------------------------
 
@@ -545,111 +398,102 @@ class Register:
         event: str,
         actor: af.Actor | str,
         on: dt.date,
+        /,
+        *,
+        request_id: str | None = None,
+        expected_version: int | None = None,
         **facts: Any,
     ) -> Fired:
         """Judge ``event`` on a stored case and record the step, whatever the verdict.
 
         ``case`` is an id (the case is loaded now) or a ``StoredCase`` loaded
         earlier: the step is written only if the case still has the version it
-        had then.
+        had then, or ``expected_version`` when given.
+
+        With a ``request_id`` (unique per case), a call that was recorded
+        already (a retry after a timeout) returns the recorded outcome
+        (``Fired.replayed``) and writes nothing.
 
         Raises:
             ConflictError: another writer recorded a step on the case since it
-                was loaded; nothing was written. Load it again and retry.
-            InputError: the call is wrong (an unknown event, fact or member, a
-                date out of order); nothing was written.
+                was loaded (or it is not at ``expected_version``); nothing was
+                written. Load it again and retry.
+            RequestReusedError: ``request_id`` recorded another call on the case.
+            InputError: the call is wrong (an unknown event, fact or member);
+                nothing was written.
             PluginError: a plugin raised; nothing was written.
-            UnknownCaseError, StoreError: no such case, or its history fails its hash.
+            UnknownCaseError, TamperedError: no such case, or its history fails its hash.
+            UnavailableError: the database cannot be reached now; retry (with
+                the same request id, to learn whether a lost commit was made).
         """
-        stored = self.load(case) if isinstance(case, str) else case
-        engine = self.engine(stored)
-        outcome = engine.fire(stored.case, event, actor, on, **facts)
-        step = outcome.step
-        ref = stored.case.procedure
-        row: dict[str, Any] = {
-            "case_id": stored.case.id,
-            "seq": stored.version + 1,
-            "event": step.event,
-            "on_date": step.on,
-            "actor_role": step.actor.role,
-            "actor_id": step.actor.id,
-            "facts": _json(encode(step.facts)),
-            "accepted": step.accepted,
-            "recorded": step.recorded,
-            "from_state": step.from_state,
-            "to_state": step.to_state,
-            "violations": _json([violation_to_json(v) for v in step.violations]),
-            "warnings": _json([violation_to_json(v) for v in step.warnings]),
-            "deadlines": _json(
-                {
-                    "set": [deadline_to_json(d) for d in step.deadlines_set],
-                    "met": [deadline_to_json(d) for d in step.deadlines_met],
-                }
-            ),
-            "procedure_id": ref.id,
-            "procedure_version": ref.version,
-            "procedure_fingerprint": ref.fingerprint,
-            "recorded_at": self.clock().isoformat(),
-            "previous": stored.head,
-        }
-        row["hash"] = row_hash(row)
-        is_open = not engine.is_closed(outcome.case)
-        self._append(stored, row, outcome.case.state, is_open)
-        after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
-        return Fired(outcome=outcome, stored=after)
-
-    def _append(
-        self, stored: StoredCase, row: dict[str, Any], state: str | None, is_open: bool
-    ) -> None:
-        """Move the case's version on and add its row, together or not at all."""
-        case_id = stored.case.id
-        conflict = ConflictError(
-            f"case '{case_id}': the case changed while this event was judged; nothing was "
-            "written; load it again and retry"
+        call = FireCall(
+            case=case,
+            event=event,
+            actor=actor,
+            on=on,
+            facts=facts,
+            request_id=request_id,
+            expected_version=expected_version,
         )
-        try:
-            with self.db.begin() as connection:
-                moved = connection.execute(
-                    _MOVE_ON,
-                    {
-                        "case_id": case_id,
-                        "seen": stored.version,
-                        "new_version": row["seq"],
-                        "new_head": row["hash"],
-                        "new_state": state,
-                        "new_open": is_open,
-                    },
-                )
-                if moved.rowcount != 1:
-                    raise conflict
-                connection.execute(history.insert(), row)
-        except sa.exc.IntegrityError:
-            raise conflict from None
-        except sa.exc.OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise StoreError(
-                f"{self.where}: case '{case_id}': could not record the step: {reason}; "
-                "nothing was written"
-            ) from None
+        return self._firing.fire([call], single=True)[0]
+
+    def fire_many(self, calls: Iterable[FireCall]) -> list[Fired]:
+        """Judge and record many steps in one transaction: all of them, or none.
+
+        Each call is checked against its own version (its ``StoredCase``, its
+        ``expected_version``, or the case as loaded); calls on one case follow
+        each other in order. Calls whose ``request_id`` was recorded already
+        are returned as recorded and not written again.
+
+        Raises:
+            ConflictError: a case moved on meanwhile; nothing of the batch was written.
+            and the errors of ``fire``.
+        """
+        return self._firing.fire(list(calls), single=False)
 
     # -- export and import -------------------------------------------------------------
 
+    @guard("cannot export the register")
     def export(self, out: TextIO, *, pseudonymise: bool = False) -> int:
         """Write the whole register to ``out`` as JSON lines (see ``_transfer``); the line count."""
         from ._transfer import export_register
 
         return export_register(self.db, out, pseudonymise=pseudonymise)
 
+    @guard("cannot import")
     def import_lines(self, lines: Iterable[str], *, source: str = "<import>") -> dict[str, int]:
         """Add an export's units, members, cases and history, all or nothing."""
         from ._transfer import import_register
 
-        counts = import_register(self.db, lines, source=source)
-        self._engines.clear()
+        counts = import_register(self.writer, lines, source=source)
+        self._engines.forget_all()
         return counts
 
     # -- verifying -----------------------------------------------------------------------
 
-    def verify(self) -> list[Break]:
-        """Recompute every chain: the first broken link of each case, none when all hold."""
-        return verify_chains(self.db)
+    @guard("cannot verify the register")
+    def verify(self, *, since: str | Checkpoint | None = None) -> list[Break]:
+        """Recompute every chain and check each case row against it: the first broken link
+        of each case, none when all hold.
+
+        With ``since`` (a checkpoint line, see ``checkpoint``), also what changed since
+        that checkpoint beyond appending: a case deleted, a history cut short, a row up
+        to the checkpoint changed, reordered or re-sealed. A break of the whole register
+        (the checkpoint is not there, or its kept listing was altered) has case ``"*"``.
+
+        Raises:
+            InputError: ``since`` is not a checkpoint line.
+        """
+        found = verify_chains(self.db, self._engines.final_states)
+        if since is not None:
+            line = since.line if isinstance(since, Checkpoint) else since
+            seen = {b.case for b in found}
+            found += [b for b in verify_since(self.db, line) if b.case not in seen]
+            found.sort(key=lambda b: b.case)
+        return found
+
+    @guard("cannot take a checkpoint")
+    def checkpoint(self) -> Checkpoint:
+        """Seal every case's identity, version and head now; keep ``str(checkpoint)`` (a
+        line) outside the database, and give it to ``verify(since=...)`` later."""
+        return take(self.db, self.writer, self.clock)

@@ -1,4 +1,5 @@
-"""A history row back into the ``Step`` it records, without running a rule.
+"""Row mapping: a history row back into the ``Step`` it records, without running a rule,
+and a step into its row (``step_row``).
 
 Two paths: ``step_of_row`` for rows read as mappings (loading one case,
 verifying), ``step_of_tuple`` for the bulk path, rows read as tuples of the
@@ -14,10 +15,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
+from admission_flow.model._canonical import canonical_json
 from admission_flow.model._frozen import EMPTY, freeze
-from admission_flow.model._serial import deadline_from_json, decode, violation_from_json
+from admission_flow.model._serial import (
+    deadline_from_json,
+    deadline_to_json,
+    decode,
+    encode,
+    violation_from_json,
+    violation_to_json,
+)
 from admission_flow.model._values import _new_step
 
+from ._chain import row_hash
 from ._schema import history
 
 __all__ = [
@@ -25,9 +35,12 @@ __all__ = [
     "COLUMN",
     "FOLDED",
     "SEQ",
+    "facts_text",
+    "next_due",
     "ref_of_row",
     "step_of_row",
     "step_of_tuple",
+    "step_row",
 ]
 
 
@@ -147,3 +160,90 @@ def step_of_tuple(row: Sequence[Any]) -> af.Step:
 
 def ref_of_row(row: Mapping[Any, Any]) -> af.ProcedureRef:
     return _ref_of(row["procedure_id"], row["procedure_version"], row["procedure_fingerprint"])
+
+
+# -- the other way: a step into its history row ------------------------------------------
+
+
+def step_row(
+    case_id: str,
+    seq: int,
+    step: af.Step,
+    ref: af.ProcedureRef,
+    *,
+    recorded_at: str,
+    previous: str,
+    request_id: str | None,
+) -> dict[str, Any]:
+    """The ``history`` row that records ``step`` as the case's ``seq``-th, sealed by its hash."""
+    row: dict[str, Any] = {
+        "case_id": case_id,
+        "seq": seq,
+        "event": step.event,
+        "on_date": step.on,
+        "actor_role": step.actor.role,
+        "actor_id": step.actor.id,
+        "facts": facts_text(step.facts),
+        "accepted": step.accepted,
+        "recorded": step.recorded,
+        "from_state": step.from_state,
+        "to_state": step.to_state,
+        "violations": _violations_text(step.violations),
+        "warnings": _violations_text(step.warnings),
+        "deadlines": _deadlines_text(step.deadlines_set, step.deadlines_met),
+        "procedure_id": ref.id,
+        "procedure_version": ref.version,
+        "procedure_fingerprint": ref.fingerprint,
+        "recorded_at": recorded_at,
+        "previous": previous,
+        "request_id": request_id,
+    }
+    row["hash"] = row_hash(row)
+    return row
+
+
+def _json_text(value: Any) -> str:
+    """``canonical_json(value)``, the same text, faster for plain JSON data: when ``value``
+    holds only dicts, lists, text, numbers, booleans and ``None`` (what the ``*_to_json``
+    functions give), canonical JSON is ``json.dumps`` with its settings; anything else
+    (a date, a set, another mapping) makes ``json.dumps`` fail, and takes the full walk."""
+    try:
+        return json.dumps(
+            value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+    except (TypeError, ValueError):
+        return canonical_json(value)
+
+
+def facts_text(facts: Mapping[str, Any]) -> str:
+    """Facts as the ``facts`` column holds them: canonical JSON of their tagged form."""
+    return "{}" if not facts else _json_text(encode(facts))
+
+
+def _violations_text(violations: Sequence[af.Violation]) -> str:
+    return "[]" if not violations else _json_text([violation_to_json(v) for v in violations])
+
+
+def _deadlines_text(set_: Sequence[af.Deadline], met: Sequence[af.Deadline]) -> str:
+    return _json_text(
+        {"set": [deadline_to_json(d) for d in set_], "met": [deadline_to_json(d) for d in met]}
+    )
+
+
+def next_due(history: Sequence[af.Step]) -> tuple[dt.date | None, str | None]:
+    """The earliest deadline the kept steps set and no later one met: its date and event.
+
+    The same reading of recorded deadlines as the migration that added the
+    column (``0002``), so a case's ``next_due`` does not depend on when it was
+    written.
+    """
+    pending: dict[str, af.Deadline] = {}
+    for step in history:
+        for deadline in step.deadlines_set:
+            pending[deadline.name] = deadline
+        for deadline in step.deadlines_met:
+            pending.pop(deadline.name, None)
+    if not pending:
+        return None, None
+    first = min(pending.values(), key=lambda d: (d.due, d.name))
+    return first.due, first.event

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["cases", "history", "members", "metadata", "procedures", "units"]
+__all__ = ["cases", "checkpoints", "history", "members", "metadata", "procedures", "units"]
 
 metadata = sa.MetaData()
 
@@ -78,8 +78,16 @@ cases = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     #: The hash of the last history row (the opening hash while there is none).
     sa.Column("head", sa.Text, nullable=False),
+    #: Derived, kept for listing what is due: the earliest deadline not yet
+    #: met (its due date and the event that meets it); none when nothing is pending.
+    sa.Column("next_due", sa.Date, nullable=True),
+    sa.Column("next_due_event", sa.Text, nullable=True),
 )
 sa.Index("cases_open", cases.c.open)
+sa.Index("cases_unit_state", cases.c.unit_id, cases.c.state)
+sa.Index("cases_state", cases.c.state)
+sa.Index("cases_next_due", cases.c.next_due)
+sa.Index("cases_procedure", cases.c.procedure_id)
 sa.Index("cases_person", cases.c.person_id)
 #: One open case per person (case.one_open), held by the database itself, so
 #: that two writers opening cases for one person at once cannot both succeed.
@@ -115,4 +123,22 @@ history = sa.Table(
     sa.Column("recorded_at", sa.Text, nullable=False),
     sa.Column("previous", sa.Text, nullable=False),
     sa.Column("hash", sa.Text, nullable=False),
+    #: The caller's id for this call (``fire(request_id=...)``), unique per case:
+    #: a retry with the same id finds this row instead of writing another.
+    sa.Column("request_id", sa.Text, nullable=True),
+)
+sa.Index("history_request", history.c.case_id, history.c.request_id, unique=True)
+
+#: Register-wide checkpoints (``Register.checkpoint``): each case's identity, version and
+#: head at one moment. The line a user keeps outside is the digest of ``listing``, so a
+#: listing altered here no longer matches it.
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("digest", sa.Text, primary_key=True),
+    sa.Column("taken_at", sa.Text, nullable=False),
+    sa.Column("cases", sa.Integer, nullable=False),
+    sa.Column("steps", sa.Integer, nullable=False),
+    #: One JSON array per line: [case id, person id, opening hash, version, head].
+    sa.Column("listing", sa.Text, nullable=False),
 )

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 
 import sqlalchemy as sa
 
-from admission_flow.exceptions import StoreError
+from admission_flow.exceptions import DuplicateError, StoreError
 from admission_flow.model._canonical import canonical_json
 
 from ._chain import opening_hash, row_hash
@@ -247,6 +247,9 @@ def import_register(db: sa.Engine, lines: Iterable[str], *, source: str) -> dict
                 record.setdefault("person_id", record["candidate"]["id"])
                 record["candidate"] = canonical_json(record["candidate"])
                 record["unit"] = canonical_json(record["unit"])
+                due = record.get("next_due")
+                record["next_due"] = None if due is None else dt.date.fromisoformat(due)
+                record.setdefault("next_due_event", None)
                 batches["case"].append(record)
                 steps[record["id"]] = []
             elif kind == "step":
@@ -289,7 +292,7 @@ def import_register(db: sa.Engine, lines: Iterable[str], *, source: str) -> dict
         existing = set(connection.execute(sa.select(cases.c.id)).scalars())
         clash = sorted(existing & set(steps))
         if clash:
-            raise StoreError(
+            raise DuplicateError(
                 f"{source}: case '{clash[0]}' is already in the register; nothing was imported"
             )
         if batches["case"]:

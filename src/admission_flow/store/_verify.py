@@ -2,12 +2,18 @@
 
 A modified row no longer matches its hash; a deleted, inserted or moved row
 breaks the numbering or the link to the row before it; a deleted last row
-leaves the case's head pointing at a hash that is no longer there.
+leaves the case's head pointing at a hash that is no longer there. The case
+row's own columns must agree with what its chain holds: ``person_id`` with
+the sealed candidate, ``state`` with the last kept step, ``open`` with whether
+that state is final. What no chain can show (a history cut short with its case
+row rewritten to match, a whole case deleted) a checkpoint shows
+(``_checkpoint``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -17,24 +23,33 @@ from ._chain import opening_hash, row_hash
 from ._database import snapshot
 from ._schema import cases, history
 
-__all__ = ["Break", "verify_chains"]
+__all__ = ["Break", "FinalStates", "verify_chains"]
+
+#: The final states of a case's procedure, from its ``cases`` row; ``None`` when unknown.
+FinalStates = Callable[[Mapping[str, object]], frozenset[str] | None]
 
 
 @attrs.frozen(kw_only=True)
 class Break:
-    """The first broken link of one case's chain. ``seq`` 0 is the opening record."""
+    """The first broken link of one case's chain. ``seq`` 0 is the opening record; case
+    ``"*"`` is the whole register (a checkpoint that is not there, or was altered)."""
 
     case: str
     seq: int
     problem: str
 
     def __str__(self) -> str:
+        if self.case == "*":
+            return f"the register: {self.problem}"
         where = "its opening record" if self.seq == 0 else f"step {self.seq}"
         return f"case '{self.case}', {where}: {self.problem}"
 
 
 def _check(
-    head: Mapping[Any, Any] | None, rows: Sequence[Mapping[Any, Any]], case_id: str
+    head: Mapping[Any, Any] | None,
+    rows: Sequence[Mapping[Any, Any]],
+    case_id: str,
+    final_states: FinalStates | None = None,
 ) -> Break | None:
     if head is None:
         return Break(
@@ -75,6 +90,41 @@ def _check(
             seq=len(rows),
             problem=f"is not the last step the case recorded (the case has {head['version']}; a row was added or its head changed)",
         )
+    return _own_columns(head, rows, case_id, final_states)
+
+
+def _own_columns(
+    head: Mapping[Any, Any],
+    rows: Sequence[Mapping[Any, Any]],
+    case_id: str,
+    final_states: FinalStates | None,
+) -> Break | None:
+    """The case row's listing columns against what its sealed record and chain say."""
+    if head["person_id"] != json.loads(head["candidate"]).get("id"):
+        return Break(
+            case=case_id,
+            seq=0,
+            problem="person_id is not the sealed candidate's id (changed in the case row)",
+        )
+    state = None
+    for row in rows:
+        if row["accepted"] or row["recorded"]:
+            state = row["to_state"]
+    if head["state"] != state:
+        return Break(
+            case=case_id,
+            seq=len(rows),
+            problem=f"the case row says state '{head['state']}', its history '{state}' "
+            "(changed in the case row)",
+        )
+    finals = final_states(head) if final_states is not None else None
+    if finals is not None and bool(head["open"]) != (state not in finals):
+        return Break(
+            case=case_id,
+            seq=len(rows),
+            problem=f"the case row says it is {'open' if head['open'] else 'closed'}, its "
+            f"state '{state}' says otherwise (changed in the case row)",
+        )
     return None
 
 
@@ -113,11 +163,11 @@ def _grouped(
             head = next(heads, None)
 
 
-def verify_chains(db: sa.Engine) -> list[Break]:
+def verify_chains(db: sa.Engine, final_states: FinalStates | None = None) -> list[Break]:
     """The first broken link of each case whose chain does not hold, in case order."""
     found = []
     for case_id, head, rows in _grouped(db):
-        broken = _check(head, rows, case_id)
+        broken = _check(head, rows, case_id, final_states)
         if broken is not None:
             found.append(broken)
     return found

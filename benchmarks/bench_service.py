@@ -1,0 +1,245 @@
+"""The register's write path against the plain driver: a commit per step, and batches.
+
+Rows, each a median of ``--repeats`` runs over the same cases (copies of the
+``refused-education`` scenario: 11 steps each):
+
+* ``per step, driver``: the two statements a step costs (move the case's
+  version on, insert its history row), one transaction each, through the plain
+  ``sqlite3`` driver (``BEGIN IMMEDIATE``, WAL, ``synchronous=FULL``, as the
+  register sets it) or ``psycopg``; the rows are the register's own.
+* ``per step, register``: ``Register.fire`` of the same events, judged by the
+  engine, sealed and written, one transaction each. Goal: at least 0.8x the
+  driver.
+* ``batch of 11, driver``: the same 22 statements of one case in one transaction.
+* ``batch of 11, register``: ``Register.fire_many`` of one case's 11 events.
+  Goal: at least 0.5x the driver's batched rate.
+
+Run from the repository root (the package installed with its ``test`` extra)::
+
+    python benchmarks/bench_service.py            # 200 cases, 2,200 steps per row
+    python benchmarks/bench_service.py --quick    # 20 cases
+    python benchmarks/bench_service.py --postgresql postgresql://user@host/db  # empty database
+
+Without ``--postgresql``, a throwaway PostgreSQL server is started when its
+binaries are there (as in the tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+import admission_flow as af
+from admission_flow.store import FireCall, Register
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "examples" / "scenarios" / "refused-education.yaml"
+COLUMNS = [
+    "case_id",
+    "seq",
+    "event",
+    "on_date",
+    "actor_role",
+    "actor_id",
+    "facts",
+    "accepted",
+    "recorded",
+    "from_state",
+    "to_state",
+    "violations",
+    "warnings",
+    "deadlines",
+    "procedure_id",
+    "procedure_version",
+    "procedure_fingerprint",
+    "recorded_at",
+    "previous",
+    "hash",
+    "request_id",
+]
+
+
+def opened(url: str, count: int, prefix: str) -> tuple[Register, af.Scenario]:
+    plugins = af.Plugins(entry_points=False)
+    scenario = af.load_scenario(SCENARIO, plugins=plugins)
+    register = Register.create(url, plugins=plugins)
+    register.put_unit(scenario.unit, scenario.members.values())
+    for number in range(count):
+        person = attrs.evolve(scenario.candidate, id=f"{prefix}-{number:05d}")
+        register.open(person.id, person, unit=scenario.unit.id, procedure=scenario.procedure)
+    return register, scenario
+
+
+def register_steps(url: str, count: int, prefix: str) -> tuple[float, list[dict[str, Any]]]:
+    """Seconds for ``Register.fire`` of every event of ``count`` cases; the rows written."""
+    register, scenario = opened(url, count, prefix)
+    began = time.perf_counter()
+    for number in range(count):
+        stored = register.load(f"{prefix}-{number:05d}")
+        for event in scenario.events:
+            stored = register.fire(stored, event.event, event.actor, event.on, **event.facts).stored
+    spent = time.perf_counter() - began
+    with register.db.connect() as connection:
+        rows = [dict(r._mapping) for r in connection.exec_driver_sql("SELECT * FROM history")]
+    register.close()
+    return spent, rows
+
+
+def register_batches(url: str, count: int, prefix: str) -> float:
+    register, scenario = opened(url, count, prefix)
+    began = time.perf_counter()
+    for number in range(count):
+        case_id = f"{prefix}-{number:05d}"
+        register.fire_many(
+            FireCall(case=case_id, event=e.event, actor=e.actor, on=e.on, facts=dict(e.facts))
+            for e in scenario.events
+        )
+    spent = time.perf_counter() - began
+    register.close()
+    return spent
+
+
+def _driver_rows(rows: list[dict[str, Any]]) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """Each step's two statements' parameters: (move on, insert), in case and seq order."""
+    result = []
+    for row in sorted(rows, key=lambda r: (r["case_id"], r["seq"])):
+        values = tuple(
+            row[c].isoformat() if c == "on_date" and hasattr(row[c], "isoformat") else row[c]
+            for c in COLUMNS
+        )
+        move = (row["seq"], row["hash"], row["to_state"], True, row["case_id"], row["seq"] - 1)
+        result.append((move, values))
+    return result
+
+
+MOVE = "UPDATE cases SET version = {p}, head = {p}, state = {p}, open = {p} WHERE id = {p} AND version = {p}"
+INSERT = "INSERT INTO history ({c}) VALUES ({v})"
+
+
+def _reset(execute: Callable[[str], Any]) -> None:
+    execute("DELETE FROM history")
+    execute("UPDATE cases SET version = 0, head = opening_hash, state = NULL, open = true")
+
+
+def sqlite_driver(
+    path: str, steps: list[tuple[tuple[Any, ...], tuple[Any, ...]]], batch: int
+) -> float:
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA busy_timeout=30000")
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    _reset(connection.execute)
+    move = MOVE.format(p="?")
+    insert = INSERT.format(c=", ".join(COLUMNS), v=", ".join("?" for _ in COLUMNS))
+    began = time.perf_counter()
+    for start in range(0, len(steps), batch):
+        connection.execute("BEGIN IMMEDIATE")
+        for moved, values in steps[start : start + batch]:
+            if connection.execute(move, moved).rowcount != 1:
+                raise AssertionError("the driver's rows do not follow each other")
+            connection.execute(insert, values)
+        connection.execute("COMMIT")
+    spent = time.perf_counter() - began
+    connection.close()
+    return spent
+
+
+def psycopg_driver(
+    url: str, steps: list[tuple[tuple[Any, ...], tuple[Any, ...]]], batch: int
+) -> float:
+    import psycopg
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    with psycopg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        dbname=parsed.database,
+        password=parsed.password,
+    ) as connection:
+        connection.autocommit = True
+        _reset(connection.execute)
+        move = MOVE.format(p="%s")
+        insert = INSERT.format(c=", ".join(COLUMNS), v=", ".join("%s" for _ in COLUMNS))
+        began = time.perf_counter()
+        for start in range(0, len(steps), batch):
+            with connection.transaction(), connection.cursor() as cursor:
+                for moved, values in steps[start : start + batch]:
+                    cursor.execute(move, moved)
+                    if cursor.rowcount != 1:
+                        raise AssertionError("the driver's rows do not follow each other")
+                    cursor.execute(insert, values)
+        return time.perf_counter() - began
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 cases instead of 200")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--postgresql", metavar="URL", help="an existing, empty database")
+    args = parser.parse_args(argv)
+    count = 20 if args.quick else 200
+    print(
+        f"admission_flow {af.__version__}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}; {count} cases x 11 steps; medians of {args.repeats}"
+    )
+    folder = Path(tempfile.mkdtemp(prefix="bench-service-"))
+    backends: list[tuple[str, Callable[[], str], Callable[..., float]]] = [
+        ("SQLite", lambda: str(folder / f"r-{time.monotonic_ns()}.db"), sqlite_driver)
+    ]
+    stop: Callable[[], None] = lambda: None  # noqa: E731 - replaced when a server is started
+    if args.postgresql:
+        backends.append(("PostgreSQL", lambda: args.postgresql, psycopg_driver))
+    else:
+        sys.path.insert(0, str(ROOT))
+        from tests.store.conftest import _Server
+
+        server = _Server()
+        if server.initdb and server.pg_ctl:
+            server.start()
+            backends.append(("PostgreSQL", server.create_database, psycopg_driver))
+            stop = server.stop
+    steps = count * 11
+    table: list[tuple[str, float, float | None, str]] = []
+    try:
+        for name, new_url, driver in backends:
+            runs = [register_steps(new_url(), count, f"s{n}") for n in range(args.repeats)]
+            mine = steps / statistics.median(spent for spent, _ in runs)
+            target = new_url()
+            _, rows = register_steps(target, count, "d")  # the cases and rows the driver replays
+            plan = _driver_rows(rows)
+            floor = steps / statistics.median(driver(target, plan, 1) for _ in range(args.repeats))
+            table.append((f"per step, {name}: driver", floor, None, ""))
+            table.append((f"per step, {name}: Register.fire", mine, mine / floor, "goal ≥ 0.8"))
+            floor_batch = steps / statistics.median(
+                driver(target, plan, 11) for _ in range(args.repeats)
+            )
+            batches = steps / statistics.median(
+                register_batches(new_url(), count, f"b{n}") for n in range(args.repeats)
+            )
+            table.append((f"batch of 11, {name}: driver", floor_batch, None, ""))
+            table.append(
+                (f"batch of 11, {name}: fire_many", batches, batches / floor_batch, "goal ≥ 0.5")
+            )
+    finally:
+        stop()
+    print(f"{'row':<42} {'steps/s':>10} {'ratio':>7}")
+    for row, rate, ratio, goal in table:
+        shown = "" if ratio is None else f"{ratio:.2f}x"
+        print(f"{row:<42} {rate:>10,.0f} {shown:>7}  {goal}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,277 @@
+"""Firing through the register: judge, seal, and record, once per request id.
+
+Each call is judged on the case at the version it names (a ``StoredCase``
+loaded earlier, an ``expected_version``, or the case as it is now), sealed into
+its history row, and written with the optimistic ``MOVE_ON``: one transaction
+for one call or for a whole batch, each step with its own version check.
+
+A call with a ``request_id`` is looked up first: if the case recorded it
+already, its recorded outcome comes back (``Fired.replayed``) and nothing is
+written; a retry that loses the race to its own first attempt finds it the
+same way, after the conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+import sqlalchemy as sa
+
+import admission_flow as af
+from admission_flow.exceptions import ConflictError, InputError, RequestReusedError
+from admission_flow.model._canonical import canonical_json
+from admission_flow.model._serial import encode
+
+from ._engines import Engines
+from ._errors import guarded, is_integrity_error, translate
+from ._fold import Entry, StoredCase
+from ._rows import next_due, step_row
+from ._schema import history
+from ._write import move_on_values, prebuilt
+
+
+class _Register(Protocol):
+    """What firing uses of a register (a protocol: the register imports this module)."""
+
+    db: sa.Engine
+    writer: sa.Engine
+    where: str
+    clock: Callable[[], dt.datetime]
+    _engines: Engines
+
+    def _read(self, case_id: str) -> tuple[StoredCase, list[Entry]]: ...
+
+    def load(self, case_id: str) -> StoredCase: ...
+
+
+__all__ = ["FireCall", "Fired", "Firing"]
+
+
+@attrs.frozen(kw_only=True)
+class Fired:
+    """What ``Register.fire`` returns: the engine's outcome, and the stored case after it.
+
+    ``replayed`` is true when the call's ``request_id`` had been recorded
+    already: ``outcome`` is then the recorded one (the case as that step left
+    it), ``stored`` the case as it is now, and nothing was written.
+    """
+
+    outcome: af.Outcome
+    stored: StoredCase
+    #: The step's number in the case's history (refused attempts count).
+    seq: int
+    replayed: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class FireCall:
+    """One call of ``Register.fire_many``: the arguments ``fire`` takes."""
+
+    case: str | StoredCase
+    event: str
+    actor: af.Actor | str
+    on: dt.date
+    facts: Mapping[str, Any] = attrs.field(factory=dict)
+    request_id: str | None = None
+    expected_version: int | None = None
+
+    @property
+    def case_id(self) -> str:
+        return self.case if isinstance(self.case, str) else self.case.case.id
+
+
+@attrs.frozen(kw_only=True)
+class _Judged:
+    call: FireCall
+    before: StoredCase
+    row: dict[str, Any]
+    outcome: af.Outcome
+    after: StoredCase
+    due: tuple[dt.date | None, str | None]
+
+
+def _actor(actor: af.Actor | str) -> af.Actor:
+    return actor if isinstance(actor, af.Actor) else af.Actor(actor, None)
+
+
+class Firing:
+    """The firing half of a register."""
+
+    def __init__(self, register: _Register) -> None:
+        self.register = register
+
+    # -- request ids -------------------------------------------------------------------
+
+    def recorded(self, call: FireCall) -> Fired | None:
+        """The call's recorded outcome if its request id is in the case's history."""
+        if call.request_id is None:
+            return None
+        register = self.register
+        with register.db.connect() as connection:
+            row = connection.execute(
+                sa.select(
+                    history.c.seq,
+                    history.c.event,
+                    history.c.on_date,
+                    history.c.actor_role,
+                    history.c.actor_id,
+                    history.c.facts,
+                ).where(history.c.case_id == call.case_id, history.c.request_id == call.request_id)
+            ).first()
+        if row is None:
+            return None
+        self._check_same(call, row._mapping)
+        stored, entries = register._read(call.case_id)
+        kept = [e.step for e in entries[: row.seq] if e.step.kept]
+        then = attrs.evolve(
+            stored.case, state=kept[-1].to_state if kept else None, history=tuple(kept)
+        )
+        step = entries[row.seq - 1].step
+        return Fired(
+            outcome=af.Outcome(case=then, step=step), stored=stored, seq=row.seq, replayed=True
+        )
+
+    def _check_same(self, call: FireCall, row: Mapping[Any, Any]) -> None:
+        actor = _actor(call.actor)
+        recorded = json.loads(row["facts"])
+        differs = [
+            name
+            for name, given, kept in (
+                ("event", call.event, row["event"]),
+                ("on", call.on, row["on_date"]),
+                ("by", (actor.role, actor.id), (row["actor_role"], row["actor_id"])),
+            )
+            if given != kept
+        ] + [
+            name
+            for name, value in call.facts.items()
+            if name not in recorded
+            or canonical_json(encode(value)) != canonical_json(recorded[name])
+        ]
+        if differs:
+            raise RequestReusedError(
+                f"{self.register.where}: case '{call.case_id}': request '{call.request_id}' "
+                f"recorded step {row['seq']}, a call that differs in {', '.join(differs)}; "
+                "nothing was written; give a new call a new request id"
+            )
+
+    # -- judging and writing -------------------------------------------------------------
+
+    def fire(self, calls: Sequence[FireCall], *, single: bool) -> list[Fired]:
+        register = self.register
+        requests = [(c.case_id, c.request_id) for c in calls if c.request_id is not None]
+        if len(set(requests)) != len(requests):
+            twice = sorted({r for r in requests if requests.count(r) > 1})[0]
+            raise InputError(
+                f"case '{twice[0]}': request '{twice[1]}' is given twice in one batch; "
+                "give each call its own request id",
+                field="request_id",
+            )
+        results: list[Fired | None] = []
+        judged: list[_Judged] = []
+        latest: dict[str, StoredCase] = {}
+        with guarded(register.db.url, "cannot record the step"):
+            for call in calls:
+                replay = self.recorded(call)
+                results.append(replay)
+                if replay is not None:
+                    continue
+                one = self._judge(call, latest.get(call.case_id))
+                latest[call.case_id] = one.after
+                judged.append(one)
+            if not judged:
+                return [r for r in results if r is not None]
+            try:
+                self._write(judged)
+            except Exception as exc:
+                if not (isinstance(exc, ConflictError) or is_integrity_error(exc)):
+                    raise
+                if single and calls[0].request_id is not None:
+                    # Perhaps our own first attempt won: then this is a retry.
+                    replay = self.recorded(calls[0])
+                    if replay is not None:
+                        return [replay]
+                if isinstance(exc, ConflictError):
+                    raise
+                raise translate(exc, register.db.url, "cannot record the step") from None
+        written = iter(judged)
+        return [r if r is not None else _fired(next(written)) for r in results]
+
+    def _judge(self, call: FireCall, latest: StoredCase | None) -> _Judged:
+        register = self.register
+        if latest is not None:
+            stored = latest
+        elif isinstance(call.case, StoredCase):
+            stored = call.case
+        else:
+            stored = register.load(call.case)
+        if call.expected_version is not None and call.expected_version != stored.version:
+            raise ConflictError(
+                f"case '{stored.case.id}' is at version {stored.version}, not "
+                f"{call.expected_version} as expected; nothing was written; "
+                "load it again and retry",
+                expected=call.expected_version,
+                found=stored.version,
+            )
+        engine = register._engines.engine(stored.case)
+        outcome = engine.fire(stored.case, call.event, call.actor, call.on, **call.facts)
+        row = step_row(
+            stored.case.id,
+            stored.version + 1,
+            outcome.step,
+            stored.case.procedure,
+            recorded_at=register.clock().isoformat(),
+            previous=stored.head,
+            request_id=call.request_id,
+        )
+        is_open = not engine.is_closed(outcome.case)
+        after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
+        return _Judged(
+            call=call,
+            before=stored,
+            row=row,
+            outcome=outcome,
+            after=after,
+            due=next_due(outcome.case.history) if is_open else (None, None),
+        )
+
+    def _write(self, judged: Sequence[_Judged]) -> None:
+        """Move each case's version on and add its rows, together or not at all, with the
+        prebuilt statements on the driver's cursor."""
+        with self.register.writer.begin() as connection:
+            statements = prebuilt(connection)
+            driver: Any = connection.connection.dbapi_connection
+            cursor = driver.cursor()
+            try:
+                for one in judged:
+                    values = move_on_values(
+                        one.before.case.id,
+                        one.before.version,
+                        one.row,
+                        one.after.case.state,
+                        one.after.open,
+                        one.due,
+                    )
+                    cursor.execute(statements.move, statements.move_params(values))
+                    if cursor.rowcount != 1:
+                        raise ConflictError(
+                            f"case '{one.before.case.id}': the case changed while this event "
+                            "was judged; nothing was written; load it again and retry",
+                            expected=one.before.version,
+                        )
+                if len(judged) == 1:
+                    cursor.execute(statements.insert, statements.insert_params(judged[0].row))
+                else:
+                    cursor.executemany(
+                        statements.insert, [statements.insert_params(one.row) for one in judged]
+                    )
+            finally:
+                cursor.close()
+
+
+def _fired(one: _Judged) -> Fired:
+    return Fired(outcome=one.outcome, stored=one.after, seq=one.after.version)

@@ -1,0 +1,153 @@
+"""The register's writes: statements built once, and inserts that race safely.
+
+A first write may race another process's (two workers storing the same unit
+or procedure at once): ``insert_ignoring`` and ``upsert`` let the database
+settle it (``INSERT ... ON CONFLICT``, on SQLite and PostgreSQL alike) instead
+of reading first and failing on the other's row.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ._schema import cases, history
+
+__all__ = [
+    "INSERT_STEP",
+    "MOVE_ON",
+    "Prebuilt",
+    "insert_ignoring",
+    "move_on_values",
+    "prebuilt",
+    "upsert",
+]
+
+#: The optimistic write: moves the case on only from the version it was judged at.
+#: Built once: building a statement per step cost more than running it.
+MOVE_ON = (
+    cases.update()
+    .where(cases.c.id == sa.bindparam("case_id"), cases.c.version == sa.bindparam("seen"))
+    .values(
+        version=sa.bindparam("new_version"),
+        head=sa.bindparam("new_head"),
+        state=sa.bindparam("new_state"),
+        open=sa.bindparam("new_open"),
+        next_due=sa.bindparam("new_next_due"),
+        next_due_event=sa.bindparam("new_next_due_event"),
+    )
+)
+
+#: A history row, as ``_rows.step_row`` builds it.
+INSERT_STEP = history.insert()
+
+
+def move_on_values(
+    case_id: str,
+    seen: int,
+    row: dict[str, Any],
+    state: str | None,
+    is_open: bool,
+    due: tuple[Any, str | None],
+) -> dict[str, Any]:
+    """The parameters of ``MOVE_ON`` for a step's row."""
+    return {
+        "case_id": case_id,
+        "seen": seen,
+        "new_version": row["seq"],
+        "new_head": row["hash"],
+        "new_state": state,
+        "new_open": is_open,
+        "new_next_due": due[0] if is_open else None,
+        "new_next_due_event": due[1] if is_open else None,
+    }
+
+
+@attrs.frozen(kw_only=True)
+class Prebuilt:
+    """``MOVE_ON`` and ``INSERT_STEP`` compiled once for one dialect, run on the driver's own
+    cursor inside the register's transaction: the per-step write, without building or
+    processing a statement each time (which cost more than running it)."""
+
+    move: str
+    insert: str
+    #: The parameters' order for a positional driver (SQLite); ``None``: by name (psycopg).
+    move_order: tuple[str, ...] | None
+    insert_order: tuple[str, ...] | None
+    #: SQLite stores dates as ``YYYY-MM-DD`` text, as SQLAlchemy writes them: the date
+    #: parameters of each statement, by name.
+    dates_as_text: bool
+
+    def move_params(self, values: dict[str, Any]) -> Any:
+        return self._bind(values, self.move_order, _MOVE_DATES)
+
+    def insert_params(self, row: dict[str, Any]) -> Any:
+        return self._bind(row, self.insert_order, _INSERT_DATES)
+
+    def _bind(
+        self, values: dict[str, Any], order: tuple[str, ...] | None, dates: tuple[str, ...]
+    ) -> Any:
+        if self.dates_as_text:
+            values = values.copy()
+            for name in dates:
+                day = values[name]
+                if day is not None:
+                    values[name] = day.isoformat()
+        return values if order is None else tuple([values[name] for name in order])
+
+
+_MOVE_DATES = ("new_next_due",)
+_INSERT_DATES = ("on_date",)
+
+
+def _compiled(statement: Any, dialect: sa.Dialect, **kw: Any) -> tuple[str, tuple[str, ...] | None]:
+    compiled = statement.compile(dialect=dialect, **kw)
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return str(compiled), order
+
+
+@functools.cache
+def _prebuilt(name: str, dialect: sa.Dialect) -> Prebuilt:
+    move, move_order = _compiled(MOVE_ON, dialect)
+    insert, insert_order = _compiled(
+        INSERT_STEP, dialect, column_keys=[c.name for c in history.columns]
+    )
+    return Prebuilt(
+        move=move,
+        insert=insert,
+        move_order=move_order,
+        insert_order=insert_order,
+        dates_as_text=name == "sqlite",
+    )
+
+
+def prebuilt(connection: sa.Connection) -> Prebuilt:
+    """The prebuilt write statements of the connection's dialect."""
+    return _prebuilt(connection.dialect.name, connection.dialect)
+
+
+def _insert(connection: sa.Connection, table: sa.Table) -> Any:
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def insert_ignoring(connection: sa.Connection, table: sa.Table, keys: Sequence[str]) -> sa.Insert:
+    """``INSERT`` that leaves an existing row of the same ``keys`` as it is."""
+    statement: sa.Insert = _insert(connection, table).on_conflict_do_nothing(index_elements=keys)
+    return statement
+
+
+def upsert(
+    connection: sa.Connection, table: sa.Table, keys: Sequence[str], columns: Sequence[str]
+) -> sa.Insert:
+    """``INSERT`` that updates ``columns`` of an existing row of the same ``keys``."""
+    statement = _insert(connection, table)
+    update = {name: statement.excluded[name] for name in columns}
+    result: sa.Insert = statement.on_conflict_do_update(index_elements=keys, set_=update)
+    return result
