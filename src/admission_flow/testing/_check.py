@@ -71,6 +71,8 @@ def explore(
     members: Sequence[af.Member] = DEFAULT_MEMBERS,
     configurations: Sequence[tuple[af.Unit, af.Person]] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    max_depth: int | None = None,
+    max_states: int | None = None,
     max_deviations: int = 0,
     horizon_days: int = 400,
     boundaries: bool = True,
@@ -80,6 +82,7 @@ def explore(
 
     Args:
         limits: the bounds; the search stops at the first reached.
+        max_depth, max_states: shorthands that replace those of ``limits``.
         max_deviations: how many steps of one path may take an unusual actor
             (a second member of a role) or any boundary value of a fact.
         horizon_days: how long a case may wait after its latest step for a
@@ -91,6 +94,10 @@ def explore(
         raise af.InputError(
             f"max_deviations must be 0 or more, not {max_deviations!r}", field="max_deviations"
         )
+    if max_depth is not None:
+        limits = attrs.evolve(limits, max_depth=max_depth)
+    if max_states is not None:
+        limits = attrs.evolve(limits, max_states=max_states)
     plugins = plugins if plugins is not None else af.Plugins()
     engine = af.Engine(procedure, plugins=plugins, members=members, calendar=calendar)
     roots = list(configurations) if configurations is not None else default_configurations()
