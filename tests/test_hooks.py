@@ -16,6 +16,7 @@ import pytest
 
 import admission_flow as af
 import admission_flow.hooks._specs
+from admission_flow.calendar import Calendar, VietnamCalendar, WeekdayCalendar
 from helpers import PROCEDURES
 
 D = dt.date
@@ -62,7 +63,7 @@ def procedure_file(tmp_path: Path) -> Path:
 def school_engine(procedure_file: Path, *extra: object, **kwargs: Any) -> af.Engine:
     """An engine for the trial procedure, with the school plugin and ``extra`` plugins."""
     plugins = af.Plugins([school(), *extra], entry_points=False)
-    kwargs.setdefault("calendar", af.WeekdayCalendar())
+    kwargs.setdefault("calendar", WeekdayCalendar())
     return af.Engine.load(procedure_file, plugins=plugins, **kwargs)
 
 
@@ -204,7 +205,7 @@ def test_a_plugin_contributes_a_procedure_by_id(procedure_file: Path) -> None:
     )
     plugins = af.Plugins([school(), catalogue], entry_points=False)
     assert set(plugins.procedures()) == {"vn-2021", "my-id"}
-    engine = af.Engine.load("my-id", plugins=plugins, calendar=af.WeekdayCalendar())
+    engine = af.Engine.load("my-id", plugins=plugins, calendar=WeekdayCalendar())
     assert engine.procedure.id == "my-id"
     assert engine.procedure.title.en == "A trial selection"
     assert open_case(engine).state == "open"
@@ -239,37 +240,37 @@ def test_a_plugin_chooses_the_calendar(procedure_file: Path) -> None:
     """Deadlines follow the calendar a plugin resolves for the procedure."""
     asked: list[str] = []
 
-    def admission_flow_resolve_calendar(procedure: af.Procedure) -> af.Calendar:
+    def admission_flow_resolve_calendar(procedure: af.Procedure) -> Calendar:
         asked.append(procedure.id)
-        return af.WeekdayCalendar()
+        return WeekdayCalendar()
 
     weekdays = plugin("weekdays", admission_flow_resolve_calendar=admission_flow_resolve_calendar)
     tet = D(2024, 2, 8)  # the eve of Tết: a week of holidays follows in Vietnam
     engine = school_engine(procedure_file, weekdays, calendar=None)
-    assert isinstance(engine.calendar, af.WeekdayCalendar)
+    assert isinstance(engine.calendar, WeekdayCalendar)
     assert asked == ["my-id"]
     (due,) = engine.pending(open_case(engine, tet))
-    assert due.due == af.WeekdayCalendar().add_working_days(tet, 5) == D(2024, 2, 15)
+    assert due.due == WeekdayCalendar().add_working_days(tet, 5) == D(2024, 2, 15)
 
     vietnam = school_engine(procedure_file, calendar=None)
-    assert isinstance(vietnam.calendar, af.VietnamCalendar)
+    assert isinstance(vietnam.calendar, VietnamCalendar)
     (due,) = vietnam.pending(open_case(vietnam, tet))
-    assert due.due == af.VietnamCalendar().add_working_days(tet, 5) > D(2024, 2, 15)
+    assert due.due == VietnamCalendar().add_working_days(tet, 5) > D(2024, 2, 15)
 
 
 def test_the_first_calendar_wins_and_none_passes(procedure_file: Path) -> None:
     """A plugin answering None lets the next decide; an explicit calendar beats every plugin."""
     undecided = plugin("undecided", admission_flow_resolve_calendar=lambda procedure: None)
     weekdays = plugin(
-        "weekdays", admission_flow_resolve_calendar=lambda procedure: af.WeekdayCalendar()
+        "weekdays", admission_flow_resolve_calendar=lambda procedure: WeekdayCalendar()
     )
     engine = school_engine(procedure_file, weekdays, undecided, calendar=None)
-    assert isinstance(engine.calendar, af.WeekdayCalendar)
-    vietnam = af.VietnamCalendar()
+    assert isinstance(engine.calendar, WeekdayCalendar)
+    vietnam = VietnamCalendar()
     assert school_engine(procedure_file, weekdays, calendar=vietnam).calendar is vietnam
 
 
-@pytest.mark.parametrize("answer", ["weekdays", 5, af.WeekdayCalendar])
+@pytest.mark.parametrize("answer", ["weekdays", 5, WeekdayCalendar])
 def test_resolve_calendar_must_return_a_calendar(procedure_file: Path, answer: object) -> None:
     """A calendar that is not one is a PluginError naming the plugin and the hook."""
     odd = plugin("odd", admission_flow_resolve_calendar=lambda procedure: answer)
@@ -281,7 +282,7 @@ def test_resolve_calendar_must_return_a_calendar(procedure_file: Path, answer: o
 def test_a_calendar_plugin_that_raises_is_named(procedure_file: Path) -> None:
     """A failing calendar plugin is a PluginError naming it."""
 
-    def admission_flow_resolve_calendar(procedure: af.Procedure) -> af.Calendar:
+    def admission_flow_resolve_calendar(procedure: af.Procedure) -> Calendar:
         raise OSError("holiday server unreachable")
 
     broken = plugin("broken", admission_flow_resolve_calendar=admission_flow_resolve_calendar)
@@ -453,7 +454,7 @@ def test_a_rule_check_raising_is_a_plugin_error(procedure_file: Path) -> None:
     plugins = af.Plugins(
         [plugin("fragile-school", admission_flow_add_rules=lambda: [fragile])], entry_points=False
     )
-    engine = af.Engine.load(procedure_file, plugins=plugins, calendar=af.WeekdayCalendar())
+    engine = af.Engine.load(procedure_file, plugins=plugins, calendar=WeekdayCalendar())
     case = open_case(engine)
     before = attrs.evolve(case)
     with pytest.raises(af.PluginError) as raised:
@@ -480,7 +481,7 @@ def test_a_rule_must_return_none_or_a_mapping(procedure_file: Path, answer: obje
     plugins = af.Plugins(
         [plugin("confused", admission_flow_add_rules=lambda: [confused])], entry_points=False
     )
-    engine = af.Engine.load(procedure_file, plugins=plugins, calendar=af.WeekdayCalendar())
+    engine = af.Engine.load(procedure_file, plugins=plugins, calendar=WeekdayCalendar())
     case = open_case(engine)
     with pytest.raises(af.PluginError) as raised:
         engine.fire(case, "grade", "board", D(2024, 3, 4), score=9)
@@ -503,7 +504,7 @@ def test_a_rule_must_give_what_its_message_needs(procedure_file: Path) -> None:
     plugins = af.Plugins(
         [plugin("terse", admission_flow_add_rules=lambda: [terse])], entry_points=False
     )
-    engine = af.Engine.load(procedure_file, plugins=plugins, calendar=af.WeekdayCalendar())
+    engine = af.Engine.load(procedure_file, plugins=plugins, calendar=WeekdayCalendar())
     with pytest.raises(af.PluginError, match="needs 'minimum'") as raised:
         engine.fire(open_case(engine), "grade", "board", D(2024, 3, 4), score=1)
     assert raised.value.plugin == "terse"
@@ -674,7 +675,7 @@ def test_check_unit_findings_are_combined_and_checked(tmp_path: Path) -> None:
     )
     tree = units.load_units(path)
 
-    def finding(context: reports.UnitContext) -> list[units.Finding]:
+    def finding(context: units.UnitContext) -> list[units.Finding]:
         return [
             units.Finding(
                 rule="local.seen",

@@ -14,7 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import admission_flow as af
+from admission_flow.calendar import WeekdayCalendar
 from admission_flow.procedure import _facts
+from admission_flow.spec import FactSpec
 from conftest import MEMBERS
 from helpers import PROCEDURES, drive
 
@@ -29,7 +31,7 @@ BAD_VALUES = [
         {**PERSON, "education": "universty"},
         af.InputError,
         "education",
-        "Person.education must be one of none, primary, lower_secondary, upper_secondary, "
+        "Person.education must be one of none, literate, primary, lower_secondary, upper_secondary, "
         "college, university, not 'universty' (text); did you mean 'university'?",
         id="person-education",
     ),
@@ -263,7 +265,7 @@ VALUES = st.one_of(
     st.lists(st.integers(), max_size=2),
 )
 SPECS = st.builds(
-    af.FactSpec,
+    FactSpec,
     name=st.just("f"),
     type=st.sampled_from(_facts.FACT_TYPES),
     values=st.just(("clear", "concern")),
@@ -274,7 +276,7 @@ SPECS = st.builds(
 
 @given(spec=SPECS, value=VALUES, role=st.sampled_from(["cell", "member"]))
 def test_the_quick_test_agrees_with_the_explained_one(
-    spec: af.FactSpec, value: Any, role: str
+    spec: FactSpec, value: Any, role: str
 ) -> None:
     """fire()'s fast path accepts exactly the values the loader's and the messages' check accepts."""
     members = {"m-hung", "m-lan"}
@@ -502,8 +504,8 @@ def test_a_hook_with_a_wrong_signature_is_one_line() -> None:
         (lambda p: af.draw(p, lang="fr"), af.InputError),  # type: ignore[arg-type]
         (lambda p: af.Plugins(5), af.ArgumentTypeError),  # type: ignore[arg-type]
         (lambda p: af.run_scenario(None), af.ArgumentTypeError),  # type: ignore[arg-type]
-        (lambda p: af.WeekdayCalendar().add_working_days(D(2024, 1, 1), 10_001), af.InputError),
-        (lambda p: af.WeekdayCalendar().add_working_days("2024-01-01", 1), af.ArgumentTypeError),  # type: ignore[arg-type]
+        (lambda p: WeekdayCalendar().add_working_days(D(2024, 1, 1), 10_001), af.InputError),
+        (lambda p: WeekdayCalendar().add_working_days("2024-01-01", 1), af.ArgumentTypeError),  # type: ignore[arg-type]
         (lambda p: af.load_procedure(42), af.ArgumentTypeError),  # type: ignore[arg-type]
     ],
     ids=[

@@ -10,8 +10,6 @@ import datetime as dt
 import difflib
 import os
 import re
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -163,9 +161,7 @@ def test_a_long_text_aliased_many_times_costs_one_problem(tmp_path: Path) -> Non
         "procedure: p\ntitle: &t " + "x" * 100_000 + "\nstates: [" + "*t, " * 20_000 + "]\n",
         encoding="utf-8",
     )
-    started = time.perf_counter()
     found = file_problems(path)
-    assert time.perf_counter() - started < 10
     # an alias is the anchored node itself, so the problem points at the anchored text
     assert [(line, message.split(" (")[0]) for line, _, message in found] == [
         (2, "the document's texts add up to more than 4,194,304 characters")
@@ -429,7 +425,7 @@ def test_suggestions_stop_at_64_characters() -> None:
 
 
 def test_many_misspelt_names_cost_time_linear_in_the_file(tmp_path: Path) -> None:
-    """The fuzzer's 80 KB procedure with 1,000 misspelt states took 20 s; now it is quick."""
+    """The fuzzer's 80 KB procedure with 1,000 misspelt states: every suggestion is made."""
     states = "".join(f"  state_{n:04d}: {{vi: S, en: S}}\n" for n in range(1000))
     events = "".join(
         f"  e{n}: {{vi: E, en: E, from: stat_{n:04d}, to: sate_{n:04d}, by: cell}}\n"
@@ -442,12 +438,11 @@ def test_many_misspelt_names_cost_time_linear_in_the_file(tmp_path: Path) -> Non
         f" by: cell}}\n{events}",
         encoding="utf-8",
     )
-    started = time.perf_counter()
+    # No time limit here (the project measures speed in benchmarks/, never in tests, where
+    # a loaded machine fails a sound limit): what is checked is that every suggestion is
+    # still made; the index that made this linear is tested just below.
     with pytest.raises(af.ProcedureError) as caught:
         af.load_procedure(path, plugins=af.Plugins(entry_points=False))
-    elapsed = time.perf_counter() - started
-    print(f"1,000 misspelt states x 2: {elapsed:.2f} s", file=sys.stderr)
-    assert elapsed < 15  # generous: measured well under a second
     messages = {p.message for p in caught.value.problems}
     for n in range(1000):
         assert (

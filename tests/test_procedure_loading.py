@@ -182,7 +182,7 @@ def test_wrong_types() -> None:
             23,
             25,
             "events.approve.facts.in_favour.type is 'integer', not one of text, int, bool, date, "
-            "choice, member; did you mean 'int'?",
+            "choice, member, counts; did you mean 'int'?",
         ),
         (
             25,
@@ -213,7 +213,7 @@ def test_fact_with_a_wrong_type_still_counts_as_declared() -> None:
             25,
             25,
             "events.approve.facts.in_favour.type is 'integer', not one of text, int, bool, date, "
-            "choice, member; did you mean 'int'?",
+            "choice, member, counts; did you mean 'int'?",
         ),
     ]
 
@@ -426,7 +426,7 @@ def test_every_problem_of_a_file_is_reported_at_once() -> None:
             27,
             22,
             "events.approve.facts.reason.type is 'string', not one of text, int, bool, date, "
-            "choice, member",
+            "choice, member, counts",
         ),
         (29, 5, "unknown key 'escalate' in events.approve; did you mean 'escalation'?"),
         (
@@ -451,6 +451,8 @@ VN_2021_ROLES = (
     "training_center",
     "youth_union_committee",
     "trade_union_committee",
+    # Revision 3: the province-level standing committee records its consents.
+    "provincial_committee",
 )
 VN_2021_STATES = (
     "identified",
@@ -491,27 +493,41 @@ VN_2021_EVENTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
         "dossier",
         frozenset({"in_favour", "official_members", "excluded"}),
     ),
-    "committee_vote": (("dossier",), "dossier", frozenset({"in_favour", "committee_members"})),
+    # Revision 3: also in probation and escalated (recognition); excluded by reason.
+    "committee_vote": (
+        ("dossier", "probation", "escalated"),
+        "dossier",
+        frozenset({"in_favour", "committee_members", "excluded"}),
+    ),
     # `extended` grants the 90 working days of decision.deadline.
     "decide_admission": (("dossier",), "admitted", frozenset({"decision_date", "extended"})),
-    "hold_ceremony": (("admitted",), "probation", frozenset({"higher_consent"})),
+    "hold_ceremony": (("admitted",), "probation", frozenset({"higher_consent", "received_date"})),
     "recognition_vote": (
         ("probation",),
         "probation",
         frozenset({"in_favour", "official_members", "excluded", "outcome"}),
     ),
-    "recognize": (("probation", "escalated"), "official", frozenset({"decision_date"})),
+    "recognize": (
+        ("probation", "escalated"),
+        "official",
+        frozenset({"decision_date", "extended"}),
+    ),
     "remove_from_probation": (
         ("probation", "escalated"),
         "removed",
-        frozenset({"decision_date"}),
+        frozenset({"decision_date", "extended"}),
     ),
     "withdraw": (BEFORE_ADMISSION, "withdrawn", frozenset({"reason"})),
     "reject": (BEFORE_ADMISSION, "rejected", frozenset({"reason"})),
+    # Revision 3.
+    "record_consent": (BEFORE_ADMISSION, "identified", frozenset({"kind", "consent_date"})),
+    "return_dossier": (("dossier",), "dossier", frozenset({"reason"})),
 }
 #: Where an event leads from each state, for the events whose ``to`` is a mapping.
 VN_2021_TARGETS = {
     "complete_course": {"mentored": "course", "course": "course", "dossier": "dossier"},
+    "committee_vote": {"dossier": "dossier", "probation": "probation", "escalated": "escalated"},
+    "record_consent": {state: state for state in BEFORE_ADMISSION},
 }
 VN_2021_RULES = frozenset(
     {
@@ -542,6 +558,16 @@ VN_2021_RULES = frozenset(
         "recognition.vote_passed",
         "recognition.already_proposed",
         "recognition.escalation",
+        # Revision 3.
+        "vote.excluded_reasons",
+        "vote.committee_denominator",
+        "recognition.committee_voted",
+        "recognition.decision_deadline",
+        "eligibility.over_60_consent",
+        "readmission.excluded_reason",
+        "readmission.once",
+        "readmission.waiting_period",
+        "readmission.consent",
     }
 )
 
@@ -595,6 +621,7 @@ def test_vn_2021_has_the_documented_rule_ids(vn_2021: af.Procedure) -> None:
         "decision_due": "decision.deadline",
         "ceremony_due": "ceremony.deadline",
         "recognition_due": "recognition.deadline",
+        "recognition_decision_due": "recognition.decision_deadline",
     }
 
 
@@ -639,7 +666,7 @@ def test_validate_the_bundled_procedure(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate", "vn-2021"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("vn-2021: ok: procedure 'vn-2021' (Quy trình kết nạp đảng viên")
-    assert out.endswith(": 11 states, 18 events, 28 rules\n")
+    assert out.endswith(": 11 states, 20 events, 37 rules\n")
     assert err == ""
 
 

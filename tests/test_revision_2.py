@@ -227,8 +227,10 @@ def test_a_decision_dated_the_day_before_the_vote_is_refused(engine: af.Engine) 
     case = drive(engine, new_case(engine), "committee")
     outcome = decide(engine, case, "competent_committee", VOTED + 30 * DAY, VOTED - DAY)
     violation = only(outcome, "dates.order")
+    # Revision 3: the committee voted the same day, so the decision precedes it too.
     assert violation.message.en == (
-        "Dates out of order: decision_date 2023-06-18 is before the 'cell_vote' it decides on "
+        "Dates out of order: decision_date 2023-06-18 is before the 'committee_vote' it relies "
+        "on (2023-06-19); decision_date 2023-06-18 is before the 'cell_vote' it decides on "
         "(2023-06-19)."
     )
     assert violation.source == "common sense of a register; QĐ 24-QĐ/TW §4"
@@ -275,6 +277,16 @@ def test_a_recognition_decision_follows_its_vote(engine: af.Engine) -> None:
         in_favour=20,
         official_members=29,
         outcome="recognize",
+    )
+    # Revision 3: recognition goes through the grassroots committee (same day as the vote).
+    case = fire_ok(
+        engine,
+        case,
+        "committee_vote",
+        "grassroots_committee",
+        ends,
+        in_favour=13,
+        committee_members=15,
     )
     later = ends + 10 * DAY
     early = engine.fire(case, "recognize", "competent_committee", later, decision_date=ends - DAY)
@@ -417,6 +429,15 @@ def test_no_recognition_vote_after_a_passing_proposal(engine: af.Engine) -> None
     assert violation.message.en == (
         "The cell already proposed removal from the probationary list by two-thirds on "
         f"{ends.isoformat()}; the competent committee decides next, with no further vote."
+    )
+    case = fire_ok(
+        engine,
+        case,
+        "committee_vote",
+        "grassroots_committee",
+        ends + DAY,
+        in_favour=13,
+        committee_members=15,
     )
     removed = engine.fire(
         case, "remove_from_probation", "competent_committee", ends + DAY, decision_date=ends + DAY

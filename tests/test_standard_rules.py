@@ -103,15 +103,35 @@ def test_age_outside_18_to_60_is_refused(
     age_en: str,
     age_vi: str,
 ) -> None:
-    """On the vote's day, under 18 years 0 months or over 60 years 0 months is refused."""
+    """On the vote's day, under 18 years 0 months is refused; over 60 years 0 months, since
+    revision 3, the cell votes and the decision needs the province's consent first."""
     case = drive(engine, new_case(engine, born=born, in_unit=NO_YOUTH_UNION), "ready", start=start)
     outcome = cell_vote(engine, case, vote_on)
+    if age_en.startswith("60"):
+        assert outcome.accepted
+        case = fire_ok(
+            engine,
+            outcome.case,
+            "committee_vote",
+            "grassroots_committee",
+            vote_on,
+            in_favour=13,
+            committee_members=15,
+        )
+        decided = engine.fire(
+            case, "decide_admission", "competent_committee", vote_on, decision_date=vote_on
+        )
+        violation = only(decided, "eligibility.over_60_consent")
+        assert violation.source == "QĐ 24-QĐ/TW §1.1; HD 01-HD/TW §1.1"
+        assert f"The candidate was {age_en} old at the cell's vote" in violation.message.en
+        assert f"Người vào Đảng được {age_vi} khi chi bộ biểu quyết" in violation.message.vi
+        return
     violation = only(outcome, "eligibility.age")
     assert violation.source == "QĐ 24-QĐ/TW §1.1"
     assert f"they are {age_en}" in violation.message.en
-    assert "from 18 years 0 months to 60 years 0 months" in violation.message.en
+    assert "must be at least 18 years 0 months old" in violation.message.en
     assert f"người này được {age_vi}" in violation.message.vi
-    assert "từ đủ 18 tuổi 0 tháng đến đủ 60 tuổi 0 tháng" in violation.message.vi
+    assert "phải đủ 18 tuổi 0 tháng" in violation.message.vi
     assert not outcome.step.recorded
     assert outcome.case is case
 
@@ -146,10 +166,29 @@ def test_over_60_passes_with_written_consent(engine: af.Engine, born: dt.date) -
 
 
 def test_over_60_without_consent_is_refused(engine: af.Engine) -> None:
-    """Without ``over_60_consent`` a candidate of 73 is refused, their age named."""
+    """Without a consent a candidate of 73 is refused at the decision (revision 3), age named."""
     case = drive(engine, new_case(engine, born=D(1950, 1, 1)), "ready")
-    violation = only(cell_vote(engine, case, D(2023, 9, 15)), "eligibility.age")
-    assert "they are 73 years 8 months." in violation.message.en
+    case = fire_ok(
+        engine, case, "cell_vote", "cell", D(2023, 9, 15), in_favour=20, official_members=29
+    )
+    case = fire_ok(
+        engine,
+        case,
+        "committee_vote",
+        "grassroots_committee",
+        D(2023, 9, 15),
+        in_favour=13,
+        committee_members=15,
+    )
+    outcome = engine.fire(
+        case,
+        "decide_admission",
+        "competent_committee",
+        D(2023, 9, 20),
+        decision_date=D(2023, 9, 20),
+    )
+    violation = only(outcome, "eligibility.over_60_consent")
+    assert "The candidate was 73 years 8 months old at the cell's vote" in violation.message.en
 
 
 # -- eligibility.education -------------------------------------------------------------
@@ -950,7 +989,7 @@ class TestCeremonyAcrossTet:
         violation = only(outcome, "ceremony.deadline")
         assert violation.message.en.startswith(
             f"The ceremony on {late.isoformat()} is past its due date {due.isoformat()} "
-            f"(30 working days from the decision of {decided.isoformat()})"
+            f"(30 working days from {decided.isoformat()}, the day the cell received the decision)"
         )
         assert violation.message.vi.startswith(
             f"Lễ kết nạp ngày {late:%d/%m/%Y} quá hạn {due:%d/%m/%Y}"
@@ -1006,6 +1045,19 @@ def recognition_vote(
         in_favour=in_favour,
         official_members=29,
         outcome=outcome,
+    )
+
+
+def committee_after(engine: af.Engine, case: af.Case, on: dt.date) -> af.Case:
+    """The grassroots committee's vote after the cell's (revision 3: recognition goes through it)."""
+    return fire_ok(
+        engine,
+        case,
+        "committee_vote",
+        "grassroots_committee",
+        on,
+        in_favour=13,
+        committee_members=15,
     )
 
 
@@ -1068,7 +1120,11 @@ def test_recognize_needs_a_passing_recognize_vote(engine: af.Engine) -> None:
     for before in (
         case,
         recognition_vote(engine, case, PROBATION_END, in_favour=19).case,
-        recognition_vote(engine, case, PROBATION_END, outcome="remove").case,
+        committee_after(
+            engine,
+            recognition_vote(engine, case, PROBATION_END, outcome="remove").case,
+            PROBATION_END,
+        ),
     ):
         outcome = engine.fire(before, "recognize", "competent_committee", D(2024, 11, 1), **decided)
         violation = only(outcome, "recognition.vote_passed")
@@ -1076,7 +1132,9 @@ def test_recognize_needs_a_passing_recognize_vote(engine: af.Engine) -> None:
             "No cell vote for recognition as an official member with at least two-thirds "
             "of official members in favour is on file."
         )
-    passed = recognition_vote(engine, case, PROBATION_END).case
+    passed = committee_after(
+        engine, recognition_vote(engine, case, PROBATION_END).case, PROBATION_END
+    )
     outcome = engine.fire(passed, "recognize", "competent_committee", D(2024, 11, 1), **decided)
     assert outcome.accepted
     assert outcome.case.state == "official"
@@ -1086,14 +1144,18 @@ def test_remove_from_probation_needs_a_passing_remove_vote(engine: af.Engine) ->
     """``remove_from_probation`` needs a passing vote whose outcome is ``remove``."""
     case = on_probation(engine)
     decided = {"decision_date": D(2024, 11, 1)}
-    recognized = recognition_vote(engine, case, PROBATION_END).case
+    recognized = committee_after(
+        engine, recognition_vote(engine, case, PROBATION_END).case, PROBATION_END
+    )
     outcome = engine.fire(
         recognized, "remove_from_probation", "competent_committee", D(2024, 11, 1), **decided
     )
     violation = only(outcome, "recognition.vote_passed")
     assert "removal from the probationary list" in violation.message.en
     assert "xóa tên khỏi danh sách đảng viên dự bị" in violation.message.vi
-    removal = recognition_vote(engine, case, PROBATION_END, outcome="remove").case
+    removal = committee_after(
+        engine, recognition_vote(engine, case, PROBATION_END, outcome="remove").case, PROBATION_END
+    )
     outcome = engine.fire(
         removal, "remove_from_probation", "competent_committee", D(2024, 11, 1), **decided
     )
@@ -1184,11 +1246,15 @@ def test_case_dates_through_to_official(engine: af.Engine) -> None:
         decision_date=D(2023, 10, 2),
     )
     case = fire_ok(engine, case, "hold_ceremony", "cell", CEREMONY)
-    case = recognition_vote(engine, case, PROBATION_END).case
+    case = committee_after(
+        engine, recognition_vote(engine, case, PROBATION_END).case, PROBATION_END
+    )
     due = {
         "decision_due": DECISION_DUE,
         "ceremony_due": nth_working_day(D(2023, 10, 2), 30, frozenset()),
         "recognition_due": RECOGNITION_DUE,
+        # Revision 3: 30 working days from the passing recognition vote.
+        "recognition_decision_due": nth_working_day(PROBATION_END, 30, frozenset()),
     }
     assert due["ceremony_due"] == D(2023, 11, 13)
     assert engine.dates(case) == {
@@ -1213,6 +1279,7 @@ def test_case_dates_through_to_official(engine: af.Engine) -> None:
 def test_removed_member_has_no_official_date(engine: af.Engine) -> None:
     """A member removed from probation never gets ``official_from``."""
     case = recognition_vote(engine, on_probation(engine), PROBATION_END, outcome="remove").case
+    case = committee_after(engine, case, PROBATION_END)
     removed = fire_ok(
         engine,
         case,

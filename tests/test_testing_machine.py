@@ -18,13 +18,11 @@ import admission_flow as af
 from admission_flow.cli import _main as _cli
 from admission_flow.testing import (
     DEFAULT_MEMBERS,
-    event_sequences,
-    facts,
-    people,
     procedure_state_machine,
     scenario_text,
     two_thirds,
 )
+from admission_flow.testing.strategies import event_sequences, facts, people
 from helpers import PROCEDURES
 
 D = dt.date

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import attrs
 import pytest
 
 import admission_flow as af
 from admission_flow import units
+from admission_flow.exceptions import UnitFileError
 
 D = dt.date
 DATA = Path(__file__).resolve().parent / "data" / "units"
@@ -18,7 +20,7 @@ UNIT = af.Unit(id="kdc-14", kind="residential", official_members=29)
 
 
 def problems(name: str) -> list[str]:
-    with pytest.raises(units.UnitFileError) as raised:
+    with pytest.raises(UnitFileError) as raised:
         units.load_units(DATA / name, kinds=())
     return [f"{p.line}:{p.column}: {p.message}" for p in raised.value.problems]
 
@@ -136,7 +138,7 @@ def test_one_mistake_each(tmp_path: Path, text: str, expected: str) -> None:
     """Each bad unit file names the place and what to do."""
     path = tmp_path / "units.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(units.UnitFileError) as raised:
+    with pytest.raises(UnitFileError) as raised:
         units.load_units(path)
     assert any(f"units.yaml:{expected}" in str(p) for p in raised.value.problems), str(raised.value)
 
@@ -149,7 +151,7 @@ def test_a_kind_a_plugin_declares_is_known_to_the_unit_file(tmp_path: Path) -> N
         encoding="utf-8",
     )
     assert units.load_units(path, kinds=["militia"])["a"].kind == "militia"
-    with pytest.raises(units.UnitFileError, match="unknown kind 'militia'"):
+    with pytest.raises(UnitFileError, match="unknown kind 'militia'"):
         units.load_units(path)
 
 
@@ -231,22 +233,11 @@ def test_a_member_is_not_admitted_again() -> None:
     assert rules(units.check_new_case(PERSON, cases, D(2023, 5, 1))) == ["readmission.still_member"]
 
 
-@pytest.mark.parametrize(
-    ("on", "expected"),
-    [
-        pytest.param(D(2023, 4, 14), ["readmission.thirty_six_months"], id="35-months"),
-        pytest.param(D(2023, 4, 15), [], id="36-months"),
-    ],
-)
-def test_readmission_waits_36_months(on: dt.date, expected: list[str]) -> None:
-    """Left on 2020-04-15: still 35 months on 2023-04-14, 36 on 2023-04-15."""
-    left = units.Departure(on=D(2020, 4, 15), reason="struck_off")
+def test_the_waiting_period_is_not_judged_at_opening() -> None:
+    """Revision 3: 36 months count to the application (readmission.waiting_period), not opening."""
+    left = units.Departure(on=D(2022, 4, 15), reason="struck_off")
     cases = [admitted_case("c-an/1", D(2010, 1, 10))]
-    found = units.check_new_case(PERSON, cases, on, left=left, provincial_consent=True)
-    assert rules(found) == expected
-    if found:
-        assert "only 35 months (possible from 2023-04-15)" in found[0].message.en
-        assert "15/04/2023" in found[0].message.vi
+    assert units.check_new_case(PERSON, cases, D(2023, 4, 14), left=left) == []
 
 
 def test_readmission_only_once() -> None:
@@ -262,30 +253,60 @@ def test_readmission_never_for_the_excluded_reasons(reason: str) -> None:
     """Abandoning party activities, asking to leave, disunity, convictions: never."""
     left = units.Departure(on=D(2015, 1, 1), reason=reason)
     cases = [admitted_case("c-an/1", D(2000, 1, 10))]
-    found = units.check_new_case(PERSON, cases, D(2023, 5, 1), left=left, provincial_consent=True)
-    assert rules(found) == ["readmission.excluded_reason"]
-    assert reason in found[0].message.vi
-
-
-def test_readmission_needs_provincial_consent() -> None:
-    """Without the province-level standing committee's written consent, no re-admission."""
-    left = units.Departure(on=D(2015, 1, 1), reason="expelled")
-    cases = [admitted_case("c-an/1", D(2000, 1, 10))]
     found = units.check_new_case(PERSON, cases, D(2023, 5, 1), left=left)
-    assert rules(found) == ["readmission.consent"]
-    assert found[0].message.vi.startswith("Kết nạp lại cần")
+    assert rules(found) == ["readmission.excluded_reason"]
+    assert found[0].message.en.startswith("Nobody who left the Party for this reason")
+    assert found[0].source.startswith("QĐ 24-QĐ/TW §3.5")
+
+
+def test_asking_to_leave_in_hardship_may_be_readmitted() -> None:
+    """Revision 3: one who asked to leave for real hardship is not ruled out (the positive twin)."""
+    left = units.Departure(on=D(2015, 1, 1), reason="asked_to_leave", hardship=True)
+    assert units.check_new_case(PERSON, [], D(2023, 5, 1), left=left) == []
+
+
+def test_the_rules_run_without_any_earlier_case() -> None:
+    """Revision 3: the person's own ``left`` is judged though the register holds nothing of them."""
+    person = af.Person(
+        id="c-an",
+        name="An",
+        born=D(1980, 1, 1),
+        education="university",
+        left=af.Departure(on=D(2015, 1, 1), reason="abandoned_activities"),
+    )
+    assert rules(units.check_new_case(person, [], D(2023, 5, 1))) == ["readmission.excluded_reason"]
+    again = af.Person(
+        id="c-an",
+        name="An",
+        born=D(1980, 1, 1),
+        education="university",
+        left=af.Departure(on=D(2015, 1, 1), reason="struck_off", readmitted_before=True),
+    )
+    assert rules(units.check_new_case(again, [], D(2023, 5, 1))) == ["readmission.once"]
+
+
+def test_one_open_case_by_each_cases_own_procedure() -> None:
+    """Revision 3: a case is open until its own procedure's final states, not vn-2021's."""
+    other = af.Case(
+        id="c-an/1", procedure=REF, candidate=PERSON, unit=UNIT, state="archived", history=()
+    )
+    assert rules(units.check_new_case(PERSON, [other], D(2023, 5, 1))) == ["case.one_open"]
+    own = {"c-an/1": frozenset({"archived"})}
+    assert units.check_new_case(PERSON, [other], D(2023, 5, 1), ends=lambda c: own[c.id]) == []
+    withdrawn = attrs.evolve(other, state="withdrawn")
+    found = units.check_new_case(PERSON, [withdrawn], D(2023, 5, 1), ends=lambda c: own[c.id])
+    assert rules(found) == ["case.one_open"]
 
 
 def test_every_reason_at_once() -> None:
-    """An open case, too early, excluded, no consent: all reported together."""
-    left = units.Departure(on=D(2022, 1, 1), reason="asked_to_leave")
+    """An open case, excluded, re-admitted before: all reported together."""
+    left = units.Departure(on=D(2022, 1, 1), reason="asked_to_leave", readmitted_before=True)
     cases = [admitted_case("c-an/1", D(2000, 1, 10)), open_case("c-an/2")]
     found = units.check_new_case(PERSON, cases, D(2023, 5, 1), left=left)
     assert rules(found) == [
         "case.one_open",
+        "readmission.once",
         "readmission.excluded_reason",
-        "readmission.thirty_six_months",
-        "readmission.consent",
     ]
 
 
@@ -358,7 +379,7 @@ def test_more_mistakes(tmp_path: Path, text: str, expected: str) -> None:
     """Further shapes a unit file can get wrong, each named with its place."""
     path = tmp_path / "units.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(units.UnitFileError) as raised:
+    with pytest.raises(UnitFileError) as raised:
         units.load_units(path)
     assert expected in str(raised.value)
 
@@ -391,7 +412,7 @@ def test_counts_past_what_a_unit_holds(tmp_path: Path) -> None:
         "  - {id: b, kind: other, parent: p, official_members: 1000001}\n",
         encoding="utf-8",
     )
-    with pytest.raises(units.UnitFileError) as raised:
+    with pytest.raises(UnitFileError) as raised:
         units.load_units(path)
     assert [str(p).split("units.yaml:")[1] for p in raised.value.problems] == [
         "5:55: units[2] (b).official_members must be at most 1,000,000, not 1,000,001"

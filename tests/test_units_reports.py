@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 import importlib
 import io
 import json
@@ -21,6 +22,7 @@ import pytest
 import admission_flow as af
 from admission_flow import reports, units
 from admission_flow.cli import _main as _cli
+from admission_flow.reports import _words as reports_words
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "lien-chieu"
@@ -100,12 +102,15 @@ def test_annual_growth_against_three_to_four_percent(lien_chieu: reports.Report)
     """The year's admissions against 3–4% of the members at its start, per unit."""
     ward = lien_chieu.unit("hoa-hiep-bac")
     assert ward.annual is not None
-    assert (ward.annual.members, ward.annual.low, ward.annual.high) == (457, 14, 18)
+    # Revision 3, item 11: all members at the start of the year, official (457 on the
+    # file) and probationary (8 of the ward's register cases were on 2023-01-01).
+    assert (ward.annual.members, ward.annual.low, ward.annual.high) == (465, 14, 18)
+    assert ward.official_members == 457
     assert ward.annual.admitted == 7
     assert not ward.annual.met
     district = lien_chieu.unit("lien-chieu")
     assert district.annual is not None
-    assert (district.annual.members, district.annual.admitted) == (639, 10)
+    assert (district.annual.members, district.annual.admitted) == (639 + 11, 10)
 
 
 def test_the_rule_packs_find_what_the_unit_file_asks(lien_chieu: reports.Report) -> None:
@@ -203,6 +208,76 @@ def test_terminal_tables(lien_chieu: reports.Report) -> None:
     assert "7 / 13" in text
     assert "Key officials not" in text
     assert "Cán bộ chủ chốt" in text
+
+
+# -- read as a person reads it (issue 15, item 3) --------------------------------------------
+
+
+def test_the_html_reads_labels_not_ids(lien_chieu: reports.Report) -> None:
+    """Kinds and source groups appear by their labels; a unit in a finding by name and id."""
+    page = reports.render_html(lien_chieu)
+    assert "youth_and_mass_organisations" not in page
+    assert "Đoàn thanh niên và đoàn thể" in page
+    assert "Youth Union and mass organisations" in page
+    assert "<td>district</td>" not in page  # a kind reads by the file's label
+    assert "Khu dân cư" in page
+    found = lien_chieu.findings()[0]
+    assert f"{lien_chieu.unit(found.unit).name} ({found.unit})" in page
+
+
+def test_every_unit_is_shown_or_said_why_not(lien_chieu: reports.Report, tmp_path: Path) -> None:
+    """Each unit of the file has a row, or is named in one line saying why it has none."""
+    page = reports.render_html(lien_chieu)
+    for unit in lien_chieu.units:  # every cell of the example has cases: all 33 have a row
+        assert reports_words.shown(unit), unit.unit
+        assert f"{html.escape(unit.name)}</td>" in page
+    path = tmp_path / "u.yaml"
+    path.write_text(
+        "counted_on: 2023-01-01\nunits:\n  - {id: w, kind: other}\n"
+        "  - {id: quiet-cell, name: Chi bộ yên, kind: residential, parent: w}\n"
+        "  - {id: cell-2, kind: residential, parent: quiet-cell, official_members: 5}\n",
+        encoding="utf-8",
+    )
+    tree = units.load_units(path)
+    quiet = reports.build_report(tree, [], D(2023, 1, 1), plugins=af.Plugins(entry_points=False))
+    [note] = [n for n in reports_words.notes(quiet) if "not shown" in n.en]
+    assert note.en == (
+        "1 of 3 units are not shown in the tables: they have no target, finding or case: cell-2."
+    )
+    assert "1/3 đơn vị không hiện trong bảng" in note.vi
+    assert html.escape(note.en) in reports.render_html(quiet)
+
+
+def test_an_empty_register_says_so() -> None:
+    """No cases: one line says so, in both languages, on the terminal and the page."""
+    tree = units.load_units(EXAMPLE / "units.yaml", kinds=af.Plugins().unit_kinds())
+    empty = reports.build_report(tree, [], tree.counted_on, plugins=af.Plugins(entry_points=False))
+    out = io.StringIO()
+    reports.render_terminal(empty, out, width=160)
+    assert "There are no cases: every figure of sources and admissions is 0." in out.getvalue()
+    assert "Chưa có hồ sơ nào" in reports.render_html(empty)
+    assert "Member counts are the unit file's" not in out.getvalue()  # as of the counting day
+
+
+def test_older_member_counts_are_said(lien_chieu: reports.Report) -> None:
+    """As of a later day than the file's count: a line names the day the counts come from."""
+    assert lien_chieu.counted_on < lien_chieu.on
+    lines = [n.en for n in reports_words.notes(lien_chieu)]
+    assert (
+        f"Member counts are the unit file's, counted on {lien_chieu.counted_on.isoformat()} "
+        f"(before the report's date, {lien_chieu.on.isoformat()})."
+    ) in lines
+
+
+def test_the_terminal_pipeline_shows_its_window(lien_chieu: reports.Report) -> None:
+    """Each pipeline row says which window it counts, as the HTML does."""
+    out = io.StringIO()
+    reports.render_terminal(lien_chieu, out, width=200)
+    text = out.getvalue()
+    ward = lien_chieu.unit("hoa-hiep-bac")
+    assert ward.window is not None
+    assert f"{ward.window[0].isoformat()} → {ward.window[1].isoformat()}" in text
+    assert "Window counted" in text
 
 
 # -- the command ----------------------------------------------------------------------------

@@ -186,6 +186,15 @@ def path(
                 {"in_favour": members - 1, "official_members": members, "outcome": "recognize"},
             )
         )
+        # Revision 3: the grassroots committee votes on recognition too.
+        ev.append(
+            (
+                "committee_vote",
+                "grassroots_committee",
+                _days(vote_on, 7),
+                {"in_favour": 12, "committee_members": 15},
+            )
+        )
         ev.append(
             (
                 "recognize",

@@ -196,6 +196,14 @@ def huong(engine: af.Engine) -> Story:
         official_members=29,
         outcome="recognize",
     )
+    # Revision 3: recognition goes through the grassroots committee too.
+    story.fire(
+        "committee_vote",
+        "grassroots_committee",
+        D(2024, 10, 21),
+        in_favour=13,
+        committee_members=15,
+    )
     story.fire("recognize", "competent_committee", D(2024, 10, 25), decision_date=D(2024, 10, 25))
     return story
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import admission_flow as af
-from admission_flow import reports, units
+from admission_flow import units
 
 __all__ = ["RULE", "SOURCE", "admission_flow_check_unit"]
 
@@ -34,7 +34,7 @@ MESSAGE = af.Text(
 
 
 @af.hookimpl
-def admission_flow_check_unit(context: reports.UnitContext) -> Iterable[units.Finding]:
+def admission_flow_check_unit(context: units.UnitContext) -> Iterable[units.Finding]:
     """One finding for each share the unit itself sets."""
     tree, node = context.tree, context.node
     found = []

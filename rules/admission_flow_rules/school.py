@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import admission_flow as af
-from admission_flow import reports, units
+from admission_flow import units
 
 __all__ = [
     "POSITIONS",
@@ -116,7 +116,7 @@ class SchoolPositions:
     """In a school, the positions the unit file names must be held by members."""
 
     @af.hookimpl
-    def admission_flow_check_unit(self, context: reports.UnitContext) -> Iterable[units.Finding]:
+    def admission_flow_check_unit(self, context: units.UnitContext) -> Iterable[units.Finding]:
         node, tree = context.node, context.tree
         if node.kind != "school" or not node.holders:
             return ()  # not a school, or a school whose positions the file does not record

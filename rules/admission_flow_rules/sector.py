@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable
 
 import admission_flow as af
-from admission_flow import reports, units
+from admission_flow import units
 
 __all__ = ["RULE", "SOURCE", "admission_flow_check_unit"]
 
@@ -57,7 +57,7 @@ def _range(growth: units.Growth) -> str:
 
 
 @af.hookimpl
-def admission_flow_check_unit(context: reports.UnitContext) -> Iterable[units.Finding]:
+def admission_flow_check_unit(context: units.UnitContext) -> Iterable[units.Finding]:
     """One finding for each kind the unit sets its own annual target for."""
     tree, node, on = context.tree, context.node, context.on
     general: units.Growth | None = tree.target(node.id, "annual_growth", for_kind=False)
@@ -68,18 +68,28 @@ def admission_flow_check_unit(context: reports.UnitContext) -> Iterable[units.Fi
             continue
         members_of = [n for n in tree.subtree(node.id)[1:] if n.kind == kind]
         ids = {n.id for n in members_of}
-        members = sum(n.official_members for n in members_of)
         start = dt.date(on.year, 1, 1)
+        # All members at the start of the year, official and probationary (NQ 21-NQ/TW).
+        members = sum(
+            units.members_at_start(n, [c for c in context.cases if c.unit.id == n.id], start)
+            for n in members_of
+        )
         admitted = sum(
             1
             for case in context.cases
             if case.unit.id in ids
-            and (day := reports.reached_on(case, "admitted"))
+            and (day := units.reached_on(case, "admitted"))
             and start <= day <= on
         )
         low = math.ceil(members * growth.low / 100)
         high = max(low, math.floor(members * growth.high / 100))
-        higher = general is None or growth.low > general.high
+        # "Higher": neither bound below the general one, and at least one above it
+        # (4–5% is higher than 3–4%).
+        higher = general is None or (
+            growth.low >= general.low
+            and growth.high >= general.high
+            and (growth.low > general.low or growth.high > general.high)
+        )
         label = tree.kinds.get(kind) or KIND_LABELS.get(kind, af.Text(kind, kind))
         message = MESSAGE.format(
             kind=label,

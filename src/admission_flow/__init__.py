@@ -1,8 +1,18 @@
 """admission_flow: party-membership admission procedures as YAML-configured state machines.
 
 Start with ``Engine.load("vn-2021")``; see ``docs/tutorial.md``.
+
+The top level holds what an application meets first: the engine, the plugin
+manager, loading procedures and scenarios, the domain's values, the decorators a
+plugin uses, and every error (their home is ``admission_flow.exceptions``). The
+rest lives in namespaces, each the one home of its names (``docs/architecture.md``,
+"The public surface"): ``spec`` (what a procedure is made of), ``serial`` (JSON),
+``calendar`` (working days, months), ``units``, ``reports``, ``store``, ``testing``
+(with ``testing.strategies``). Names that moved still work here, with a
+``DeprecationWarning`` that says where they live now.
 """
 
+from ._moved import moved_names
 from ._version import __version__
 from .engine._engine import Engine
 from .engine._scenario import Run, Scenario, ScenarioEvent, load_scenario, run_scenario
@@ -27,22 +37,15 @@ from .exceptions import (
     StoreError,
     TamperedError,
     UnavailableError,
+    UnitFileError,
     UnitMismatchError,
     UnknownCaseError,
     UnknownEventError,
     UnknownUnitError,
 )
 from .hooks._specs import hookimpl
-from .model._calendar import Calendar, VietnamCalendar, WeekdayCalendar
 from .model._dates import add_months, months_between
-from .model._serial import (
-    case_from_json,
-    case_to_json,
-    outcome_from_json,
-    outcome_to_json,
-    step_from_json,
-    step_to_json,
-)
+from .model._departure import COMMUNITY_ROLES, LEAVING_REASONS, Departure
 from .model._values import (
     EDUCATION_LEVELS,
     MEMBER_STATUSES,
@@ -62,25 +65,15 @@ from .model._values import (
     Violation,
 )
 from .plugins._loading import load_procedure
-from .plugins._manager import Plugins
+from .plugins._manager import Contributed, Plugins
 from .procedure._graph import draw
 from .procedure._rule import Boundary, EventContext, Rule, rule
-from .procedure._spec import (
-    DateSpec,
-    DeadlineSpec,
-    Escalation,
-    EventSpec,
-    FactSpec,
-    Procedure,
-    Role,
-    RuleSpec,
-    RuleUse,
-    State,
-    Transition,
-)
+from .procedure._spec import Procedure
 
 __all__ = [
+    "COMMUNITY_ROLES",
     "EDUCATION_LEVELS",
+    "LEAVING_REASONS",
     "MEMBER_STATUSES",
     "ORGANIZATIONS",
     "UNIT_KINDS",
@@ -89,22 +82,18 @@ __all__ = [
     "AdmissionFlowError",
     "ArgumentTypeError",
     "Boundary",
-    "Calendar",
     "Case",
     "CaseError",
     "CaseRefusedError",
     "ConflictError",
     "ConstraintError",
-    "DateSpec",
+    "Contributed",
     "Deadline",
-    "DeadlineSpec",
+    "Departure",
     "DuplicateError",
     "Engine",
-    "Escalation",
     "EventContext",
-    "EventSpec",
     "FactError",
-    "FactSpec",
     "FileProblemError",
     "InputError",
     "Member",
@@ -118,43 +107,68 @@ __all__ = [
     "ProcedureError",
     "ProcedureRef",
     "RequestReusedError",
-    "Role",
     "Rule",
-    "RuleSpec",
-    "RuleUse",
     "Run",
     "Scenario",
     "ScenarioError",
     "ScenarioEvent",
     "SchemaError",
-    "State",
     "Step",
     "StoreError",
     "TamperedError",
     "Text",
-    "Transition",
     "UnavailableError",
     "Unit",
+    "UnitFileError",
     "UnitMismatchError",
     "UnknownCaseError",
     "UnknownEventError",
     "UnknownUnitError",
-    "VietnamCalendar",
     "Violation",
-    "WeekdayCalendar",
     "__version__",
     "add_months",
-    "case_from_json",
-    "case_to_json",
     "draw",
     "hookimpl",
     "load_procedure",
     "load_scenario",
     "months_between",
-    "outcome_from_json",
-    "outcome_to_json",
     "rule",
     "run_scenario",
-    "step_from_json",
-    "step_to_json",
 ]
+
+#: Names that moved to a namespace of their own; each still works, with a warning.
+__getattr__ = moved_names(
+    __name__,
+    {
+        **{
+            name: f"admission_flow.spec.{name}"
+            for name in (
+                "DateSpec",
+                "DeadlineSpec",
+                "Escalation",
+                "EventSpec",
+                "FactSpec",
+                "Role",
+                "RuleSpec",
+                "RuleUse",
+                "State",
+                "Transition",
+            )
+        },
+        **{
+            name: f"admission_flow.serial.{name}"
+            for name in (
+                "case_from_json",
+                "case_to_json",
+                "outcome_from_json",
+                "outcome_to_json",
+                "step_from_json",
+                "step_to_json",
+            )
+        },
+        **{
+            name: f"admission_flow.calendar.{name}"
+            for name in ("Calendar", "VietnamCalendar", "WeekdayCalendar")
+        },
+    },
+)

@@ -43,6 +43,7 @@ __all__ = [
     "StoreError",
     "TamperedError",
     "UnavailableError",
+    "UnitFileError",
     "UnitMismatchError",
     "UnknownCaseError",
     "UnknownEventError",
@@ -151,6 +152,10 @@ class ScenarioError(FileProblemError):
     """A scenario file is malformed or does not fit its procedure."""
 
     code = "bad_scenario"
+
+
+class UnitFileError(FileProblemError):
+    """A unit file is malformed, or names a unit, position, member or kind it does not know."""
 
 
 class InputError(AdmissionFlowError, ValueError):

@@ -31,6 +31,7 @@ import pytest
 
 if TYPE_CHECKING:
     import admission_flow as af
+    from admission_flow.calendar import Calendar
     from admission_flow.testing._stateful import ProcedureMachine
 
 __all__ = [
@@ -106,7 +107,7 @@ def af_engine(request: pytest.FixtureRequest, af_plugins: af.Plugins) -> Callabl
         procedure: str | Path | af.Procedure | None = None,
         *,
         members: Mapping[str, af.Member] | Iterable[af.Member] = (),
-        calendar: af.Calendar | None = None,
+        calendar: Calendar | None = None,
     ) -> af.Engine:
         if procedure is None:
             procedure = request.getfixturevalue("af_procedure")

@@ -11,6 +11,7 @@ PostgreSQL tests are skipped, unless ``ADMISSION_FLOW_REQUIRE_POSTGRES=1``
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -22,6 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import admission_flow as af
+from admission_flow.store import Register
 
 BACKENDS = ("sqlite", "postgresql")
 _numbers = itertools.count()
@@ -83,15 +87,34 @@ class _Server:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self) -> str:
+    def _admin(self, statement: str) -> None:
         import psycopg
 
-        name = f"register_{os.getpid()}_{next(_numbers)}"
         with psycopg.connect(
             f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
         ) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
+            admin.execute(statement)
+
+    def create_database(self) -> str:
+        """A new empty database; its name."""
+        name = f"register_{os.getpid()}_{next(_numbers)}"
+        self._admin(f'CREATE DATABASE "{name}"')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def databases(self) -> list[str]:
+        """The test databases on the server now."""
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as admin:
+            rows = admin.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'register%' ORDER BY datname"
+            ).fetchall()
+        return [row[0] for row in rows]
 
 
 @pytest.fixture(scope="session")
@@ -114,9 +137,37 @@ def postgres_server() -> Iterator[_Server]:
 
 
 @pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A URL of an empty database on each backend: an SQLite file, a new PostgreSQL database."""
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database on each backend: an SQLite file, a new PostgreSQL database.
+
+    Each is gone after the test: the file with its temporary folder, the PostgreSQL
+    database dropped (``WITH (FORCE)``, so that a connection a test left open cannot keep
+    it), so that a long session does not fill the server.
+    """
     if request.param == "sqlite":
-        return str(tmp_path / "cases.db")
+        yield str(tmp_path / "cases.db")
+        return
     server: _Server = request.getfixturevalue("postgres_server")
-    return server.create_database()
+    with database(server) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def database(server: _Server) -> Iterator[str]:
+    """A new PostgreSQL database on ``server``, dropped on the way out; its URL."""
+    name = server.create_database()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
+
+
+@pytest.fixture
+def register(url: str) -> Iterator[Register]:
+    """An empty register on each backend, with the built-in plugins only; closed after the test.
+
+    A test module that needs cases in it overrides this fixture with one that asks for it
+    (``def register(register)``) and adds them with ``helpers.replay``.
+    """
+    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
+        yield register

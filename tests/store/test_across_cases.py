@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
@@ -12,16 +12,9 @@ import admission_flow as af
 from admission_flow.store import Register
 from admission_flow.store._schema import cases
 from admission_flow.units import Departure
-
-from .test_register import replay
+from helpers import replay
 
 D = dt.date
-
-
-@pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        yield register
 
 
 def second_case(register: Register, name: str, new_id: str) -> tuple[af.Engine, af.Case]:
@@ -74,22 +67,42 @@ def test_a_new_case_after_a_withdrawal_is_allowed(register: Register) -> None:
     assert register.has_case("c-thuy-2")
 
 
-@pytest.mark.parametrize(
-    ("months", "allowed"), [(35, False), (36, True)], ids=["35-months", "36-months"]
-)
-def test_readmission_after_36_months(register: Register, months: int, allowed: bool) -> None:
-    """Re-admission of an official member who left: refused at 35 months, allowed at 36."""
+@pytest.mark.parametrize("months", [35, 36])
+def test_readmission_waits_in_the_case_not_at_opening(register: Register, months: int) -> None:
+    """Revision 3: the 36 months count to the application (readmission.waiting_period), so the
+    register opens the case either way; the consent is a step, no longer an argument."""
     replay(register, "happy-standard")  # c-oanh, official
     engine, again = second_case(register, "happy-standard", "c-oanh-2")
     left = Departure(on=D(2025, 3, 10), reason="struck_off")
     on = af.add_months(left.on, months)
-    if allowed:
-        register.add_case(again, engine.procedure, on=on, left=left, provincial_consent=True)
-        assert register.has_case("c-oanh-2")
-        return
+    register.add_case(again, engine.procedure, on=on, left=left)
+    assert register.has_case("c-oanh-2")
+
+
+def test_readmission_rules_run_with_no_earlier_case(register: Register) -> None:
+    """Revision 3 (issue item 2): a person who left by abandoning activities, never in this
+    register, is refused at opening from the candidate's own `left`; nothing is written."""
+    replay(register, "withdrawn")  # puts the unit and its members in the register
+    stored = register.load(register.case_ids()[0])
+    engine = register.engine(stored)
+    person = af.Person(
+        id="c-new",
+        name="Người Mới",
+        born=D(1985, 1, 1),
+        education="university",
+        left=Departure(on=D(2023, 1, 1), reason="abandoned_activities"),
+    )
+    case = engine.open("c-new", person, stored.case.unit)
     with pytest.raises(af.CaseRefusedError) as raised:
-        register.add_case(again, engine.procedure, on=on, left=left, provincial_consent=True)
-    assert rules(raised) == ["readmission.thirty_six_months"]
+        register.add_case(case, engine.procedure)
+    assert rules(raised) == ["readmission.excluded_reason"]
+    assert not register.has_case("c-new")
+    twin = attrs.evolve(
+        person, left=Departure(on=D(2023, 1, 1), reason="asked_to_leave", hardship=True)
+    )
+    register.add_case(engine.open("c-new", twin, stored.case.unit), engine.procedure)
+    assert register.has_case("c-new")
+    assert register.load("c-new").case.candidate.left == twin.left
 
 
 def test_a_member_who_never_left_cannot_be_admitted_again(register: Register) -> None:

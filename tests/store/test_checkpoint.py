@@ -5,7 +5,6 @@ a whole case deleted, a chain re-sealed)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -13,19 +12,18 @@ import sqlalchemy as sa
 import admission_flow as af
 from admission_flow.store import Checkpoint, Register
 from admission_flow.store._chain import row_hash
+from helpers import replay
 
-from .test_register import replay
-
-CASE = "c-oanh"  # happy-standard: 16 steps, official (closed)
+CASE = "c-oanh"  # happy-standard: 17 steps, official (closed)
 OTHER = "c-an"  # refused-too-young: open, in dossier
 
 
 @pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        replay(register, "happy-standard")
-        replay(register, "refused-too-young")
-        yield register
+def register(register: Register) -> Register:
+    """The register of conftest.py with two cases."""
+    replay(register, "happy-standard")
+    replay(register, "refused-too-young")
+    return register
 
 
 def run(register: Register, *statements: str) -> None:
@@ -117,8 +115,8 @@ def test_a_history_cut_short_and_hidden_passes_the_chain_but_not_the_checkpoint(
     truncate_and_hide(register, CASE, keep=12)
     assert register.verify() == []  # what the chain alone cannot see
     broken = register.verify(since=line)
-    assert [(b.case, b.seq) for b in broken] == [(CASE, 16)]
-    assert "had 16 steps at the checkpoint" in broken[0].problem
+    assert [(b.case, b.seq) for b in broken] == [(CASE, 17)]
+    assert "had 17 steps at the checkpoint" in broken[0].problem
 
 
 def test_an_emptied_history_and_a_deleted_case_are_found(register: Register) -> None:
@@ -144,7 +142,7 @@ def test_a_re_sealed_chain_is_found(register: Register) -> None:
     reseal(register, CASE, seq=11, event="withdraw")
     assert register.verify() == []
     broken = register.verify(since=line)
-    assert [(b.case, b.seq) for b in broken] == [(CASE, 16)]
+    assert [(b.case, b.seq) for b in broken] == [(CASE, 17)]
     assert "changed, reordered or re-sealed" in broken[0].problem
 
 
@@ -162,7 +160,7 @@ def test_an_altered_or_deleted_checkpoint_is_a_break_of_the_register(
 ) -> None:
     """The kept listing edited to match a forgery, or deleted: a break of the whole register."""
     line = register.checkpoint().line
-    run(register, "UPDATE checkpoints SET listing = replace(listing, '16', '12')")
+    run(register, "UPDATE checkpoints SET listing = replace(listing, '17', '12')")
     broken = register.verify(since=line)
     assert [(b.case, b.seq) for b in broken] == [("*", 0)]
     assert "no longer matches its line" in broken[0].problem

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 
 
 @pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        scenario = af.load_scenario(EXAMPLES / "happy-standard.yaml", plugins=register.plugins)
-        register.put_unit(scenario.unit, scenario.members.values())
-        register.open("c-1", scenario.candidate, unit="kdc-14", procedure="vn-2021")
-        yield register
+def register(register: Register) -> Register:
+    """The register of conftest.py with happy-standard's unit, members and candidate's case."""
+    scenario = af.load_scenario(EXAMPLES / "happy-standard.yaml", plugins=register.plugins)
+    register.put_unit(scenario.unit, scenario.members.values())
+    register.open("c-1", scenario.candidate, unit="kdc-14", procedure="vn-2021")
+    return register
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,7 @@ import pytest
 import admission_flow as af
 from admission_flow.cli import _main as _cli
 from admission_flow.store import Register
-
-from .test_register import replay
+from helpers import replay
 
 BUNDLED = Path(af.__file__).resolve().parent / "standard" / "procedures" / "vn-2021.yaml"
 OPEN_DOSSIER_BY_CELL = (
@@ -28,19 +26,21 @@ def stricter(tmp_path: Path) -> Path:
     text = text.replace(
         OPEN_DOSSIER_BY_CELL, OPEN_DOSSIER_BY_CELL.replace("by: cell", "by: cell_committee")
     )
-    text = text.replace('version: "2021.2"', 'version: "2025.1"')
+    text = text.replace('version: "2021.3"', 'version: "2025.1"')
     path = tmp_path / "vn-2025.yaml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
 @pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        # open: c-an (dossier), c-phuong (admitted); closed: c-oanh (official), c-thuy (withdrawn)
-        for name in ("refused-too-young", "late-decision-warning", "happy-standard", "withdrawn"):
-            replay(register, name)
-        yield register
+def register(register: Register) -> Register:
+    """The register of conftest.py with four cases.
+
+    Open: c-an (dossier), c-phuong (admitted); closed: c-oanh (official), c-thuy (withdrawn).
+    """
+    for name in ("refused-too-young", "late-decision-warning", "happy-standard", "withdrawn"):
+        replay(register, name)
+    return register
 
 
 def open_dossier_seq(register: Register, case_id: str) -> int:

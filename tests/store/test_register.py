@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,30 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import admission_flow as af
-from admission_flow.store import Register, StoredCase
+from admission_flow.store import Register
 from admission_flow.store._database import connect
 from admission_flow.store._schema import metadata
+from helpers import replay
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 D = dt.date
-
-
-def replay(register: Register, name: str) -> tuple[af.Run, StoredCase]:
-    """Run an example scenario in memory, and fire the same events through the register."""
-    scenario = af.load_scenario(EXAMPLES / f"{name}.yaml", plugins=register.plugins)
-    run = af.run_scenario(scenario)
-    register.put_unit(scenario.unit, scenario.members.values())
-    opened = scenario.engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
-    stored = register.add_case(opened, scenario.procedure)
-    for event in scenario.events:
-        stored = register.fire(stored, event.event, event.actor, event.on, **event.facts).stored
-    return run, stored
-
-
-@pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        yield register
 
 
 # -- the schema ------------------------------------------------------------------------

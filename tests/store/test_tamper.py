@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +11,9 @@ import sqlalchemy as sa
 import admission_flow as af
 from admission_flow.store import Register
 from admission_flow.store._chain import row_hash
+from helpers import replay
 
-from .test_register import replay
-
-CASE = "c-oanh"  # happy-standard: 16 steps
+CASE = "c-oanh"  # happy-standard: 17 steps
 Tamper = Callable[[sa.Connection], None]
 
 
@@ -81,8 +80,8 @@ TAMPERS: dict[str, tuple[Tamper, int, str]] = {
         "missing",
     ),
     "deleted last row": (
-        sql(f"DELETE FROM history WHERE case_id = '{CASE}' AND seq = 16"),
-        16,
+        sql(f"DELETE FROM history WHERE case_id = '{CASE}' AND seq = 17"),
+        17,
         "missing",
     ),
     "reordered rows": (
@@ -94,18 +93,18 @@ TAMPERS: dict[str, tuple[Tamper, int, str]] = {
         3,
         "does not match its hash",
     ),
-    "row added at the end": (forge_row(17, shift=False), 17, "not the last step"),
+    "row added at the end": (forge_row(18, shift=False), 18, "not the last step"),
     "row inserted in the middle": (forge_row(5, shift=True), 6, "does not match its hash"),
 }
 
 
 @pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        replay(register, "happy-standard")
-        replay(register, "rejected")
-        assert register.verify() == []
-        yield register
+def register(register: Register) -> Register:
+    """The register of conftest.py with two cases whose history verifies."""
+    replay(register, "happy-standard")
+    replay(register, "rejected")
+    assert register.verify() == []
+    return register
 
 
 @pytest.mark.parametrize("name", list(TAMPERS))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,17 @@ import pytest
 import admission_flow as af
 from admission_flow.cli import _main as _cli
 from admission_flow.store import Register
-
-from .test_register import replay
+from helpers import replay
 
 NAMES = ("happy-standard", "refused-too-young", "refused-probationary-introducer")
 
 
 @pytest.fixture
-def register(url: str) -> Iterator[Register]:
-    with Register.create(url, plugins=af.Plugins(entry_points=False)) as register:
-        for name in NAMES:
-            replay(register, name)
-        yield register
+def register(register: Register) -> Register:
+    """The register of conftest.py with the cases of ``NAMES``."""
+    for name in NAMES:
+        replay(register, name)
+    return register
 
 
 def exported(register: Register, *, pseudonymise: bool = False) -> str:
@@ -137,7 +135,7 @@ def test_the_export_and_import_commands(
     dump.write_text(capsys.readouterr().out, encoding="utf-8")
     copy = str(tmp_path / "copy.db")
     assert _cli.main(["import", str(dump), "--db", copy]) == 0
-    assert capsys.readouterr().out == f"imported {len(NAMES)} cases, 41 steps\n"
+    assert capsys.readouterr().out == f"imported {len(NAMES)} cases, 42 steps\n"
     assert _cli.main(["verify", "--db", copy]) == 0
     assert _cli.main(["import", str(dump), "--db", copy]) == 2
     assert "already in the register" in capsys.readouterr().err

@@ -12,7 +12,10 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
+from admission_flow._limits import escape
 from admission_flow.exceptions import InputError
+
+from ._output import JSON_ESCAPES
 
 if TYPE_CHECKING:
     from admission_flow.store import Register, Summary
@@ -83,8 +86,8 @@ def run(args: argparse.Namespace, register: Register, out: TextIO) -> int:
         )
         title = "Hồ sơ / Cases"
     if args.json:
-        json.dump([s.as_json() for s in found], out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        text = json.dumps([s.as_json() for s in found], ensure_ascii=False, indent=2)
+        out.write(text.translate(JSON_ESCAPES) + "\n")  # terminal-safe, the same strings
         return 0
     _table(found, title, on, out)
     return 0
@@ -94,8 +97,15 @@ def _table(found: list[Summary], title: str, on: dt.date | None, out: TextIO) ->
     from rich.console import Console
     from rich.table import Table
 
+    # Stored ids are shown as they are: no markup or emoji codes read from them, and
+    # control and bidi characters escaped once.
     console = Console(
-        file=out, width=None if out.isatty() else 120, soft_wrap=False, highlight=False
+        file=out,
+        width=None if out.isatty() else 120,
+        soft_wrap=False,
+        highlight=False,
+        markup=False,
+        emoji=False,
     )
     table = Table(title=title, title_justify="left")
     for heading in (
@@ -113,13 +123,18 @@ def _table(found: list[Summary], title: str, on: dt.date | None, out: TextIO) ->
         if on is not None and summary.overdue(on):
             due += " ⚠ quá hạn / overdue"
         table.add_row(
-            summary.id,
-            summary.unit,
-            summary.procedure.id,
-            summary.state or "-",
-            str(summary.version),
-            due,
-            summary.next_due_event or "-",
+            *(
+                escape(cell)
+                for cell in (
+                    summary.id,
+                    summary.unit,
+                    summary.procedure.id,
+                    summary.state or "-",
+                    str(summary.version),
+                    due,
+                    summary.next_due_event or "-",
+                )
+            )
         )
     console.print(table)
     console.print(f"{len(found)} hồ sơ / cases")

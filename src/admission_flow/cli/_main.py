@@ -30,6 +30,7 @@ from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
 from admission_flow.procedure._graph import draw
 
+from . import _serve as _cli_serve
 from . import _store as _cli_store
 from . import _testing as _cli_testing
 from ._output import (
@@ -114,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
         "--html", type=Path, metavar="FILE", help="write the report as an HTML page"
     )
     _cli_testing.add_commands(commands)
+    _cli_serve.add_commands(commands, _cli_store.DB_HELP)
     return parser
 
 
@@ -159,6 +161,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _cli_testing.run(args, plugins)
         if args.command == "report":
             return _report(plugins, args, sys.stdout)
+        if args.command in _cli_serve.COMMANDS:
+            return _cli_serve.run(args, plugins, sys.stdout)
         stored = _cli_store.dispatch(args, plugins, sys.stdout)
         if stored is not None:
             return stored

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import sqlalchemy as sa
 
+from admission_flow._limits import escape
+
 if TYPE_CHECKING:
     from admission_flow.store import Register
 
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace, register: Register, out: TextIO) -> int:
     broken = register.verify(since=args.since)
     if broken:
         for found in broken:
-            print(f"{register.where}: {found}", file=out)
+            print(f"{escape(register.where)}: {found}", file=out)  # a Break is escaped
         return 1
     count = len(register.case_ids())
     since = " and nothing changed since the checkpoint" if args.since else ""

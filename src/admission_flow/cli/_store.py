@@ -10,15 +10,28 @@ changed the case while the event was judged (nothing was written then).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from admission_flow.engine._scenario import Run, Scenario, load_scenario, scenario_files
-from admission_flow.exceptions import ActorError, ConflictError, InputError, StoreError
+from admission_flow._limits import FIRST_YEAR, LAST_YEAR, MAX_DIGITS, escape, in_calendar, quote
+from admission_flow.engine._scenario import (
+    Run,
+    Scenario,
+    load_scenario,
+    run_scenario,
+    scenario_files,
+)
+from admission_flow.exceptions import (
+    ActorError,
+    CaseRefusedError,
+    ConflictError,
+    InputError,
+    StoreError,
+)
 from admission_flow.model._serial import actor_to_by
 from admission_flow.model._values import Actor, Outcome
 from admission_flow.plugins._loading import load_procedure
@@ -28,12 +41,19 @@ if TYPE_CHECKING:
     from admission_flow.store import Register
 
 from . import _cases, _seal
-from ._output import EXIT_CONFLICT, EXIT_OK, print_run, print_violation
+from ._output import (
+    EXIT_BAD_INPUT,
+    EXIT_CONFLICT,
+    EXIT_OK,
+    JSON_ESCAPES,
+    print_run,
+    print_violation,
+)
 
-__all__ = ["EXIT_CONFLICT", "add_commands", "dispatch"]
+__all__ = ["DB_HELP", "EXIT_CONFLICT", "add_commands", "dispatch"]
 
 
-_DB_HELP = "the register: an SQLAlchemy URL, or a bare path for an SQLite file"
+DB_HELP = _DB_HELP = "the register: an SQLAlchemy URL, or a bare path for an SQLite file"
 
 
 def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
@@ -137,6 +157,11 @@ def dispatch(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int | N
         return EXIT_CONFLICT
 
 
+def _dump(data: Any, out: TextIO) -> None:
+    """JSON for a terminal: what ``escape`` replaces and ``json`` keeps is written ``\\uXXXX``."""
+    out.write(json.dumps(data, ensure_ascii=False, indent=2).translate(JSON_ESCAPES) + "\n")
+
+
 # -- run --db --------------------------------------------------------------------------
 
 
@@ -163,39 +188,76 @@ def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
                     "register; nothing was written"
                 )
         for scenario in scenarios:
-            result = _record(register, scenario)
+            result, refusal = _record(register, scenario)
+            if refusal is not None and not args.json:
+                # Not kept, and not a mistake of the file's: its opening event is refused too.
+                out.write(f"{scenario.path}: not kept in the register: {refusal}\n")
             if args.json:
-                json.dump(result.as_dict(), out, ensure_ascii=False, indent=2)
-                out.write("\n")
+                _dump(result.as_dict(), out)
             else:
                 print_run(result, out)
     return EXIT_OK
 
 
-def _record(register: Register, scenario: Scenario) -> Run:
-    """Keep the scenario's unit, members and case, and fire its events through the register."""
+def _record(register: Register, scenario: Scenario) -> tuple[Run, CaseRefusedError | None]:
+    """Keep the scenario's unit, members and case, and fire its events through the register.
+
+    A case the register refuses to open (the rules across cases, re-admission) is
+    run in memory only, and the refusal returned beside it.
+    """
     register.put_unit(scenario.unit, scenario.members.values())
     case = scenario.engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
     opening = scenario.events[0].on if scenario.events else None
-    stored = register.add_case(case, scenario.procedure, on=opening)
+    try:
+        stored = register.add_case(case, scenario.procedure, on=opening)
+    except CaseRefusedError as refusal:
+        return run_scenario(scenario), refusal
     outcomes: list[Outcome] = []
     for event in scenario.events:
         fired = register.fire(stored, event.event, event.actor, event.on, **event.facts)
         outcomes.append(fired.outcome)
         stored = fired.stored
-    return Run(scenario=scenario, outcomes=tuple(outcomes), case=stored.case)
+    return Run(scenario=scenario, outcomes=tuple(outcomes), case=stored.case), None
 
 
 # -- fire -------------------------------------------------------------------------------
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
+_WHOLE = re.compile(r"[-+]?[0-9]+\Z", re.ASCII)
+
+
 def _date(text: str, what: str) -> dt.date:
+    """A date as files write it: YYYY-MM-DD in ASCII digits, in the years 1900-2199."""
     try:
-        return dt.date.fromisoformat(text)
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(
-            f"{what} '{text}' is not a date; write it as YYYY-MM-DD", field=what
+            f"{what} {quote(escape(text))} is not a date; write it as YYYY-MM-DD", field=what
         ) from None
+    if not in_calendar(day):
+        raise InputError(
+            f"{what}: the date {text} is outside the years {FIRST_YEAR}-{LAST_YEAR} that "
+            "deadlines are counted in; check the year",
+            field=what,
+        )
+    return day
+
+
+def _whole(text: str, what: str) -> int | str:
+    """A whole number as files write it (ASCII digits, at most 15); else the text, which
+    the engine then refuses as no number."""
+    if not _WHOLE.match(text):
+        return text
+    if len(text.lstrip("+-")) > MAX_DIGITS:
+        raise InputError(
+            f"{what}: the number {quote(text)} is too large; numbers stay below "
+            f"{10**MAX_DIGITS:,} (10^{MAX_DIGITS})",
+            field=what,
+        )
+    return int(text)
 
 
 _BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
@@ -215,8 +277,7 @@ def _facts(args: argparse.Namespace, fact_types: dict[str, str]) -> dict[str, An
         kind = fact_types.get(name)
         value: Any = text
         if kind == "int":
-            with contextlib.suppress(ValueError):  # else the engine says it is no number
-                value = int(text)
+            value = _whole(text, f"fact '{name}'")  # not a number: the engine says so
         elif kind == "bool" and text.lower() in _BOOLEANS:
             value = _BOOLEANS[text.lower()]
         elif kind == "date":
@@ -272,18 +333,18 @@ def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
     if args.json:
         from admission_flow.store import fired_to_json
 
-        data = fired_to_json(fired)
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _dump(fired_to_json(fired), out)
         return EXIT_OK
     print(
-        f"{args.case} #{fired.seq} {step.on.isoformat()} {step.event} "
-        f"{step.actor}: {_verdict(step.accepted, step.recorded)} "
-        f"({step.from_state or '-'} → {step.to_state})"
-        + (
-            f" [đã ghi trước đó / recorded before, request {args.request_id}]"
-            if fired.replayed
-            else ""
+        escape(
+            f"{args.case} #{fired.seq} {step.on.isoformat()} {step.event} "
+            f"{step.actor}: {_verdict(step.accepted, step.recorded)} "
+            f"({step.from_state or '-'} → {step.to_state})"
+            + (
+                f" [đã ghi trước đó / recorded before, request {args.request_id}]"
+                if fired.replayed
+                else ""
+            )
         ),
         file=out,
     )
@@ -311,12 +372,13 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             "version": stored.version,
             "history": [entry_to_json(entry) for entry in entries],
         }
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _dump(data, out)
         return EXIT_OK
     print(
-        f"{args.case} · {stored.case.procedure} · {stored.case.state or '-'} · "
-        f"{stored.version} steps",
+        escape(
+            f"{args.case} · {stored.case.procedure} · {stored.case.state or '-'} · "
+            f"{stored.version} steps"
+        ),
         file=out,
     )
     for entry in entries:
@@ -325,9 +387,11 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         who = by if isinstance(by, str) else f"{by['role']}:{by['id']}"
         rules = ", ".join(v.rule for v in step.violations)
         print(
-            f"{entry.seq:>4} {step.on.isoformat()} {step.event:<20} {who:<22} "
-            f"{_verdict(step.accepted, step.recorded).split(' ')[0]} "
-            f"{step.from_state or '-'} → {step.to_state}" + (f"  [{rules}]" if rules else ""),
+            escape(
+                f"{entry.seq:>4} {step.on.isoformat()} {step.event:<20} {who:<22} "
+                f"{_verdict(step.accepted, step.recorded).split(' ')[0]} "
+                f"{step.from_state or '-'} → {step.to_state}" + (f"  [{rules}]" if rules else "")
+            ),
             file=out,
         )
     return EXIT_OK
@@ -360,19 +424,21 @@ def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
             "open_cases": total,
             "cases": [case.as_dict() for case in found],
         }
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _dump(data, out)
         return EXIT_OK
     for case in found:
         for refusal in case.refusals:
             print(
-                f"{case.case} #{refusal.seq} {refusal.on} {refusal.event}: "
-                f"{refusal.was} → {refusal.now}: " + (refusal.problem or ", ".join(refusal.rules)),
+                escape(
+                    f"{case.case} #{refusal.seq} {refusal.on} {refusal.event}: "
+                    f"{refusal.was} → {refusal.now}: "
+                    + (refusal.problem or ", ".join(refusal.rules))
+                ),
                 file=out,
             )
     steps = sum(len(case.refusals) for case in found)
     print(
-        f"{procedure.ref}: {steps} recorded steps in {len(found)} of {total} open cases "
+        f"{escape(str(procedure.ref))}: {steps} recorded steps in {len(found)} of {total} open cases "
         "would not be accepted as recorded",
         file=out,
     )
@@ -380,11 +446,13 @@ def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
 
 
 def _import(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.store import ExportFileError, read_export
+
     try:
-        lines = args.file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StoreError(f"{args.file}: cannot read it: {exc}") from None
-    with _register(args.db, plugins, create=True) as register:
-        counts = register.import_lines(lines, source=str(args.file))
+        with _register(args.db, plugins, create=True) as register:
+            counts = register.import_lines(read_export(args.file), source=str(args.file))
+    except ExportFileError as exc:
+        print(exc, file=sys.stderr)  # already one escaped line per problem
+        return EXIT_BAD_INPUT
     print(f"imported {counts['cases']} cases, {counts['steps']} steps", file=out)
     return EXIT_OK

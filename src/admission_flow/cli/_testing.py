@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from admission_flow._limits import MAX_DIGITS, escape
 from admission_flow.exceptions import AdmissionFlowError, PluginError
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
@@ -23,6 +24,15 @@ __all__ = ["COMMANDS", "add_commands", "run"]
 
 
 COMMANDS = frozenset({"test", "check"})
+
+
+def _count(text: str) -> int:
+    """A bound on the command line: a whole number from 0, written in ASCII digits."""
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS):
+        raise argparse.ArgumentTypeError(
+            f"'{escape(text)}' is not a whole number from 0 / không phải số nguyên không âm"
+        )
+    return int(text)
 
 
 def add_commands(commands: Any) -> None:
@@ -108,17 +118,6 @@ def add_commands(commands: Any) -> None:
         metavar="MIB",
         help="stop when the search has used this much more memory (default 1024 MiB)",
     )
-
-
-def _count(text: str) -> int:
-    """A whole number of 0 or more, for the bounds; argparse turns the error into exit 2."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, not {value}")
-    return value
 
 
 def run(args: argparse.Namespace, plugins: Plugins) -> int:
@@ -217,9 +216,9 @@ def _test(plugins: Plugins, paths: list[Path], *, update: bool, show: str, out: 
     from admission_flow.engine._scenario import load_scenario, run_scenario
     from admission_flow.testing._regression import (
         check_scenario,
-        expected_path,
         find_scenarios,
         pretty_json,
+        write_expected,
     )
 
     passed = failed = broken = 0
@@ -232,35 +231,37 @@ def _test(plugins: Plugins, paths: list[Path], *, update: bool, show: str, out: 
         try:
             if update:
                 result = run_scenario(load_scenario(scenario, plugins=plugins)).as_dict()
-                expected_path(scenario).write_text(pretty_json(result), encoding="utf-8")
-                print(f"wrote {expected_path(scenario)}", file=out)
+                written = write_expected(scenario, pretty_json(result))
+                print(escape(f"wrote {written}"), file=out)
                 passed += 1
                 continue
             checked = check_scenario(scenario, plugins=plugins)
         except PluginError:
             raise
         except AdmissionFlowError as exc:
-            print(f"ERROR {scenario}", file=out)
+            print(escape(f"ERROR {scenario}"), file=out)
             print(exc, file=sys.stderr)
             broken += 1
             continue
         if checked.passed:
-            print(f"ok    {scenario}", file=out)
+            print(escape(f"ok    {scenario}"), file=out)
             passed += 1
             continue
         failed += 1
         count = len(checked.differences)
         print(
-            f"FAIL  {scenario}: {count} difference{'s' if count != 1 else ''} "
-            f"from {checked.expected_file.name}",
+            escape(
+                f"FAIL  {scenario}: {count} difference{'s' if count != 1 else ''} "
+                f"from {checked.expected_file.name}"
+            ),
             file=out,
         )
         if show in ("paths", "both"):
             for difference in checked.differences:
-                print(f"  {difference}", file=out)
+                print(escape(f"  {difference}"), file=out)
         if show in ("unified", "both"):
             for line in checked.diff().splitlines():
-                print(f"  {line}", file=out)
+                print(escape(f"  {line}"), file=out)
     summary = (
         f"{passed} expected file(s) written"
         if update

@@ -95,7 +95,9 @@ class Engine:
                 field="calendar",
             )
         counting = calendar if calendar is not None else self.plugins.calendar(procedure)
-        #: The working-day calendar (a plugin's answers are checked as they are used).
+        #: The working-day calendar, as given or as a plugin chose it. The engine's own
+        #: counting goes through ``clocks``, which checks a plugin calendar's answers as
+        #: they are used; this attribute is the plugin's object itself, unchecked.
         self.calendar: Calendar = (
             counting.calendar if isinstance(counting, CheckedCalendar) else counting
         )
@@ -345,7 +347,7 @@ class Engine:
             if problem is not None:
                 problems.append((name, f"fact '{name}' of '{event}' {problem}"))
                 continue
-            result[name] = value
+            result[name] = _facts.normalise(fact, value)
         if not partial and not compiled.required <= given.keys():
             for fact in spec.facts.values():
                 if fact.required and fact.name not in given:

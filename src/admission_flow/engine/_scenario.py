@@ -31,6 +31,7 @@ from admission_flow.exceptions import (
     ScenarioError,
 )
 from admission_flow.model._calendar import Calendar
+from admission_flow.model._departure import COMMUNITY_ROLES
 from admission_flow.model._serial import run_step
 from admission_flow.model._values import (
     EDUCATION_LEVELS,
@@ -53,6 +54,7 @@ from admission_flow.procedure._spec import Procedure
 from admission_flow.procedure._yaml import Mark, YamlList, YamlMap
 
 from ._engine import Engine
+from ._scenario_left import read_left
 
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
@@ -286,6 +288,7 @@ class _Loader:
                 "hardship_area",
                 "delegated_admission",
                 "grassroots_cell",
+                "committee_members",
             ),
         )
         uid = r.string(entry, "id", where)
@@ -303,6 +306,10 @@ class _Loader:
             hardship_area=r.boolean(entry, "hardship_area", where),
             delegated_admission=r.boolean(entry, "delegated_admission", where),
             grassroots_cell=r.boolean(entry, "grassroots_cell", where),
+            committee_members=r.integer(
+                entry, "committee_members", where, minimum=0, maximum=MAX_UNIT_MEMBERS
+            )
+            or 0,
         )
 
     def kind(self, entry: YamlMap, where: str) -> str:
@@ -359,7 +366,14 @@ class _Loader:
             entry,
             where,
             required=("id", "name", "born", "education"),
-            optional=("organizations", "positions", "over_60_consent"),
+            optional=(
+                "organizations",
+                "positions",
+                "over_60_consent",
+                "hardship_area",
+                "community_role",
+                "left",
+            ),
         )
         cid = r.string(entry, "id", where)
         name = r.string(entry, "name", where)
@@ -376,6 +390,9 @@ class _Loader:
             p for p, _ in r.names(entry, "positions", where, required=False, allow_empty=True)
         ]
         consent = r.boolean(entry, "over_60_consent", where)
+        hardship = r.boolean(entry, "hardship_area", where)
+        role = r.choice(entry, "community_role", where, COMMUNITY_ROLES)
+        left = read_left(self.reader, entry, where)
         if cid is None or name is None or born is None or education is None:
             return None
         return Person(
@@ -386,6 +403,9 @@ class _Loader:
             organizations=frozenset(organizations),
             positions=tuple(positions),
             over_60_consent=consent,
+            hardship_area=hardship,
+            community_role=role,
+            left=left,
         )
 
     def events(self, items: YamlList, engine: Engine) -> list[ScenarioEvent]:
@@ -458,7 +478,7 @@ class _Loader:
             return None
         raw = entry["by"]
         mark = entry.value_mark("by")
-        if isinstance(raw, str):
+        if isinstance(raw, str) and raw.strip():  # an empty role: the message below
             actor = Actor(raw)
         elif isinstance(raw, YamlMap):
             self.reader.keys(raw, f"{where}.by", required=("role",), optional=("id",))

@@ -108,6 +108,11 @@ class Clocks:
             if step is None or (spec.requires is not None and case.last(spec.requires) is None):
                 continue
             day = step.facts.get(spec.fact, step.on) if spec.fact else step.on
+            left = case.candidate.left
+            if spec.less_time_outside and left is not None and left.first_admitted_on is not None:
+                # QĐ 29-QĐ/TW §4.5b: the party age of a re-admitted member counts from the
+                # first admission, less the time outside the Party.
+                day = day - (left.on - left.first_admitted_on)
             result[spec.name] = add_months(day, spec.months)
         for deadline in self.deadlines(case):
             result[deadline.name] = deadline.due
@@ -135,7 +140,7 @@ class Clocks:
         """``clock``'s deadline, met by a step on ``on`` with ``facts``."""
         spec = clock.spec
         extended = self.extended(spec, facts)
-        start, due, basis = self._count(spec, clock.started.on, clock.started.facts, extended)
+        start, due, basis = self._count_met(spec, clock, facts, extended)
         return _new_deadline(
             spec.name, spec.rule, spec.met_by[0], start, due, basis, self.met_on(spec, on, facts)
         )
@@ -149,7 +154,7 @@ class Clocks:
         """
         spec = clock.spec
         extended = self.extended(spec, facts)
-        start, due, _ = self._count(spec, clock.started.on, clock.started.facts, extended)
+        start, due, _ = self._count_met(spec, clock, facts, extended)
         met = self.met_on(spec, on, facts)
         if met <= due or (spec.waiver is not None and facts.get(spec.waiver) is True):
             return None
@@ -160,6 +165,16 @@ class Clocks:
             "counted_from": add_months(start, spec.months),
             "working_days": self.working_days(spec, extended),
         }
+
+    def _count_met(
+        self, spec: DeadlineSpec, clock: Clock, facts: Mapping[str, Any], extended: bool
+    ) -> tuple[dt.date, dt.date, Text]:
+        """``_count`` for a meeting step: from its ``counted_from`` date fact when it gives one."""
+        if spec.counted_from is not None:
+            value = facts.get(spec.counted_from)
+            if type(value) is dt.date:
+                return self._count(spec, value, {}, extended)
+        return self._count(spec, clock.started.on, clock.started.facts, extended)
 
     def extended(self, spec: DeadlineSpec, facts: Mapping[str, Any]) -> bool:
         """Whether the meeting step's facts grant the deadline's extension."""

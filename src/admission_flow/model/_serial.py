@@ -17,9 +17,13 @@ Two forms:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from admission_flow._limits import cut
+from admission_flow.exceptions import InputError
+
+from ._departure import Departure
 from ._frozen import EMPTY, FrozenDict, freeze
 from ._values import (
     Actor,
@@ -34,6 +38,7 @@ from ._values import (
     Unit,
     Violation,
 )
+from ._words import describe
 
 __all__ = [
     "actor_from_by",
@@ -135,6 +140,10 @@ def person_to_json(person: Person) -> dict[str, Any]:
         "organizations": sorted(person.organizations),
         "positions": list(person.positions),
         "over_60_consent": person.over_60_consent,
+        # Revision 3's fields only when given: the bytes of earlier records stay the same.
+        **({"hardship_area": True} if person.hardship_area else {}),
+        **({"community_role": person.community_role} if person.community_role else {}),
+        **({"left": person.left.as_dict()} if person.left is not None else {}),
     }
 
 
@@ -147,6 +156,9 @@ def person_from_json(data: Mapping[str, Any]) -> Person:
         organizations=data.get("organizations", ()),
         positions=data.get("positions", ()),
         over_60_consent=data.get("over_60_consent", False),
+        hardship_area=data.get("hardship_area", False),
+        community_role=data.get("community_role"),
+        left=Departure.from_dict(data["left"]) if data.get("left") else None,
     )
 
 
@@ -159,6 +171,8 @@ def unit_to_json(unit: Unit) -> dict[str, Any]:
         "hardship_area": unit.hardship_area,
         "delegated_admission": unit.delegated_admission,
         "grassroots_cell": unit.grassroots_cell,
+        # Only when stated (revision 3): the bytes of earlier records stay the same.
+        **({"committee_members": unit.committee_members} if unit.committee_members else {}),
     }
 
 
@@ -171,6 +185,7 @@ def unit_from_json(data: Mapping[str, Any]) -> Unit:
         hardship_area=data.get("hardship_area", False),
         delegated_admission=data.get("delegated_admission", False),
         grassroots_cell=data.get("grassroots_cell", False),
+        committee_members=data.get("committee_members", 0),
     )
 
 
@@ -298,15 +313,74 @@ def case_to_json(case: Case) -> dict[str, Any]:
     }
 
 
+_MISSING: Any = object()
+
+
+class _Malformed(Exception):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+
+
+def _part(data: Any, field: str, read: Callable[[Any], Any], *, default: Any = _MISSING) -> Any:
+    """``read(data[field])``, any failure raised as ``_Malformed`` naming the field."""
+    if not isinstance(data, Mapping):
+        raise _Malformed("", f"must be an object, not {describe(data)}")
+    if field not in data:
+        if default is not _MISSING:
+            return default
+        raise _Malformed(field, "is missing")
+    try:
+        return read(data[field])
+    except _Malformed as exc:
+        raise _Malformed(
+            f"{field}{exc.path}"
+            if exc.path.startswith("[")
+            else f"{field}.{exc.path}"
+            if exc.path
+            else field,
+            exc.reason,
+        ) from None
+    except InputError as exc:
+        raise _Malformed(f"{field}.{exc.field}" if exc.field else field, str(exc)) from None
+    except KeyError as exc:
+        raise _Malformed(f"{field}.{exc.args[0]}", "is missing") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise _Malformed(field, f"cannot be read ({exc})") from None
+
+
+def _items(read: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
+    def each(items: Any) -> tuple[Any, ...]:
+        if not isinstance(items, list | tuple):
+            raise _Malformed("", f"must be a list, not {describe(items)}")
+        return tuple(_part({f"[{i}]": item}, f"[{i}]", read) for i, item in enumerate(items))
+
+    return each
+
+
 def case_from_json(data: Mapping[str, Any]) -> Case:
-    return Case(
-        id=data["id"],
-        procedure=ref_from_json(data["procedure"]),
-        candidate=person_from_json(data["candidate"]),
-        unit=unit_from_json(data["unit"]),
-        state=data.get("state"),
-        history=tuple(step_from_json(s) for s in data.get("history", ())),
-    )
+    """The case ``case_to_json`` wrote.
+
+    Raises:
+        InputError: the data is not a case's JSON; ``field`` names the place
+            (``candidate.born``, ``history[3].on``) and the message says what is wrong.
+    """
+    try:
+        return Case(
+            id=_part(data, "id", lambda v: v),
+            procedure=_part(data, "procedure", ref_from_json),
+            candidate=_part(data, "candidate", person_from_json),
+            unit=_part(data, "unit", unit_from_json),
+            state=_part(data, "state", lambda v: v, default=None),
+            history=_part(data, "history", _items(step_from_json), default=()),
+        )
+    except _Malformed as exc:
+        where = exc.path or "the case"
+        raise InputError(
+            f"not a case's JSON: {cut(where)} {cut(exc.reason, 300)}", field=where
+        ) from None
+    except InputError as exc:
+        raise InputError(f"not a case's JSON: {exc}", field=exc.field) from None
 
 
 def outcome_to_json(outcome: Outcome) -> dict[str, Any]:

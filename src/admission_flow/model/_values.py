@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any, Literal, TypeVar
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, Literal
 
 import attrs
-from attrs import AttrsInstance
 
 from admission_flow.exceptions import ArgumentTypeError, InputError
 
+from ._builders import _builder
 from ._checks import (
     check_bool,
     check_choice,
@@ -27,6 +27,7 @@ from ._checks import (
     check_text,
 )
 from ._dates import format_date_en, format_date_vi, months_between
+from ._departure import COMMUNITY_ROLES, Departure
 from ._frozen import EMPTY, freeze
 from ._words import describe, did_you_mean
 
@@ -53,6 +54,7 @@ __all__ = [
 #: Education levels, lowest first (trình độ học vấn).
 EDUCATION_LEVELS: tuple[str, ...] = (
     "none",
+    "literate",
     "primary",
     "lower_secondary",
     "upper_secondary",
@@ -71,7 +73,6 @@ ORGANIZATIONS: tuple[str, ...] = ("youth_union", "trade_union")
 Severity = Literal["block", "record", "warning"]
 #: What a violation does: refuse the step, record it without moving the case, or warn.
 SEVERITIES: tuple[Severity, ...] = ("block", "record", "warning")
-_T = TypeVar("_T", bound=AttrsInstance)
 
 
 @attrs.frozen
@@ -139,7 +140,15 @@ class Person:
     organizations: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strings)
     positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     #: Written consent of the province-level standing committee to admit someone over 60.
+    #: Revision 3 records it as a step (``record_consent``); this flag still counts as one.
     over_60_consent: bool = False
+    #: The candidate lives or works in a hardship area (fishermen at sea included).
+    hardship_area: bool = False
+    #: ``village_elder``, ``hamlet_chief`` or ``respected_person`` (già làng, trưởng bản,
+    #: người có uy tín), for the literate-only exception of HD 01 §1.2.
+    community_role: str | None = None
+    #: How the person left the Party before, for re-admission; ``None`` for a first admission.
+    left: Departure | None = None
 
     def __attrs_post_init__(self) -> None:
         check_text("Person", "id", self.id)
@@ -149,6 +158,11 @@ class Person:
         for organization in sorted(self.organizations):
             check_choice("Person", "organizations", organization, ORGANIZATIONS)
         check_bool("Person", "over_60_consent", self.over_60_consent)
+        check_bool("Person", "hardship_area", self.hardship_area)
+        if self.community_role is not None:
+            check_choice("Person", "community_role", self.community_role, COMMUNITY_ROLES)
+        if self.left is not None:
+            check_instance("Person", "left", self.left, Departure, "a Departure (or None)")
 
     def age_in_months(self, on: dt.date) -> int:
         """Age in whole months on a date, as QĐ 24-QĐ/TW §1.1 counts it."""
@@ -189,11 +203,14 @@ class Unit:
     #: The cell is itself the grassroots organisation (chi bộ cơ sở): no grassroots
     #: committee votes between its resolution and the competent committee.
     grassroots_cell: bool = False
+    #: Members of the grassroots party committee (0: not stated, not checked).
+    committee_members: int = 0
 
     def __attrs_post_init__(self) -> None:
         check_text("Unit", "id", self.id)
         check_kind(self.kind)
         check_int("Unit", "official_members", self.official_members)
+        check_int("Unit", "committee_members", self.committee_members)
         for flag in ("has_youth_union", "hardship_area", "delegated_admission", "grassroots_cell"):
             check_bool("Unit", flag, getattr(self, flag))
 
@@ -450,38 +467,6 @@ class Option:
     warnings: tuple[Violation, ...] = ()
     #: Facts that were not given, so the rules that read them were not checked.
     needs: tuple[str, ...] = ()
-
-
-def _builder(cls: type[_T], *, checked: frozenset[str] | None = None) -> Callable[..., _T]:
-    """A positional constructor for a frozen attrs class, for the engine's hot path.
-
-    attrs's frozen ``__init__`` guards each field with a generic
-    ``object.__setattr__`` call; this one stores each field through its slot
-    descriptor, about twice as fast, and skips the class's own checks. It is
-    only for classes with no validator and no converter, unless ``checked``
-    names the converted fields and the caller promises to pass every value
-    as the class's ``__init__`` would have made and checked it (a ``Step``'s
-    facts already a ``FrozenDict``). The tests check it builds values equal
-    to the class's own ``__init__``.
-    """
-    fields = attrs.fields(cls)
-    trusted = checked if checked is not None else frozenset()
-    if any(
-        f.validator is not None or (f.converter is not None and f.name not in trusted)
-        for f in fields
-    ) or (checked is None and hasattr(cls, "__attrs_post_init__")):
-        raise TypeError(f"{cls.__name__} converts or validates; use its __init__")
-    names = [f.name for f in fields]
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def build({', '.join(names)}):", "    value = _new(_cls)"]
-    for index, name in enumerate(names):
-        namespace[f"_set{index}"] = cls.__dict__[name].__set__
-        lines.append(f"    _set{index}(value, {name})")
-    lines.append("    return value")
-    exec("\n".join(lines), namespace)  # code made of field names only, as attrs does
-    build: Callable[..., _T] = namespace["build"]
-    build.__qualname__ = f"new {cls.__name__}"
-    return build
 
 
 #: Positional constructors: (event, on, actor, facts, accepted, recorded,

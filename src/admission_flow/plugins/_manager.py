@@ -273,7 +273,11 @@ class Plugins:
                 continue
             if not isinstance(answer, Mapping):
                 raise _bad_answer(plugin, hook, answer, "a mapping of procedure ids to files")
-            for pid, where in answer.items():
+            try:  # a mapping of the plugin's own may raise when read
+                items = list(answer.items())
+            except _FAILURES as exc:
+                raise _plugin_error(plugin, hook, exc) from exc
+            for pid, where in items:
                 if not (isinstance(pid, str) and PROCEDURE_ID.match(pid)) or not isinstance(
                     where, str | Path | Traversable
                 ):

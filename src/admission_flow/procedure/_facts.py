@@ -13,11 +13,21 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from admission_flow.model._frozen import FrozenDict
 from admission_flow.model._words import describe, did_you_mean
 
 from ._spec import FactSpec
 
-__all__ = ["FACT_TYPES", "INT_LIMIT", "limit_problems", "problem", "quick_test", "type_problem"]
+__all__ = [
+    "FACT_TYPES",
+    "INT_LIMIT",
+    "counted",
+    "limit_problems",
+    "normalise",
+    "problem",
+    "quick_test",
+    "type_problem",
+]
 
 #: The Python type of each fact type's values, exactly.
 PYTHON_TYPES: Mapping[str, type] = {
@@ -27,14 +37,18 @@ PYTHON_TYPES: Mapping[str, type] = {
     "date": dt.date,
     "choice": str,
     "member": str,
+    "counts": int,
 }
-FACT_TYPES: tuple[str, ...] = ("text", "int", "bool", "date", "choice", "member")
+FACT_TYPES: tuple[str, ...] = ("text", "int", "bool", "date", "choice", "member", "counts")
+#: The key of a ``counts`` mapping that may state the sum of the others, as a check.
+COUNTS_TOTAL = "total"
 _EXPECTED = {
     "text": "text",
     "int": "a whole number",
     "bool": "true or false",
     "date": "a date (YYYY-MM-DD)",
     "member": "a member id",
+    "counts": "a count, or a mapping of counts by reason",
 }
 #: No count in this domain comes near it; bigger numbers are mistakes (or attacks).
 INT_LIMIT = 10**15
@@ -48,6 +62,8 @@ def type_problem(spec: FactSpec, value: Any) -> str | None:
 
     Members, roles and ``min`` are judged by ``problem``, which knows the event.
     """
+    if spec.type == "counts" and isinstance(value, Mapping):
+        return _counts_problem(spec, value)
     fits = type(value) is PYTHON_TYPES[spec.type]
     if spec.type == "choice":
         if fits and value in spec.values:
@@ -56,11 +72,57 @@ def type_problem(spec: FactSpec, value: Any) -> str | None:
         return f"must be one of {', '.join(spec.values)}, not {describe(value)}{hint}"
     if not fits:
         return f"must be {_EXPECTED[spec.type]}, not {describe(value)}"
+    if spec.type == "counts" and value < 0:
+        return f"must be at least 0, not {value}"
+    if spec.type == "counts" and value >= INT_LIMIT:
+        return f"must be a count below {INT_LIMIT:,}, not one of {len(str(value))} digits"
     if spec.type == "int" and not -INT_LIMIT < value < INT_LIMIT:
-        return (
-            f"must be a whole number below {INT_LIMIT:,}, not one of {len(str(abs(value)))} digits"
-        )
+        # Counted from the bits: str() of a number past 4,300 digits raises ValueError.
+        digits = int(abs(value).bit_length() * 0.30103) + 1
+        return f"must be a whole number below {INT_LIMIT:,}, not one of about {digits:,} digits"
     return None
+
+
+def _counts_problem(spec: FactSpec, value: Mapping[Any, Any]) -> str | None:
+    """Why a mapping of counts by reason does not fit the fact; ``None`` if it does.
+
+    Each key is one of the fact's ``values``, each count a whole number from 0;
+    an optional ``total`` must be their sum.
+    """
+    allowed = (*spec.values, COUNTS_TOTAL)
+    for key, count in value.items():
+        if type(key) is not str or key not in allowed:
+            hint = did_you_mean(key, allowed) if type(key) is str else ""
+            return (
+                f"has an unknown reason {describe(key)}{hint}; the reasons are "
+                f"{', '.join(spec.values)}"
+            )
+        if type(count) is not int or not 0 <= count < INT_LIMIT:
+            return f"counts {key} as {describe(count)}; a count is a whole number from 0"
+    if COUNTS_TOTAL in value:
+        parts = sum(count for key, count in value.items() if key != COUNTS_TOTAL)
+        if parts != value[COUNTS_TOTAL]:
+            return (
+                f"does not add up: its counts make {parts}, but its total says "
+                f"{value[COUNTS_TOTAL]}; correct one of them"
+            )
+    return None
+
+
+def counted(value: Any) -> int:
+    """The number a ``counts`` fact stands for: a bare count, or the sum of its reasons."""
+    if isinstance(value, Mapping):
+        if COUNTS_TOTAL in value:
+            return int(value[COUNTS_TOTAL])
+        return sum(value.values())
+    return int(value)
+
+
+def normalise(spec: FactSpec, value: Any) -> Any:
+    """A fact's value as a step keeps it: a ``counts`` mapping as a read-only plain dict."""
+    if spec.type == "counts" and isinstance(value, Mapping):
+        return FrozenDict({str(key): count for key, count in value.items()})
+    return value
 
 
 def problem(
@@ -93,6 +155,8 @@ def quick_test(spec: FactSpec, members: Collection[str]) -> Test:
 
 def _plain_test(spec: FactSpec, members: Collection[str]) -> Test:
     kind = spec.type
+    if kind == "counts":  # a mapping goes the slow way, which freezes it
+        return lambda v, role: type(v) is int and 0 <= v < INT_LIMIT
     if kind == "int":
         low = -INT_LIMIT if spec.minimum is None else max(spec.minimum - 1, -INT_LIMIT)
         return lambda v, role: type(v) is int and low < v < INT_LIMIT

@@ -233,6 +233,7 @@ class _Structure:
                     "extension",
                     "met_on",
                     "waiver",
+                    "counted_from",
                 ),
             )
             rule_id = r.string(entry, "rule", where, pattern=RULE_ID, hint=RULE_HINT)
@@ -251,6 +252,7 @@ class _Structure:
             ]
             met_on = self.event_fact(entry, "met_on", where, met_by, "date")
             waiver = self.event_fact(entry, "waiver", where, met_by, "bool")
+            counted_from = self.event_fact(entry, "counted_from", where, met_by, "date")
             extension = self.event_fact(entry, "extension", where, met_by, "bool")
             if extended is not None and working_days is not None and extended <= working_days:
                 r.add(
@@ -276,6 +278,7 @@ class _Structure:
                 met_by=tuple(met_by),
                 met_on=met_on,
                 waiver=waiver,
+                counted_from=counted_from,
             )
         return result
 
@@ -287,14 +290,25 @@ class _Structure:
             where = f"dates.{name}"
             if name in self.outline.deadline_marks:
                 r.add(named.mark, f"'{name}' names both a date and a deadline; rename one")
-            r.keys(entry, where, required=("event",), optional=("fact", "months", "requires"))
+            r.keys(
+                entry,
+                where,
+                required=("event",),
+                optional=("fact", "months", "requires", "less_time_outside"),
+            )
             event = self.event(entry, "event", where)
             fact = self.event_fact(entry, "fact", where, [event] if event else [], "date")
             months = r.integer(entry, "months", where, minimum=0) or 0
             requires = self.event(entry, "requires", where) if "requires" in entry else None
+            outside = r.boolean(entry, "less_time_outside", where)
             if event is None:
                 continue
             result[name] = DateSpec(
-                name=name, event=event, fact=fact, months=months, requires=requires
+                name=name,
+                event=event,
+                fact=fact,
+                months=months,
+                requires=requires,
+                less_time_outside=outside,
             )
         return result

@@ -212,12 +212,13 @@ class _EventReader:
         ftype = r.choice(entry, "type", fwhere, _facts.FACT_TYPES)
         required = r.boolean(entry, "required", fwhere)
         values: tuple[str, ...] = ()
-        if ftype == "choice":
+        if ftype in ("choice", "counts"):  # a choice's values; the reasons a count is kept by
             values = tuple(v for v, _ in r.names(entry, "values", fwhere))
         elif "values" in entry:
             r.add(
                 entry.key_mark("values"),
-                f"{fwhere}.values is only for facts of type 'choice'; remove it or use that type",
+                f"{fwhere}.values is only for facts of type 'choice' or 'counts'; "
+                "remove it or use one of those types",
             )
         minimum = r.integer(entry, "min", fwhere)
         if minimum is not None and ftype != "int":
@@ -236,6 +237,13 @@ class _EventReader:
             r.add(
                 entry.key_mark("default"),
                 f"{fwhere} is required, so a default would never be used; remove one",
+            )
+        if "default" in entry and default is None and not required:
+            r.add(
+                entry.value_mark("default"),
+                f"{fwhere}.default is empty (null); give a value"
+                + (f" of type '{ftype}'" if ftype else "")
+                + ", or remove 'default' so that the fact may be left out",
             )
         if default is not None and ftype is not None:
             problem = _facts.type_problem(FactSpec(name=name, type=ftype, values=values), default)

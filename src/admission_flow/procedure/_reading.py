@@ -78,12 +78,25 @@ def read_file(
     return value, name
 
 
-class _NotRegular(Exception):
+class NotRegularFile(Exception):
     """The path names a device, a pipe or a socket."""
 
 
-class _TooLarge(Exception):
+class FileTooLarge(Exception):
     """The file holds more than ``MAX_FILE_BYTES``."""
+
+
+_NotRegular = NotRegularFile
+_TooLarge = FileTooLarge
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """At most ``MAX_FILE_BYTES`` of a regular file (a device, pipe or socket is refused unread).
+
+    Raises:
+        NotRegularFile, FileTooLarge, IsADirectoryError, OSError.
+    """
+    return _read_bytes(path)
 
 
 def _read_bytes(path: str | Path) -> bytes:

@@ -159,6 +159,9 @@ class DeadlineSpec:
     met_on: str | None = None
     #: A bool fact of the meeting event that allows it late.
     waiver: str | None = None
+    #: A date fact of the meeting event that starts the count instead, when given
+    #: (the day the cell received the decision, for the ceremony).
+    counted_from: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -171,6 +174,9 @@ class DateSpec:
     months: int = 0
     #: The date exists only once this event has been accepted.
     requires: str | None = None
+    #: For a re-admitted member (``Person.left`` with ``first_admitted_on``), move the
+    #: date back by the time spent outside the Party (QĐ 29-QĐ/TW §4.5b).
+    less_time_outside: bool = False
 
 
 @attrs.frozen

@@ -9,16 +9,17 @@ data; ``render_terminal`` (needs ``rich``: ``admission-flow[report]``) and
 ``docs/units-and-reports.md``.
 """
 
+from admission_flow._moved import moved_names
+from admission_flow.units import admitted_by, members_at_start, probationary_on
+
 from ._compute import (
     Annual,
     Overdue,
     PlanProgress,
     PositionsHeld,
     Report,
-    UnitContext,
     UnitProgress,
     build_report,
-    reached_on,
     report_as_dict,
 )
 from ._render import render_html, render_terminal
@@ -29,11 +30,21 @@ __all__ = [
     "PlanProgress",
     "PositionsHeld",
     "Report",
-    "UnitContext",
     "UnitProgress",
+    "admitted_by",
     "build_report",
-    "reached_on",
+    "members_at_start",
+    "probationary_on",
     "render_html",
     "render_terminal",
     "report_as_dict",
 ]
+
+#: Names whose home is ``admission_flow.units``; each still works here, with a warning.
+__getattr__ = moved_names(
+    __name__,
+    {
+        "UnitContext": "admission_flow.units.UnitContext",
+        "reached_on": "admission_flow.units.reached_on",
+    },
+)

@@ -27,6 +27,8 @@ from admission_flow.units import (
     Growth,
     UnitContext,
     UnitTree,
+    admitted_by,
+    members_at_start,
     reached_on,
 )
 
@@ -133,6 +135,10 @@ class Report:
     units: tuple[UnitProgress, ...]
     #: Names of the people the unit file names, for the source lists.
     names: Mapping[str, str]
+    #: How the unit file's own kinds read (``kinds:``), for the renderers.
+    kinds: Mapping[str, Any] = attrs.field(factory=dict)
+    #: How many cases the report counts, all units together.
+    case_count: int = 0
 
     def unit(self, unit_id: str) -> UnitProgress:
         for progress in self.units:
@@ -216,7 +222,13 @@ def build_report(
         progress.append(_progress(context, overdue, tuple(plugins.check_unit(context))))
     names = {pid: h.name for pid, h in tree.people().items() if h.name}
     return Report(
-        file=tree.file, on=on, counted_on=tree.counted_on, units=tuple(progress), names=names
+        file=tree.file,
+        on=on,
+        counted_on=tree.counted_on,
+        units=tuple(progress),
+        names=names,
+        kinds=dict(tree.kinds),
+        case_count=sum(len(unit_cases) for unit_cases in by_unit.values()),
     )
 
 
@@ -237,7 +249,7 @@ def _progress(
     annual = None
     if growth is not None:
         start = dt.date(on.year, 1, 1)
-        members = node.official_members
+        members = members_at_start(node, context.cases, start)
         annual = Annual(
             year=on.year,
             members=members,
@@ -290,7 +302,11 @@ def _progress(
         by_source=by_source,
         now=now,
         positions=PositionsHeld(
-            holders=len(holders), not_members=tuple(h.id for h in holders if not h.member)
+            holders=len(holders),
+            # A holder admitted in the register is a member from the decision on.
+            not_members=tuple(
+                h.id for h in holders if not h.member and not admitted_by(context.cases, h.id, on)
+            ),
         ),
         overdue=tuple(o for c in context.cases for o in overdue[c.id]),
         findings=findings,

@@ -19,11 +19,16 @@ from ._words import (
     LABELS,
     STAGE_LABELS,
     annual_cell,
+    group_label,
+    kind_label,
+    notes,
     period,
     plan_cell,
     positions_cell,
     shown,
     title,
+    unit_label,
+    window_text,
 )
 
 __all__ = ["render_html"]
@@ -96,6 +101,10 @@ def render_html(report: Report) -> str:
         f"<style>{_STYLE}</style></head><body>",
         f'<h1>{escape(heading.vi)}<br><span class="en">{escape(heading.en)}</span></h1>',
     ]
+    for note in notes(report):
+        out.append(
+            f'<p class="note">{escape(note.vi)}<br><span class="en">{escape(note.en)}</span></p>'
+        )
 
     terms = [u for u in report.units if u.term is not None]
     if terms:
@@ -143,7 +152,9 @@ def render_html(report: Report) -> str:
     )
     for u in rows:
         out.append(
-            f"<tr><td>{'&nbsp;' * 4 * u.depth}{escape(u.name)}</td><td>{escape(u.kind)}</td>"
+            f"<tr><td>{'&nbsp;' * 4 * u.depth}{escape(u.name)}</td>"
+            f"<td>{escape(kind_label(report, u.kind).vi)}<br>"
+            f'<span class="en">{escape(kind_label(report, u.kind).en)}</span></td>'
             f'<td class="n">{u.official_members}</td><td class="n">{u.cases}</td>'
             f'<td class="n">{escape(annual_cell(u.annual))}</td>'
             f'<td class="n">{escape(plan_cell(u.term))}</td>'
@@ -156,8 +167,8 @@ def render_html(report: Report) -> str:
         if u.depth > 1 and not u.cases:
             continue
         most = max([*u.pipeline.values(), 1])
-        window = f" ({u.window[0].isoformat()} → {u.window[1].isoformat()})" if u.window else ""
-        out.append(f"<h3>{escape(u.name)}{escape(window)}</h3>")
+        window = window_text(u)
+        out.append(f"<h3>{escape(u.name)} ({escape(window.vi)} / {escape(window.en)})</h3>")
         out.append(
             _chart(
                 [
@@ -186,8 +197,10 @@ def render_html(report: Report) -> str:
     for u in report.units:
         if u.depth == 1:
             for group, counts in u.by_source.items():
+                label = group_label(group)
                 out.append(
-                    f"<tr><td>{escape(u.name)}</td><td>{escape(group)}</td>"
+                    f"<tr><td>{escape(u.name)}</td><td>{escape(label.vi)}<br>"
+                    f'<span class="en">{escape(label.en)}</span></td>'
                     + "".join(f'<td class="n">{counts[s]}</td>' for s in STAGES)
                     + "</tr>"
                 )
@@ -223,7 +236,7 @@ def render_html(report: Report) -> str:
             f"{p} ({report.names[p]})" if p in report.names else p for p in finding.people
         )
         out.append(
-            f'<tr><td>{escape(finding.unit)}</td><td class="{css}">{escape(finding.rule)}</td>'
+            f'<tr><td>{escape(unit_label(report, finding.unit))}</td><td class="{css}">{escape(finding.rule)}</td>'
             f'<td>{escape(finding.message.vi)}<br><span class="en">{escape(finding.message.en)}</span>'
             f"<br><small>{escape(finding.source)}</small></td><td>{escape(people or '-')}</td></tr>"
         )
@@ -234,7 +247,7 @@ def render_html(report: Report) -> str:
     out.append("<table><tr>" + "".join(_th(k) for k in ("unit", "case", "event", "due")) + "</tr>")
     for item in overdue:
         out.append(
-            f"<tr><td>{escape(item.unit)}</td><td>{escape(item.case)}</td>"
+            f"<tr><td>{escape(unit_label(report, item.unit))}</td><td>{escape(item.case)}</td>"
             f"<td>{escape(item.deadline.event)}</td><td>{item.deadline.due.isoformat()}</td></tr>"
         )
     if not overdue:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text as RichText
 
+from admission_flow._limits import escape
 from admission_flow.units import STAGES
 
 from ._compute import Report, UnitProgress
@@ -15,11 +16,16 @@ from ._words import (
     LABELS,
     STAGE_LABELS,
     annual_cell,
+    group_label,
+    kind_label,
+    notes,
     period,
     plan_cell,
     positions_cell,
     shown,
     title,
+    unit_label,
+    window_text,
 )
 
 __all__ = ["render_terminal"]
@@ -33,23 +39,41 @@ def _name(unit: UnitProgress) -> str:
     return "  " * unit.depth + unit.name
 
 
+def _row(table: Table, *cells: Any) -> None:
+    """A row of texts as they are: control and bidi characters escaped, no markup read."""
+    table.add_row(
+        *(
+            RichText("\n".join(escape(part) for part in cell.split("\n")))
+            if isinstance(cell, str)
+            else cell
+            for cell in cells
+        )
+    )
+
+
 def render_terminal(report: Report, out: TextIO, *, width: int | None = None) -> None:
     """Print the report as tables: as wide as the terminal, or ``width`` (120 into a file)."""
     if width is None and not out.isatty():
         width = 120  # a file or a pipe: wide enough for the tables, the same on every machine
-    console = Console(file=out, width=width, soft_wrap=False, highlight=False)
+    console = Console(
+        file=out, width=width, soft_wrap=False, highlight=False, markup=False, emoji=False
+    )
     heading = title(report)
     console.print(RichText(heading.vi, style="bold"))
     console.print(RichText(heading.en, style="bold"))
+    for note in notes(report):
+        console.print(RichText(note.vi))
+        console.print(RichText(note.en))
 
     units = Table(title=f"{LABELS['units'].vi} / {LABELS['units'].en}", title_justify="left")
     for key in ("unit", "kind", "members", "cases", "year", "term", "key"):
         units.add_column(_both(key), justify="left" if key in ("unit", "kind") else "right")
     for unit in report.units:
         if shown(unit):
-            units.add_row(
+            _row(
+                units,
                 _name(unit),
-                unit.kind,
+                kind_label(report, unit.kind).vi,
                 str(unit.official_members),
                 str(unit.cases),
                 annual_cell(unit.annual),
@@ -62,11 +86,18 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
         title=f"{LABELS['pipeline'].vi} / {LABELS['pipeline'].en}", title_justify="left"
     )
     pipeline.add_column(_both("unit"))
+    pipeline.add_column(_both("window"))
     for stage in STAGES:
         pipeline.add_column(f"{STAGE_LABELS[stage].vi}\n{STAGE_LABELS[stage].en}", justify="right")
     for unit in report.units:
         if shown(unit):
-            pipeline.add_row(_name(unit), *(str(unit.pipeline[s]) for s in STAGES))
+            window = window_text(unit)
+            _row(
+                pipeline,
+                _name(unit),
+                f"{window.vi}\n{window.en}",
+                *(str(unit.pipeline[s]) for s in STAGES),
+            )
     console.print(pipeline)
 
     groups = Table(
@@ -79,7 +110,10 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for unit in report.units:
         if unit.depth == 1:
             for group, counts in unit.by_source.items():
-                groups.add_row(unit.name, group, *(str(counts[s]) for s in STAGES))
+                label = group_label(group)
+                _row(
+                    groups, unit.name, f"{label.vi}\n{label.en}", *(str(counts[s]) for s in STAGES)
+                )
     console.print(groups)
 
     plans = [(u, p) for u in report.units for p in ((u.term,) if u.term else ()) + u.plans]
@@ -91,7 +125,8 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
             )
         for unit, plan in plans:
             label = STAGE_LABELS[plan.target.stage]
-            table.add_row(
+            _row(
+                table,
                 unit.name,
                 f"{label.vi} / {label.en}",
                 period(plan),
@@ -109,8 +144,9 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
         people = ", ".join(
             f"{p} ({report.names[p]})" if p in report.names else p for p in finding.people
         )
-        table.add_row(
-            finding.unit,
+        _row(
+            table,
+            unit_label(report, finding.unit),
             f"{mark} {finding.rule}",
             f"{finding.message.vi}\n{finding.message.en}",
             people or "-",
@@ -122,7 +158,13 @@ def render_terminal(report: Report, out: TextIO, *, width: int | None = None) ->
     for key in ("unit", "case", "event", "due"):
         table.add_column(_both(key))
     for item in overdue:
-        table.add_row(item.unit, item.case, item.deadline.event, item.deadline.due.isoformat())
+        _row(
+            table,
+            unit_label(report, item.unit),
+            item.case,
+            item.deadline.event,
+            item.deadline.due.isoformat(),
+        )
     if not overdue:
-        table.add_row("-", "-", f"{LABELS['none'].vi} / {LABELS['none'].en}", "-")
+        _row(table, "-", "-", f"{LABELS['none'].vi} / {LABELS['none'].en}", "-")
     console.print(table)

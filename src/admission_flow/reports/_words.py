@@ -14,11 +14,16 @@ __all__ = [
     "LABELS",
     "STAGE_LABELS",
     "annual_cell",
+    "group_label",
+    "kind_label",
+    "notes",
     "period",
     "plan_cell",
     "positions_cell",
     "shown",
     "title",
+    "unit_label",
+    "window_text",
 ]
 
 STAGE_LABELS: dict[str, Text] = {
@@ -59,6 +64,8 @@ LABELS: dict[str, Text] = {
     "event": Text("Việc cần làm", "Event due"),
     "due": Text("Hạn", "Due"),
     "none": Text("không có", "none"),
+    "window": Text("Thời gian tính", "Window counted"),
+    "all_time": Text("từ đầu đến ngày báo cáo", "everything to the report's date"),
     "met": Text("đạt", "met"),
     "not_met": Text("chưa đạt", "not met"),
 }
@@ -107,5 +114,97 @@ def period(plan: PlanProgress) -> str:
 
 
 def shown(unit: UnitProgress) -> bool:
-    """Whether a unit gets a row: units above the cells, and cells with targets or findings."""
-    return unit.depth <= 1 or bool(unit.term or unit.plans or unit.findings)
+    """Whether a unit gets a row: units above the cells, and cells with targets, findings or cases.
+
+    The others are named in one line of ``notes``, so that every unit of the file
+    is accounted for.
+    """
+    return unit.depth <= 1 or bool(unit.term or unit.plans or unit.findings or unit.cases)
+
+
+#: How the six known kinds of unit read; a unit file names its own kinds (``kinds:``).
+KIND_LABELS: dict[str, Text] = {
+    "residential": Text("Khu dân cư", "Residential area"),
+    "school": Text("Trường học", "School"),
+    "health": Text("Y tế", "Health"),
+    "enterprise": Text("Doanh nghiệp", "Enterprise"),
+    "agency": Text("Cơ quan", "Agency"),
+    "other": Text("Khác", "Other"),
+}
+#: How the source groups of the examples read; any other group reads as its words.
+GROUP_LABELS: dict[str, Text] = {
+    "residential_cadre": Text("Cán bộ khu dân cư", "Residential cadres"),
+    "residents": Text("Quần chúng nơi cư trú", "Residents"),
+    "youth_and_mass_organisations": Text(
+        "Đoàn thanh niên và đoàn thể", "Youth Union and mass organisations"
+    ),
+    "militia": Text("Dân quân, bảo vệ dân phố", "Militia and neighbourhood guards"),
+    "-": Text("Không ghi nhóm", "No group given"),
+}
+
+
+def kind_label(report: Report, kind: str) -> Text:
+    """A kind as a person reads it: the unit file's label, a known kind's, or its words."""
+    own = report.kinds.get(kind)
+    if isinstance(own, Text):
+        return own
+    return KIND_LABELS.get(kind) or Text(kind.replace("_", " "), kind.replace("_", " "))
+
+
+def group_label(group: str) -> Text:
+    """A source group as a person reads it, its id kept for the record."""
+    label = GROUP_LABELS.get(group)
+    if label is None:
+        return Text(group.replace("_", " "), group.replace("_", " "))
+    return label
+
+
+def unit_label(report: Report, unit_id: str) -> str:
+    """A unit by its name, with its id beside it when the two differ."""
+    try:
+        name = report.unit(unit_id).name
+    except KeyError:
+        return unit_id
+    return name if name == unit_id else f"{name} ({unit_id})"
+
+
+def window_text(unit: UnitProgress) -> Text:
+    """The window a unit's pipeline counts: its nearest term, or everything to the date."""
+    if unit.window is None:
+        return LABELS["all_time"]
+    start, end = unit.window
+    return Text(f"{_vi(start)} → {_vi(end)}", f"{start.isoformat()} → {end.isoformat()}")
+
+
+def notes(report: Report) -> list[Text]:
+    """What a reader needs before the figures: empty register, older counts, units left out."""
+    found = []
+    if report.case_count == 0:
+        found.append(
+            Text(
+                "Chưa có hồ sơ nào: mọi số liệu về nguồn và kết nạp đều bằng 0.",
+                "There are no cases: every figure of sources and admissions is 0.",
+            )
+        )
+    if report.counted_on < report.on:
+        found.append(
+            Text(
+                f"Số đảng viên lấy theo tệp đơn vị, tính đến {_vi(report.counted_on)} "
+                f"(trước ngày báo cáo {_vi(report.on)}).",
+                f"Member counts are the unit file's, counted on {report.counted_on.isoformat()} "
+                f"(before the report's date, {report.on.isoformat()}).",
+            )
+        )
+    hidden = [u for u in report.units if not shown(u)]
+    if hidden:
+        names = ", ".join(unit_label(report, u.unit) for u in hidden)
+        total = len(report.units)
+        found.append(
+            Text(
+                f"{len(hidden)}/{total} đơn vị không hiện trong bảng vì không có chỉ tiêu, "
+                f"nhận xét hay hồ sơ: {names}.",
+                f"{len(hidden)} of {total} units are not shown in the tables: they have no "
+                f"target, finding or case: {names}.",
+            )
+        )
+    return found

@@ -18,6 +18,7 @@ Details = Mapping[str, Any] | None
 
 EDUCATION = {
     "none": Text("chưa qua đào tạo", "no schooling"),
+    "literate": Text("biết đọc, biết viết", "literate"),
     "primary": Text("tiểu học", "primary school"),
     "lower_secondary": Text("trung học cơ sở", "lower secondary school"),
     "upper_secondary": Text("trung học phổ thông", "upper secondary school"),
@@ -76,7 +77,7 @@ def mentor_official_member(context: EventContext, params: Mapping[str, Any]) -> 
 
 @rule(
     "eligibility.age",
-    params={"min_months": 216, "max_months": 720},
+    params={"min_months": 216, "max_months": 720, "consent_at_vote": True},
     details={"age", "minimum", "maximum"},
     boundaries=[
         Boundary(note="a month short of 18", candidate={"age_months": 215}),
@@ -90,10 +91,20 @@ def mentor_official_member(context: EventContext, params: Mapping[str, Any]) -> 
     ],
 )
 def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """18 to 60 years 0 months at the cell's vote, in whole months.
+
+    With ``consent_at_vote`` false (revision 3) the cell may vote on a candidate
+    over 60: the consent is judged before the decision
+    (``eligibility.over_60_consent``), so only the minimum is checked here.
+    """
     candidate = context.case.candidate
     months = months_between(candidate.born, context.on)
     too_young = months < params["min_months"]
-    too_old = months > params["max_months"] and not candidate.over_60_consent
+    too_old = (
+        params["consent_at_vote"]
+        and months > params["max_months"]
+        and not candidate.over_60_consent
+    )
     if not (too_young or too_old):
         return None
     return {
@@ -105,7 +116,14 @@ def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details
 
 @rule(
     "eligibility.education",
-    params={"minimum": "lower_secondary", "hardship_minimum": "primary"},
+    params={
+        "minimum": "lower_secondary",
+        "hardship_minimum": "primary",
+        "elder_minimum": "",
+        "community_roles": ["village_elder", "hamlet_chief", "respected_person"],
+        "consent_event": "record_consent",
+        "consent_kind": "elder",
+    },
     details={"education", "required"},
     boundaries=[
         Boundary(note="primary school only", candidate={"education": "primary"}),
@@ -123,11 +141,37 @@ def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details
     ],
 )
 def eligibility_education(context: EventContext, params: Mapping[str, Any]) -> Details:
-    needed = params["hardship_minimum"] if context.unit.hardship_area else params["minimum"]
-    has = context.candidate.education
+    """At least ``minimum``; ``hardship_minimum`` where the unit or the candidate is in a hardship area.
+
+    With ``elder_minimum`` (revision 3: ``literate``), a village elder, hamlet
+    chief or respected person in a hardship area needs only that, once the
+    province's consent of ``consent_kind`` is on file (HD 01-HD/TW §1.2).
+    """
+    candidate = context.candidate
+    hardship = context.unit.hardship_area or candidate.hardship_area
+    needed = params["hardship_minimum"] if hardship else params["minimum"]
+    has = candidate.education
     if _RANK[has] >= _RANK[needed]:
         return None
+    elder = params["elder_minimum"]
+    if elder and hardship and candidate.community_role in params["community_roles"]:
+        if _RANK[has] >= _RANK[elder] and _consent(context, params):
+            return None
+        if _RANK[has] >= _RANK[elder]:
+            consent = Text(
+                f"{EDUCATION[elder].vi}, khi đã có văn bản đồng ý của ban thường vụ tỉnh ủy",
+                f"{EDUCATION[elder].en}, once the province's standing committee has consented",
+            )
+            return {"education": EDUCATION[has], "required": consent}
     return {"education": EDUCATION[has], "required": EDUCATION[needed]}
+
+
+def _consent(context: EventContext, params: Mapping[str, Any]) -> bool:
+    kind = params["consent_kind"]
+    return any(
+        step.accepted and step.facts.get("kind") == kind
+        for step in context.case.steps_of(params["consent_event"])
+    )
 
 
 @rule(

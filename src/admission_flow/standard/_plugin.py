@@ -4,9 +4,9 @@ This module uses only the hooks a third-party plugin would use
 (``admission_flow_add_rules``, ``admission_flow_add_procedures``): proof that
 they are enough. The procedure itself, with every message and source, is
 ``procedures/vn-2021.yaml``; the logic of each rule is in
-``_standard_candidate.py`` (mentor, eligibility, course, dossier,
-introductions) and ``_standard_votes.py`` (votes, decisions, probation,
-recognition, dates).
+``_candidate.py`` (mentor, eligibility, course, dossier,
+introductions), ``_votes.py`` (votes, decisions, probation,
+recognition, dates) and ``_readmission.py`` (consents, re-admission).
 """
 
 from __future__ import annotations
@@ -29,18 +29,28 @@ from ._candidate import (
     introduction_twelve_months,
     mentor_official_member,
 )
+from ._readmission import (
+    eligibility_over_60_consent,
+    readmission_consent,
+    readmission_excluded_reason,
+    readmission_once,
+    readmission_waiting_period,
+)
 from ._votes import (
     dates_order,
     decision_authority,
     decision_committee_two_thirds,
     probation_twelve_months,
     recognition_already_proposed,
+    recognition_committee_voted,
     recognition_vote_passed,
     vote_already_passed,
     vote_cell_passed,
+    vote_committee_denominator,
     vote_committee_short,
     vote_committee_voted,
     vote_denominator,
+    vote_excluded_reasons,
     vote_two_thirds,
 )
 
@@ -69,6 +79,15 @@ RULES: tuple[Rule, ...] = (
     probation_twelve_months,
     recognition_vote_passed,
     recognition_already_proposed,
+    # Revision 3
+    vote_excluded_reasons,
+    vote_committee_denominator,
+    recognition_committee_voted,
+    eligibility_over_60_consent,
+    readmission_excluded_reason,
+    readmission_once,
+    readmission_waiting_period,
+    readmission_consent,
 )
 
 

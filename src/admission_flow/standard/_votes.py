@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from admission_flow.model._dates import add_months
-from admission_flow.model._values import Text
+from admission_flow.model._values import Case, Step, Text
+from admission_flow.procedure import _facts
 from admission_flow.procedure._rule import Boundary, EventContext, rule
 
 from ._candidate import Details, join_texts
@@ -33,6 +34,86 @@ def _short_of_two_thirds(context: EventContext, total_fact: str) -> Details:
     if reaches_two_thirds(in_favour, total):
         return None
     return {"in_favour": in_favour, "total": total, "needed": two_thirds_needed(total)}
+
+
+def latest_passing(case: Case, event: str, since: str = "") -> Step | None:
+    """The latest accepted step of ``event``, if it came after the latest ``since`` step.
+
+    A dossier the competent committee sends back (``return_dossier``) asks for
+    the votes again: votes before the latest return no longer count.
+    """
+    step = case.last(event)
+    if step is None or not since:
+        return step
+    returned = case.last(since)
+    if returned is None:
+        return step
+    for kept in reversed(case.history):
+        if kept is step:
+            return step
+        if kept is returned:
+            return None
+    return None  # pragma: no cover - both steps are in the history
+
+
+def _after(case: Case, event: str, mark: Step) -> bool:
+    """Whether an accepted step of ``event`` comes after ``mark`` in the case's history."""
+    for kept in reversed(case.history):
+        if kept is mark:
+            return False
+        if kept.event == event and kept.accepted:
+            return True
+    return False
+
+
+#: How each reason for leaving a member out of a vote's count reads (QĐ 24 §9.3.2).
+EXCLUSIONS = {
+    "temporarily_transferred": Text("chuyển sinh hoạt tạm thời", "temporarily transferred"),
+    "exempted_absent": Text(
+        "miễn công tác và sinh hoạt đảng, không có mặt", "exempted from party work and absent"
+    ),
+    "suspended": Text("đình chỉ sinh hoạt", "suspended"),
+    "prosecuted_or_detained": Text(
+        "bị khởi tố, truy tố, tạm giam", "prosecuted, indicted or detained"
+    ),
+    "absent": Text("vắng mặt (vẫn được tính)", "absent (who still count)"),
+}
+
+
+def _excluded(value: Any, not_reasons: Any) -> tuple[int, int, Text | int]:
+    """``excluded`` as (lawfully left out, wrongly left out, how it reads: a bare count as is)."""
+    if not isinstance(value, Mapping):
+        return int(value), 0, int(value)
+    lawful = wrong = 0
+    parts_vi, parts_en = [], []
+    for reason, count in value.items():
+        if reason == _facts.COUNTS_TOTAL:
+            continue
+        if reason in not_reasons:
+            wrong += count
+        else:
+            lawful += count
+        label = EXCLUSIONS.get(reason, Text(reason, reason))
+        parts_vi.append(f"{label.vi}: {count}")
+        parts_en.append(f"{label.en}: {count}")
+    total = lawful + wrong
+    shown = Text(f"{total} ({'; '.join(parts_vi)})", f"{total} ({'; '.join(parts_en)})")
+    return lawful, wrong, shown
+
+
+def _denominator(counted: int, excluded: Any, expected: int, params: Mapping[str, Any]) -> Details:
+    """The count plus the lawful exclusions is ``expected``, and nobody merely absent is left out."""
+    if expected <= 0:
+        return None
+    lawful, wrong, shown = _excluded(excluded, params["not_reasons"])
+    if counted + lawful == expected and not wrong:
+        return None
+    return {
+        "official_members": counted,
+        "excluded": shown,
+        "counted": counted + lawful,
+        "unit_members": expected,
+    }
 
 
 # -- votes ---------------------------------------------------------------------------
@@ -65,6 +146,7 @@ def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> De
 
 @rule(
     "vote.denominator",
+    params={"not_reasons": ["absent"]},
     reads={"official_members", "excluded"},
     details={"official_members", "excluded", "counted", "unit_members"},
     boundaries=[
@@ -78,24 +160,63 @@ def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> De
 def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Details:
     """The vote's count plus those QĐ 24 §9.3.2 leaves out is the unit's count of official members.
 
-    A unit that states no count (``official_members: 0``) is not checked.
+    ``excluded`` is a bare count (revision 2) or counts by reason; a reason in
+    ``not_reasons`` (``absent``: absent members still count) is refused. A unit
+    that states no count (``official_members: 0``) is not checked.
     """
-    expected = context.unit.official_members
-    counted, excluded = context.facts["official_members"], context.facts["excluded"]
-    if expected <= 0 or counted + excluded == expected:
+    facts = context.facts
+    return _denominator(
+        # ``excluded`` defaults to 0 in vn-2021; a derived procedure may leave the default out.
+        facts["official_members"],
+        facts.get("excluded", 0),
+        context.unit.official_members,
+        params,
+    )
+
+
+@rule(
+    "vote.committee_denominator",
+    params={"not_reasons": ["absent"]},
+    reads={"committee_members", "excluded"},
+    details={"official_members", "excluded", "counted", "unit_members"},
+    boundaries=[
+        Boundary(note="one committee member left out, counts not adding up", facts={"excluded": 1}),
+    ],
+)
+def vote_committee_denominator(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """A committee vote counts the unit's ``committee_members``, less its lawful exclusions."""
+    facts = context.facts
+    return _denominator(
+        facts["committee_members"],
+        facts.get("excluded", 0),
+        context.unit.committee_members,
+        params,
+    )
+
+
+@rule(
+    "vote.excluded_reasons",
+    reads={"excluded"},
+    details={"excluded"},
+    boundaries=[Boundary(note="a bare count of one left out", facts={"excluded": 1})],
+)
+def vote_excluded_reasons(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """A bare count of members left out (revision 2's form) asks for their reasons: a warning."""
+    excluded = context.facts.get("excluded", 0)
+    if isinstance(excluded, Mapping) or not excluded:
         return None
-    return {
-        "official_members": counted,
-        "excluded": excluded,
-        "counted": counted + excluded,
-        "unit_members": expected,
-    }
+    return {"excluded": excluded}
 
 
-@rule("vote.already_passed", params={"event": "cell_vote"}, details={"date"}, boundaries=())
+@rule(
+    "vote.already_passed",
+    params={"event": "cell_vote", "since": "return_dossier"},
+    details={"date"},
+    boundaries=(),
+)
 def vote_already_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
-    """No second cell vote once one reached two-thirds (a short one is recorded, not accepted)."""
-    passed = context.case.last(params["event"])
+    """No second cell vote once one reached two-thirds, unless the dossier was returned since."""
+    passed = latest_passing(context.case, params["event"], params["since"])
     return None if passed is None else {"date": passed.on}
 
 
@@ -107,14 +228,35 @@ def vote_cell_passed(context: EventContext, params: Mapping[str, Any]) -> Detail
 
 @rule(
     "vote.committee_voted",
-    params={"event": "committee_vote"},
+    params={"event": "committee_vote", "since": "return_dossier"},
     boundaries=[Boundary(note="a grassroots cell", unit={"grassroots_cell": True})],
 )
 def vote_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:
-    """The grassroots committee has voted, unless the cell is itself the grassroots organisation."""
-    if context.unit.grassroots_cell or context.case.last(params["event"]) is not None:
+    """The grassroots committee has voted (since any return), unless the cell is a grassroots one."""
+    if context.unit.grassroots_cell:
+        return None
+    if latest_passing(context.case, params["event"], params["since"]) is not None:
         return None
     return {}
+
+
+@rule(
+    "recognition.committee_voted",
+    params={"event": "committee_vote", "vote": "recognition_vote", "from_state": "probation"},
+    boundaries=[Boundary(note="a grassroots cell", unit={"grassroots_cell": True})],
+)
+def recognition_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:
+    """From probation, the grassroots committee votes after the cell's passing recognition vote.
+
+    Not for a grassroots cell, nor from an escalated case (the competent committee decides).
+    """
+    case = context.case
+    if context.unit.grassroots_cell or case.state != params["from_state"]:
+        return None
+    passed = case.last(params["vote"])
+    if passed is None:
+        return None  # recognition.vote_passed reports it
+    return None if _after(case, params["event"], passed) else {}
 
 
 @rule(
@@ -242,6 +384,10 @@ def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> lis
             )
     vote_event, date_fact = params["vote"], params["date_fact"]
     decided = context.facts.get(date_fact)
+    if isinstance(decided, dt.date):
+        problems.extend(_decided_too_early(context, params, decided))
+    for fact, earlier in params["fact_not_before"].items():
+        problems.extend(_fact_too_early(context, fact, earlier))
     if vote_event and isinstance(decided, dt.date):
         vote = context.case.last(vote_event)
         if vote is None and context.case.state == params["escalated_state"]:
@@ -258,9 +404,55 @@ def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> lis
     return problems
 
 
+def _decided_too_early(
+    context: EventContext, params: Mapping[str, Any], decided: dt.date
+) -> list[Text]:
+    """A decision dated before a step it relies on (revision 3: the committee's vote, consents)."""
+    problems = []
+    date_fact = params["date_fact"]
+    for event, fact in params["after"].items():
+        steps = context.case.steps_of(event)
+        dates = [s.facts.get(fact, s.on) if fact else s.on for s in steps if s.accepted]
+        if not dates or decided >= max(dates):
+            continue
+        label = context.procedure.events[event].label
+        latest = max(dates)
+        problems.append(
+            Text(
+                f"{date_fact} {decided:%d/%m/%Y} trước “{label.vi}” ngày {latest:%d/%m/%Y}",
+                f"{date_fact} {decided.isoformat()} is before the '{event}' it relies on "
+                f"({latest.isoformat()})",
+            )
+        )
+    return problems
+
+
+def _fact_too_early(context: EventContext, fact: str, earlier: Mapping[str, Any]) -> list[Text]:
+    """A date fact of this event before a date fact of an earlier step (received before decided)."""
+    value = context.facts.get(fact)
+    step = context.case.last(earlier["event"])
+    if not isinstance(value, dt.date) or step is None:
+        return []
+    before = step.facts.get(earlier["fact"], step.on)
+    if value >= before:
+        return []
+    return [
+        Text(
+            f"{fact} {value:%d/%m/%Y} trước {earlier['fact']} {before:%d/%m/%Y}",
+            f"{fact} {value.isoformat()} is before the {earlier['fact']} {before.isoformat()}",
+        )
+    ]
+
+
 @rule(
     "dates.order",
-    params={"vote": "", "date_fact": "decision_date", "escalated_state": "escalated"},
+    params={
+        "vote": "",
+        "date_fact": "decision_date",
+        "escalated_state": "escalated",
+        "after": {},
+        "fact_not_before": {},
+    },
     details={"problem"},
     boundaries=[
         Boundary(note="a decision dated the day before", facts={"decision_date": (0, -1)}),
@@ -271,7 +463,11 @@ def dates_order(context: EventContext, params: Mapping[str, Any]) -> Details:
 
     ``vote`` names the event whose passing vote a decision decides on (its
     ``date_fact`` may not be earlier); in ``escalated_state`` the last vote
-    recorded, since none passed.
+    recorded, since none passed. ``after`` maps other events the decision
+    relies on to the date fact to compare (``""``: the step's own date): the
+    decision is not earlier than the latest of them. ``fact_not_before`` maps a
+    date fact of this event to ``{event, fact}`` of an earlier step it may not
+    precede (the ceremony's ``received_date`` and the ``decision_date``).
     """
     problems = _dates_out_of_order(context, params)
     return {"problem": join_texts(problems)} if problems else None

@@ -7,6 +7,7 @@ also needs ``postgresql``.
 from ._checkpoint import Checkpoint
 from ._firing import FireCall, Fired
 from ._fold import Entry, StoredCase
+from ._import_checks import ExportFileError, read_export
 from ._json import (
     entry_to_json,
     error_to_json,
@@ -25,6 +26,7 @@ __all__ = [
     "CaseRecheck",
     "Checkpoint",
     "Entry",
+    "ExportFileError",
     "FireCall",
     "Fired",
     "Refusal",
@@ -36,6 +38,7 @@ __all__ = [
     "fired_to_json",
     "judge_case",
     "parse_actor",
+    "read_export",
     "schema",
     "stored_to_json",
     "summary_to_json",

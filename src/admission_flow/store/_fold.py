@@ -14,11 +14,12 @@ from typing import Any
 import attrs
 
 import admission_flow as af
-from admission_flow.exceptions import TamperedError
+from admission_flow._limits import cut, escape
+from admission_flow.exceptions import StoreError, TamperedError
 from admission_flow.model._serial import person_from_json, unit_from_json
 
 from ._chain import opening_hash, row_hash
-from ._rows import SEQ, ref_of_row, step_of_row, step_of_tuple
+from ._rows import SEQ, UNREADABLE, ref_of_row, step_of_row, step_of_tuple
 
 __all__ = ["Entry", "StoredCase", "fold", "fold_fast"]
 
@@ -49,12 +50,25 @@ class Entry:
 
 
 def _case(head: Mapping[Any, Any], state: str | None, kept: list[af.Step]) -> af.Case:
-    """The case its opening record and its kept steps make."""
+    """The case its opening record and its kept steps make.
+
+    Raises:
+        StoreError: the opening record holds a candidate or a unit that does
+            not decode; it names the case.
+    """
+    try:
+        candidate = person_from_json(json.loads(head["candidate"]))
+        unit = unit_from_json(json.loads(head["unit"]))
+    except UNREADABLE as exc:
+        raise StoreError(
+            f"case '{head['id']}', its opening record: a stored value cannot be read "
+            f"({escape(cut(f'{type(exc).__name__}: {exc}', 120))}); run admission-flow verify"
+        ) from None
     return af.Case(
         id=head["id"],
         procedure=ref_of_row(head),
-        candidate=person_from_json(json.loads(head["candidate"])),
-        unit=unit_from_json(json.loads(head["unit"])),
+        candidate=candidate,
+        unit=unit,
         state=state,
         history=tuple(kept),
     )

@@ -57,7 +57,10 @@ def unit_differences(stored: af.Unit, given: af.Unit) -> dict[str, tuple[Any, An
     """Each field where ``given`` differs from ``stored``: ``(stored, given)``."""
     old, new = unit_to_json(stored), unit_to_json(given)
     return {
-        key: (old.get(key), new.get(key)) for key in sorted(old) if old.get(key) != new.get(key)
+        # Both sides' keys: a field left out when at its default (committee_members: 0).
+        key: (old.get(key), new.get(key))
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
     }
 
 
@@ -144,7 +147,13 @@ def check_across_cases(
     left: Departure | None,
     provincial_consent: bool,
 ) -> None:
-    """Refuse a case the person's other cases do not allow (rules across cases)."""
+    """Refuse a case the person's other cases, or how they left the Party, do not allow.
+
+    Runs whenever the person has other cases here, and whenever they left the
+    Party before (``left``, or the candidate's own ``left``): most members joined
+    before any register existed.
+    """
+    left = left if left is not None else case.candidate.left
     with register.db.connect() as connection:
         others = list(
             connection.execute(
@@ -153,17 +162,24 @@ def check_across_cases(
                 )
             ).scalars()
         )
-    if not others:
+    if not others and left is None:
         return
-    if on is None:
+    if on is None and others:
         raise StoreError(
             f"{register.where}: the person of case '{case.id}' has other cases "
             f"({', '.join(others)}); give the date the new case opens (on=...) so that "
             "the rules across cases can be checked"
         )
-    existing = [register.load(other).case for other in others]
+    existing = {other: register.load(other) for other in others}
     violations = check_new_case(
-        case.candidate, existing, on, left=left, provincial_consent=provincial_consent
+        case.candidate,
+        [stored.case for stored in existing.values()],
+        on if on is not None else register.clock().date(),
+        left=left,
+        provincial_consent=provincial_consent,
+        # Each case is open until its own procedure's final states (case.one_open):
+        # the register recorded that with its own engine at every step.
+        ends=lambda other: () if existing[other.id].open else (str(other.state),),
     )
     if violations:
         reasons = "; ".join(f"{v.rule}: {v.message.vi} / {v.message.en}" for v in violations)

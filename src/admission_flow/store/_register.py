@@ -21,10 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import sqlalchemy as sa
 
 import admission_flow as af
-from admission_flow.exceptions import (
-    UnknownCaseError,
-    UnknownUnitError,
-)
+from admission_flow.exceptions import UnknownCaseError, UnknownUnitError
 from admission_flow.model._serial import unit_from_json, unit_to_json
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.units import Departure
@@ -149,7 +146,8 @@ class Register:
             {"unit_id": unit.id, "id": m.id, "status": m.status, "since": m.since} for m in members
         ]
         with self.writer.begin() as connection:
-            connection.execute(upsert(connection, units, ["id"], _UNIT_COLUMNS), unit_to_json(unit))
+            row = {**unit_to_json(unit), "committee_members": unit.committee_members}
+            connection.execute(upsert(connection, units, ["id"], _UNIT_COLUMNS), row)
             if rows:
                 connection.execute(
                     upsert(connection, members_table, ["unit_id", "id"], ["status", "since"]),
@@ -408,7 +406,8 @@ class Register:
 
         ``case`` is an id (the case is loaded now) or a ``StoredCase`` loaded
         earlier: the step is written only if the case still has the version it
-        had then, or ``expected_version`` when given.
+        had then, or ``expected_version`` when given. A backdated event is judged, not
+        an error: a refusal (``dates.order`` in ``vn-2021``) is recorded as a step.
 
         With a ``request_id`` (unique per case), a call that was recorded
         already (a retry after a timeout) returns the recorded outcome

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
+from admission_flow._limits import cut, escape, quote
+from admission_flow.exceptions import AdmissionFlowError, StoreError
 from admission_flow.model._canonical import canonical_json
 from admission_flow.model._frozen import EMPTY, freeze
 from admission_flow.model._serial import (
@@ -35,6 +37,7 @@ __all__ = [
     "COLUMN",
     "FOLDED",
     "SEQ",
+    "UNREADABLE",
     "facts_text",
     "next_due",
     "ref_of_row",
@@ -78,12 +81,45 @@ def _ref_of(pid: str, version: str | None, fingerprint: str) -> af.ProcedureRef:
     return af.ProcedureRef(pid, version, fingerprint)
 
 
+class _Unreadable(Exception):
+    """A stored value that does not decode (a date that is no date, JSON of another shape)."""
+
+
+def _unreadable(case_id: object, seq: object, exc: BaseException) -> StoreError:
+    reason = str(exc) if isinstance(exc, _Unreadable) else f"{type(exc).__name__}: {exc}"
+    return StoreError(
+        f"case '{case_id}', step {seq}: a stored value cannot be read "
+        f"({escape(cut(reason, 120))}); run admission-flow verify"
+    )
+
+
+def _day(value: Any) -> dt.date:
+    if type(value) is not dt.date:
+        raise _Unreadable(f"the date {quote(value)} is not a date")
+    return value
+
+
+#: What a malformed stored value raises while it is decoded.
+UNREADABLE = (_Unreadable, KeyError, TypeError, ValueError, AttributeError, AdmissionFlowError)
+
+
 def step_of_row(row: Mapping[Any, Any]) -> af.Step:
-    """The step a history row records, rebuilt from the row alone, no rule run."""
+    """The step a history row records, rebuilt from the row alone, no rule run.
+
+    Raises:
+        StoreError: a stored value does not decode; it names the case and the row.
+    """
+    try:
+        return _step_of_row(row)
+    except UNREADABLE as exc:
+        raise _unreadable(row["case_id"], row["seq"], exc) from None
+
+
+def _step_of_row(row: Mapping[Any, Any]) -> af.Step:
     deadlines_set, deadlines_met = _deadlines_of(row["deadlines"])
     return _new_step(
         row["event"],
-        row["on_date"],
+        _day(row["on_date"]),
         _actor_of(row["actor_role"], row["actor_id"]),
         _facts_of(row["facts"]),
         bool(row["accepted"]),
@@ -141,6 +177,13 @@ def _date_of(value: str | dt.date) -> dt.date:
 
 def step_of_tuple(row: Sequence[Any]) -> af.Step:
     """``step_of_row`` for a row read as a tuple in the table's column order: the bulk path."""
+    try:
+        return _step_of_tuple(row)
+    except UNREADABLE as exc:
+        raise _unreadable(row[CASE], row[SEQ], exc) from None
+
+
+def _step_of_tuple(row: Sequence[Any]) -> af.Step:
     deadlines_set, deadlines_met = _deadlines_of(row[_DEADLINES])
     return _new_step(
         row[_EVENT],

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ._types import StoredDate
+
 __all__ = ["cases", "checkpoints", "history", "members", "metadata", "procedures", "units"]
 
 metadata = sa.MetaData()
@@ -27,6 +29,8 @@ units = sa.Table(
     sa.Column("hardship_area", sa.Boolean, nullable=False),
     sa.Column("delegated_admission", sa.Boolean, nullable=False),
     sa.Column("grassroots_cell", sa.Boolean, nullable=False),
+    #: Members of the grassroots committee (revision 3); 0 where not stated.
+    sa.Column("committee_members", sa.Integer, nullable=False, server_default="0"),
 )
 
 #: The party members a unit's events may name (mentors, introducers, members acting in person).
@@ -36,7 +40,7 @@ members = sa.Table(
     sa.Column("unit_id", sa.Text, sa.ForeignKey("units.id"), primary_key=True),
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("status", sa.Text, nullable=False),
-    sa.Column("since", sa.Date, nullable=False),
+    sa.Column("since", StoredDate, nullable=False),
 )
 
 #: Where each procedure a case follows is loaded from: a bundled id or a file's path.
@@ -106,7 +110,7 @@ history = sa.Table(
     sa.Column("case_id", sa.Text, sa.ForeignKey("cases.id"), primary_key=True),
     sa.Column("seq", sa.Integer, primary_key=True),
     sa.Column("event", sa.Text, nullable=False),
-    sa.Column("on_date", sa.Date, nullable=False),
+    sa.Column("on_date", StoredDate, nullable=False),
     sa.Column("actor_role", sa.Text, nullable=False),
     sa.Column("actor_id", sa.Text, nullable=True),
     sa.Column("facts", sa.Text, nullable=False),

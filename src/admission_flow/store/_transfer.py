@@ -10,31 +10,32 @@ One JSON object per line, each with a ``kind``:
 - ``step``: a ``history`` row, its JSON columns as JSON values; each follows its case.
 
 Rows keep their hashes, so an imported register verifies as the exported one
-did. A pseudonymised export replaces names, birth dates (the first of the same
-month: ages in whole months barely move) and identity numbers (case, candidate
-and member ids, wherever they appear, messages included) consistently within
-the export, by keyed hashes whose key is thrown away, and seals the chains
-anew over what it wrote: it verifies, but it is a new record, not the original.
+did. A pseudonymised export replaces every name, id, birth date and identity
+number across the whole export, free text included (``_pseudonyms``: learnt
+from the whole register before the first line is written), by keyed hashes
+whose key is thrown away, and seals the chains anew over what it wrote: it
+verifies, but it is a new record, not the original.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
-import re
-import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 import sqlalchemy as sa
 
+from admission_flow._limits import ESCAPED, cut, escape, quote
 from admission_flow.exceptions import DuplicateError, StoreError
 from admission_flow.model._canonical import canonical_json
+from admission_flow.model._serial import person_from_json, unit_from_json
 
 from ._chain import opening_hash, row_hash
 from ._database import HEAD, snapshot
+from ._import_checks import ExportFileError, Unreadable, check_record, parse_line
+from ._pseudonyms import Pseudonyms
+from ._rows import UNREADABLE, step_of_row
 from ._schema import cases, history, members, procedures, units
 from ._verify import _check, _grouped
 
@@ -44,8 +45,15 @@ FORMAT = 1
 _JSON_COLUMNS = ("facts", "violations", "warnings", "deadlines")
 
 
+#: What an export writes as ``\\uXXXX`` besides what ``json`` escapes itself: DEL, C1
+#: controls (NEL), U+2028 and U+2029 (which cut a line for many readers, Python's
+#: ``str.splitlines`` among them), bidi controls, zero-width characters. They can
+#: only stand inside a JSON string, so the escaped line holds the same values.
+_LINE_SAFE = {code: f"\\u{code:04x}" for code in ESCAPED if code >= 0x7F}
+
+
 def _line(out: TextIO, value: Mapping[str, Any]) -> None:
-    out.write(json.dumps(value, ensure_ascii=False, sort_keys=True) + "\n")
+    out.write(json.dumps(value, ensure_ascii=False, sort_keys=True).translate(_LINE_SAFE) + "\n")
 
 
 def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -55,52 +63,9 @@ def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
     }
 
 
-class _Pseudonyms:
-    """Consistent stand-ins for names, ids and birth dates, by a key that is never kept."""
-
-    def __init__(self) -> None:
-        self.key = secrets.token_bytes(32)
-        self.names: dict[str, str] = {}
-        self.replacements: dict[str, str] = {}
-        self._pattern: re.Pattern[str] | None = None
-
-    def _token(self, value: str) -> str:
-        return hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
-
-    def identity(self, value: str, prefix: str) -> str:
-        if value not in self.replacements:
-            self.replacements[value] = f"{prefix}-{self._token(value)}"
-            self._pattern = None
-        return self.replacements[value]
-
-    def name(self, value: str) -> str:
-        if value not in self.names:
-            self.names[value] = f"Người {len(self.names) + 1}"
-            self.replacements[value] = self.names[value]
-            self._pattern = None
-        return self.names[value]
-
-    def text(self, value: Any) -> Any:
-        """Every known name and id inside ``value`` replaced, however deep."""
-        if isinstance(value, str):
-            if not self.replacements:
-                return value
-            if self._pattern is None:
-                words = sorted(self.replacements, key=len, reverse=True)
-                self._pattern = re.compile(
-                    "|".join(rf"(?<![\w-]){re.escape(w)}(?![\w-])" for w in words)
-                )
-            return self._pattern.sub(lambda m: self.replacements[m.group(0)], value)
-        if isinstance(value, list):
-            return [self.text(item) for item in value]
-        if isinstance(value, dict):
-            return {key: self.text(item) for key, item in value.items()}
-        return value
-
-
 def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -> int:
     """Write the register at ``db`` to ``out`` as JSON lines; the number of lines."""
-    fake = _Pseudonyms() if pseudonymise else None
+    fake = _learnt(db) if pseudonymise else None
     written = 0
 
     def write(value: Mapping[str, Any]) -> None:
@@ -131,6 +96,9 @@ def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -
                 f"case '{case_id}': history rows of a case the register does not list; "
                 "run admission-flow verify, nothing more was exported"
             )
+        _readable(head)
+        for stored in rows:
+            step_of_row(stored)  # a value that does not decode: StoreError naming case and row
         case = _plain(head)
         case["candidate"] = json.loads(case["candidate"])
         case["unit"] = json.loads(case["unit"])
@@ -145,17 +113,53 @@ def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -
     return written
 
 
+def _readable(head: Mapping[Any, Any]) -> dict[str, Any]:
+    """The candidate of a case's opening record, or StoreError naming the case."""
+    try:
+        candidate = json.loads(head["candidate"])
+        person_from_json(candidate)
+        unit_from_json(json.loads(head["unit"]))
+    except UNREADABLE as exc:
+        raise StoreError(
+            f"case {quote(escape(str(head['id'])))}, its opening record: a stored value cannot "
+            f"be read ({escape(cut(f'{type(exc).__name__}: {exc}', 120))}); "
+            "run admission-flow verify; nothing more was exported"
+        ) from None
+    assert isinstance(candidate, dict)
+    return candidate
+
+
+def _learnt(db: sa.Engine) -> Pseudonyms:
+    """Pseudonyms for every case, candidate, member and actor: learnt before any line is written."""
+    fake = Pseudonyms()
+    with snapshot(db) as connection:
+        fake.learn(
+            (
+                (row.id, _readable(row._mapping))
+                for row in connection.execute(
+                    sa.select(cases.c.id, cases.c.candidate, cases.c.unit).order_by(cases.c.id)
+                )
+            ),
+            connection.execute(sa.select(members.c.id).distinct()).scalars(),
+            connection.execute(
+                sa.select(history.c.actor_id).where(history.c.actor_id.is_not(None)).distinct()
+            ).scalars(),
+        )
+    return fake
+
+
 def _pseudonymise(
-    fake: _Pseudonyms, case: dict[str, Any], steps: list[dict[str, Any]]
+    fake: Pseudonyms, case: dict[str, Any], steps: list[dict[str, Any]]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The case and its rows with names, ids and birth dates replaced, chains sealed anew."""
     candidate = case["candidate"]
     new_id = fake.identity(case["id"], "c")
-    if candidate["id"] != case["id"]:
-        fake.identity(candidate["id"], "c")
-    fake.name(candidate["name"])
-    born = dt.date.fromisoformat(candidate["born"])
-    candidate = fake.text(candidate) | {"born": born.replace(day=1).isoformat()}
+    born = fake.born(candidate["born"])
+    candidate = fake.text(candidate) | {
+        "id": fake.identity(candidate["id"], "c"),
+        "name": fake.name(candidate["name"]),
+        "born": born,
+    }
     case = case | {"id": new_id, "candidate": candidate, "person_id": candidate["id"]}
     # Ids in facts and messages: member ids are known from the units written before.
     sealed: dict[str, Any] = {
@@ -182,122 +186,214 @@ def _pseudonymise(
 # -- import -----------------------------------------------------------------------------------
 
 
-def _records(lines: Iterable[str], source: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, text in enumerate(lines, start=1):
+class _Batches:
+    """What the lines of an export add, checked line by line and across lines."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[tuple[int, str]] = []
+        self.rows: dict[str, list[dict[str, Any]]] = {
+            "procedure": [],
+            "unit": [],
+            "member": [],
+            "case": [],
+        }
+        self.steps: dict[str, list[dict[str, Any]]] = {}
+        self.lines: dict[tuple[str, str], int] = {}  # (kind, id) -> the line that first gave it
+        self.case_lines: dict[str, int] = {}
+        self.header = False
+        self.count = 0
+        #: References to check against the register: (line, kind, key).
+        self.unknown: list[tuple[int, str, str]] = []
+        self.spoiled: set[str] = set()
+
+    def add(self, number: int, message: str) -> None:
+        self.problems.append((number, message))
+
+    def first(self, number: int, kind: str, key: str, what: str) -> bool:
+        """Whether ``key`` is new for ``kind``; a problem naming the first line if not."""
+        seen = self.lines.setdefault((kind, key), number)
+        if seen != number:
+            self.add(number, f"{what} {quote(escape(key))} is also on line {seen}; keep one")
+            return False
+        return True
+
+    def read(self, number: int, text: str) -> None:
+        if isinstance(text, Unreadable):
+            self.add(number, text.problem)
+            return
         if not text.strip():
-            continue
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StoreError(
-                f"{source}:{number}: not a JSON line: {exc.msg}; nothing was imported"
-            ) from None
-        if not isinstance(value, dict) or "kind" not in value:
-            raise StoreError(
-                f"{source}:{number}: a line must be an object with a 'kind'; nothing was imported"
+            return
+        self.count += 1
+        record, problems = parse_line(text)
+        if record is None:
+            for problem in problems:
+                self.add(number, problem)
+            return
+        kind = record.pop("kind")
+        if kind == "register":
+            if self.count != 1:
+                self.add(number, "a second 'register' line; an export has one, on its first line")
+            elif record.get("format") != FORMAT or record.get("schema") != HEAD:
+                self.add(
+                    number,
+                    f"an export of schema {quote(escape(str(record.get('schema'))))}, format "
+                    f"{escape(cut(str(record.get('format')), 20))}; this admission-flow reads "
+                    f"schema '{HEAD}', format {FORMAT}",
+                )
+            self.header = True
+            return
+        if not self.header:
+            self.add(number, "the first line must be the 'register' line of an export")
+            self.header = True  # said once
+        problems = check_record(kind, record)
+        for problem in problems:
+            self.add(number, problem)
+        if problems:
+            key = record.get("case_id" if kind == "step" else "id")
+            if kind in ("case", "step") and isinstance(key, str):
+                self.spoiled.add(key)  # its chain cannot be checked, its steps have no case
+            return
+        if (
+            kind == "step"
+            and record["case_id"] in self.spoiled
+            and record["case_id"] not in self.steps
+        ):
+            return
+        getattr(self, f"_{kind}")(number, record)
+
+    def _procedure(self, number: int, record: dict[str, Any]) -> None:
+        if self.first(number, "procedure", record["fingerprint"], "procedure"):
+            self.rows["procedure"].append(record)
+
+    def _unit(self, number: int, record: dict[str, Any]) -> None:
+        unit = record["unit"]
+        if not self.first(number, "unit", unit["id"], "unit"):
+            return
+        self.rows["unit"].append(unit)
+        for member in record["members"]:
+            self.rows["member"].append(
+                {"unit_id": unit["id"], **member, "since": dt.date.fromisoformat(member["since"])}
             )
-        yield number, value
+
+    def _case(self, number: int, record: dict[str, Any]) -> None:
+        if not self.first(number, "case", record["id"], "case"):
+            return
+        record.setdefault("person_id", record["candidate"]["id"])
+        due = record.get("next_due")
+        record["next_due"] = None if due is None else dt.date.fromisoformat(due)
+        record.setdefault("next_due_event", None)
+        for key, kind in (("unit_id", "unit"), ("procedure_fingerprint", "procedure")):
+            if (kind, record[key]) not in self.lines:
+                self.unknown.append((number, kind, record[key]))
+        record["candidate"] = canonical_json(record["candidate"])
+        record["unit"] = canonical_json(record["unit"])
+        self.rows["case"].append(record)
+        self.steps[record["id"]] = []
+        self.case_lines[record["id"]] = number
+
+    def _step(self, number: int, record: dict[str, Any]) -> None:
+        if record["case_id"] not in self.steps:
+            self.add(
+                number,
+                f"a step of case {quote(escape(record['case_id']))} before its case line "
+                "(or of a case the file does not hold)",
+            )
+            return
+        if ("procedure", record["procedure_fingerprint"]) not in self.lines:
+            self.unknown.append((number, "procedure", record["procedure_fingerprint"]))
+        for column in _JSON_COLUMNS:
+            record[column] = canonical_json(record[column])
+        record["on_date"] = dt.date.fromisoformat(record["on_date"])
+        self.steps[record["case_id"]].append(record)
+
+    def fail(self) -> None:
+        if self.problems:
+            raise ExportFileError(self.source, self.problems)
 
 
 def import_register(db: sa.Engine, lines: Iterable[str], *, source: str) -> dict[str, int]:
     """Add what an export holds to the register at ``db``, all or nothing.
 
+    Every line is checked first (``_import_checks``): its JSON, the limits of
+    every file, each value as the register will use it, and across lines (a
+    case, unit, member or procedure given twice, a unit or procedure no line
+    and no stored row gives, a case whose chain does not verify).
+
     Raises:
-        StoreError: a malformed line, an export of another schema or format, a
-            case already in the register, or a chain that does not verify;
-            each names the file and line or the case and step. Nothing is written.
+        ExportFileError: a ``StoreError`` listing every problem as
+            ``file:line: message``. Nothing is written.
+        StoreError: a case already in the register. Nothing is written.
     """
-    batches: dict[str, list[dict[str, Any]]] = {
-        "procedure": [],
-        "unit": [],
-        "member": [],
-        "case": [],
-    }
-    steps: dict[str, list[dict[str, Any]]] = {}
-    seen_header = False
-    try:
-        for number, record in _records(lines, source):
-            kind = record.pop("kind")
-            where = f"{source}:{number}"
-            if kind == "register":
-                if record.get("format") != FORMAT or record.get("schema") != HEAD:
-                    raise StoreError(
-                        f"{where}: an export of schema '{record.get('schema')}', format "
-                        f"{record.get('format')}; this admission-flow reads schema '{HEAD}', "
-                        f"format {FORMAT}; nothing was imported"
-                    )
-                seen_header = True
-            elif not seen_header:
-                raise StoreError(
-                    f"{where}: the first line must be the 'register' line of an export; nothing was imported"
-                )
-            elif kind == "procedure":
-                batches["procedure"].append(record)
-            elif kind == "unit":
-                batches["unit"].append(record["unit"])
-                for member in record["members"]:
-                    batches["member"].append(
-                        {
-                            "unit_id": record["unit"]["id"],
-                            **member,
-                            "since": dt.date.fromisoformat(member["since"]),
-                        }
-                    )
-            elif kind == "case":
-                record.setdefault("person_id", record["candidate"]["id"])
-                record["candidate"] = canonical_json(record["candidate"])
-                record["unit"] = canonical_json(record["unit"])
-                due = record.get("next_due")
-                record["next_due"] = None if due is None else dt.date.fromisoformat(due)
-                record.setdefault("next_due_event", None)
-                batches["case"].append(record)
-                steps[record["id"]] = []
-            elif kind == "step":
-                for column in _JSON_COLUMNS:
-                    record[column] = canonical_json(record[column])
-                record["on_date"] = dt.date.fromisoformat(record["on_date"])
-                if record["case_id"] not in steps:
-                    raise StoreError(
-                        f"{where}: a step of case '{record['case_id']}' before its case line; nothing was imported"
-                    )
-                steps[record["case_id"]].append(record)
-            else:
-                raise StoreError(f"{where}: unknown kind '{kind}'; nothing was imported")
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, StoreError):
-            raise
-        raise StoreError(
-            f"{source}: a line lacks or mistypes {exc}; nothing was imported"
-        ) from None
-    for case in batches["case"]:
-        broken = _check(case, steps[case["id"]], case["id"])
+    batches = _Batches(source)
+    number = 0
+    for number, text in enumerate(lines, start=1):
+        batches.read(number, text)
+    if batches.count == 0:
+        batches.add(
+            max(number, 1),
+            "the file holds no lines; an export starts with its 'register' line",
+        )
+    for case in batches.rows["case"]:
+        if case["id"] in batches.spoiled:
+            continue
+        broken = _check(case, batches.steps[case["id"]], case["id"])
         if broken is not None:
-            raise StoreError(f"{source}: {broken}; nothing was imported")
+            batches.add(batches.case_lines[case["id"]], str(broken))
     with db.begin() as connection:
-        for table, key, batch in (
-            (procedures, "fingerprint", batches["procedure"]),
-            (units, "id", batches["unit"]),
-        ):
-            known = set(connection.execute(sa.select(table.c[key])).scalars())
-            fresh = [row for row in batch if row[key] not in known]
+        known = {
+            "unit": set(connection.execute(sa.select(units.c.id)).scalars()),
+            "procedure": set(connection.execute(sa.select(procedures.c.fingerprint)).scalars()),
+        }
+        told: set[tuple[str, str]] = set()
+        for line, kind, key in batches.unknown:
+            if key not in known[kind] and (kind, key) not in told:
+                told.add((kind, key))  # once, at the first line that names it
+                batches.add(
+                    line,
+                    f"unknown {kind} {quote(escape(key))}: neither a line of the file nor the "
+                    "register gives it",
+                )
+        open_people: dict[str, str] = {
+            row.person_id: row.id
+            for row in connection.execute(
+                sa.select(cases.c.person_id, cases.c.id).where(cases.c.open)
+            )
+        }
+        for case in batches.rows["case"]:
+            if case["open"]:
+                other = open_people.setdefault(case["person_id"], case["id"])
+                if other != case["id"]:
+                    batches.add(
+                        batches.case_lines[case["id"]],
+                        f"case {quote(escape(case['id']))} is open, and so is case "
+                        f"{quote(escape(other))} of the same person; a person has one open case",
+                    )
+        batches.fail()
+        existing = set(connection.execute(sa.select(cases.c.id)).scalars())
+        clash = sorted(existing & set(batches.steps))
+        if clash:
+            raise DuplicateError(
+                f"{escape(source)}: case {quote(escape(clash[0]))} is already in the register; "
+                "nothing was imported"
+            )
+        for table, kind, key in ((procedures, "procedure", "fingerprint"), (units, "unit", "id")):
+            fresh = [row for row in batches.rows[kind] if row[key] not in known[kind]]
             if fresh:
                 connection.execute(table.insert(), fresh)
         known_members = {
             (row.unit_id, row.id)
             for row in connection.execute(sa.select(members.c.unit_id, members.c.id))
         }
-        fresh = [m for m in batches["member"] if (m["unit_id"], m["id"]) not in known_members]
+        fresh = [m for m in batches.rows["member"] if (m["unit_id"], m["id"]) not in known_members]
         if fresh:
             connection.execute(members.insert(), fresh)
-        existing = set(connection.execute(sa.select(cases.c.id)).scalars())
-        clash = sorted(existing & set(steps))
-        if clash:
-            raise DuplicateError(
-                f"{source}: case '{clash[0]}' is already in the register; nothing was imported"
-            )
-        if batches["case"]:
-            connection.execute(cases.insert(), batches["case"])
-        rows = [row for case_rows in steps.values() for row in case_rows]
+        if batches.rows["case"]:
+            connection.execute(cases.insert(), batches.rows["case"])
+        rows = [row for case_rows in batches.steps.values() for row in case_rows]
         for start in range(0, len(rows), 1000):
             connection.execute(history.insert(), rows[start : start + 1000])
-    return {"cases": len(batches["case"]), "steps": sum(len(r) for r in steps.values())}
+    return {
+        "cases": len(batches.rows["case"]),
+        "steps": sum(len(r) for r in batches.steps.values()),
+    }

@@ -19,8 +19,13 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from admission_flow._limits import cut, escape
+from admission_flow.exceptions import StoreError
+from admission_flow.model._serial import person_from_json, unit_from_json
+
 from ._chain import opening_hash, row_hash
 from ._database import snapshot
+from ._rows import UNREADABLE, step_of_row
 from ._schema import cases, history
 
 __all__ = ["Break", "FinalStates", "verify_chains"]
@@ -42,7 +47,15 @@ class Break:
         if self.case == "*":
             return f"the register: {self.problem}"
         where = "its opening record" if self.seq == 0 else f"step {self.seq}"
-        return f"case '{self.case}', {where}: {self.problem}"
+        return escape(f"case '{self.case}', {where}: {self.problem}")
+
+
+def _reason(exc: StoreError) -> str:
+    """``holds a value that cannot be read (...)``: the part of ``exc`` after the case and row."""
+    text = str(exc)
+    start = text.find("(")
+    end = text.rfind(")")
+    return f"holds a value that cannot be read {text[start : end + 1]}" if start >= 0 else text
 
 
 def _check(
@@ -59,6 +72,15 @@ def _check(
         )
     if opening_hash(head) != head["opening_hash"]:
         return Break(case=case_id, seq=0, problem="does not match its hash (modified)")
+    try:
+        person_from_json(json.loads(head["candidate"]))
+        unit_from_json(json.loads(head["unit"]))
+    except UNREADABLE as exc:
+        return Break(
+            case=case_id,
+            seq=0,
+            problem=f"holds a value that cannot be read ({cut(f'{type(exc).__name__}: {exc}', 120)})",
+        )
     previous = head["opening_hash"]
     for expected, row in enumerate(rows, start=1):
         if row_hash(row) != row["hash"]:
@@ -77,6 +99,10 @@ def _check(
                 problem=f"does not follow step {expected - 1} (a row before it was inserted, deleted or reordered)",
             )
         previous = row["hash"]
+        try:
+            step_of_row(row)
+        except StoreError as exc:
+            return Break(case=case_id, seq=row["seq"], problem=_reason(exc))
     if len(rows) != head["version"] or previous != head["head"]:
         missing = head["version"] - len(rows)
         if missing > 0:

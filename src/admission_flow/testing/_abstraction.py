@@ -80,6 +80,7 @@ from admission_flow.procedure._invariants import (
     UnitHas,
     WorkingDaysWithin,
 )
+from admission_flow.spec import EventSpec, FactSpec
 
 from ._boundaries import Variant, _walk
 from ._generation import two_thirds
@@ -196,7 +197,7 @@ def landmark_days(case: af.Case, dated: list[dt.date]) -> Iterator[dt.date]:
         yield from (day - _DAY, day, day + _DAY)
 
 
-def _ordinary(fact: af.FactSpec, value: Any) -> bool:
+def _ordinary(fact: FactSpec, value: Any) -> bool:
     """Whether a fact has its ordinary value: a choice its first, a flag its default."""
     if fact.type == "choice":
         return value is None or value == fact.values[0]
@@ -206,14 +207,14 @@ def _ordinary(fact: af.FactSpec, value: Any) -> bool:
 
 
 def fact_options(
-    fact: af.FactSpec,
+    fact: FactSpec,
     on: dt.date,
     members: Mapping[str, af.Member],
     unit: af.Unit,
     chosen: Mapping[str, Any],
 ) -> list[Any]:
     """A fact's boundary values, the ordinary one first."""
-    if fact.type == "int":
+    if fact.type in ("int", "counts"):  # a generated count is a bare number
         low = fact.minimum if fact.minimum is not None else 0
         total = chosen.get(fact.at_most) if fact.at_most is not None else None
         if isinstance(total, int):
@@ -241,16 +242,18 @@ def fact_options(
 
 
 def fact_variants(
-    spec: af.EventSpec,
+    spec: EventSpec,
     role: str,
     on: dt.date,
     unit: af.Unit,
     members: Mapping[str, af.Member],
+    procedure: af.Procedure | None = None,
 ) -> list[tuple[dict[str, Any], bool]]:
     """An ordinary choice of every fact, then each fact varied alone over its boundary values.
 
     Each comes with whether it is a deviation (all but the first, and the
-    other values of a choice, are not).
+    other values of a choice, are not). ``procedure`` names the date facts a
+    deadline met by this event may count from instead (``counted_from``).
     """
     facts = [
         f
@@ -258,8 +261,18 @@ def fact_variants(
         if not (f.roles and role not in f.roles)
     ]
 
-    def options(fact: af.FactSpec, chosen: Mapping[str, Any]) -> list[Any]:
+    restarts = {
+        d.counted_from
+        for d in (procedure.deadlines.values() if procedure is not None else ())
+        if d.counted_from is not None and spec.name in d.met_by
+    }
+
+    def options(fact: FactSpec, chosen: Mapping[str, Any]) -> list[Any]:
         values = fact_options(fact, on, members, unit, chosen)
+        if fact.name in restarts and not fact.required:
+            # A date a deadline may count from instead (the day a decision was
+            # received) is ordinarily not given: the deadline's own start holds.
+            return [ABSENT, *values]
         # An optional fact is given its ordinary value first; leaving it out is a variant.
         return values if fact.required or not values else [*values, ABSENT]
 

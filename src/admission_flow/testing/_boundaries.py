@@ -24,6 +24,7 @@ import attrs
 import admission_flow as af
 from admission_flow.model._values import _new_case
 from admission_flow.procedure._invariants import AllOf, AnyOf, Condition, RuleHeld
+from admission_flow.spec import EventSpec
 
 from ._generation import two_thirds
 from ._scenario_file import Attempt
@@ -115,7 +116,7 @@ class Variant:
         return any("." in name for name in self.boundary.facts if name.startswith(f"{event}."))
 
     def attempt(
-        self, attempt: Attempt, spec: af.EventSpec, members: Mapping[str, af.Member]
+        self, attempt: Attempt, spec: EventSpec, members: Mapping[str, af.Member]
     ) -> Attempt:
         """The attempt as this variant makes it: its facts set, another member acting."""
         facts = dict(attempt.facts)
@@ -145,7 +146,7 @@ def resolve(
     name: str,
     on: dt.date,
     chosen: Mapping[str, Any],
-    spec: af.EventSpec | None = None,
+    spec: EventSpec | None = None,
 ) -> Any:
     """A declared fact value made concrete for an event on ``on`` (see ``af.Boundary``)."""
     if isinstance(value, tuple):

@@ -23,6 +23,8 @@ from typing import Any
 import attrs
 
 import admission_flow as af
+from admission_flow.calendar import Calendar
+from admission_flow.spec import EventSpec
 
 from . import _abstraction as ab
 from ._boundaries import Variant, boundary_variants
@@ -76,7 +78,7 @@ def explore(
     max_deviations: int = 0,
     horizon_days: int = 400,
     boundaries: bool = True,
-    calendar: af.Calendar | None = None,
+    calendar: Calendar | None = None,
 ) -> Exploration:
     """Search breadth-first for a case that breaks an invariant (see ``_abstraction.py``).
 
@@ -262,7 +264,7 @@ class _Search:
                     yield from self.fire(node, attempt, cost, try_variants=not (closed or unusual))
 
     @staticmethod
-    def counts_varied(spec: af.EventSpec, facts: dict[str, Any], ordinary: dict[str, Any]) -> bool:
+    def counts_varied(spec: EventSpec, facts: dict[str, Any], ordinary: dict[str, Any]) -> bool:
         """Whether the facts differ from the ordinary ones only in a count bounded by a total."""
         changed = [name for name in facts if facts.get(name) != ordinary.get(name)]
         return bool(changed) and all(spec.facts[name].at_most is not None for name in changed)
@@ -453,12 +455,12 @@ class _Search:
         )
 
     def fact_variants(
-        self, spec: af.EventSpec, role: str, on: dt.date, unit: af.Unit
+        self, spec: EventSpec, role: str, on: dt.date, unit: af.Unit
     ) -> list[tuple[dict[str, Any], bool]]:
         cache_key = (spec.name, role, on, unit)
         cached = self.variant_cache.get(cache_key)
         if cached is None:
-            cached = ab.fact_variants(spec, role, on, unit, self.engine.members)
+            cached = ab.fact_variants(spec, role, on, unit, self.engine.members, self.procedure)
             self.variant_cache[cache_key] = cached
         return cached
 

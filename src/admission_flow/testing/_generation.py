@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import admission_flow as af
+from admission_flow.spec import FactSpec
 
 __all__ = [
     "DEFAULT_MEMBERS",
@@ -216,7 +217,7 @@ def boundary_dates(case: af.Case, *, starts: Iterable[dt.date] | None = None) ->
 
 def fact_value(
     choose: Choose,
-    fact: af.FactSpec,
+    fact: FactSpec,
     *,
     on: dt.date,
     members: Mapping[str, af.Member],
@@ -238,7 +239,7 @@ def fact_value(
             decides on), or a year before ``on``.
     """
     low = fact.minimum if fact.minimum is not None else 0
-    if fact.type == "int":
+    if fact.type in ("int", "counts"):  # a generated count is a bare number
         if total is not None:
             needed = two_thirds(total)
             return pick_lazily(

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import admission_flow as af
+from admission_flow.calendar import Calendar, VietnamCalendar
 from admission_flow.procedure._invariants import (
     AllOf,
     AnyOf,
@@ -20,7 +21,6 @@ from admission_flow.procedure._invariants import (
     InvariantFailure,
     Reading,
     RuleHeld,
-    _default_calendar,
 )
 from admission_flow.procedure._invariants import check_invariants as _check
 
@@ -35,7 +35,7 @@ class _Judge:
     def __init__(
         self,
         procedure: af.Procedure,
-        calendar: af.Calendar,
+        calendar: Calendar,
         members: Mapping[str, af.Member],
         rules: Mapping[str, af.Rule],
     ) -> None:
@@ -83,12 +83,12 @@ class _Judge:
 def law_reading(
     procedure: af.Procedure,
     *,
-    calendar: af.Calendar | None = None,
+    calendar: Calendar | None = None,
     members: Mapping[str, af.Member] | None = None,
     plugins: af.Plugins | None = None,
 ) -> Reading:
     """What invariants read besides the case, for many cases: make it once (an engine's)."""
-    counting = calendar if calendar is not None else _default_calendar()
+    counting = calendar if calendar is not None else _vietnam()
     found = (plugins if plugins is not None else af.Plugins()).rules()
     rules = {rule_id: contributed.rule for rule_id, contributed in found.items()}
     return Reading(counting, _Judge(procedure, counting, members or {}, rules))
@@ -98,7 +98,7 @@ def check_invariants(
     procedure: af.Procedure,
     case: af.Case,
     *,
-    calendar: af.Calendar | None = None,
+    calendar: Calendar | None = None,
     members: Mapping[str, af.Member] | None = None,
     plugins: af.Plugins | None = None,
 ) -> list[InvariantFailure]:
@@ -165,3 +165,13 @@ def _leaves(condition: Condition) -> Iterator[Condition]:
     if isinstance(condition, AnyOf | AllOf):
         for inner in condition.conditions:
             yield from _leaves(inner)
+
+
+_CALENDAR: list[Calendar] = []
+
+
+def _vietnam() -> Calendar:
+    """Vietnam's calendar, made once (the default when no calendar is given)."""
+    if not _CALENDAR:
+        _CALENDAR.append(VietnamCalendar())
+    return _CALENDAR[0]

@@ -60,7 +60,19 @@ def rule_removals(text: str) -> list[Mutant]:
             continue
         item = _ITEM.match(line)
         if item:
-            mutants.append(_mutant(lines, index, "", event, item.group(1)))
+            after = [n for n in lines[index + 1 :] if not n.lstrip().startswith("#")]
+            alone = lines[index - 1].rstrip() == "    rules:" and not (
+                after and _ITEM.match(after[0])
+            )
+            if alone:  # the event's only rule: an empty list, which loads
+                text = "".join([*lines[: index - 1], "    rules: []\n", *lines[index + 1 :]])
+                mutants.append(
+                    Mutant(
+                        name=f"{event}-{item.group(1)}", event=event, rule=item.group(1), text=text
+                    )
+                )
+            else:
+                mutants.append(_mutant(lines, index, "", event, item.group(1)))
     return mutants
 
 

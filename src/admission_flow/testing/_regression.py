@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 import attrs
 
 from admission_flow import Plugins, Problem, ScenarioError, load_scenario, run_scenario
+from admission_flow._limits import MAX_DEPTH, MAX_FILE_BYTES
+from admission_flow.procedure._reading import FileTooLarge, NotRegularFile, read_bytes
 
 __all__ = [
     "EXPECTED_SUFFIX",
@@ -25,6 +28,8 @@ __all__ = [
     "expected_path",
     "find_scenarios",
     "pretty_json",
+    "read_expected",
+    "write_expected",
 ]
 
 EXPECTED_SUFFIX = ".expected.json"
@@ -102,7 +107,8 @@ def find_scenarios(paths: Iterable[str | Path]) -> Iterator[Path]:
                 p
                 for pattern in ("*.yaml", "*.yml")
                 for p in path.rglob(pattern)
-                if expected_path(p).is_file()
+                # a scenario linked in from outside the folder is not one of its scenarios
+                if expected_path(p).is_file() and p.resolve().is_relative_to(path.resolve())
             )
             if not found:
                 raise ScenarioError(
@@ -134,33 +140,7 @@ def check_scenario(path: Path, *, plugins: Plugins | None = None) -> Result:
         PluginError: a plugin raised.
     """
     expected_file = expected_path(path)
-    try:
-        text = expected_file.read_text(encoding="utf-8")
-    except OSError:
-        raise ScenarioError(
-            [
-                Problem(
-                    file=str(path),
-                    line=1,
-                    column=1,
-                    message=f"no expected output {expected_file.name} beside it; "
-                    f"write it with `admission-flow test --update {path}`",
-                )
-            ]
-        ) from None
-    try:
-        expected = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            [
-                Problem(
-                    file=str(expected_file),
-                    line=exc.lineno,
-                    column=exc.colno,
-                    message=f"not JSON: {exc.msg}",
-                )
-            ]
-        ) from None
+    expected = read_expected(path)
     actual = json.loads(json.dumps(run_scenario(load_scenario(path, plugins=plugins)).as_dict()))
     return Result(
         scenario=path,
@@ -169,6 +149,102 @@ def check_scenario(path: Path, *, plugins: Plugins | None = None) -> Result:
         actual=actual,
         differences=tuple(differences(expected, actual)),
     )
+
+
+def _problem(file: Path, message: str, line: int = 1, column: int = 1) -> ScenarioError:
+    return ScenarioError([Problem(file=str(file), line=line, column=column, message=message)])
+
+
+def _outside(path: Path, scenario: Path) -> bool:
+    """Whether ``path``, its links followed, leaves the scenario's folder."""
+    folder = scenario.resolve().parent
+    return not path.resolve().is_relative_to(folder)
+
+
+def read_expected(scenario: Path) -> Any:
+    """The expected output beside ``scenario``: a regular file in its folder (a link out
+    of the folder is refused unread), within the limits of every file.
+
+    Raises:
+        ScenarioError: the file is missing, outside the folder, too large, too deep or not JSON.
+    """
+    expected_file = expected_path(scenario)
+    if expected_file.is_symlink() and _outside(expected_file, scenario):
+        raise _problem(
+            expected_file,
+            "a link to a file outside the scenario's folder; the expected output is read only "
+            "from the folder: replace the link by the file",
+        )
+    try:
+        data = read_bytes(expected_file)
+    except NotRegularFile:
+        raise _problem(
+            expected_file,
+            "not a regular file (a device, a pipe or a socket); write it anew "
+            f"with `admission-flow test --update {scenario}`",
+        ) from None
+    except FileTooLarge:
+        raise _problem(expected_file, f"the file is larger than {MAX_FILE_BYTES:,} bytes") from None
+    except OSError:
+        raise _problem(
+            scenario,
+            f"no expected output {expected_file.name} beside it; "
+            f"write it with `admission-flow test --update {scenario}`",
+        ) from None
+    try:
+        expected = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _problem(expected_file, "not UTF-8 text; write it anew with test --update") from None
+    except json.JSONDecodeError as exc:
+        raise _problem(expected_file, f"not JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except (RecursionError, ValueError):
+        expected = None
+        deep = True
+    else:
+        deep = _depth(expected) > MAX_DEPTH
+    if deep:
+        raise _problem(expected_file, f"values are nested more than {MAX_DEPTH} levels deep")
+    return expected
+
+
+def write_expected(scenario: Path, text: str) -> Path:
+    """Write ``text`` as the scenario's expected output, never through a link out of its folder.
+
+    Raises:
+        ScenarioError: the expected file is a link out of the folder, or cannot be written.
+    """
+    expected_file = expected_path(scenario)
+    if expected_file.is_symlink() and _outside(expected_file, scenario):
+        raise _problem(
+            expected_file,
+            "a link to a file outside the scenario's folder; nothing was written: "
+            "replace the link by a file",
+        )
+    target = expected_file.resolve() if expected_file.is_symlink() else expected_file
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(target, flags, 0o644)
+    except OSError as exc:
+        raise _problem(expected_file, f"cannot be written: {exc.strerror or 'refused'}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    return expected_file
+
+
+def _depth(value: Any) -> int:
+    """How deep ``value`` nests, without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((inner, depth + 1) for inner in item.values())
+        elif isinstance(item, list):
+            stack.extend((inner, depth + 1) for inner in item)
+    return deepest
 
 
 def differences(expected: Any, actual: Any, path: str = "$") -> Iterator[Difference]:

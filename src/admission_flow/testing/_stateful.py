@@ -34,8 +34,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 import admission_flow as af
+from admission_flow.calendar import Calendar
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.procedure._invariants import Reading, check_invariants
+from admission_flow.spec import EventSpec
 
 from ._generation import (
     DEFAULT_MEMBERS,
@@ -160,7 +162,7 @@ class ProcedureMachine(RuleBasedStateMachine):
     def _closed(self) -> bool:
         return self.case is not None and self.engine.is_closed(self.case)
 
-    def _fresh_actors(self, case: af.Case, spec: af.EventSpec) -> list[af.Actor]:
+    def _fresh_actors(self, case: af.Case, spec: EventSpec) -> list[af.Actor]:
         """The actors who may fire ``spec`` and have not had it accepted on this case yet."""
         used = {step.actor for step in case.steps_of(spec.name) if step.accepted}
         return [
@@ -204,7 +206,7 @@ class ProcedureMachine(RuleBasedStateMachine):
         repeat = self._repeated(choose, case, on)
         if repeat is not None:
             return repeat
-        groups: dict[str, list[af.EventSpec]] = {
+        groups: dict[str, list[EventSpec]] = {
             "moving": [],
             "novel": [],
             "fresh": [],
@@ -421,7 +423,7 @@ def procedure_state_machine(
     *,
     plugins: af.Plugins | None = None,
     members: Mapping[str, af.Member] | Iterable[af.Member] | None = None,
-    calendar: af.Calendar | None = None,
+    calendar: Calendar | None = None,
 ) -> type[ProcedureMachine]:
     """A Hypothesis ``RuleBasedStateMachine`` class for a procedure.
 

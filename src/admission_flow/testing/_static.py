@@ -26,11 +26,11 @@ from admission_flow.procedure._invariants import (
 
 from ._boundaries import silent_rules
 
-__all__ = ["Finding", "static_findings"]
+__all__ = ["StaticFinding", "static_findings"]
 
 
 @attrs.frozen(kw_only=True)
-class Finding:
+class StaticFinding:
     """Something the procedure declares that can never matter, or never happen."""
 
     kind: str
@@ -38,6 +38,11 @@ class Finding:
 
     def as_dict(self) -> dict[str, str]:
         return {"kind": self.kind, "message": self.message}
+
+
+#: The checker's modules still say ``Finding``; the public name is ``StaticFinding``, since
+#: ``admission_flow.units.Finding`` is what a rule pack finds about a unit.
+Finding = StaticFinding
 
 
 def _reachable_states(procedure: af.Procedure) -> set[str]:

@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 import admission_flow as af
+from admission_flow.spec import FactSpec
 
 from ._generation import (
     FIRST_DAY,
@@ -95,7 +96,7 @@ def dates_from(
 @st.composite
 def fact_values(
     draw: st.DrawFn,
-    fact: af.FactSpec,
+    fact: FactSpec,
     *,
     on: dt.date,
     members: Mapping[str, af.Member],

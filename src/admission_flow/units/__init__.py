@@ -6,6 +6,8 @@ be opened for a person, given their earlier cases (one open case at a time;
 re-admission). See ``docs/units-and-reports.md``.
 """
 
+from admission_flow._moved import moved_names
+
 from ._across import (
     ENDS,
     EXCLUDED_REASONS,
@@ -14,8 +16,8 @@ from ._across import (
     Departure,
     check_new_case,
 )
-from ._context import UnitContext, reached_on
-from ._file import UnitFileError, load_units
+from ._context import UnitContext, admitted_by, members_at_start, probationary_on, reached_on
+from ._file import load_units
 from ._values import (
     STAGES,
     CountTarget,
@@ -44,10 +46,15 @@ __all__ = [
     "Share",
     "Targets",
     "UnitContext",
-    "UnitFileError",
     "UnitNode",
     "UnitTree",
+    "admitted_by",
     "check_new_case",
     "load_units",
+    "members_at_start",
+    "probationary_on",
     "reached_on",
 ]
+
+#: Names that moved; each still works, with a warning.
+__getattr__ = moved_names(__name__, {"UnitFileError": "admission_flow.exceptions.UnitFileError"})

@@ -2,23 +2,26 @@
 
 Pure functions over the cases a register already holds for one person, for the
 register to call when a case is opened (contract: ``STANDARD_PROCEDURE.md``,
-"Across cases"): one open case per person (``case.one_open``), and re-admission
-(kết nạp lại) only 36 months after leaving the Party, only once, never for the
-excluded reasons, with the province-level standing committee's written
-consent. A re-admitted person goes through the whole procedure again,
-probation included: nothing in ``vn-2021`` lets a case skip it.
+"Across cases" and "Revision 3", items 8 and 10): one open case per person
+(``case.one_open``), each case judged by its own procedure's final states; a
+person admitted and not departed is not admitted again; and, whenever the
+person left the Party before (``Person.left``, or ``left=``), with or without
+earlier cases in the register, the re-admission rules judged when a case
+opens: never for the excluded reasons, only once. The waiting period and the
+province's consent are steps of the case itself (``readmission.waiting_period``
+at the application, ``readmission.consent`` before the decision).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
-
-import attrs
+from collections.abc import Callable, Collection, Iterable
 
 from admission_flow.exceptions import ArgumentTypeError
-from admission_flow.model._checks import check_bool, check_choice, check_date
+from admission_flow.model._checks import check_bool, check_date
 from admission_flow.model._dates import add_months, months_between
+from admission_flow.model._departure import LEAVING_REASONS, Departure
+from admission_flow.model._leaving import EXCLUDED, REASONS, excluded_reason
 from admission_flow.model._values import Case, Person, Text, Violation
 
 __all__ = [
@@ -30,24 +33,19 @@ __all__ = [
     "check_new_case",
 ]
 
-#: The final states of ``vn-2021``: a case in any other state is open.
+#: The final states of ``vn-2021``: the default when a case's own procedure is not given.
 ENDS: frozenset[str] = frozenset({"official", "withdrawn", "rejected", "removed"})
 #: States a case reaches only once the person was admitted.
 _ADMITTED = frozenset({"admitted", "probation", "escalated", "official"})
-#: Months after leaving the Party before re-admission may be considered.
+#: Months after leaving the Party before re-admission may be considered (judged at the
+#: application by ``readmission.waiting_period``).
 READMISSION_MONTHS = 36
-#: Why a member left the Party; the first five rule re-admission out.
-EXCLUDED_REASONS: tuple[str, ...] = (
-    "abandoned_activities",  # tự ý bỏ sinh hoạt đảng
-    "asked_to_leave",  # xin ra khỏi Đảng
-    "serious_disunity",  # gây mất đoàn kết nội bộ nghiêm trọng
-    "corruption_conviction",  # bị kết án về tội tham nhũng
-    "serious_crime_conviction",  # bị kết án về tội nghiêm trọng trở lên
-)
-LEAVING_REASONS: tuple[str, ...] = (*EXCLUDED_REASONS, "struck_off", "expelled", "other")
+#: Why a member left the Party that rules re-admission out (``asked_to_leave`` only
+#: without real hardship, ``Departure.hardship``).
+EXCLUDED_REASONS: tuple[str, ...] = EXCLUDED
 
 SOURCE_ONE_OPEN = "procedure definition (one register entry per person)"
-SOURCE_READMISSION = "QĐ 24-QĐ/TW §5 (kết nạp lại); HD 01-HD/TW §5"
+SOURCE_READMISSION = "QĐ 24-QĐ/TW §3.5 (kết nạp lại); HD 01-HD/TW §1.1"
 
 _MESSAGES = {
     "case.one_open": Text(
@@ -71,26 +69,15 @@ _MESSAGES = {
         "{person} was already re-admitted once ({case}); re-admission is allowed only once.",
     ),
     "readmission.excluded_reason": Text(
-        "Không xét kết nạp lại người đã ra khỏi Đảng vì lý do '{reason}'.",
-        "Nobody who left the Party for the reason '{reason}' may be re-admitted.",
-    ),
-    "readmission.consent": Text(
-        "Kết nạp lại cần văn bản đồng ý của ban thường vụ tỉnh ủy, thành ủy (hoặc tương đương).",
-        "Re-admission needs the written consent of the province-level standing committee.",
+        "Không xét kết nạp lại người đã ra khỏi Đảng vì lý do: {reason} (trừ người xin ra khỏi "
+        "Đảng vì hoàn cảnh gia đình đặc biệt khó khăn).",
+        "Nobody who left the Party for this reason may be re-admitted: {reason} (except one who "
+        "asked to leave because of very difficult family circumstances).",
     ),
 }
 
-
-@attrs.frozen(kw_only=True)
-class Departure:
-    """When and why a person left the Party (ra khỏi Đảng), as the register knows it."""
-
-    on: dt.date
-    reason: str
-
-    def __attrs_post_init__(self) -> None:
-        check_date("Departure", "on", self.on)
-        check_choice("Departure", "reason", self.reason, LEAVING_REASONS)
+#: The final states of a case: one set for all, or each case's own procedure's.
+Ends = Collection[str] | Callable[[Case], Collection[str]]
 
 
 def _violation(rule: str, source: str, **values: object) -> Violation:
@@ -104,7 +91,7 @@ def check_new_case(
     *,
     left: Departure | None = None,
     provincial_consent: bool = False,
-    ends: Collection[str] = ENDS,
+    ends: Ends = ENDS,
 ) -> list[Violation]:
     """Every reason a new case for ``person`` may not be opened on ``on``; empty if it may.
 
@@ -112,13 +99,14 @@ def check_new_case(
         person: the candidate of the new case.
         existing_cases: the cases the register holds; those of other people are ignored.
         on: the date the new case would open.
-        left: when and why the person last left the Party, if they were a member. A
-            person whose last admission ended in ``removed`` (xóa tên khỏi danh sách
-            đảng viên dự bị) left on that step's date, struck off, unless ``left`` says
-            otherwise.
-        provincial_consent: the province-level standing committee's written consent
-            to re-admit (needed for a re-admission only).
-        ends: the final states of the procedure (``vn-2021``'s by default).
+        left: when and why the person last left the Party; ``person.left`` by
+            default. A person whose last admission ended in ``removed`` (xóa tên
+            khỏi danh sách đảng viên dự bị) left on that step's date, struck off,
+            unless ``left`` says otherwise.
+        provincial_consent: no longer read (revision 3): the province's consent is a
+            step of the case (``record_consent``), judged before the decision.
+        ends: the final states of each case: a set for all of them, or a function
+            giving each case's own procedure's (``vn-2021``'s by default).
     """
     if not isinstance(person, Person):
         raise ArgumentTypeError(
@@ -128,11 +116,13 @@ def check_new_case(
     check_bool("check_new_case", "provincial_consent", provincial_consent)
     if left is not None and not isinstance(left, Departure):
         raise ArgumentTypeError("left must be a units.Departure(on=..., reason=...)", field="left")
+    left = left if left is not None else person.left
+    final = ends if callable(ends) else (lambda case, fixed=frozenset(ends): fixed)
     cases = [c for c in existing_cases if c.candidate.id == person.id]
     found: list[Violation] = []
     who = person.id  # never a name: these messages reach logs and error lines
     for case in cases:
-        if case.state not in ends:
+        if case.state not in final(case):
             found.append(
                 _violation(
                     "case.one_open",
@@ -143,42 +133,42 @@ def check_new_case(
                 )
             )
     admitted = [c for c in cases if any(s.accepted and s.to_state in _ADMITTED for s in c.history)]
-    if not admitted:
-        return found
-    last = admitted[-1]
-    if left is None and last.state == "removed":
+    if admitted and left is None and admitted[-1].state == "removed":
         # Removed from the probationary list (xóa tên): the case itself says when
         # the person left; the re-admission rules then apply as to anyone struck off.
+        last = admitted[-1]
         removal = next(s for s in reversed(last.history) if s.accepted and s.to_state == "removed")
         left = Departure(on=removal.on, reason="struck_off")
+        # The new case's candidate does not carry this departure, so its own
+        # readmission.waiting_period cannot judge it: the register does, at opening.
+        elapsed = months_between(left.on, on)
+        if elapsed < READMISSION_MONTHS:
+            found.append(
+                _violation(
+                    "readmission.thirty_six_months",
+                    SOURCE_READMISSION,
+                    needed=READMISSION_MONTHS,
+                    left=left.on,
+                    on=on,
+                    elapsed=elapsed,
+                    from_date=add_months(left.on, READMISSION_MONTHS),
+                )
+            )
     if left is None:
-        found.append(
-            _violation(
-                "readmission.still_member", SOURCE_READMISSION, person=who, case=admitted[-1].id
+        if admitted:
+            found.append(
+                _violation(
+                    "readmission.still_member",
+                    SOURCE_READMISSION,
+                    person=who,
+                    case=admitted[-1].id,
+                )
             )
-        )
         return found
-    if len(admitted) >= 2:
-        found.append(
-            _violation("readmission.once", SOURCE_READMISSION, person=who, case=admitted[-1].id)
-        )
-    if left.reason in EXCLUDED_REASONS:
-        found.append(
-            _violation("readmission.excluded_reason", SOURCE_READMISSION, reason=left.reason)
-        )
-    elapsed = months_between(left.on, on)
-    if elapsed < READMISSION_MONTHS:
-        found.append(
-            _violation(
-                "readmission.thirty_six_months",
-                SOURCE_READMISSION,
-                needed=READMISSION_MONTHS,
-                left=left.on,
-                on=on,
-                elapsed=elapsed,
-                from_date=add_months(left.on, READMISSION_MONTHS),
-            )
-        )
-    if not provincial_consent:
-        found.append(_violation("readmission.consent", SOURCE_READMISSION))
+    if left.readmitted_before or len(admitted) >= 2:
+        case_id = admitted[-1].id if admitted else "left.readmitted_before"
+        found.append(_violation("readmission.once", SOURCE_READMISSION, person=who, case=case_id))
+    if excluded_reason(left, EXCLUDED_REASONS):
+        reason = REASONS.get(left.reason, Text(left.reason, left.reason))
+        found.append(_violation("readmission.excluded_reason", SOURCE_READMISSION, reason=reason))
     return found

@@ -14,17 +14,18 @@ from typing import Any
 
 import attrs
 
-from admission_flow._limits import MAX_UNIT_MEMBERS
-from admission_flow.exceptions import FileProblemError, InputError
+from admission_flow._limits import MAX_UNIT_MEMBERS, quote
+from admission_flow.exceptions import InputError, UnitFileError
 from admission_flow.model._values import MEMBER_STATUSES, UNIT_KINDS, Member, Text, Unit
 from admission_flow.model._words import describe, did_you_mean
+from admission_flow.procedure._parse_outline import PROCEDURE_ID as UNIT_ID
 from admission_flow.procedure._reading import NAME, Reader, read_file
 from admission_flow.procedure._yaml import Mark, YamlMap
 
 from ._file_targets import TargetReader
 from ._values import Holder, PositionSpec, Targets, UnitNode, UnitTree
 
-__all__ = ["UnitFileError", "load_units"]
+__all__ = ["load_units"]
 
 _UNIT_KEYS = (
     "id",
@@ -40,10 +41,6 @@ _UNIT_KEYS = (
     "positions",
     "targets",
 )
-
-
-class UnitFileError(FileProblemError):
-    """A unit file is malformed, or names a unit, position, member or kind it does not know."""
 
 
 def load_units(path: str | Path, *, kinds: Iterable[str] = ()) -> UnitTree:
@@ -183,7 +180,15 @@ class _Loader:
         members = self.members(entry, where)
         people = self.people(entry, where, {m.id for m in members})
         holders = self.holders(entry, where, members, people)
+        held = {h.id: h.positions for h in holders}
         targets = self.target_reader.targets(entry, "targets", where, top=True) or Targets()
+        if uid is not None and not UNIT_ID.match(uid):
+            r.add(
+                entry.value_mark("id"),
+                f"unit id {quote(uid)} is not an id: use lower-case letters, digits, '.', '_' "
+                "and '-', starting with a letter or a digit (kdc-14)",
+            )
+            return None
         if uid is None:
             return None
         # An unknown kind is reported; the unit still takes its place in the tree,
@@ -200,14 +205,7 @@ class _Loader:
             official_members=count if count is not None else -1,
             holders=holders,
             members=tuple(
-                Member(
-                    id=m.id,
-                    status=m.status,
-                    since=m.since,
-                    positions=next(h.positions for h in holders if h.id == m.id)
-                    if any(h.id == m.id for h in holders)
-                    else (),
-                )
+                Member(id=m.id, status=m.status, since=m.since, positions=held.get(m.id, ()))
                 for m in members
             ),
             targets=targets,
@@ -234,6 +232,7 @@ class _Loader:
         r = self.reader
         items = r.sequence(entry, "members", where)
         found: list[Member] = []
+        seen: set[str] = set()
         for index, item in enumerate(items or ()):
             assert items is not None
             at = f"{where}.members[{index}]"
@@ -247,9 +246,11 @@ class _Loader:
             mid = r.string(item, "id", at)
             status = r.choice(item, "status", at, MEMBER_STATUSES)
             since = r.date(item, "since", at)
-            if mid is not None and any(m.id == mid for m in found):
+            if mid is not None and mid in seen:
                 r.add(item.value_mark("id"), f"member '{mid}' is listed twice in {where}; keep one")
                 continue
+            if mid is not None:
+                seen.add(mid)
             if mid is not None and status is not None and since is not None:
                 found.append(Member(id=mid, status=status, since=since))
         return found
@@ -261,6 +262,7 @@ class _Loader:
         r = self.reader
         items = r.sequence(entry, "people", where)
         found: list[tuple[str, str | None]] = []
+        seen: set[str] = set()
         for index, item in enumerate(items or ()):
             assert items is not None
             at = f"{where}.people[{index}]"
@@ -275,9 +277,10 @@ class _Loader:
             name = r.string(item, "name", at)
             if pid is None:
                 continue
-            if pid in member_ids or any(p == pid for p, _ in found):
+            if pid in member_ids or pid in seen:
                 r.add(item.value_mark("id"), f"'{pid}' is listed twice in {where}; keep one")
                 continue
+            seen.add(pid)
             found.append((pid, name))
         return found
 
@@ -291,7 +294,7 @@ class _Loader:
         r = self.reader
         held: dict[str, list[str]] = {}
         table = r.mapping(entry, "positions", where)
-        known = [m.id for m in members] + [p for p, _ in people]
+        known = dict.fromkeys([*(m.id for m in members), *(p for p, _ in people)])
         for position in table or ():
             assert table is not None
             if not r.known(
@@ -333,61 +336,90 @@ class _Loader:
                     "list the parent under 'units' or remove 'parent'",
                 )
                 nodes[uid] = _with(node, parent=None)
+        # Each unit is walked once: a walk up the parents stops at a unit already
+        # placed (0: not yet, 1: on this walk, 2: placed), so that the check takes
+        # time in proportion to the file, however deep its tree.
+        mark: dict[str, int] = dict.fromkeys(nodes, 0)
         in_cycle: set[str] = set()
         for uid in nodes:
-            if uid in in_cycle:
-                continue
-            seen: list[str] = []
+            path: list[str] = []
             current: str | None = uid
-            while current is not None and current not in seen:
-                seen.append(current)
+            while current is not None and mark[current] == 0:
+                mark[current] = 1
+                path.append(current)
                 current = nodes[current].parent
-            if current == uid:
-                in_cycle.update(seen)
-                entry = read[uid][1]
+            if current is not None and mark[current] == 1:  # back on this walk: a cycle
+                loop = path[path.index(current) :]
+                in_cycle.update(loop)
+                start = min(loop, key=lambda u: read[u][1].mark.line)
+                at = loop.index(start)
+                shown = [*loop[at:], *loop[:at], start]
+                entry = read[start][1]
                 r.add(
                     entry.value_mark("parent"),
-                    f"the unit tree has a cycle: {' → '.join([*seen, uid])}; "
+                    f"the unit tree has a cycle: {' → '.join(shown)}; "
                     "a unit cannot be under itself: fix one 'parent'",
                 )
+            for placed in path:
+                mark[placed] = 2
         if in_cycle:
             return nodes
-
-        def total(uid: str) -> int:
-            node = nodes[uid]
-            children = [n.id for n in nodes.values() if n.parent == uid]
-            if not children:
-                if node.official_members < 0:
-                    entry = read[uid][1]
-                    if "official_members" not in entry:
-                        r.add(
-                            entry.mark,
-                            f"missing 'official_members' in unit '{uid}': give its count of official "
-                            "members on the file's counted_on date",
-                        )
-                    return 0
-                return node.official_members
-            summed = sum(total(c) for c in children)
-            if node.official_members >= 0 and node.official_members != summed:
-                entry = read[uid][1]
-                r.add(
-                    entry.value_mark("official_members"),
-                    f"unit '{uid}' has official_members: {node.official_members}, but the units "
-                    f"under it have {summed} together; correct one of them, or leave it out to use the sum",
-                )
-            try:
-                nodes[uid] = _with(nodes[uid], official_members=summed)
-            except InputError:
-                r.add(
-                    read[uid][1].mark,
-                    f"unit '{uid}': the units under it have {summed:,} official members together, "
-                    "more than a unit can hold; check their counts",
-                )
-            return summed
-
-        for root in [n.id for n in nodes.values() if n.parent is None]:
-            total(root)
+        under: dict[str, list[str]] = {}
+        for node in nodes.values():
+            if node.parent is not None:
+                under.setdefault(node.parent, []).append(node.id)
+        # Totals from the leaves up, without recursion: a unit after every unit under it.
+        order: list[str] = []
+        stack = [n.id for n in nodes.values() if n.parent is None]
+        while stack:
+            current_id = stack.pop()
+            order.append(current_id)
+            stack.extend(under.get(current_id, ()))
+        totals: dict[str, int] = {}
+        for uid in reversed(order):
+            totals[uid] = self.total(uid, nodes, read, under.get(uid, ()), totals)
         return nodes
+
+    def total(
+        self,
+        uid: str,
+        nodes: dict[str, UnitNode],
+        read: dict[str, tuple[UnitNode, YamlMap]],
+        children: Iterable[str],
+        totals: dict[str, int],
+    ) -> int:
+        """A unit's official members: its own count, or the sum of the units under it."""
+        r = self.reader
+        node = nodes[uid]
+        children = list(children)
+        if not children:
+            if node.official_members < 0:
+                entry = read[uid][1]
+                if "official_members" not in entry:
+                    r.add(
+                        entry.mark,
+                        f"missing 'official_members' in unit '{uid}': give its count of official "
+                        "members on the file's counted_on date",
+                    )
+                return 0
+            return node.official_members
+        summed = sum(totals[c] for c in children)
+        if node.official_members >= 0 and node.official_members != summed:
+            entry = read[uid][1]
+            r.add(
+                entry.value_mark("official_members"),
+                f"unit '{uid}' has official_members: {node.official_members}, but the units "
+                f"under it have {summed} together; correct one of them, or leave it out to use the sum",
+            )
+        try:
+            nodes[uid] = _with(nodes[uid], official_members=summed)
+        except InputError:
+            r.add(
+                read[uid][1].mark,
+                f"unit '{uid}': the units under it have {summed:,} official members together, "
+                "more than a unit can hold; check their counts",
+            )
+        return summed
 
 
 def _with(node: UnitNode, **changes: Any) -> UnitNode:

@@ -199,8 +199,21 @@ class UnitTree:
     def roots(self) -> list[UnitNode]:
         return [n for n in self.nodes.values() if n.parent is None]
 
+    _under: Mapping[str | None, tuple[str, ...]] = attrs.field(
+        init=False, eq=False, repr=False, factory=dict
+    )
+    _depths: dict[str, int] = attrs.field(init=False, eq=False, repr=False, factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        # The units under each unit, in file order: walks cost time in proportion to
+        # the tree, not to its square (a unit file may be 10,000 units deep).
+        under: dict[str | None, list[str]] = {}
+        for node in self.nodes.values():
+            under.setdefault(node.parent, []).append(node.id)
+        object.__setattr__(self, "_under", {key: tuple(ids) for key, ids in under.items()})
+
     def children(self, unit_id: str) -> list[UnitNode]:
-        return [n for n in self.nodes.values() if n.parent == unit_id]
+        return [self.nodes[child] for child in self._under.get(unit_id, ())]
 
     def ancestors(self, unit_id: str) -> list[UnitNode]:
         """The unit itself, then the one above it, up to the root."""
@@ -213,14 +226,29 @@ class UnitTree:
         return chain
 
     def subtree(self, unit_id: str) -> list[UnitNode]:
-        """The unit and every unit under it, depth first, in file order."""
-        found = [self.nodes[unit_id]]
-        for child in self.children(unit_id):
-            found.extend(self.subtree(child.id))
+        """The unit and every unit under it, depth first, in file order (no recursion)."""
+        found: list[UnitNode] = []
+        stack = [unit_id]
+        while stack:
+            current = stack.pop()
+            found.append(self.nodes[current])
+            stack.extend(reversed(self._under.get(current, ())))
         return found
 
     def depth(self, unit_id: str) -> int:
-        return len(self.ancestors(unit_id)) - 1
+        """How many units are above this one; each unit's depth is counted once."""
+        depths = self._depths
+        if unit_id not in depths:
+            chain = []
+            current: str | None = unit_id
+            while current is not None and current not in depths:
+                chain.append(current)
+                current = self.nodes[current].parent
+            known = -1 if current is None else depths[current]
+            for uid in reversed(chain):
+                known += 1
+                depths[uid] = known
+        return depths[unit_id]
 
     def target(self, unit_id: str, field: str, *, for_kind: bool = True) -> Any:
         """The nearest target ``field`` for a unit: its own, else from the units above.
