@@ -38,6 +38,7 @@ left out when they are not.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import platform
 import resource
@@ -314,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
             return time.perf_counter() - began
 
         seconds = median(args.repeats, rebuild)
+        rebuilt = seconds
         table.append(
             ("rebuild, SQLite (goal ≥ 200,000/s)", events / seconds, "events/s", floor / seconds)
         )
@@ -334,6 +336,18 @@ def main(argv: list[str] | None = None) -> int:
 
         seconds = median(args.repeats, recheck)
         table.append(("recheck, SQLite, 2 processes", count / seconds, "cases/s", None))
+        rechecked = seconds
+
+        # The 2025 move, once (it writes): every open case gets its migrate step.
+        from admission_flow.store._migration import migrate_open_cases
+
+        to = af.load_procedure("vn-2025")
+        began = time.perf_counter()
+        moves = migrate_open_cases(register, to, dt.date(2025, 7, 1), units={})
+        seconds = time.perf_counter() - began
+        assert sum(m.moved for m in moves) == count, "every copied case is open and moves"
+        table.append(("migrate to vn-2025, SQLite, 1 process", count / seconds, "cases/s", None))
+        table.append(("  (the rebuild beside it, in cases/s)", count / rebuilt, "cases/s", None))
         register.close()
     finally:
         stop_pg()
@@ -342,9 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, rate, unit, ratio in table:
         shown = f"{ratio:6.2f} × floor" if ratio is not None else ""
         print(f"{name:<{width}}  {rate:>12,.0f} {unit:<9} {shown}")
-    print(
-        f"recheck of {count:,} open cases: {count / table[-1][1]:.2f} s (goal for 100,000: ≤ 10 s)"
-    )
+    print(f"recheck of {count:,} open cases: {rechecked:.2f} s (goal for 100,000: ≤ 10 s)")
     print(f"peak resident memory: {before:,.0f} MB before rebuilding, {after:,.0f} MB after")
     return 0
 

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import pytest
 
 import admission_flow as af
@@ -41,6 +42,21 @@ STAGES = (
 
 #: The parts of the dossier ``ready_for_vote`` files, each of which it can leave out.
 DOSSIER_PARTS = ("application", "history", "background", "residence", "organizations")
+
+
+def timeless(engine: af.Engine) -> af.Engine:
+    """The engine's procedure without its ``in_force`` window, for rules tested over any years.
+
+    A certificate's 60-month anniversary from a 2023 story falls in 2028, after
+    ``vn-2021`` left force: the rule itself is tested there; the window is tested
+    on its own (tests/test_generations.py).
+    """
+    return af.Engine(
+        attrs.evolve(engine.procedure, in_force=None),
+        plugins=engine.plugins,
+        members=engine.members,
+        calendar=engine.calendar,
+    )
 
 
 def person(**overrides: Any) -> af.Person:

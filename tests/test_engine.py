@@ -810,7 +810,11 @@ def test_the_same_inputs_give_the_same_output_whatever_the_hash_seed() -> None:
 def test_the_engine_never_reads_the_wall_clock(
     procedure: af.Procedure, candidate: af.Person, unit: af.Unit, years: int
 ) -> None:
-    """The same story told in 1990 or in 2090 ends the same way: only the events' dates count."""
+    """The same story told in 1990 or in 2090 ends the same way: only the events' dates count.
+
+    The procedure's ``in_force`` window is set aside: it is read from the procedure, not the clock.
+    """
+    procedure = attrs.evolve(procedure, in_force=None)
 
     def engine_for(shift: int) -> af.Engine:
         members = [

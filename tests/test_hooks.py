@@ -204,7 +204,7 @@ def test_a_plugin_contributes_a_procedure_by_id(procedure_file: Path) -> None:
         admission_flow_add_procedures=lambda: {"my-id": str(procedure_file)},
     )
     plugins = af.Plugins([school(), catalogue], entry_points=False)
-    assert set(plugins.procedures()) == {"vn-2021", "my-id"}
+    assert set(plugins.procedures()) == {"vn-2021", "vn-2025", "my-id"}
     engine = af.Engine.load("my-id", plugins=plugins, calendar=WeekdayCalendar())
     assert engine.procedure.id == "my-id"
     assert engine.procedure.title.en == "A trial selection"
@@ -228,7 +228,7 @@ def test_two_plugins_contributing_one_procedure_id_is_an_error(procedure_file: P
 def test_an_unknown_procedure_id_is_a_procedure_error() -> None:
     """An id nobody contributed names the ones that exist."""
     with pytest.raises(
-        af.ProcedureError, match=r"no bundled procedure 'vn-2099' \(bundled: vn-2021\)"
+        af.ProcedureError, match=r"no bundled procedure 'vn-2099' \(bundled: vn-2021, vn-2025\)"
     ):
         af.Engine.load("vn-2099", plugins=af.Plugins(entry_points=False))
 

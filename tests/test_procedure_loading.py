@@ -611,8 +611,9 @@ def test_vn_2021_has_the_documented_events(vn_2021: af.Procedure) -> None:
 
 
 def test_vn_2021_has_the_documented_rule_ids(vn_2021: af.Procedure) -> None:
-    """Rule ids are those of STANDARD_PROCEDURE.md, plus the engine's own ``event.state``."""
-    assert frozenset(vn_2021.rules) == VN_2021_RULES | {"event.state"}
+    """Rule ids are those of STANDARD_PROCEDURE.md, plus the engine's own ``event.state`` and
+    ``procedure.in_force`` (VN_2025.md: every generation says when it is in force)."""
+    assert frozenset(vn_2021.rules) == VN_2021_RULES | {"event.state", "procedure.in_force"}
     for rule_id, spec in vn_2021.rules.items():
         assert spec.message.vi, rule_id
         assert spec.message.en, rule_id
@@ -666,7 +667,7 @@ def test_validate_the_bundled_procedure(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate", "vn-2021"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("vn-2021: ok: procedure 'vn-2021' (Quy trình kết nạp đảng viên")
-    assert out.endswith(": 11 states, 20 events, 37 rules\n")
+    assert out.endswith(": 11 states, 20 events, 38 rules\n")  # procedure.in_force (VN_2025.md)
     assert err == ""
 
 
@@ -731,12 +732,12 @@ def test_validate_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_validate_an_unknown_bundled_name(capsys: pytest.CaptureFixture[str]) -> None:
     """A name that is neither bundled nor a file lists the bundled procedures."""
-    assert main(["validate", "vn-2012"]) == 2
+    assert main(["validate", "vn-2o21"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert (
-        err == "vn-2012:1:1: no bundled procedure 'vn-2012' (bundled: vn-2021) and no such file; "
-        "did you mean 'vn-2021'?\n"
+    assert (  # two generations bundled since issue 16
+        err == "vn-2o21:1:1: no bundled procedure 'vn-2o21' (bundled: vn-2021, vn-2025) and no "
+        "such file; did you mean 'vn-2021'?\n"
     )
 
 

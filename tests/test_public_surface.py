@@ -36,6 +36,7 @@ ERRORS = {
 #: Every public module and what it exports.
 SURFACE: dict[str, set[str]] = {
     "admission_flow": {
+        "InForce", "MigrationSpec",  # a procedure's generation fields (issue 16)
         "COMMUNITY_ROLES", "EDUCATION_LEVELS", "LEAVING_REASONS", "MEMBER_STATUSES",
         "ORGANIZATIONS", "UNIT_KINDS",
         "Actor", "Case", "Deadline", "Departure", "Member", "Option", "Outcome", "Person",

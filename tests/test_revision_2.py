@@ -12,7 +12,18 @@ import datetime as dt
 import pytest
 
 import admission_flow as af
-from helpers import DAY, D, drive, fire_ok, member, person, ready_for_vote, rule_ids, unit
+from helpers import (
+    DAY,
+    D,
+    drive,
+    fire_ok,
+    member,
+    person,
+    ready_for_vote,
+    rule_ids,
+    timeless,
+    unit,
+)
 
 READY = D(2023, 6, 9)
 VOTED = D(2023, 6, 19)
@@ -301,6 +312,7 @@ def test_a_certificate_is_valid_on_its_anniversary_and_not_the_day_after(
     engine: af.Engine,
 ) -> None:
     """60 months after 2023-05-20 is 2028-05-20: valid that day, refused on 2028-05-21."""
+    engine = timeless(engine)
     case = drive(engine, new_case(engine), "ready")
     anniversary = af.add_months(CERTIFICATE, 60)
     assert anniversary == D(2028, 5, 20)
@@ -332,6 +344,7 @@ def test_the_anniversary_of_a_month_end_certificate(
 
 def test_a_renewed_certificate_keeps_the_dossier(engine: af.Engine) -> None:
     """complete_course in dossier stays in dossier; the expired vote then passes with all on file."""
+    engine = timeless(engine)
     case = drive(engine, new_case(engine), "ready")
     late = D(2028, 6, 1)
     only(cell_vote(engine, case, late, 20, 29), "course.certificate_valid")

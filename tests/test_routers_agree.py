@@ -51,8 +51,12 @@ def engines(procedure: af.Procedure, plugins: af.Plugins, pipeline: Sequence[str
 @pytest.fixture(scope="module")
 def vn_2021() -> Engines:
     plugins = af.Plugins(entry_points=False)
+    # Without its in_force window (2021-07-30..2025-06-30): the runs draw dates over
+    # several years, and routing, not the window, is what both backends must agree on
+    # (the window is tested in tests/test_generations.py).
+    procedure = attrs.evolve(af.load_procedure("vn-2021", plugins=plugins), in_force=None)
     return engines(
-        af.load_procedure("vn-2021", plugins=plugins),
+        procedure,
         plugins,
         ("identified", "mentored", "course", "dossier", "admitted", "probation", "official"),
     )

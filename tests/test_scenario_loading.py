@@ -152,17 +152,17 @@ def test_a_path_with_a_nul_byte_is_refused_as_outside(tmp_path: Path) -> None:
 
 
 def test_an_unknown_procedure_name_suggests_the_bundled_one(tmp_path: Path) -> None:
-    """`vn-2012` is neither bundled nor a file: did you mean vn-2021?"""
+    """`vn-2o21` is neither bundled nor a file: did you mean vn-2021? (Both generations listed.)"""
     found = problems(
         tmp_path,
-        HEAD.replace("procedure: vn-2021", "procedure: vn-2012")
+        HEAD.replace("procedure: vn-2021", "procedure: vn-2o21")
         + "events:\n  - {on: 2023-03-01, event: identify, by: cell_committee}\n",
     )
     assert found == [
         (
             1,
             12,
-            "procedure 'vn-2012' is neither a bundled procedure (vn-2021) nor a file next to "
+            "procedure 'vn-2o21' is neither a bundled procedure (vn-2021, vn-2025) nor a file next to "
             "the scenario; did you mean 'vn-2021'?",
         )
     ]

@@ -78,6 +78,19 @@ def test_run_json_replays_into_the_same_case(scenario: Path) -> None:
     output = json.loads(json.dumps(run.as_dict()))
     case = engine.open(run.case.id, run.scenario.candidate, run.scenario.unit)
     for step in output["steps"]:
+        if step["event"] == "migrate":  # a move names its procedure, unit and committee
+            facts = step["facts"]
+            new = af.Engine.load(facts["new_procedure"], members=engine.members)
+            case = engine.migrate(
+                case,
+                to=new,
+                on=D.fromisoformat(step["on"]),
+                unit=_serial.unit_from_json(facts["unit"]),
+                actor=_serial.actor_from_by(step["by"]),
+                committee=facts["committee"] or None,
+            ).case
+            engine = new
+            continue
         types = {n: f.type for n, f in engine.procedure.events[step["event"]].facts.items()}
         facts = _serial.facts_from_run(types, step["facts"])
         actor = _serial.actor_from_by(step["by"])

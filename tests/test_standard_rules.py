@@ -25,6 +25,7 @@ from helpers import (
     person,
     ready_for_vote,
     rule_ids,
+    timeless,
     unit,
 )
 
@@ -328,6 +329,7 @@ def test_more_in_favour_than_members_is_bad_input(engine: af.Engine) -> None:
 )
 def test_certificate_under_60_months_passes(engine: af.Engine, vote_on: dt.date) -> None:
     """A course certificate not more than 60 months old on the vote's day is valid."""
+    engine = timeless(engine)
     case = drive(engine, new_case(engine), "ready")
     assert case.last("complete_course").facts["certificate_date"] == D(2023, 5, 20)
     assert cell_vote(engine, case, vote_on).accepted
@@ -338,6 +340,7 @@ def test_certificate_of_60_months_or_more_is_refused(
     engine: af.Engine, vote_on: dt.date, months: int
 ) -> None:
     """From the day after its 60-month anniversary a certificate is refused, with its date and age."""
+    engine = timeless(engine)
     case = drive(engine, new_case(engine), "ready")
     violation = only(cell_vote(engine, case, vote_on), "course.certificate_valid")
     assert f"the certificate of 2023-05-20 is {months} months old" in violation.message.en
@@ -577,6 +580,7 @@ def test_opinions_may_come_in_separate_records(engine: af.Engine) -> None:
 
 def test_cell_vote_reports_every_failing_rule_and_changes_nothing(engine: af.Engine) -> None:
     """Age, schooling, Youth Union, certificate, dossier, introductions, vote: reported at once."""
+    engine = timeless(engine)
     case = drive(engine, new_case(engine, born=D(2011, 1, 1), education="primary"), "dossier")
     before = case
     outcome = cell_vote(engine, case, D(2028, 6, 1), 1, 29)

@@ -197,7 +197,7 @@ def test_growth_counts_members_at_the_start_of_the_year_and_decisions_by_their_d
     # 100 official + m-p (probationary since 2022) + c-1 (probationary on 1 January).
     assert annual.members == 102
     assert annual.admitted == 1  # c-2 only: c-1 was decided in 2022
-    assert reports.reached_on(cases[0], "admitted") == D(2022, 12, 20)
+    assert units.reached_on(cases[0], "admitted") == D(2022, 12, 20)
 
 
 def test_a_position_holder_admitted_in_the_register_is_a_member(tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ from .model._values import (
 )
 from .plugins._loading import load_procedure
 from .plugins._manager import Contributed, Plugins
+from .procedure._generations import InForce, MigrationSpec
 from .procedure._graph import draw
 from .procedure._rule import Boundary, EventContext, Rule, rule
 from .procedure._spec import Procedure
@@ -95,8 +96,10 @@ __all__ = [
     "EventContext",
     "FactError",
     "FileProblemError",
+    "InForce",
     "InputError",
     "Member",
+    "MigrationSpec",
     "Option",
     "Outcome",
     "Person",

@@ -393,13 +393,14 @@ def test_due_and_overdue_around_the_decision_deadline(
 
 
 def test_available_lists_what_the_key_may_fire(client: TestClient, open_client: TestClient) -> None:
-    """After the cell's vote the district may reject, not decide before the committee's vote."""
+    """After the cell's vote the district may reject or return the dossier (revision 3), and
+    may not decide before the committee's vote."""
     open_case(client)
     drive(open_client)
     mine = client.get("/v1/cases/c-oanh/available?on=2023-09-20", headers=auth("district")).json()
     assert mine["by"] == "competent_committee"
     options = {o["event"]: o for o in mine["options"]}
-    assert set(options) == {"decide_admission", "reject"}
+    assert set(options) == {"decide_admission", "reject", "return_dossier"}
     decide = options["decide_admission"]
     assert decide["allowed"] is False
     assert [(v["rule"], v["source"]) for v in decide["violations"]] == [

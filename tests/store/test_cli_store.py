@@ -74,15 +74,15 @@ def test_run_db_json_prints_what_run_prints(url: str, capsys: Capsys) -> None:
     assert out == expected
 
 
-def test_a_case_already_kept_is_exit_2_and_nothing_written(stored: str, capsys: Capsys) -> None:
-    """run --db of a scenario whose case exists: one line naming it; no case changes."""
+def test_a_case_already_kept_is_never_overwritten(stored: str, capsys: Capsys) -> None:
+    """run --db of a scenario whose person has a case: a new case id (issue 16), refused by
+    the rules across cases, so shown but not kept (revision 3); no kept case changes."""
     before = versions(stored)
-    assert (
-        main("run", str(SCENARIOS[0]), str(EXAMPLES / "happy-standard.yaml"), "--db", stored) == 2
-    )
-    err = capsys.readouterr().err
-    assert "is already in" in err
-    assert len(err.strip().splitlines()) == 1
+    assert main("run", str(EXAMPLES / "happy-standard.yaml"), "--db", stored) == 0
+    out = capsys.readouterr().out
+    assert "happy-standard.yaml: not kept in the register" in out
+    assert "case 'c-oanh-2' cannot be opened" in out
+    assert "readmission.still_member" in out
     assert versions(stored) == before
 
 

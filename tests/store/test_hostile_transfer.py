@@ -293,7 +293,9 @@ def _fresh(url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if url.startswith("postgresql"):
         server = request.getfixturevalue("postgres_server")
         created: str = server.create_database()
-        return created
+        request.addfinalizer(lambda: server.drop_database(created))
+        fresh: str = server.url(created)
+        return fresh
     return str(tmp_path / f"copy-{next(_numbers)}.db")
 
 

@@ -87,6 +87,8 @@ def test_every_recorded_step_fires_again_from_its_json(register: Register) -> No
         person = attrs.evolve(scenario.candidate, id=f"p-{case_id}")
         engine = scenario.engine
         run = af.run_scenario(scenario)
+        if any(outcome.step.event == "migrate" for outcome in run.outcomes):
+            continue  # a move is no fire: Register.migrate, tests/store/test_migrate.py
         if run.case.state is None:
             # Revision 3: re-admission ruled out when the case opens; the register refuses too.
             with pytest.raises(af.CaseRefusedError):

@@ -30,6 +30,7 @@ from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
 from admission_flow.procedure._graph import draw
 
+from . import _generations as _cli_generations
 from . import _serve as _cli_serve
 from . import _store as _cli_store
 from . import _testing as _cli_testing
@@ -115,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         "--html", type=Path, metavar="FILE", help="write the report as an HTML page"
     )
     _cli_testing.add_commands(commands)
+    _cli_generations.add_commands(commands)
     _cli_serve.add_commands(commands, _cli_store.DB_HELP)
     return parser
 
@@ -157,6 +159,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _validate(plugins, args.files, sys.stdout)
         if args.command == "graph":
             return _graph(plugins, args.file, args.format, args.lang, args.output)
+        if args.command in _cli_generations.COMMANDS:
+            return _cli_generations.run(args, plugins, sys.stdout)
         if args.command in _cli_testing.COMMANDS:
             return _cli_testing.run(args, plugins)
         if args.command == "report":

@@ -119,7 +119,7 @@ def print_run(result: Run, out: TextIO) -> None:
     state = result.case.state
     label = procedure.state_label(state)
     print(escape(f"Trạng thái / state: {state} ({label.vi} / {label.en})"), file=out)
-    engine = scenario.engine
+    engine = result.engine or scenario.engine
     for name, day in engine.dates(result.case).items():
         print(escape(f"  {name}: {day.isoformat()}"), file=out)
     for deadline in engine.pending(result.case):

@@ -36,6 +36,15 @@ def cases_from_db(url: str, plugins: Plugins | None = None) -> list[Case]:
 
     The register is imported only when asked for: it needs the ``store`` extra.
     """
+    return register_cases(url, plugins)[0]
+
+
+def register_cases(url: str, plugins: Plugins | None = None) -> tuple[list[Case], list[Procedure]]:
+    """Every case of the register at ``url``, and the procedures they follow, from its texts.
+
+    Each case's deadlines are counted by its own procedure version, as the
+    register keeps it, never by whatever the bundled id holds today.
+    """
     try:
         store: Any = importlib.import_module("admission_flow.store")
     except ImportError:
@@ -45,7 +54,9 @@ def cases_from_db(url: str, plugins: Plugins | None = None) -> list[Case]:
             field="db",
         ) from None
     with store.Register(url, plugins=plugins) as register:
-        return [stored.case for stored in register.cases()]
+        cases = [stored.case for stored in register.cases()]
+        refs = {case.procedure.fingerprint: case.procedure for case in cases}
+        return cases, [register.procedure(ref) for ref in refs.values()]
 
 
 def cases_from_scenarios(
@@ -80,7 +91,7 @@ def report(plugins: Plugins, args: argparse.Namespace, out: TextIO) -> int:
     tree = load_units(args.units, kinds=plugins.unit_kinds())
     procedures: list[Procedure] = []
     if args.db is not None:
-        cases = cases_from_db(args.db, plugins)
+        cases, procedures = register_cases(args.db, plugins)
     else:
         cases, procedures = cases_from_scenarios(args.scenarios, plugins)
     on = args.as_of if args.as_of is not None else dt.date.today()

@@ -171,24 +171,10 @@ def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
         load_scenario(path, plugins=plugins, allow_paths=args.allow_path)
         for path in scenario_files(args.scenario)
     ]
-    seen: dict[str, str] = {}
-    for scenario in scenarios:
-        case_id = scenario.candidate.id
-        if case_id in seen:
-            raise StoreError(
-                f"{scenario.path}: case '{case_id}' is also the case of {seen[case_id]}; "
-                "give each scenario its own candidate id"
-            )
-        seen[case_id] = scenario.path
     with _register(args.db, plugins, create=True) as register:
-        for scenario in scenarios:
-            if register.has_case(scenario.candidate.id):
-                raise StoreError(
-                    f"{scenario.path}: case '{scenario.candidate.id}' is already in the "
-                    "register; nothing was written"
-                )
-        for scenario in scenarios:
-            result, refusal = _record(register, scenario)
+        ids = _case_ids(register, scenarios)
+        for scenario, case_id in zip(scenarios, ids, strict=True):
+            result, refusal = _record(register, scenario, case_id)
             if refusal is not None and not args.json:
                 # Not kept, and not a mistake of the file's: its opening event is refused too.
                 out.write(f"{scenario.path}: not kept in the register: {refusal}\n")
@@ -199,14 +185,34 @@ def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _record(register: Register, scenario: Scenario) -> tuple[Run, CaseRefusedError | None]:
+def _case_ids(register: Register, scenarios: list[Scenario]) -> list[str]:
+    """Each scenario's case id: its own (``case:``, else the candidate's), or, when the
+    register or an earlier scenario holds that id already, the next free ``ID-2``, ``ID-3``:
+    a person who already has a case gets a new one, never an overwritten one."""
+    taken: set[str] = set()
+    ids = []
+    for scenario in scenarios:
+        base = scenario.case_id or scenario.candidate.id
+        case_id, number = base, 1
+        while case_id in taken or register.has_case(case_id):
+            number += 1
+            case_id = f"{base}-{number}"
+        taken.add(case_id)
+        ids.append(case_id)
+    return ids
+
+
+def _record(
+    register: Register, scenario: Scenario, case_id: str
+) -> tuple[Run, CaseRefusedError | None]:
     """Keep the scenario's unit, members and case, and fire its events through the register.
 
     A case the register refuses to open (the rules across cases, re-admission) is
-    run in memory only, and the refusal returned beside it.
+    run in memory only, and the refusal returned beside it. A ``migrate`` entry
+    moves the stored case (its new unit kept first, with the scenario's members).
     """
     register.put_unit(scenario.unit, scenario.members.values())
-    case = scenario.engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
+    case = scenario.engine.open(case_id, scenario.candidate, scenario.unit)
     opening = scenario.events[0].on if scenario.events else None
     try:
         stored = register.add_case(case, scenario.procedure, on=opening)
@@ -214,10 +220,28 @@ def _record(register: Register, scenario: Scenario) -> tuple[Run, CaseRefusedErr
         return run_scenario(scenario), refusal
     outcomes: list[Outcome] = []
     for event in scenario.events:
-        fired = register.fire(stored, event.event, event.actor, event.on, **event.facts)
+        if event.migrate_to is not None:
+            if event.unit is not None:
+                register.put_unit(event.unit, scenario.members.values())
+            fired = register.migrate(
+                stored,
+                to=event.migrate_to.procedure,
+                on=event.on,
+                unit=event.unit,
+                actor=event.actor,
+                committee=event.committee,
+            )
+        else:
+            fired = register.fire(stored, event.event, event.actor, event.on, **event.facts)
         outcomes.append(fired.outcome)
         stored = fired.stored
-    return Run(scenario=scenario, outcomes=tuple(outcomes), case=stored.case), None
+    run = Run(
+        scenario=scenario,
+        outcomes=tuple(outcomes),
+        case=stored.case,
+        engine=register.engine(stored),
+    )
+    return run, None
 
 
 # -- fire -------------------------------------------------------------------------------

@@ -42,10 +42,12 @@ from admission_flow.model._values import (
     _new_step,
 )
 from admission_flow.model._words import describe, did_you_mean
-from admission_flow.plugins._loading import load_procedure
+from admission_flow.plugins._loading import in_force_on, load_procedure
 from admission_flow.plugins._manager import CheckedCalendar, Plugins
 from admission_flow.procedure import _facts
 from admission_flow.procedure._spec import Procedure
+
+from ._migrate import SYSTEM, migrate
 
 __all__ = ["Backend", "Engine"]
 
@@ -139,16 +141,14 @@ class Engine:
         members: Mapping[str, Member] | Iterable[Member] = (),
         calendar: Calendar | None = None,
         backend: Backend = "compiled",
+        on: dt.date | None = None,
     ) -> Engine:
-        """``Engine(load_procedure(procedure, plugins=plugins), ...)``: an engine in one call."""
+        """``Engine(load_procedure(procedure, plugins=plugins), ...)``: an engine in one call;
+        with ``on``, of the generation of family ``procedure`` (``"vn-"``) in force that day."""
         plugins = plugins if plugins is not None else Plugins()
-        return cls(
-            load_procedure(procedure, plugins=plugins),
-            plugins=plugins,
-            members=members,
-            calendar=calendar,
-            backend=backend,
-        )
+        found = in_force_on(str(procedure), on, plugins=plugins) if on else None
+        loaded = found or load_procedure(procedure, plugins=plugins)
+        return cls(loaded, plugins=plugins, members=members, calendar=calendar, backend=backend)
 
     # -- cases -------------------------------------------------------------------
 
@@ -241,6 +241,16 @@ class Engine:
         if self.plugins.notifies_steps:
             self.plugins.after_step(self.procedure, after, step)
         return _new_outcome(after, step)
+
+    def migrate(
+        self, case: Case, *, to: Engine | Procedure | str, on: dt.date,
+        unit: Unit | None = None, actor: Actor | str = SYSTEM, committee: str | None = None,
+    ) -> Outcome:  # fmt: skip
+        """Move ``case`` to ``to`` (an engine, procedure or id declaring a ``migration:`` from
+        this one) by one recorded step; ``unit`` after the move (default: its own, delegation
+        lapsed if so declared), ``committee`` deciding after it. Returns the step and the
+        case after it, or the same case with every reason refused (see ``_migrate.py``)."""
+        return migrate(self, case, to, on, unit=unit, actor=actor, committee=committee)
 
     def available(
         self, case: Case, actor: Actor | str, on: dt.date, /, **facts: Any

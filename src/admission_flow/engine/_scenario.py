@@ -51,10 +51,11 @@ from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
 from admission_flow.procedure._reading import Reader, read_file
 from admission_flow.procedure._spec import Procedure
-from admission_flow.procedure._yaml import Mark, YamlList, YamlMap
+from admission_flow.procedure._yaml import YamlList, YamlMap
 
 from ._engine import Engine
 from ._scenario_left import read_left
+from ._scenario_moves import ScenarioEvent, fire_entry, read_move
 
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
@@ -77,17 +78,6 @@ def _is_file(target: Path) -> bool:
 
 
 @attrs.frozen(kw_only=True)
-class ScenarioEvent:
-    """One event of a scenario, checked against its procedure."""
-
-    on: dt.date
-    event: str
-    actor: Actor
-    facts: Mapping[str, Any]
-    mark: Mark = attrs.field(eq=False)
-
-
-@attrs.frozen(kw_only=True)
 class Scenario:
     """A scenario file, loaded and checked; ``engine`` is ready to run it."""
 
@@ -98,6 +88,7 @@ class Scenario:
     candidate: Person
     events: tuple[ScenarioEvent, ...]
     engine: Engine = attrs.field(eq=False, repr=False)
+    case_id: str = ""  # ``case:`` in the file, the candidate's id by default
 
 
 @attrs.frozen(kw_only=True)
@@ -107,13 +98,14 @@ class Run:
     scenario: Scenario
     outcomes: tuple[Outcome, ...]
     case: Case
+    engine: Engine | None = attrs.field(default=None, eq=False, repr=False)  # after moves
 
     def as_dict(self) -> dict[str, Any]:
         """The ``run --json`` object (see ``docs/scenarios.md``)."""
-        engine = self.scenario.engine
+        engine = self.engine or self.scenario.engine
         return {
             "case": self.case.id,
-            "procedure": self.scenario.procedure.id,
+            "procedure": self.case.procedure.id,
             "state": self.case.state,
             "steps": [run_step(outcome.step) for outcome in self.outcomes],
             "deadlines": [d.as_dict() for d in engine.pending(self.case)],
@@ -167,16 +159,16 @@ def run_scenario(scenario: Scenario) -> Run:
             field="scenario",
         )
     engine = scenario.engine
-    case = engine.open(scenario.candidate.id, scenario.candidate, scenario.unit)
+    case = engine.open(scenario.case_id or scenario.candidate.id, scenario.candidate, scenario.unit)
     outcomes = []
     for event in scenario.events:
         try:
-            outcome = engine.fire(case, event.event, event.actor, event.on, **event.facts)
+            outcome, engine = fire_entry(engine, case, event)
         except InputError as exc:  # pragma: no cover - load_scenario checks all of this first
             raise ScenarioError([event.mark.problem(str(exc))]) from exc
         outcomes.append(outcome)
         case = outcome.case
-    return Run(scenario=scenario, outcomes=tuple(outcomes), case=case)
+    return Run(scenario=scenario, outcomes=tuple(outcomes), case=case, engine=engine)
 
 
 class _Loader:
@@ -206,9 +198,9 @@ class _Loader:
             root,
             "the scenario",
             required=("procedure", "unit", "candidate", "events"),
-            optional=("members",),
+            optional=("members", "case"),
         )
-        procedure = self.procedure(root)
+        case_id, procedure = r.string(root, "case", "the scenario"), self.procedure(root)
         unit = self.unit(root)
         members = self.members(root)
         candidate = self.candidate(root)
@@ -218,7 +210,7 @@ class _Loader:
         assert procedure is not None
         assert raw_events is not None
         engine = Engine(procedure, plugins=self.plugins, members=members, calendar=self.calendar)
-        events = self.events(raw_events, engine)
+        events = self.events(raw_events, engine, unit)
         r.raise_if_any(ScenarioError)
         assert unit is not None
         assert candidate is not None
@@ -230,16 +222,17 @@ class _Loader:
             candidate=candidate,
             events=tuple(events),
             engine=engine,
+            case_id=case_id or candidate.id,
         )
 
-    def procedure(self, root: YamlMap) -> Procedure | None:
-        name = self.reader.string(root, "procedure", "the scenario")
+    def procedure(self, root: YamlMap, key: str = "procedure", where: str = "the scenario") -> Procedure | None:  # fmt: skip
+        name = self.reader.string(root, key, where)
         if name is None:
             return None
         bundled = self.plugins.procedures()
         if name in bundled:
             return load_procedure(name, plugins=self.plugins)
-        mark = root.value_mark("procedure")
+        mark = root.value_mark(key)
         target = self.path.parent / name
         if not self.allow_paths and not _inside(target, self.path.parent):
             # Said before looking at the path, so the answer is the same whether
@@ -408,7 +401,7 @@ class _Loader:
             left=left,
         )
 
-    def events(self, items: YamlList, engine: Engine) -> list[ScenarioEvent]:
+    def events(self, items: YamlList, engine: Engine, unit: Unit | None = None) -> list[ScenarioEvent]:  # fmt: skip
         r = self.reader
         procedure = engine.procedure
         result: list[ScenarioEvent] = []
@@ -430,6 +423,13 @@ class _Loader:
                     mark,
                     f"{where} must be a mapping like {{on: 2023-03-01, event: identify, by: cell_committee}}, not {describe(entry)}",
                 )
+                continue
+            if "migrate" in entry:
+                moved = read_move(self, entry, where, mark, engine, unit, last)
+                if moved is not None and moved.migrate_to is not None:
+                    result.append(moved)
+                    engine, unit, last = moved.migrate_to, moved.unit or unit, (moved.on, index)
+                    procedure = engine.procedure
                 continue
             for key in ID_KEYS:
                 if key not in entry:

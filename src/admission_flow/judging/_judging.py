@@ -20,6 +20,7 @@ from admission_flow.model._frozen import FrozenDict
 from admission_flow.model._values import Actor, Case, Member, Text, Violation
 from admission_flow.plugins._manager import Contributed, Plugins, rule_failure, short_repr
 from admission_flow.procedure import _facts
+from admission_flow.procedure._generations import InForce
 from admission_flow.procedure._rule import Check, EventContext
 from admission_flow.procedure._spec import DeadlineSpec, EventSpec, Procedure, RuleSpec
 
@@ -107,6 +108,12 @@ class Judge:
         self._allows = router.allows
         self._auth = procedure.rules["auth.role"]
         self._wrong_state = procedure.rules["event.state"]
+        self._in_force = procedure.in_force
+        #: A generation that takes cases over from an earlier one refuses days before its
+        #: start (they belong to the earlier one); the first generation has nothing
+        #: earlier to send a case to, so cases carried onto it from before are judged.
+        self._starts = procedure.migration is not None
+        self._in_force_rule = procedure.rules.get("procedure.in_force")
         contributed = plugins.rules()
         self.events: dict[str, CompiledEvent] = {
             name: self._compile(spec, contributed) for name, spec in procedure.events.items()
@@ -206,6 +213,9 @@ class Judge:
                     },
                 )
             )
+        in_force = self._in_force
+        if in_force is not None and not self._covers(in_force, on):
+            blocking.append(self.out_of_force(spec.label, on, opening=case.state is None))
         checks_events = self.plugins.checks_events
         if not in_state or not (compiled.rules or running or checks_events):
             return Verdict(blocking, [], [], needs)  # the rules assume the event's states
@@ -245,6 +255,42 @@ class Judge:
             for violation in self.plugins.check_event(context):
                 slots[SLOTS[violation.severity]].append(violation)
         return Verdict(blocking, slots[1], slots[2], needs)
+
+    def _covers(self, window: InForce, on: dt.date) -> bool:
+        if window.end is not None and on > window.end:
+            return False
+        return not (self._starts and window.start is not None and on < window.start)
+
+    def out_of_force(self, event: Text, on: dt.date, *, opening: bool) -> Violation:
+        """The ``procedure.in_force`` violation of an event dated outside the window."""
+        window = self._in_force
+        assert window is not None
+        assert self._in_force_rule is not None
+        before = window.start is not None and on < window.start
+        if before:
+            advice = Text(
+                "dùng quy trình có hiệu lực vào ngày đó", "use the procedure in force on that day"
+            )
+        elif opening:
+            advice = Text(
+                "mở hồ sơ theo quy trình có hiệu lực vào ngày đó",
+                "open the case under the procedure in force on that day",
+            )
+        else:
+            advice = Text(
+                "chuyển hồ sơ sang quy trình mới (migrate) trước",
+                "move the case to the next generation (migrate) first",
+            )
+        return self.violation(
+            self._in_force_rule,
+            {
+                "event": event,
+                "day": on,
+                "procedure": self.procedure.ref.id,
+                "window": window.text(),
+                "advice": advice,
+            },
+        )
 
     def escalates(self, case: Case, compiled: CompiledEvent, verdict: Verdict) -> bool:
         """Whether a recorded failure reaches the event's escalation limit (adds its warning)."""

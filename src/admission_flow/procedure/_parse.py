@@ -13,22 +13,26 @@ mistake gives one problem, not a cascade. See ``docs/yaml-reference.md``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from admission_flow.exceptions import ProcedureError
-from admission_flow.model._canonical import digest
+from admission_flow.model._canonical import canonical_json
 from admission_flow.model._values import Text
 from admission_flow.model._words import describe, did_you_mean
 
+from ._extends import attribute_removals, read_resolved
 from ._invariants import InvariantSpec
 from ._parse_events import read_events
+from ._parse_generations import read_in_force, read_migration
 from ._parse_invariants import parse_invariants
 from ._parse_outline import PROCEDURE_ID, RULE_HINT, RULE_ID, Outline, named_entries
 from ._parse_rules import read_rules
 from ._parse_shape import check_shape
-from ._reading import Reader, read_file
+from ._reading import Reader
 from ._rule import Rule
 from ._spec import DateSpec, DeadlineSpec, Procedure, Role, State
 from ._yaml import YamlList, YamlMap
@@ -40,23 +44,37 @@ _NO_LABEL = Text("", "")
 
 
 def read_procedure(
-    path: str | Path, *, rules: Mapping[str, Rule], display: str | None = None
+    path: str | Path,
+    *,
+    rules: Mapping[str, Rule],
+    display: str | None = None,
+    bundled: Mapping[str, Path | Traversable] | None = None,
 ) -> Procedure:
-    """Load and validate a procedure file.
+    """Load and validate a procedure file, its ``extends:`` chain applied.
 
     Args:
         path: the YAML file.
         rules: the rules plugins contribute, by id: what the file's rule ids may name.
         display: how to name the file in messages (defaults to ``path``).
+        bundled: the bundled procedures an ``extends:`` may name, by id.
 
     Raises:
         ProcedureError: listing every problem found, each with its position.
     """
-    value, name = read_file(path, display=display, error=ProcedureError)
-    return parse_procedure(value, name, rules=rules)
+    resolved = read_resolved(path, display=display, bundled=bundled or {})
+    try:
+        return parse_procedure(resolved.value, resolved.file, rules=rules, parents=resolved.parents)
+    except ProcedureError as exc:
+        if not resolved.parents:
+            raise
+        raise ProcedureError(
+            attribute_removals(exc.problems, resolved.file, resolved.removals)
+        ) from None
 
 
-def parse_procedure(value: Any, file: str, *, rules: Mapping[str, Rule]) -> Procedure:
+def parse_procedure(
+    value: Any, file: str, *, rules: Mapping[str, Rule], parents: tuple[str, ...] = ()
+) -> Procedure:
     """Validate marked values read from ``file`` into a ``Procedure``."""
     reader = Reader(file)
     root = reader.root(value, "procedure")
@@ -67,6 +85,8 @@ def parse_procedure(value: Any, file: str, *, rules: Mapping[str, Rule]) -> Proc
     _Structure(reader, outline).read()
     bound = read_rules(reader, outline, rules)
     check_shape(reader, outline)
+    in_force = read_in_force(reader, root)
+    migration = read_migration(reader, root, outline.states)
     invariants: tuple[InvariantSpec, ...] = ()
     if "invariants" in root:
         invariants, problems = parse_invariants(
@@ -82,6 +102,7 @@ def parse_procedure(value: Any, file: str, *, rules: Mapping[str, Rule]) -> Proc
     reader.raise_if_any(ProcedureError)
     assert outline.id is not None
     assert outline.title is not None
+    text = canonical_json(value)
     return Procedure(
         id=outline.id,
         title=outline.title,
@@ -94,8 +115,12 @@ def parse_procedure(value: Any, file: str, *, rules: Mapping[str, Rule]) -> Proc
         deadlines=outline.deadlines,
         dates=outline.dates,
         invariants=invariants,
-        fingerprint=digest(value),
+        in_force=in_force,
+        migration=migration,
+        fingerprint=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         path=file,
+        text=text,
+        parents=parents,
     )
 
 
@@ -112,7 +137,16 @@ class _Structure:
             root,
             "the procedure",
             required=("procedure", "title", "roles", "states", "events"),
-            optional=("version", "settings", "rules", "deadlines", "dates", "invariants"),
+            optional=(
+                "version",
+                "settings",
+                "rules",
+                "deadlines",
+                "dates",
+                "invariants",
+                "in_force",
+                "migration",
+            ),
         )
         outline.id = r.string(
             root,

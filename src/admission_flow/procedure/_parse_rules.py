@@ -76,6 +76,17 @@ CORE_RULES: Mapping[str, _Offer] = {
         source="procedure definition",
         details=frozenset({"event", "state"}),
     ),
+    "procedure.in_force": _Offer(
+        kind="core",
+        message=Text(
+            "Bước “{event}” ngày {day} không thể thực hiện theo quy trình {procedure}, "
+            "chỉ có hiệu lực {window}; {advice}.",
+            "'{event}' on {day} cannot happen under procedure {procedure}, in force only "
+            "{window}; {advice}.",
+        ),
+        source="the procedure's in_force window",
+        details=frozenset({"event", "day", "procedure", "window", "advice"}),
+    ),
 }
 DEADLINE_DETAILS = frozenset({"due", "met", "working_days", "start", "counted_from", "event"})
 ESCALATION_DETAILS = frozenset({"count", "state"})
@@ -126,7 +137,10 @@ class _Rules:
         self.check_owned_declared()
         result: dict[str, RuleSpec] = {}
         applied = {rule_id for rule_id in self.uses if rule_id in known}
-        for rule_id in sorted(set(declared) | applied | set(CORE_RULES)):
+        core = set(CORE_RULES)
+        if "in_force" not in self.outline.root:  # applied only where a window is given
+            core.discard("procedure.in_force")
+        for rule_id in sorted(set(declared) | applied | core):
             spec = self.rule(rule_id, declared.get(rule_id))
             if spec is not None:
                 result[rule_id] = spec

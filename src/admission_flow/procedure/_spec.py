@@ -16,6 +16,8 @@ import attrs
 
 from admission_flow.model._values import ProcedureRef, Severity, Text
 
+from ._generations import InForce, MigrationSpec
+
 if TYPE_CHECKING:
     from ._invariants import InvariantSpec
 
@@ -209,9 +211,18 @@ class Procedure:
     dates: Mapping[str, DateSpec] = attrs.field(factory=dict)
     #: What must hold of every case in some states (see ``_invariants.py``).
     invariants: tuple[InvariantSpec, ...] = ()
-    #: SHA-256 of the file's canonical content (see ``_canonical.py``).
+    #: When it is the law (``None``: always); see ``_generations.py``.
+    in_force: InForce | None = None
+    #: How it takes over the open cases of an earlier procedure, if it does.
+    migration: MigrationSpec | None = None
+    #: SHA-256 of the resolved procedure's canonical content (see ``_canonical.py``).
     fingerprint: str
     path: str | None = attrs.field(default=None, eq=False)
+    #: The resolved procedure as canonical JSON: what the fingerprint covers and
+    #: what the register keeps, so that a case never depends on the file again.
+    text: str = attrs.field(default="", eq=False, repr=False)
+    #: The procedures it ``extends:``, nearest first.
+    parents: tuple[str, ...] = attrs.field(default=(), eq=False)
 
     @property
     def ref(self) -> ProcedureRef:

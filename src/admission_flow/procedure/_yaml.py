@@ -58,7 +58,16 @@ except ImportError:  # pragma: no cover
             Composer.__init__(self)
 
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "Mark", "YamlList", "YamlMap", "YamlText", "read_yaml"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "Mark",
+    "YamlList",
+    "YamlMap",
+    "YamlText",
+    "dump_yaml",
+    "read_yaml",
+]
 
 _TAG = "tag:yaml.org,2002:"
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -355,3 +364,26 @@ def read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
         converter.problems.append(Problem(file=file, line=1, column=1, message="nested too deep"))
         value = None
     return value, converter.problems
+
+
+def dump_yaml(value: Any) -> str:
+    """Plain values (mappings, lists, text, numbers, booleans, dates) as block YAML.
+
+    Keys keep their order; text stays as it is written (Vietnamese included);
+    ``read_yaml`` reads the result back to the same values.
+    """
+    return str(
+        yaml.safe_dump(
+            _plain(value), allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
+        )
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return value

@@ -98,4 +98,5 @@ def admission_flow_add_rules() -> tuple[Rule, ...]:
 
 @hookimpl
 def admission_flow_add_procedures() -> dict[str, Traversable]:
-    return {"vn-2021": files("admission_flow.standard") / "procedures" / "vn-2021.yaml"}
+    folder = files("admission_flow.standard") / "procedures"
+    return {"vn-2021": folder / "vn-2021.yaml", "vn-2025": folder / "vn-2025.yaml"}

@@ -1,8 +1,10 @@
 """The procedures a register's cases follow, and one engine per (procedure, unit).
 
-A procedure is stored by fingerprint with where it loads from (its bundled id
-or its file); it is loaded again from there, and checked against the
-fingerprint, the first time a case of it is fired on. Engines are kept while
+A procedure is stored by fingerprint with its text (the resolved procedure as
+canonical JSON) and where it was first loaded from; it is rebuilt from the
+text, checked against the fingerprint, the first time a case of it is fired
+on (``_procedures.py``): moving, editing or deleting its file strands nothing.
+Engines are kept while
 the register is open; ``forget_unit`` drops those of a unit whose members changed.
 """
 
@@ -17,6 +19,7 @@ import admission_flow as af
 from admission_flow.exceptions import StoreError
 from admission_flow.plugins._loading import load_procedure
 
+from ._procedures import ProcedureTexts
 from ._schema import procedures
 from ._write import insert_ignoring
 
@@ -43,6 +46,7 @@ class Engines:
         self.engines: dict[tuple[str, str], af.Engine] = {}
         self.origins: dict[str, str] = {}
         self.stored: set[str] = set()
+        self.texts = ProcedureTexts(db, plugins, where)
 
     def origin(self, procedure: af.Procedure) -> str:
         """Where the procedure can be loaded again: its bundled id, else its file."""
@@ -56,11 +60,8 @@ class Engines:
             bundled = load_procedure(procedure.id, plugins=self.plugins)
             if bundled.fingerprint == procedure.fingerprint:
                 return procedure.id
-        if procedure.path is None:
-            raise StoreError(
-                f"procedure '{procedure.id}' was not loaded from a file or a bundled id, "
-                "so the register could not load it again; load it with load_procedure(path)"
-            )
+        if procedure.path is None or procedure.path.startswith("<"):
+            return procedure.path or "<memory>"  # for people: the text is what is loaded
         return str(Path(procedure.path).resolve())
 
     def store(self, connection: sa.Connection, procedure: af.Procedure) -> None:
@@ -71,40 +72,31 @@ class Engines:
             return
         connection.execute(
             insert_ignoring(connection, procedures, ["fingerprint"]),
-            {
-                "fingerprint": ref.fingerprint,
-                "id": ref.id,
-                "version": ref.version,
-                "origin": self.origin(procedure),
-            },
+            self.texts.row(procedure, self.origin(procedure)),
         )
         self.procedures.setdefault(ref.fingerprint, procedure)
+
+    def keep(self, procedure: af.Procedure) -> None:
+        """Keep ``procedure`` in the register now, in a transaction of its own."""
+        with self.writer.begin() as connection:
+            self.store(connection, procedure)
+        self.stored_now(procedure)
 
     def stored_now(self, procedure: af.Procedure) -> None:
         """Note, after its transaction committed, that the procedure is in the register."""
         self.stored.add(procedure.fingerprint)
 
     def procedure(self, ref: af.ProcedureRef) -> af.Procedure:
-        """The procedure a case follows, loaded again from where it was first loaded.
+        """The procedure a case follows, rebuilt from the text the register keeps.
 
         Raises:
-            StoreError: it is not in the register, or its file has changed since.
+            StoreError: it is not in the register, its stored text no longer holds
+                its fingerprint, or a plugin its rules need is missing.
         """
         known = self.procedures.get(ref.fingerprint)
         if known is not None:
             return known
-        with self.db.connect() as connection:
-            row = connection.execute(
-                sa.select(procedures).where(procedures.c.fingerprint == ref.fingerprint)
-            ).first()
-        if row is None:
-            raise StoreError(f"{self.where}: procedure {ref} is not in the register")
-        loaded = load_procedure(row.origin, plugins=self.plugins)
-        if loaded.fingerprint != ref.fingerprint:
-            raise StoreError(
-                f"procedure {ref} was loaded from {row.origin}, which now holds "
-                f"{loaded.ref}; restore that file, or recheck the cases against the new one"
-            )
+        loaded = self.texts.load(ref)
         self.procedures[ref.fingerprint] = loaded
         return loaded
 

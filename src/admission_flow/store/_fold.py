@@ -15,6 +15,7 @@ import attrs
 
 import admission_flow as af
 from admission_flow._limits import cut, escape
+from admission_flow.engine._migrate import MIGRATE, procedure_after, unit_after
 from admission_flow.exceptions import StoreError, TamperedError
 from admission_flow.model._serial import person_from_json, unit_from_json
 
@@ -52,6 +53,9 @@ class Entry:
 def _case(head: Mapping[Any, Any], state: str | None, kept: list[af.Step]) -> af.Case:
     """The case its opening record and its kept steps make.
 
+    The procedure and the unit are those the case was opened with, unless a
+    ``migrate`` step moved it: then those its latest move names.
+
     Raises:
         StoreError: the opening record holds a candidate or a unit that does
             not decode; it names the case.
@@ -64,9 +68,15 @@ def _case(head: Mapping[Any, Any], state: str | None, kept: list[af.Step]) -> af
             f"case '{head['id']}', its opening record: a stored value cannot be read "
             f"({escape(cut(f'{type(exc).__name__}: {exc}', 120))}); run admission-flow verify"
         ) from None
+    procedure = ref_of_row(head)
+    for step in reversed(kept):
+        if step.event == MIGRATE:
+            procedure = procedure_after(step) or procedure
+            unit = unit_after(step) or unit
+            break
     return af.Case(
         id=head["id"],
-        procedure=ref_of_row(head),
+        procedure=procedure,
         candidate=candidate,
         unit=unit,
         state=state,

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 import admission_flow as af
+from admission_flow.engine._migrate import MIGRATE
 from admission_flow.model._values import _new_case
 from admission_flow.plugins._loading import load_procedure
 
@@ -84,7 +85,13 @@ def judge_case(
     ref = engine.procedure.ref
     found = []
     history = case.history
+    # Steps before a move were judged by their own generation, and stay so; the
+    # move itself is the register's, not an event of any procedure.
+    moved = [i for i, step in enumerate(history) if step.event == MIGRATE]
+    start = moved[-1] + 1 if moved else 0
     for index, step in enumerate(history):
+        if index < start:
+            continue
         # The case as recorded up to this step, under the other procedure (the
         # model's positional builder: these cases are many and short-lived).
         before = _new_case(

@@ -32,6 +32,7 @@ from ._engines import Engines
 from ._errors import guard, guarded
 from ._firing import FireCall, Fired, Firing
 from ._fold import Entry, StoredCase, fold
+from ._migration import Generations, verify_texts
 from ._query import Summary, find_query, summary_of_row
 from ._schema import cases, history, units
 from ._schema import members as members_table
@@ -57,7 +58,7 @@ def parse_actor(text: str) -> af.Actor:
     return af.Actor(role, member or None)
 
 
-class Register:
+class Register(Generations):
     """Units, members, cases and their hash-chained history, in one database.
 
     Args:
@@ -181,11 +182,8 @@ class Register:
 
     @guard("cannot load the procedure")
     def procedure(self, ref: af.ProcedureRef) -> af.Procedure:
-        """The procedure a case follows, loaded again from where it was first loaded.
-
-        Raises:
-            StoreError: it is not in the register, or its file has changed since.
-        """
+        """The procedure a case follows, rebuilt from its kept text (``StoreError``: not
+        kept, or its text fails its fingerprint)."""
         return self._engines.procedure(ref)
 
     @guard("cannot build the engine")
@@ -483,7 +481,7 @@ class Register:
         Raises:
             InputError: ``since`` is not a checkpoint line.
         """
-        found = verify_chains(self.db, self._engines.final_states)
+        found = verify_texts(self.db) + verify_chains(self.db, self._engines.final_states)
         if since is not None:
             line = since.line if isinstance(since, Checkpoint) else since
             seen = {b.case for b in found}

@@ -43,14 +43,19 @@ members = sa.Table(
     sa.Column("since", StoredDate, nullable=False),
 )
 
-#: Where each procedure a case follows is loaded from: a bundled id or a file's path.
+#: Every procedure a case follows or followed, content-addressed: its text by fingerprint.
 procedures = sa.Table(
     "procedures",
     metadata,
     sa.Column("fingerprint", sa.Text, primary_key=True),
     sa.Column("id", sa.Text, nullable=False),
     sa.Column("version", sa.Text, nullable=True),
+    #: Where it was first loaded from (a bundled id or a file): for people, not for loading.
     sa.Column("origin", sa.Text, nullable=False),
+    #: The resolved procedure as canonical JSON: what a case is rebuilt and judged from.
+    sa.Column("text", sa.Text, nullable=True),
+    #: The plugins its rules come from, ``{plugin: {module, version}}`` (JSON).
+    sa.Column("plugins", sa.Text, nullable=True),
 )
 
 #: One row per case: its opening record (hashed) and where its history stands.

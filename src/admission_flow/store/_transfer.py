@@ -34,6 +34,7 @@ from admission_flow.model._serial import person_from_json, unit_from_json
 from ._chain import opening_hash, row_hash
 from ._database import HEAD, snapshot
 from ._import_checks import ExportFileError, Unreadable, check_record, parse_line
+from ._procedures import text_problem
 from ._pseudonyms import Pseudonyms
 from ._rows import UNREADABLE, step_of_row
 from ._schema import cases, history, members, procedures, units
@@ -263,6 +264,11 @@ class _Batches:
         getattr(self, f"_{kind}")(number, record)
 
     def _procedure(self, number: int, record: dict[str, Any]) -> None:
+        problem = text_problem(str(record["fingerprint"]), record.get("text"))
+        if problem is not None:
+            fingerprint = str(record["fingerprint"])[:12]
+            self.add(number, f"procedure '{record['id']}' ({fingerprint}): {problem}")
+            return
         if self.first(number, "procedure", record["fingerprint"], "procedure"):
             self.rows["procedure"].append(record)
 

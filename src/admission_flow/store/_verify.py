@@ -42,8 +42,12 @@ class Break:
     case: str
     seq: int
     problem: str
+    #: Set when the break is a kept procedure's text, not a case (``vn-2021 2021.2 (57afb02bdac5)``).
+    procedure: str | None = None
 
     def __str__(self) -> str:
+        if self.procedure is not None:
+            return f"procedure {self.procedure}: {self.problem}"
         if self.case == "*":
             return f"the register: {self.problem}"
         where = "its opening record" if self.seq == 0 else f"step {self.seq}"

@@ -14,6 +14,7 @@ from typing import Any
 
 import admission_flow as af
 from admission_flow.calendar import Calendar, VietnamCalendar
+from admission_flow.engine._migrate import MIGRATE
 from admission_flow.procedure._invariants import (
     AllOf,
     AnyOf,
@@ -26,7 +27,7 @@ from admission_flow.procedure._invariants import check_invariants as _check
 
 from ._scenario_file import Attempt
 
-__all__ = ["RuleAnswers", "check_invariants", "law_reading"]
+__all__ = ["RuleAnswers", "check_invariants", "law_reading", "verdict"]
 
 
 class _Judge:
@@ -57,6 +58,11 @@ class _Judge:
         if rule is None:
             return True  # a core rule (auth.role, event.state): the engine applies it always
         index = next(i for i, s in enumerate(case.history) if s is step)
+        if any(later.event == MIGRATE and later.kept for later in case.history[index + 1 :]):
+            # A step before a move was judged by its own generation, on the unit of its
+            # day, which the move may have replaced (a merged cell's count): it stands.
+            self.answers[key] = (step, True)
+            return True
         before = af.Case(
             id=case.id,
             procedure=case.procedure,
@@ -175,3 +181,15 @@ def _vietnam() -> Calendar:
     if not _CALENDAR:
         _CALENDAR.append(VietnamCalendar())
     return _CALENDAR[0]
+
+
+def verdict(outcome: af.Outcome) -> tuple[Any, ...]:
+    """What the engine answered, rule by rule: two attempts answered alike merge."""
+    step = outcome.step
+    return (
+        step.accepted,
+        step.recorded,
+        step.to_state,
+        tuple(v.rule for v in step.violations),
+        tuple(v.rule for v in step.warnings),
+    )

@@ -75,6 +75,19 @@ _GIVE_UP = 100
 _WAITS = 6
 
 
+#: Room left for a case to run its course before its procedure leaves force.
+_CASE_ROOM = dt.timedelta(days=730)
+
+
+def _opening_days(procedure: af.Procedure) -> tuple[dt.date, dt.date]:
+    """The days a first case opens on: inside the procedure's ``in_force`` window,
+    with two years left, so that most generated cases end before it closes."""
+    window = procedure.in_force
+    first = max(FIRST_DAY, window.start) if window and window.start else FIRST_DAY
+    last = min(LAST_DAY, window.end - _CASE_ROOM) if window and window.end else LAST_DAY
+    return first, max(first, last)
+
+
 class ProcedureMachine(RuleBasedStateMachine):
     """The base of generated machines; ``procedure_state_machine`` fills the class variables."""
 
@@ -120,7 +133,8 @@ class ProcedureMachine(RuleBasedStateMachine):
 
     def _opening(self, choose: Choose) -> tuple[dt.date, af.Person, af.Unit]:
         if self.case is None:
-            start = FIRST_DAY + dt.timedelta(days=between(choose, 0, (LAST_DAY - FIRST_DAY).days))
+            first, last = _opening_days(self.engine.procedure)
+            start = first + dt.timedelta(days=between(choose, 0, (last - first).days))
         else:
             start = date_from(choose, self.today)
         return start, person(choose, on=af.add_months(start, 9)), unit(choose)

@@ -36,6 +36,8 @@ _UNIT_KEYS = (
     "has_youth_union",
     "hardship_area",
     "delegated_admission",
+    "grassroots_cell",
+    "decides_admission",
     "members",
     "people",
     "positions",
@@ -175,8 +177,14 @@ class _Loader:
         count = r.integer(entry, "official_members", where, minimum=0, maximum=MAX_UNIT_MEMBERS)
         flags = {
             flag: r.boolean(entry, flag, where)
-            for flag in ("has_youth_union", "hardship_area", "delegated_admission")
+            for flag in (
+                "has_youth_union",
+                "hardship_area",
+                "delegated_admission",
+                "grassroots_cell",
+            )
         }
+        decides = r.boolean(entry, "decides_admission", where)
         members = self.members(entry, where)
         people = self.people(entry, where, {m.id for m in members})
         holders = self.holders(entry, where, members, people)
@@ -201,6 +209,7 @@ class _Loader:
         node = UnitNode(
             unit=unit,
             name=name,
+            decides_admission=decides,
             parent=parent,
             official_members=count if count is not None else -1,
             holders=holders,

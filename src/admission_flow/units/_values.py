@@ -123,6 +123,9 @@ class UnitNode:
     #: The members the file names, as ``Member`` values with their positions.
     members: tuple[Member, ...] = ()
     targets: Targets = Targets()
+    #: This unit's committee decides admissions for the cells below it (the
+    #: competent committee: a district before July 2025, a ward or commune after).
+    decides_admission: bool = False
 
     @property
     def id(self) -> str:
@@ -224,6 +227,10 @@ class UnitTree:
             chain.append(node)
             current = node.parent
         return chain
+
+    def deciding_committee(self, unit_id: str) -> UnitNode | None:
+        """The nearest unit, this one or above it, whose committee decides admissions."""
+        return next((n for n in self.ancestors(unit_id) if n.decides_admission), None)
 
     def subtree(self, unit_id: str) -> list[UnitNode]:
         """The unit and every unit under it, depth first, in file order (no recursion)."""
