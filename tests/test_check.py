@@ -23,6 +23,7 @@ from admission_flow.testing import procedure_state_machine
 from admission_flow.testing._check import explore
 from admission_flow.testing._static import static_findings
 
+ROOT = Path(__file__).resolve().parent.parent
 VN_TEXT = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
     encoding="utf-8"
 )
@@ -80,6 +81,24 @@ MUTANTS = {
 }
 
 
+#: Mutants whose shortest case is deep (a ceremony, a recognition): searched from the
+#: start they take 1 to 3 minutes, so the CI starts the search (``check --start``) from
+#: the lawful case of ``examples/scenarios/happy-standard.yaml`` cut before this entry.
+#: ``benchmarks/mutation_table.py`` searches them from an opened case, as ``check`` does
+#: by default (``docs/compliance-testing.md``, "The mutation table").
+DEEP = {"no_ceremony_deadline": "hold_ceremony", "cell_recognizes": "recognition_vote"}
+
+
+def lawful_start(folder: Path, before: str) -> tuple[Path, list[str]]:
+    """happy-standard.yaml up to its first ``before`` entry: the file and its events."""
+    text = (ROOT / "examples" / "scenarios" / "happy-standard.yaml").read_text(encoding="utf-8")
+    cut = text[: text.index(f", event: {before}, ")]
+    cut = cut[: cut.rindex("\n") + 1]
+    path = folder / "start.yaml"
+    path.write_text(cut, encoding="utf-8")
+    return path, re.findall(r"event: (\w+)", cut)
+
+
 @pytest.fixture(params=sorted(MUTANTS))
 def mutant(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str, list[str] | None]:
     text, invariant, events = MUTANTS[request.param]
@@ -112,14 +131,14 @@ def test_vn_2021_keeps_every_invariant_in_every_case_explored(
     (``benchmarks/README.md``); here ``--max-states`` bounds it, as documented.
     """
     monkeypatch.chdir(tmp_path)
-    assert _cli.main(["check", "vn-2021", "--max-states", "8000"]) == 0
+    assert _cli.main(["check", "vn-2021", "--max-states", "2500"]) == 0
     out = capsys.readouterr().out
     assert re.search(
-        r"vn-2021: explored 8000 abstract states .* boundary variants\): stopped by --max-states",
+        r"vn-2021: explored 2500 abstract states .* boundary variants\): stopped by --max-states",
         out,
     )
     assert (
-        "holds in the 8,000 abstract states explored; not a proof: the search stopped at its "
+        "holds in the 2,500 abstract states explored; not a proof: the search stopped at its "
         "bound (--max-states)" in out
     )
     assert not (tmp_path / "counterexample.yaml").exists()
@@ -139,14 +158,20 @@ def test_check_finds_each_mutant_with_a_short_case_that_replays_as_printed(
     work = path.parent.parent / "work"
     (work / "out").mkdir(parents=True)
     monkeypatch.chdir(work)
-    assert _cli.main(["check", str(path), "--counterexample", "out/ce.yaml"]) == 1
+    start: list[str] = []
+    prefix: list[str] = []
+    if path.stem in DEEP:
+        given, prefix = lawful_start(work, DEEP[path.stem])
+        start = ["--start", str(given)]
+    assert _cli.main(["check", str(path), *start, "--counterexample", "out/ce.yaml"]) == 1
     out = capsys.readouterr().out
     assert f"invariant '{invariant}' does not hold" in out
     text = (work / "out" / "ce.yaml").read_text(encoding="utf-8")
     found = scenario_events(text)
     if events is not None:
         assert found == events
-    assert len(found) <= 16
+    assert found[: len(prefix)] == prefix
+    assert 0 < len(found) - len(prefix) <= 16
     command = replay_command(out)
     assert "--allow-path" in command
     assert _cli.main(command) == 0
@@ -184,6 +209,14 @@ PROPERTY_MISSES = {
 }
 
 
+#: Mutants the property test finds only late in its budget (25 s of CPU on the CI's
+#: machine, over the 15 s a test may take): ``python benchmarks/mutation_table.py
+#: --property`` runs them (the table in ``docs/compliance-testing.md``), the CI does not.
+PROPERTY_IN_BENCHMARK = {
+    "cell_decides_admission": "found near the end of the budget (about 25 s): benchmark only",
+}
+
+
 def test_the_property_test_finds_each_mutant_too(
     mutant: tuple[Path, str, list[str] | None],
 ) -> None:
@@ -195,6 +228,8 @@ def test_the_property_test_finds_each_mutant_too(
     path, invariant, _ = mutant
     if path.stem in PROPERTY_MISSES:
         pytest.xfail(PROPERTY_MISSES[path.stem])
+    if path.stem in PROPERTY_IN_BENCHMARK:
+        pytest.skip(PROPERTY_IN_BENCHMARK[path.stem])
     shrink = (Phase.shrink,) if path.stem == "open_dossier_from_mentored" else ()
     machine = procedure_state_machine(path, plugins=af.Plugins(entry_points=False))
     with pytest.raises(AssertionError) as caught:

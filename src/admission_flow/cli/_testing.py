@@ -71,6 +71,20 @@ def add_commands(commands: Any) -> None:
     )
     check.add_argument("file", metavar="FILE", help="a procedure file, or a bundled id (vn-2021)")
     check.add_argument(
+        "newer",
+        nargs="?",
+        metavar="NEWER",
+        help="with --migrate: the next generation, which declares a migration from FILE",
+    )
+    check.add_argument(
+        "--migrate",
+        action="store_true",
+        help=(
+            "move a case at every abstract state reached in FILE to NEWER and check NEWER's "
+            "invariants after the move"
+        ),
+    )
+    check.add_argument(
         "-p",
         "--plugin",
         dest="check_plugins",
@@ -85,6 +99,15 @@ def add_commands(commands: Any) -> None:
         default=Path("counterexample.yaml"),
         metavar="OUT.yaml",
         help="where to write the shortest counter-example (default: counterexample.yaml)",
+    )
+    check.add_argument(
+        "--start",
+        type=Path,
+        metavar="SCENARIO.yaml",
+        help=(
+            "search from the case this scenario builds (its unit, candidate, members and "
+            "events, each kept) instead of from an opened case: a deep part within a small bound"
+        ),
     )
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument(
@@ -142,9 +165,26 @@ def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    if args.migrate != (args.newer is not None):
+        print(
+            "admission-flow: check: give two procedures with --migrate (check --migrate OLD "
+            "NEW), one without it",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     for module in import_plugins(args.check_plugins):
         plugins.register(module)
     procedure = load_procedure(args.file, plugins=plugins)
+    migrate_to = None
+    if args.migrate:
+        from admission_flow.testing._moves import migration_problem
+
+        newer = load_procedure(args.newer, plugins=plugins)
+        problem = migration_problem(procedure, newer)
+        if problem is not None:
+            print(f"admission-flow: check --migrate {args.newer}: {problem}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        migrate_to = (newer, _named(plugins, args.newer, written)[0])
     findings = static_findings(procedure, plugins=plugins)
     limits = Limits(
         max_states=args.max_states,
@@ -152,8 +192,17 @@ def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
         max_seconds=args.max_seconds,
         max_memory_mb=args.max_memory,
     )
-    exploration = explore(procedure, plugins=plugins, limits=limits, max_deviations=args.deviations)
-    report = CheckReport(procedure=procedure.id, findings=tuple(findings), exploration=exploration)
+    start: dict[str, Any] = {} if args.start is None else _start(plugins, args.start)
+    exploration = explore(
+        procedure,
+        plugins=plugins,
+        limits=limits,
+        max_deviations=args.deviations,
+        migrate_to=migrate_to,
+        **start,
+    )
+    title = procedure.id if migrate_to is None else f"{procedure.id} -> {migrate_to[0].id}"
+    report = CheckReport(procedure=title, findings=tuple(findings), exploration=exploration)
     replay = None
     if not exploration.ok:
         replay = _write_counterexample(plugins, args, exploration, written)
@@ -175,19 +224,17 @@ def _write_counterexample(
     plugins: Plugins, args: argparse.Namespace, exploration: Any, written: Path
 ) -> str:
     """Write the counter-example; the command that replays it, exactly as it must be typed."""
-    import os
     import shlex
 
     from admission_flow.testing._scenario_file import scenario_text
 
     assert exploration.unit is not None
     assert exploration.candidate is not None
-    outside = False
-    if args.file in plugins.procedures():
-        name = args.file
-    else:
-        name = os.path.relpath(Path(args.file).resolve(), written.resolve().parent)
-        outside = name.startswith("..") or os.path.isabs(name)
+    name, outside = _named(plugins, args.file, written)
+    move = None
+    if exploration.moved_on is not None:
+        move = (exploration.moved_on, exploration.moved_to)
+        outside = outside or _named(plugins, args.newer, written)[1]
     problem = exploration.plugin_error or "\n".join(exploration.failures)
     if exploration.variant is not None:
         problem += f"\nboundary: {exploration.variant}"
@@ -199,6 +246,7 @@ def _write_counterexample(
             candidate=exploration.candidate,
             attempts=exploration.counterexample,
             comment=f"Found by admission-flow check {args.file}:\n{problem}",
+            move=move,
         ),
         encoding="utf-8",
     )
@@ -210,6 +258,37 @@ def _write_counterexample(
         words.append("--allow-path")
     words.append(str(written))
     return shlex.join(words)
+
+
+def _start(plugins: Plugins, path: Path) -> dict[str, Any]:
+    """``explore``'s arguments for ``--start``: the scenario's values, its events as a prefix."""
+    from admission_flow.engine._scenario import load_scenario
+    from admission_flow.exceptions import InputError
+    from admission_flow.testing._scenario_file import Attempt
+
+    scenario = load_scenario(path, plugins=plugins, allow_paths=True)
+    if any(event.migrate_to is not None for event in scenario.events):
+        raise InputError(
+            f"--start {path}: a scenario with a move cannot start a search", field="start"
+        )
+    return {
+        "configurations": [(scenario.unit, scenario.candidate)],
+        "members": tuple(scenario.engine.members.values()),
+        "prefix": [
+            Attempt(on=e.on, event=e.event, actor=e.actor, facts=dict(e.facts))
+            for e in scenario.events
+        ],
+    }
+
+
+def _named(plugins: Plugins, given: str, written: Path) -> tuple[str, bool]:
+    """How a scenario written at ``written`` names a procedure; whether it is outside its folder."""
+    import os
+
+    if given in plugins.procedures():
+        return given, False
+    name = os.path.relpath(Path(given).resolve(), written.resolve().parent)
+    return name, name.startswith("..") or os.path.isabs(name)
 
 
 def _test(plugins: Plugins, paths: list[Path], *, update: bool, show: str, out: TextIO) -> int:

@@ -466,3 +466,16 @@ def _events(condition: Condition) -> frozenset[str] | None:
     if isinstance(condition, WorkingDaysWithin):
         return frozenset({condition.event, condition.to})
     return None
+
+
+def default_configurations() -> list[tuple[af.Unit, af.Person]]:
+    """The ordinary unit and candidate the search starts from; variants come from the rules."""
+    candidate = af.Person(
+        id="c-1",
+        name="Nguyễn Văn An",
+        born=af.add_months(START, -25 * 12),
+        education="upper_secondary",
+        organizations=frozenset({"youth_union"}),
+    )
+    unit = af.Unit(id="u-1", kind="residential", official_members=15, has_youth_union=True)
+    return [(unit, candidate)]

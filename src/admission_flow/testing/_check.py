@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import resource
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -29,8 +28,9 @@ from admission_flow.spec import EventSpec
 from . import _abstraction as ab
 from ._boundaries import Variant, boundary_variants
 from ._generation import DEFAULT_MEMBERS, actor_choices
-from ._law import RuleAnswers, law_reading
-from ._report import DEFAULT_LIMITS, CheckReport, Exploration, Limits
+from ._law import RuleAnswers, law_reading, verdict
+from ._moves import Mover
+from ._report import DEFAULT_LIMITS, CheckReport, Exploration, Limits, peak_mb
 from ._scenario_file import Attempt
 
 __all__ = ["DEFAULT_LIMITS", "CheckReport", "Exploration", "Limits", "explore"]
@@ -53,19 +53,6 @@ class _Node:
     settled: tuple[bool, ...] = ()
 
 
-def default_configurations() -> list[tuple[af.Unit, af.Person]]:
-    """The ordinary unit and candidate the search starts from; variants come from the rules."""
-    candidate = af.Person(
-        id="c-1",
-        name="Nguyễn Văn An",
-        born=af.add_months(START, -25 * 12),
-        education="upper_secondary",
-        organizations=frozenset({"youth_union"}),
-    )
-    unit = af.Unit(id="u-1", kind="residential", official_members=15, has_youth_union=True)
-    return [(unit, candidate)]
-
-
 def explore(
     procedure: af.Procedure,
     *,
@@ -79,6 +66,8 @@ def explore(
     horizon_days: int = 400,
     boundaries: bool = True,
     calendar: Calendar | None = None,
+    prefix: Sequence[Attempt] = (),
+    migrate_to: tuple[af.Procedure, str] | None = None,
 ) -> Exploration:
     """Search breadth-first for a case that breaks an invariant (see ``_abstraction.py``).
 
@@ -91,6 +80,11 @@ def explore(
             date on which a rule turns (400: past a year of probation and a
             deadline counted from it).
         boundaries: explore the boundary variants the rules and plugins declare.
+        prefix: attempts every root case goes through first, each of them kept:
+            the search starts where they leave it (the counter-example begins
+            with them), to search a deep part of a procedure within a small bound.
+        migrate_to: the newer generation and how a scenario names it: move the
+            case of each abstract state to it and judge its invariants (``_moves.py``).
     """
     if isinstance(max_deviations, bool) or max_deviations < 0:
         raise af.InputError(
@@ -102,14 +96,18 @@ def explore(
         limits = attrs.evolve(limits, max_states=max_states)
     plugins = plugins if plugins is not None else af.Plugins()
     engine = af.Engine(procedure, plugins=plugins, members=members, calendar=calendar)
-    roots = list(configurations) if configurations is not None else default_configurations()
+    roots = list(configurations) if configurations is not None else ab.default_configurations()
     variants = {
         index: boundary_variants(procedure, plugins, unit, candidate, START) if boundaries else []
         for index, (unit, candidate) in enumerate(roots)
     }
     search = _Search(engine, limits, max_deviations, horizon_days, variants)
+    search.prefix = tuple(prefix)
+    if migrate_to is not None:
+        search.mover = Mover(engine, *migrate_to)
     found = search.run(roots)
-    return attrs.evolve(found, members=tuple(engine.members.values()))
+    moves = search.mover.moved if search.mover is not None else None
+    return attrs.evolve(found, members=tuple(engine.members.values()), moves=moves)
 
 
 class _Search:
@@ -141,6 +139,8 @@ class _Search:
         self.liveness = self.views.liveness
         self.answers = RuleAnswers(engine)
         #: Events with a rule that records rather than refuses (a vote short of two-thirds).
+        self.mover: Mover | None = None
+        self.prefix: tuple[Attempt, ...] = ()
         self.recording = {
             spec.name
             for spec in self.procedure.events.values()
@@ -152,12 +152,11 @@ class _Search:
     def run(self, roots: Sequence[tuple[af.Unit, af.Person]]) -> Exploration:
         began = time.perf_counter()
         cpu = time.process_time()
-        memory = _peak_mb()
+        memory = peak_mb()
         seen: set[Any] = set()
         queue: collections.deque[_Node] = collections.deque()
         for index, (unit, candidate) in enumerate(roots):
-            case = self.engine.open(candidate.id, candidate, unit)
-            node = _Node(case, START, (), 0, (index, 0), {}, self.views.settle(case))
+            node = self.root(index, self.engine.open(candidate.id, candidate, unit))
             seen.add(self.key(node))
             queue.append(node)
         depth = 0
@@ -171,13 +170,24 @@ class _Search:
                 if time.process_time() - cpu > self.limits.max_seconds:
                     stopped = "max_seconds"
                     break
-                if _peak_mb() - memory > self.limits.max_memory_mb:
+                if peak_mb() - memory > self.limits.max_memory_mb:
                     stopped = "max_memory"
                     break
             if len(node.attempts) >= self.limits.max_depth:
                 stopped = stopped or "max_depth_reached"
                 continue
             for child in self.children(node):
+                key = None if isinstance(child, Exploration) else self.key(child)
+                if key in seen:
+                    continue
+                if key is not None and len(seen) >= self.limits.max_states:
+                    stopped = "max_states"
+                    break
+                if isinstance(child, _Node):
+                    seen.add(key)
+                    queue.append(child)
+                    if self.mover is not None:
+                        child = self.mover.move(self, child) or child
                 if isinstance(child, Exploration):
                     return attrs.evolve(
                         child,
@@ -189,14 +199,6 @@ class _Search:
                         states_reached=frozenset(self.reached),
                         variants=sum(len(v) for v in self.variants.values()),
                     )
-                key = self.key(child)
-                if key in seen:
-                    continue
-                if len(seen) >= self.limits.max_states:
-                    stopped = "max_states"
-                    break
-                seen.add(key)
-                queue.append(child)
         if stopped == "max_depth_reached":
             stopped = "max_depth"
         return Exploration(
@@ -210,6 +212,24 @@ class _Search:
             states_reached=frozenset(self.reached),
             variants=sum(len(v) for v in self.variants.values()),
         )
+
+    def root(self, index: int, case: af.Case) -> _Node:
+        """The node a root case starts from: opened, then through the prefix."""
+        summary: dict[str, ab.EventSummary] = {}
+        for attempt in self.prefix:
+            outcome = self.engine.fire(
+                case, attempt.event, attempt.actor, attempt.on, **attempt.facts
+            )
+            if not outcome.step.kept:
+                raise af.InputError(
+                    f"the prefix's '{attempt.event}' on {attempt.on.isoformat()} is refused: "
+                    + "; ".join(v.rule for v in outcome.step.violations),
+                    field="prefix",
+                )
+            case = outcome.case
+            summary = self.liveness.summarise(summary, outcome.step)
+        today = self.prefix[-1].on if self.prefix else START
+        return _Node(case, today, self.prefix, 0, (index, 0), summary, self.views.settle(case))
 
     # -- successors ---------------------------------------------------------------------
 
@@ -348,7 +368,7 @@ class _Search:
         outcome: af.Outcome,
     ) -> bool:
         """Whether the rules answer the variant as the ordinary case here: then it stays merged."""
-        if ordinary is None or _verdict(ordinary) != _verdict(outcome):
+        if ordinary is None or verdict(ordinary) != verdict(outcome):
             return False
         if variant.rule is None:
             return True
@@ -468,19 +488,3 @@ class _Search:
         return self.views.key(
             node.config, node.case, node.today, node.summary, node.deviations, node.settled
         )
-
-
-def _verdict(outcome: af.Outcome) -> tuple[Any, ...]:
-    step = outcome.step
-    return (
-        step.accepted,
-        step.recorded,
-        step.to_state,
-        tuple(v.rule for v in step.violations),
-        tuple(v.rule for v in step.warnings),
-    )
-
-
-def _peak_mb() -> float:
-    """The process's peak resident memory so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -7,6 +7,7 @@ here, at the end.
 from __future__ import annotations
 
 import datetime as dt
+import resource
 from typing import Any
 
 import attrs
@@ -16,7 +17,15 @@ import admission_flow as af
 from ._scenario_file import Attempt
 from ._static import Finding
 
-__all__ = ["DEFAULT_LIMITS", "STOPS", "CheckReport", "Exploration", "Limits", "text_lines"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "STOPS",
+    "CheckReport",
+    "Exploration",
+    "Limits",
+    "peak_mb",
+    "text_lines",
+]
 
 #: Why a search stopped before the end, and the option that sets that bound.
 STOPS = {
@@ -79,6 +88,12 @@ class Exploration:
     #: How many boundary variants were explored, and which one failed, if one did.
     variants: int = 0
     variant: str | None = None
+    #: ``check --migrate``: how many cases were moved to the newer generation,
+    #: and, when the failure comes after a move, how the scenario names that
+    #: generation and the day of the move.
+    moves: int | None = None
+    moved_to: str | None = None
+    moved_on: dt.date | None = None
 
     @property
     def ok(self) -> bool:
@@ -114,12 +129,18 @@ class CheckReport:
                 "boundary_variants": x.variants,
                 "states_reached": sorted(x.states_reached),
                 "seconds": round(x.seconds, 3),
+                **({} if x.moves is None else {"moves": x.moves}),
             },
             "failures": list(x.failures),
             "plugin_error": x.plugin_error,
             "plugin": x.plugin,
             "state": x.state,
             "variant": x.variant,
+            "migrate": (
+                None
+                if x.moved_on is None
+                else {"on": x.moved_on.isoformat(), "migrate": x.moved_to}
+            ),
             "counterexample": [
                 {
                     "on": a.on.isoformat(),
@@ -139,6 +160,7 @@ def text_lines(report: CheckReport, written: str | None, replay: str | None) -> 
     """The report as ``admission-flow check`` prints it."""
     x = report.exploration
     lines = [f"! {finding.kind}: {finding.message}" for finding in report.findings]
+    moved = "" if x.moves is None else f", {x.moves} cases moved to the newer generation"
     if not x.ok:
         bound = "stopped at the first failure"
     elif x.complete:
@@ -148,7 +170,7 @@ def text_lines(report: CheckReport, written: str | None, replay: str | None) -> 
     lines.append(
         f"{report.procedure}: explored {x.abstract_states} abstract states "
         f"({x.cases} cases, {x.fired} events fired, up to {x.depth} events deep, "
-        f"{x.variants} boundary variants): {bound}"
+        f"{x.variants} boundary variants{moved}): {bound}"
     )
     if x.ok:
         if x.complete:
@@ -168,8 +190,15 @@ def text_lines(report: CheckReport, written: str | None, replay: str | None) -> 
     if x.variant is not None:
         lines.append(f"found with the boundary: {x.variant}")
     events = len(x.counterexample)
+    if x.moved_on is not None:
+        lines.append(f"after the move on {x.moved_on.isoformat()} (the scenario's last entry)")
     lines.append(
         f"shortest counter-example: {events} event{'s' if events != 1 else ''}, "
         f"written to {written}; replay it with: {replay}"
     )
     return lines
+
+
+def peak_mb() -> float:
+    """The process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -67,12 +67,15 @@ def scenario_text(
     candidate: af.Person,
     attempts: Iterable[Attempt],
     comment: str = "",
+    move: tuple[dt.date, str] | None = None,
 ) -> str:
     """A scenario file for these events, ready for ``admission-flow run``.
 
     Args:
         procedure: what the file names: a bundled id, or a path.
         comment: lines to put on top, as YAML comments.
+        move: the day and the procedure of a last ``migrate`` entry (the
+            case moves to that procedure, recorded by ``system``).
     """
     lines = [f"# {line}".rstrip() for line in comment.splitlines()]
     lines.append(f"procedure: {_scalar(procedure)}")
@@ -97,4 +100,6 @@ def scenario_text(
             *(f"{key}: {_scalar(value)}" for key, value in attempt.facts.items()),
         ]
         lines.append("  - {" + ", ".join(items) + "}")
+    if move is not None:
+        lines.append(f"  - {{on: {_scalar(move[0])}, migrate: {_scalar(move[1])}}}")
     return "\n".join(lines) + "\n"
