@@ -91,6 +91,32 @@ class Variant:
             and not any("." in name for name in self.boundary.facts)
         )
 
+    def replays(self, engine: af.Engine, attempts: tuple[Attempt, ...], case: af.Case) -> bool:
+        """Whether this variant's own case goes through ``attempts`` step for step as ``case`` did.
+
+        A variant tried at a late event (where a rule reading the same field turns)
+        swaps its unit or candidate into a history the ordinary values went
+        through; an earlier step may have answered otherwise for them (an age
+        under 18 refused at the cell's vote). Such a case is not reachable: the
+        variant was tried at that earlier step already.
+        """
+        if self.same_case(case) or not attempts or len(attempts) != len(case.history):
+            return True
+        replayed = engine.open(case.id, self.candidate, self.unit)
+        for attempt, step in zip(attempts, case.history, strict=True):
+            outcome = engine.fire(
+                replayed, attempt.event, attempt.actor, attempt.on, **attempt.facts
+            )
+            done = outcome.step
+            if (done.accepted, done.recorded, done.to_state) != (
+                step.accepted,
+                step.recorded,
+                step.to_state,
+            ):
+                return False
+            replayed = outcome.case
+        return True
+
     def past_all(
         self, attempts: tuple[Attempt, ...], procedure: af.Procedure
     ) -> tuple[Attempt, ...]:

@@ -344,6 +344,8 @@ class _Search:
                 continue  # a recorded step the ordinary search keeps too
             if self.alike(variant, node, attempt, ordinary, case, changed, outcome):
                 continue
+            if not variant.replays(self.engine, moved.attempts, node.case):
+                continue  # an earlier step answers this variant otherwise
             child = self.child(moved, case, changed, outcome, node.deviations, moved.config)
             if child is not None:
                 yield child
