@@ -408,6 +408,7 @@ def test_available_lists_what_the_key_may_fire(client: TestClient, open_client: 
     ]
     assert decide["needs"] == ["decision_date"]
     assert options["reject"]["allowed"] is True
+    assert options["return_dossier"]["allowed"] is True
     denied = client.get("/v1/cases/c-oanh/available?by=cell", headers=auth("district"))
     assert denied.status_code == 403
 

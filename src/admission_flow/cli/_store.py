@@ -32,7 +32,6 @@ from admission_flow.exceptions import (
     InputError,
     StoreError,
 )
-from admission_flow.model._serial import actor_to_by
 from admission_flow.model._values import Actor, Outcome
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
@@ -310,13 +309,6 @@ def _facts(args: argparse.Namespace, fact_types: dict[str, str]) -> dict[str, An
     return facts
 
 
-def _actor(text: str) -> Actor:
-    role, _, member = text.partition(":")
-    if not role:
-        raise InputError(f"--by '{text}' names no role; write ROLE or ROLE:MEMBER_ID", field="by")
-    return Actor(role, member or None)
-
-
 def _verdict(accepted: bool, recorded: bool) -> str:
     if accepted:
         return "✓ chấp nhận / accepted"
@@ -328,7 +320,7 @@ def _verdict(accepted: bool, recorded: bool) -> str:
 def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
 
     on = _date(args.on, "--on")
-    actor = _actor(args.by)
+    actor = Actor.parse(args.by)
     with _register(args.db, plugins, create=False) as register:
         stored = register.load(args.case)
         engine = register.engine(stored)
@@ -407,8 +399,7 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
     )
     for entry in entries:
         step = entry.step
-        by = actor_to_by(step.actor)
-        who = by if isinstance(by, str) else f"{by['role']}:{by['id']}"
+        who = str(step.actor)
         rules = ", ".join(v.rule for v in step.violations)
         print(
             escape(

@@ -15,10 +15,11 @@ from typing import Any, TextIO
 
 from admission_flow._limits import MAX_DIGITS, escape
 from admission_flow.exceptions import AdmissionFlowError, PluginError
+from admission_flow.model._vocabulary import MAX_DEPTH, MAX_STATES
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
 
-from ._output import EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, EXIT_PLUGIN, import_plugins
+from ._output import EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, EXIT_PLUGIN, command, import_plugins
 
 __all__ = ["COMMANDS", "add_commands", "run"]
 
@@ -120,12 +121,16 @@ def add_commands(commands: Any) -> None:
     check.add_argument(
         "--max-states",
         type=_count,
-        default=200_000,
+        default=MAX_STATES,
         metavar="N",
-        help="stop after this many abstract states (default 200000)",
+        help=f"stop after this many abstract states (default {MAX_STATES})",
     )
     check.add_argument(
-        "--max-depth", type=_count, default=40, metavar="N", help="the most events on one path"
+        "--max-depth",
+        type=_count,
+        default=MAX_DEPTH,
+        metavar="N",
+        help=f"the most events on one path (default {MAX_DEPTH})",
     )
     check.add_argument(
         "--max-seconds",
@@ -224,8 +229,6 @@ def _write_counterexample(
     plugins: Plugins, args: argparse.Namespace, exploration: Any, written: Path
 ) -> str:
     """Write the counter-example; the command that replays it, exactly as it must be typed."""
-    import shlex
-
     from admission_flow.testing._scenario_file import scenario_text
 
     assert exploration.unit is not None
@@ -250,14 +253,12 @@ def _write_counterexample(
         ),
         encoding="utf-8",
     )
-    words = ["admission-flow"]
-    for module in [*args.plugin, *args.check_plugins]:
-        words += ["-p", module]
-    words.append("run")
-    if outside:
-        words.append("--allow-path")
-    words.append(str(written))
-    return shlex.join(words)
+    return command(
+        "run",
+        *(["--allow-path"] if outside else []),
+        str(written),
+        plugins=[*args.plugin, *args.check_plugins],
+    )
 
 
 def _start(plugins: Plugins, path: Path) -> dict[str, Any]:

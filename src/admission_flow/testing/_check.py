@@ -217,7 +217,7 @@ class _Search:
         """The node a root case starts from: opened, then through the prefix."""
         summary: dict[str, ab.EventSummary] = {}
         for attempt in self.prefix:
-            outcome = self.engine.fire(
+            outcome = self.engine.judge(
                 case, attempt.event, attempt.actor, attempt.on, **attempt.facts
             )
             if not outcome.step.kept:
@@ -384,7 +384,7 @@ class _Search:
         """Fire one attempt; ``None`` for bad input, an ``Exploration`` when a plugin raised."""
         self.fired += 1
         try:
-            outcome = self.engine.fire(
+            outcome = self.engine.judge(
                 case, attempt.event, attempt.actor, attempt.on, **attempt.facts
             )
         except af.PluginError as exc:

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 import admission_flow as af
+from admission_flow.model._vocabulary import MAX_DEPTH, MAX_STATES
 
 from ._scenario_file import Attempt
 from ._static import Finding
@@ -40,8 +41,8 @@ STOPS = {
 class Limits:
     """The bounds of one search; the first one reached stops it, and the report names it."""
 
-    max_states: int = 200_000
-    max_depth: int = 40
+    max_states: int = MAX_STATES
+    max_depth: int = MAX_DEPTH
     #: CPU seconds of the search (not the wall clock: a busy machine slows it
     #: without making it stop early); the report then says how far it got.
     max_seconds: float = 120.0
