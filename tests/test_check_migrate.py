@@ -191,3 +191,11 @@ def test_vn_2021_to_vn_2025_holds_within_a_bound_and_says_so(
         out,
     )
     assert "holds in the 600 abstract states explored; not a proof" in out
+
+
+def test_explore_refuses_a_newer_procedure_that_does_not_take_the_cases() -> None:
+    """The API says what the command line says: an InputError naming both procedures."""
+    plugins = af.Plugins(entry_points=False)
+    vn_2021 = af.load_procedure("vn-2021", plugins=plugins)
+    with pytest.raises(af.InputError, match="procedure 'vn-2021' declares no migration"):
+        explore(vn_2021, plugins=plugins, migrate_to=(vn_2021, "vn-2021"))

@@ -48,7 +48,9 @@ class Mover:
     """Moves each case the search reaches to ``new`` and judges ``new``'s invariants after it."""
 
     def __init__(self, engine: af.Engine, new: af.Procedure, name: str) -> None:
-        assert new.migration is not None
+        problem = migration_problem(engine.procedure, new)
+        if problem is not None or new.migration is None:
+            raise af.InputError(f"migrate_to: {problem}", field="migrate_to")
         self.old = engine
         self.new = af.Engine(
             new, plugins=engine.plugins, members=engine.members, calendar=engine.calendar
