@@ -255,8 +255,8 @@ def _write_counterexample(
     )
     return command(
         "run",
-        *(["--allow-path"] if outside else []),
         str(written),
+        *(["--allow-path"] if outside else []),
         plugins=[*args.plugin, *args.check_plugins],
     )
 
