@@ -11,12 +11,10 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from admission_flow._limits import ESCAPED, escape
-from admission_flow.engine._scenario import Run
 from admission_flow.exceptions import PluginError
-from admission_flow.model._values import Text, Violation
 from admission_flow.model._vocabulary import (
     EXIT_BAD_INPUT,
     EXIT_CONFLICT,
@@ -25,6 +23,10 @@ from admission_flow.model._vocabulary import (
     EXIT_PLUGIN,
     command,
 )
+
+if TYPE_CHECKING:
+    from admission_flow.engine._scenario import Run
+    from admission_flow.model._values import Text, Violation
 
 __all__ = [
     "EXIT_BAD_INPUT",

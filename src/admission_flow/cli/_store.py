@@ -18,13 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow._limits import FIRST_YEAR, LAST_YEAR, MAX_DIGITS, escape, in_calendar, quote
-from admission_flow.engine._scenario import (
-    Run,
-    Scenario,
-    load_scenario,
-    run_scenario,
-    scenario_files,
-)
 from admission_flow.exceptions import (
     ActorError,
     CaseRefusedError,
@@ -32,11 +25,11 @@ from admission_flow.exceptions import (
     InputError,
     StoreError,
 )
-from admission_flow.model._values import Actor, Outcome
-from admission_flow.plugins._loading import load_procedure
-from admission_flow.plugins._manager import Plugins
 
 if TYPE_CHECKING:
+    from admission_flow.engine._scenario import Run, Scenario
+    from admission_flow.model._values import Outcome
+    from admission_flow.plugins._manager import Plugins
     from admission_flow.store import Register
 
 from . import _cases, _seal
@@ -165,6 +158,7 @@ def _dump(data: Any, out: TextIO) -> None:
 
 
 def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.engine._scenario import load_scenario, scenario_files
 
     scenarios = [
         load_scenario(path, plugins=plugins, allow_paths=args.allow_path)
@@ -210,6 +204,8 @@ def _record(
     run in memory only, and the refusal returned beside it. A ``migrate`` entry
     moves the stored case (its new unit kept first, with the scenario's members).
     """
+    from admission_flow.engine._scenario import Run, run_scenario
+
     register.put_unit(scenario.unit, scenario.members.values())
     case = scenario.engine.open(case_id, scenario.candidate, scenario.unit)
     opening = scenario.events[0].on if scenario.events else None
@@ -318,6 +314,7 @@ def _verdict(accepted: bool, recorded: bool) -> str:
 
 
 def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.model._values import Actor
 
     on = _date(args.on, "--on")
     actor = Actor.parse(args.by)
@@ -416,6 +413,8 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
 
 
 def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.plugins._loading import load_procedure
+
     procedure = load_procedure(
         args.procedure, plugins=plugins
     )  # a bad file is exit 2 before any work

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow._limits import MAX_DIGITS, escape
 from admission_flow.exceptions import AdmissionFlowError, PluginError
 from admission_flow.model._vocabulary import MAX_DEPTH, MAX_STATES
-from admission_flow.plugins._loading import load_procedure
-from admission_flow.plugins._manager import Plugins
+
+if TYPE_CHECKING:
+    from admission_flow.plugins._manager import Plugins
 
 from ._output import EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, EXIT_PLUGIN, command, import_plugins
 
@@ -179,6 +180,8 @@ def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
         return EXIT_BAD_INPUT
     for module in import_plugins(args.check_plugins):
         plugins.register(module)
+    from admission_flow.plugins._loading import load_procedure
+
     procedure = load_procedure(args.file, plugins=plugins)
     migrate_to = None
     if args.migrate:

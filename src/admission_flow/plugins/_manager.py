@@ -14,7 +14,6 @@ cannot see single answers that way, so they are refused at registration.
 
 from __future__ import annotations
 
-import importlib.metadata
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib.resources.abc import Traversable
@@ -170,6 +169,10 @@ class Plugins:
         return registered
 
     def _load_entry_points(self) -> None:
+        # Imported here: importlib.metadata (with email, zipfile, csv) costs more than the rest
+        # of this module, and Plugins(entry_points=False) never needs it.
+        import importlib.metadata
+
         for entry_point in importlib.metadata.entry_points(group=_hooks.PROJECT):
             if self._pm.get_plugin(entry_point.name) is not None or self._pm.is_blocked(
                 entry_point.name
