@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from .plugins._manager import Contributed, Plugins
     from .procedure._generations import InForce, MigrationSpec
     from .procedure._graph import draw
-    from .procedure._rule import EventContext, Rule, rule
+    from .procedure._rule import Boundary, EventContext, Rule, rule
     from .procedure._spec import Procedure
 
 __all__ = [
@@ -88,6 +88,7 @@ __all__ = [
     "ActorError",
     "AdmissionFlowError",
     "ArgumentTypeError",
+    "Boundary",
     "Case",
     "CaseError",
     "CaseRefusedError",
@@ -224,6 +225,7 @@ _HOMES = {
     ),
     ".procedure._graph": ("draw",),
     ".procedure._rule": (
+        "Boundary",
         "EventContext",
         "Rule",
         "rule",
