@@ -10,9 +10,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from admission_flow.model._dates import add_months, months_between
+from admission_flow.model._dates import months_between
 from admission_flow.model._values import EDUCATION_LEVELS, Step, Text
 from admission_flow.procedure._rule import Boundary, EventContext, rule
+
+from ._shared import certificate_on_file, introductions_on_file, youth_age_max_years
 
 Details = Mapping[str, Any] | None
 
@@ -172,22 +174,6 @@ def _consent(context: EventContext, params: Mapping[str, Any]) -> bool:
         step.accepted and step.facts.get("kind") == kind
         for step in context.case.steps_of(params["consent_event"])
     )
-
-
-def certificate_on_file(
-    context: EventContext, event: str, fact: str, months: int
-) -> tuple[dt.date | None, dt.date | None]:
-    """The latest certificate's date and the last day it is valid (``None``: none on file).
-
-    Shared within a judgement by every rule asking with the same parameters.
-    """
-
-    def compute(context: EventContext) -> tuple[dt.date | None, dt.date | None]:
-        course = context.case.last(event)
-        issued = course.facts.get(fact) if course is not None else None
-        return issued, None if issued is None else add_months(issued, months)
-
-    return context.shared(("course.certificate", event, fact, months), compute)
 
 
 @rule(
@@ -404,18 +390,6 @@ _ROUTES = {
 }
 
 
-def _youth_age(context: EventContext) -> int:
-    return int(context.procedure.settings.get("youth_age_max_years", 30))
-
-
-def youth_age_max_years(context: EventContext) -> int:
-    """The procedure's ``youth_age_max_years``: youth age is an age in whole years at most this.
-
-    Read once per judgement, shared by the rules that ask.
-    """
-    return context.shared("youth_age_max_years", _youth_age)
-
-
 def introduction_route(context: EventContext) -> str:
     """Which introducers the candidate needs: ``standard``, ``youth_union`` or ``trade_union``."""
     case = context.case
@@ -427,28 +401,6 @@ def introduction_route(context: EventContext) -> str:
     if "trade_union" in organizations and not case.unit.has_youth_union:
         return "trade_union"
     return "standard"
-
-
-def _introductions(context: EventContext) -> tuple[frozenset[str], frozenset[str]]:
-    members: set[str] = set()
-    committees: set[str] = set()
-    for step in context.case.steps_of("introduce"):
-        if not step.accepted:
-            continue
-        actor = step.actor
-        if actor.role == "member":
-            members.add(actor.id)  # type: ignore[arg-type]  # a member actor has an id
-        else:
-            committees.add(actor.role)
-    return frozenset(members), frozenset(committees)
-
-
-def introductions_on_file(context: EventContext) -> tuple[frozenset[str], frozenset[str]]:
-    """Who has introduced the candidate: the members in person, and the committees' roles.
-
-    Accepted ``introduce`` steps only; shared within a judgement.
-    """
-    return context.shared("introduction.on_file", _introductions)
 
 
 @rule(
