@@ -8,6 +8,9 @@ configured here in code, so users need no ``alembic.ini``.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -163,35 +166,40 @@ def snapshot(engine: sa.Engine) -> sa.Connection:
     return connection
 
 
+@contextlib.contextmanager
 def raw_rows(
     connection: sa.Connection, query: sa.Select[Any], size: int = 5000
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterator[Iterator[tuple[Any, ...]]]:
     """The rows of ``query`` as the driver's own tuples, streamed: the bulk read path.
 
     Rebuilding a million events spends more on building SQLAlchemy rows than on
     reading them; this skips that layer (and its type processing: dates may
     come as text on SQLite, booleans as 0 and 1) inside the same transaction.
-    For SQLite only, whose cursor fetches as it goes: a PostgreSQL client
-    cursor would hold every row in memory, so PostgreSQL keeps SQLAlchemy's
-    streaming server-side cursor.
+    SQLite's cursor fetches as it goes; on PostgreSQL the cursor is a named,
+    server-side one (a client cursor would hold every row in memory), fetched
+    ``size`` rows at a time.
     """
     connection.execute(sa.text("SELECT 1"))  # begin the transaction (and its snapshot) first
     compiled = query.compile(dialect=connection.dialect)
     params: Any = compiled.params
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup or ())
-    driver = connection.connection.driver_connection
+    driver: Any = connection.connection.driver_connection
     assert driver is not None
-    cursor = driver.cursor()
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor(name=f"af_rows_{next(_cursor_numbers)}")
+        cursor.itersize = size
+    else:
+        cursor = driver.cursor()
     try:
         cursor.execute(str(compiled), params)
-        while True:
-            chunk = cursor.fetchmany(size)
-            if not chunk:
-                return
-            yield from chunk
+        chunks = iter(functools.partial(cursor.fetchmany, size), [])
+        yield itertools.chain.from_iterable(chunks)
     finally:
         cursor.close()
+
+
+_cursor_numbers = itertools.count()
 
 
 def current_revision(connection: sa.Connection) -> str | None:
