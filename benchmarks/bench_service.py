@@ -41,32 +41,12 @@ import attrs
 
 import admission_flow as af
 from admission_flow.store import FireCall, Register
+from admission_flow.store._schema import history
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "examples" / "scenarios" / "refused-education.yaml"
-COLUMNS = [
-    "case_id",
-    "seq",
-    "event",
-    "on_date",
-    "actor_role",
-    "actor_id",
-    "facts",
-    "accepted",
-    "recorded",
-    "from_state",
-    "to_state",
-    "violations",
-    "warnings",
-    "deadlines",
-    "procedure_id",
-    "procedure_version",
-    "procedure_fingerprint",
-    "recorded_at",
-    "previous",
-    "hash",
-    "request_id",
-]
+#: The history row's columns, in the table's order: the register's own schema, not a copy.
+COLUMNS = [column.name for column in history.columns]
 
 
 def opened(url: str, count: int, prefix: str) -> tuple[Register, af.Scenario]:
