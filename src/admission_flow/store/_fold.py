@@ -17,7 +17,6 @@ import admission_flow as af
 from admission_flow._limits import cut, escape
 from admission_flow.engine._migrate import MIGRATE, procedure_after, unit_after
 from admission_flow.exceptions import StoreError, TamperedError
-from admission_flow.model._builders import _builder
 from admission_flow.model._serial import person_from_json, unit_from_json
 from admission_flow.model._values import _new_case
 
@@ -39,10 +38,6 @@ class StoredCase:
     head: str
     #: Whether the case is still open (its state is not final).
     open: bool = True
-
-
-#: (case, version, head, open), through the slots: the bulk path.
-_new_stored = _builder(StoredCase)
 
 
 @attrs.frozen(kw_only=True)
@@ -178,7 +173,6 @@ def fold_fast(
             kept.append(step)
             seqs.append(row[SEQ])
             state = step.to_state
-    stored = _new_stored(
-        _case(head, state, kept, fast=True), len(rows), head["head"], bool(head["open"])
-    )
+    case = _case(head, state, kept, fast=True)
+    stored = StoredCase(case=case, version=len(rows), head=head["head"], open=bool(head["open"]))
     return stored, seqs

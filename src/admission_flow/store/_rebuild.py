@@ -30,17 +30,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
-from admission_flow.model._builders import _builder
 from admission_flow.model._departure import Departure
 from admission_flow.model._serial import unit_from_json
+from admission_flow.model._values import _new_person
 
 from ._rows import step_of_tuple
 
 __all__ = ["person_of_text", "step_of", "unit_of_text"]
-
-#: ``Person`` through its slots: the converters' work (a frozenset of the
-#: organisations, a tuple of the positions) is done by the caller.
-_new_person = _builder(af.Person, checked=frozenset({"organizations", "positions"}))
 
 #: How many distinct step contents are kept; the cache is emptied when it is full.
 STEP_CACHE = 50_000
