@@ -50,34 +50,12 @@ from admission_flow.units import load_units
 ROOT = Path(__file__).resolve().parent.parent
 
 UNITS = ROOT / "examples" / "lien-chieu" / "units.yaml"
-#: The standard route to the cell's vote; members are kdc-14's.
+#: The standard route to the cell's vote, as HTTP bodies; members are kdc-14's.
 ROUTE: list[tuple[str, str, Any, dict[str, Any]]] = [
-    ("identify", "2023-03-01", "cell_committee", {"source_group": "residential_cadre"}),
-    ("assign_mentor", "2023-03-10", "cell", {"mentor": "m-kdc14-01"}),
-    ("complete_course", "2023-05-19", "training_center", {"certificate_date": "2023-05-19"}),
-    ("open_dossier", "2023-06-05", "cell", {}),
-    ("submit_application", "2023-06-12", "candidate", {}),
-    ("submit_history", "2023-06-12", "candidate", {}),
-    ("verify_background", "2023-07-20", "grassroots_committee", {"result": "clear"}),
-    (
-        "introduce",
-        "2023-08-01",
-        {"role": "member", "id": "m-kdc14-01"},
-        {"known_since": "2010-01-01"},
-    ),
-    (
-        "introduce",
-        "2023-08-01",
-        {"role": "member", "id": "m-kdc14-02"},
-        {"known_since": "2016-05-01"},
-    ),
-    (
-        "record_opinions",
-        "2023-08-10",
-        "cell_committee",
-        {"residence": "favourable", "organizations": "favourable"},
-    ),
-    ("cell_vote", "2023-08-15", "cell", {"in_favour": 27, "official_members": 29}),
+    (body["event"], body["on"], body["by"], body["facts"])
+    for body in json.loads(
+        (ROOT / "examples" / "lien-chieu" / "http-route.json").read_text("utf-8")
+    )
 ]
 CALL_LIMIT = 120.0  # seconds one call may keep retrying
 

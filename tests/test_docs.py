@@ -34,10 +34,12 @@ from admission_flow.cli import _main as _cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-#: The modules that load procedure files: the keys they accept, their constants.
+#: The modules that load procedure files: the keys they accept, their constants (the
+#: vocabulary they share, such as ``SEVERITIES``, lives in ``model/_vocabulary.py``).
 PROCEDURE_SOURCES = [
     *sorted((Path(af.__file__).resolve().parent / "procedure").glob("_parse*.py")),
     Path(af.__file__).resolve().parent / "procedure" / "_facts.py",
+    Path(af.__file__).resolve().parent / "model" / "_vocabulary.py",
 ]
 PAGES = sorted(DOCS.glob("*.md"))
 D = dt.date
@@ -252,7 +254,7 @@ def test_every_procedure_key_is_in_the_yaml_reference() -> None:
 def test_every_core_rule_is_in_the_yaml_reference() -> None:
     """The rules the engine applies to every event are explained where procedures are."""
     text = (DOCS / "yaml-reference.md").read_text(encoding="utf-8")
-    for rule_id in ("auth.role", "event.state"):
+    for rule_id in ("auth.role", "event.state", "event.date"):
         assert f"`{rule_id}`" in text
 
 

@@ -457,15 +457,17 @@ BAD_CALLS = [
 def test_an_event_before_the_last_step_is_refused_not_an_error(
     engine: af.Engine, case: af.Case
 ) -> None:
-    """Out of date order is data, refused under ``dates.order``; it used to raise CaseError."""
+    """Out of date order is data, refused once, under the core ``event.date`` (not also ``dates.order``)."""
     opened = engine.fire(case, "identify", "cell_committee", D(2023, 3, 1)).case
     outcome = engine.fire(opened, "assign_mentor", "cell", D(2023, 2, 28), mentor="m-hung")
-    assert rules(outcome.violations) == ["dates.order"]
+    assert rules(outcome.violations) == ["event.date"]
     assert outcome.violations[0].message.en == (
-        "Dates out of order: 2023-02-28 is before the case's latest step "
-        "('identify' on 2023-03-01)."
+        "The date of 'Assign a mentoring member' is not valid: 2023-02-28 is before the "
+        "case's latest step ('identify' on 2023-03-01)."
     )
     assert outcome.case is opened
+    same_day = engine.fire(opened, "assign_mentor", "cell", D(2023, 3, 1), mentor="m-hung")
+    assert same_day.accepted
 
 
 @pytest.mark.parametrize(("call", "error", "field", "message"), BAD_CALLS)

@@ -52,6 +52,17 @@ BUDGET = (
     if FUZZING
     else min(settings().max_examples, 15)
 )
+#: Every fuzz test's settings (here and in test_fuzz_second.py): the budget, no deadline,
+#: and no health check that a slow or large hostile file trips.
+FUZZ = settings(
+    max_examples=BUDGET,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
 #: Generous bounds: a case is expected to take milliseconds and a few MiB.
 MAX_SECONDS = 60.0
@@ -288,11 +299,7 @@ def run_case(
 # -- procedure files: validate and graph ------------------------------------------------------------
 
 
-@settings(
-    max_examples=BUDGET,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@FUZZ
 @given(
     seed=st.sampled_from(PROCEDURE_SEEDS),
     operations=st.lists(operation, min_size=1, max_size=4),
@@ -321,11 +328,7 @@ def test_mutated_procedures_keep_the_contract(
 # -- scenario files: run ---------------------------------------------------------------------------
 
 
-@settings(
-    max_examples=BUDGET,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@FUZZ
 @given(
     seed=st.sampled_from(SCENARIO_SEEDS),
     operations=st.lists(operation, max_size=4),

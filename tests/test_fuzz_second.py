@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import admission_flow as af
 from admission_flow.store import Register
 from admission_flow.store._chain import opening_hash, row_hash
-from test_fuzz import BUDGET, HOSTILE, TEXT, Stats, mutate, operation, run_case
+from test_fuzz import FUZZ, HOSTILE, TEXT, Stats, mutate, operation, run_case
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "scenarios"
@@ -121,15 +121,7 @@ json_operation = st.one_of(
 )
 
 
-@settings(
-    max_examples=BUDGET,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@FUZZ
 @given(
     operations=st.lists(json_operation, max_size=4),
     into_source=st.booleans(),
@@ -176,15 +168,7 @@ def test_mutated_exports_keep_the_contract(
 # -- unit files and reports ------------------------------------------------------------------------
 
 
-@settings(
-    max_examples=BUDGET,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@FUZZ
 @given(
     seed=st.sampled_from(UNIT_SEEDS),
     operations=st.lists(
@@ -282,15 +266,7 @@ def _not_an_option(text: str) -> bool:
     return not text.startswith("-")
 
 
-@settings(
-    max_examples=BUDGET,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@FUZZ
 @given(
     forged=st.lists(
         st.tuples(

@@ -105,7 +105,7 @@ def test_values_are_frozen_and_compare_by_content() -> None:
         CASE.state = "official"  # type: ignore[misc]
     assert attrs.evolve(CASE, state="dossier") == CASE
     assert af.Actor("member", "m-hung") == af.Actor("member", "m-hung")
-    assert str(af.Actor("member", "m-hung")) == "member m-hung"
+    assert str(af.Actor("member", "m-hung")) == "member:m-hung"  # what Actor.parse reads
 
 
 def test_person_checks_its_vocabulary() -> None:

@@ -306,13 +306,14 @@ def test_opening_event_with_from() -> None:
 
 
 def test_rule_check_names_no_known_implementation() -> None:
-    """``check:`` naming an implementation no plugin provides says to install the plugin."""
+    """``check:`` naming an implementation no plugin provides names the plugins and ``-p``."""
     assert problems_of("rule_check_unknown.yaml") == [
         (
             25,
             12,
-            "no plugin provides rule 'school.grade_minimum' for rules.unit.grade; "
-            "install or register the plugin that defines it",
+            "unknown rule 'school.grade_minimum' in rules.unit.grade; no installed plugin "
+            "provides it (installed: admission_flow.standard); load the plugin with -p MODULE "
+            "(in Python: af.Plugins([module]))",
         ),
     ]
 
@@ -532,6 +533,7 @@ VN_2021_TARGETS = {
 VN_2021_RULES = frozenset(
     {
         "auth.role",
+        "event.date",
         "dates.order",
         "mentor.official_member",
         "eligibility.age",
@@ -657,7 +659,7 @@ def test_validate_a_good_file(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     assert out == (
         f"{path}: ok: procedure 'minimal' (Quy trình tối thiểu / Minimal procedure): "
-        "2 states, 2 events, 2 rules\n"
+        "2 states, 2 events, 3 rules\n"
     )
     assert err == ""
 
@@ -667,7 +669,7 @@ def test_validate_the_bundled_procedure(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate", "vn-2021"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("vn-2021: ok: procedure 'vn-2021' (Quy trình kết nạp đảng viên")
-    assert out.endswith(": 11 states, 20 events, 38 rules\n")  # procedure.in_force (VN_2025.md)
+    assert out.endswith(": 11 states, 20 events, 39 rules\n")  # procedure.in_force (VN_2025.md)
     assert err == ""
 
 
@@ -691,7 +693,7 @@ def test_validate_reports_every_broken_fixture_without_traceback(
     """Every broken fixture: exit 2, exactly the loader's problems on stderr, no traceback."""
     path = DATA / name
     with pytest.raises(af.ProcedureError) as caught:
-        af.load_procedure(path, plugins=af.Plugins(entry_points=False))
+        af.load_procedure(path, plugins=af.Plugins())  # the installed plugins, as the CLI
     assert main(["validate", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""

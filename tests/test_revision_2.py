@@ -259,11 +259,12 @@ def test_a_date_fact_later_than_its_event_is_refused(engine: af.Engine) -> None:
 def test_an_event_before_the_latest_step_is_refused_and_on_the_same_day_passes(
     engine: af.Engine,
 ) -> None:
-    """Same day as the latest step: fine; a day before it: refused."""
+    """Same day as the latest step: fine; a day before it: refused once, by the core ``event.date``."""
     case = drive(engine, new_case(engine), "dossier")
     last = case.history[-1].on
     outcome = engine.fire(case, "submit_application", "candidate", last - DAY)
-    assert "before the case's latest step" in only(outcome, "dates.order").message.en
+    assert "before the case's latest step" in only(outcome, "event.date").message.en
+    assert "dates.order" not in rule_ids(outcome.violations)
     assert engine.fire(case, "submit_application", "candidate", last).accepted
 
 

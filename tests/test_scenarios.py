@@ -105,10 +105,15 @@ def test_every_scenario_has_its_expected_file_and_no_file_is_orphaned() -> None:
 
 
 def test_every_rule_that_can_refuse_or_warn_appears_in_some_expected_output() -> None:
-    """Each vn-2021 rule (every one can refuse, record or warn) shows up in some scenario."""
+    """Each vn-2021 rule (every one can refuse, record or warn) shows up in some scenario.
+
+    Except the core rule event.date: a scenario file lists its events in date order
+    (the loader refuses one that does not), so no scenario can be refused by it;
+    tests/test_judging.py covers it.
+    """
     procedure = af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
     seen = {v["rule"] for s in SCENARIOS for v in violations_of(expected(s))}
-    assert sorted(set(procedure.rules) - seen) == []
+    assert sorted(set(procedure.rules) - seen - {"event.date"}) == []
     assert sorted(seen - set(procedure.rules)) == []
 
 

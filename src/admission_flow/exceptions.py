@@ -208,8 +208,8 @@ class FactError(InputError):
 class CaseError(InputError):
     """The case does not fit the call: another procedure, or an ``on`` that is not a date.
 
-    An event dated before the case's last step is not an error: a procedure
-    refuses it with a rule (``dates.order`` in ``vn-2021``).
+    An event dated before the case's latest step, or with no date, is not an
+    error: the core rule ``event.date`` refuses it, in every procedure.
     """
 
     code = "bad_case"

@@ -5,6 +5,7 @@ Every answer here is also checked against the OpenAPI document (``CheckedClient`
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,36 +14,15 @@ from starlette.testclient import TestClient
 from admission_flow.exceptions import UnavailableError
 from admission_flow.store import Register
 
-from .conftest import CANDIDATE, auth, fire, open_case
+from .conftest import CANDIDATE, ROOT, auth, fire, open_case
 
-#: The standard route to the cell's vote, each event with who fires it (no keys: ``by``).
+#: The standard route to the cell's vote, each event with who fires it (no keys: ``by``),
+#: as a client in another language sends it (examples/lien-chieu/http-route.json).
 ROUTE: list[tuple[str, str, Any, dict[str, Any]]] = [
-    ("identify", "2023-03-01", "cell_committee", {"source_group": "residential_cadre"}),
-    ("assign_mentor", "2023-03-10", "cell", {"mentor": "m-kdc14-01"}),
-    ("complete_course", "2023-05-19", "training_center", {"certificate_date": "2023-05-19"}),
-    ("open_dossier", "2023-06-05", "cell", {}),
-    ("submit_application", "2023-06-12", "candidate", {}),
-    ("submit_history", "2023-06-12", "candidate", {}),
-    ("verify_background", "2023-07-20", "grassroots_committee", {"result": "clear"}),
-    (
-        "introduce",
-        "2023-08-01",
-        {"role": "member", "id": "m-kdc14-01"},
-        {"known_since": "2010-01-01"},
-    ),
-    (
-        "introduce",
-        "2023-08-01",
-        {"role": "member", "id": "m-kdc14-02"},
-        {"known_since": "2016-05-01"},
-    ),
-    (
-        "record_opinions",
-        "2023-08-10",
-        "cell_committee",
-        {"residence": "favourable", "organizations": "favourable"},
-    ),
-    ("cell_vote", "2023-08-15", "cell", {"in_favour": 27, "official_members": 29}),
+    (body["event"], body["on"], body["by"], body["facts"])
+    for body in json.loads(
+        (ROOT / "examples" / "lien-chieu" / "http-route.json").read_text("utf-8")
+    )
 ]
 
 
@@ -408,6 +388,7 @@ def test_available_lists_what_the_key_may_fire(client: TestClient, open_client: 
     ]
     assert decide["needs"] == ["decision_date"]
     assert options["reject"]["allowed"] is True
+    assert options["return_dossier"]["allowed"] is True
     denied = client.get("/v1/cases/c-oanh/available?by=cell", headers=auth("district"))
     assert denied.status_code == 403
 

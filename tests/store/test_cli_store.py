@@ -242,9 +242,9 @@ def test_a_register_of_an_unknown_schema_is_exit_2_for_every_command(
 def test_fire_dated_before_the_last_step_is_a_refusal_on_record(
     stored: str, capsys: Capsys
 ) -> None:
-    """An event dated before the case's last step is refused by dates.order and kept as an attempt."""
+    """An event dated before the case's last step is refused by event.date and kept as an attempt."""
     args = ["fire", "c-duy", "withdraw", "--db", stored, "--by", "cell", "--on", "2020-01-01"]
     assert main(*args, "--json") == 0
     step = json.loads(capsys.readouterr().out)["step"]
     assert step["accepted"] is False
-    assert "dates.order" in [v["rule"] for v in step["violations"]]
+    assert [v["rule"] for v in step["violations"]] == ["event.date"]

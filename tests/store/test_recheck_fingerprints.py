@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -97,13 +98,13 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def judged_events(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Counts, by event, every step the engine judges from now on."""
     counts: Counter[str] = Counter()
-    fire = af.Engine.fire
+    judge = af.Engine.judge
 
-    def counting(self: af.Engine, case: af.Case, event: str, *args: object, **kw: object) -> object:
+    def counting(self: af.Engine, case: af.Case, event: str, *args: Any, **kw: Any) -> Any:
         counts[event] += 1
-        return fire(self, case, event, *args, **kw)  # type: ignore[arg-type]
+        return judge(self, case, event, *args, **kw)
 
-    monkeypatch.setattr(af.Engine, "fire", counting)
+    monkeypatch.setattr(af.Engine, "judge", counting)
     return counts
 
 

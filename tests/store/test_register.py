@@ -166,8 +166,8 @@ def test_an_unknown_case_is_a_lookup_error(register: Register) -> None:
 def test_a_wrong_call_writes_nothing(register: Register) -> None:
     """An unknown fact, an unknown member: InputError, the case unchanged.
 
-    (An event dated before the last step is not a wrong call since revision 2
-    of vn-2021: dates.order refuses it, and the refusal is kept as an attempt.)
+    (An event dated before the last step is not a wrong call: the core rule
+    event.date refuses it, and the refusal is kept as an attempt.)
     """
     run, stored = replay(register, "refused-too-young")
     case_id = run.case.id

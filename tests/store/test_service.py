@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 import pytest
@@ -23,6 +25,30 @@ def scenario(register: Register) -> af.Scenario:
     scenario = af.load_scenario(EXAMPLES / "happy-standard.yaml", plugins=register.plugins)
     register.put_unit(scenario.unit, scenario.members.values())
     return scenario
+
+
+T = TypeVar("T")
+
+
+def race(action: Callable[[], T], threads: int = 8) -> tuple[list[T], list[BaseException]]:
+    """Run ``action`` on ``threads`` threads released at once: its answers, and what it raised."""
+    barrier = threading.Barrier(threads)
+    answers: list[T] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            answers.append(action())
+        except BaseException as exc:  # collected, asserted by the caller
+            failures.append(exc)
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    return answers, failures
 
 
 def fire_events(register: Register, scenario: af.Scenario, case_id: str, count: int) -> None:
@@ -170,30 +196,18 @@ def test_threads_retrying_one_request_at_once_record_it_once(
 ) -> None:
     """Eight threads fire the same request id at once: one row; every answer is that step."""
     register.open("c-1", person(1), unit="kdc-14", procedure="vn-2021")
-    answers: list[af.Outcome] = []
-    failures: list[BaseException] = []
-    barrier = threading.Barrier(8)
 
-    def retry() -> None:
-        barrier.wait()
-        try:
-            fired = register.fire(
-                "c-1",
-                "identify",
-                "cell_committee",
-                D(2023, 3, 1),
-                request_id="r-1",
-                source_group="residential_cadre",
-            )
-            answers.append(fired.outcome)
-        except BaseException as exc:  # collected, asserted below
-            failures.append(exc)
+    def retry() -> af.Outcome:
+        return register.fire(
+            "c-1",
+            "identify",
+            "cell_committee",
+            D(2023, 3, 1),
+            request_id="r-1",
+            source_group="residential_cadre",
+        ).outcome
 
-    threads = [threading.Thread(target=retry) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers, failures = race(retry)
     assert failures == []
     assert len(answers) == 8
     assert all(answer == answers[0] for answer in answers)
@@ -350,21 +364,7 @@ def test_eight_threads_storing_one_new_unit_at_once_all_succeed(register: Regist
     """put_unit of one new unit and its members from eight threads: no error, one unit."""
     unit = af.Unit(id="kdc-20", kind="residential", official_members=12)
     members = [af.Member(id=f"m-{n}", status="official", since=D(2000, 1, 1)) for n in range(3)]
-    barrier = threading.Barrier(8)
-    failures: list[BaseException] = []
-
-    def store() -> None:
-        barrier.wait()
-        try:
-            register.put_unit(unit, members)
-        except BaseException as exc:  # collected, asserted below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=store) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, failures = race(lambda: register.put_unit(unit, members))
     assert failures == []
     assert register.unit("kdc-20") == unit
     assert sorted(register.members("kdc-20")) == ["m-0", "m-1", "m-2"]

@@ -13,14 +13,12 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow._limits import escape
-from admission_flow.plugins._loading import load_procedure
-from admission_flow.plugins._manager import Plugins
-from admission_flow.procedure._diff import diff_procedures
-from admission_flow.procedure._procedure_text import plain_of
-from admission_flow.procedure._yaml import dump_yaml
+
+if TYPE_CHECKING:
+    from admission_flow.plugins._manager import Plugins
 
 __all__ = ["COMMANDS", "add_commands", "run"]
 
@@ -77,6 +75,10 @@ def run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
 
 
 def _show(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.plugins._loading import load_procedure
+    from admission_flow.procedure._procedure_text import plain_of
+    from admission_flow.procedure._yaml import dump_yaml
+
     procedure = load_procedure(args.procedure, plugins=plugins)
     if args.resolved:
         out.write(dump_yaml(plain_of(procedure)))
@@ -98,6 +100,9 @@ def _show(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
 
 
 def _diff(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.plugins._loading import load_procedure
+    from admission_flow.procedure._diff import diff_procedures
+
     first = load_procedure(args.first, plugins=plugins)
     second = load_procedure(args.second, plugins=plugins)
     changes = diff_procedures(first, second)

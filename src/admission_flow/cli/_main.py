@@ -20,15 +20,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from admission_flow._limits import escape
 from admission_flow._version import __version__
-from admission_flow.engine._scenario import load_scenario, run_scenario
 from admission_flow.exceptions import AdmissionFlowError, FileProblemError, PluginError
-from admission_flow.plugins._loading import load_procedure
-from admission_flow.plugins._manager import Plugins
-from admission_flow.procedure._graph import draw
+
+# What a command needs is imported when it runs, so that `--help` and a wrong command line
+# answer at once: no engine, no YAML reader, no SQLAlchemy (tests/test_imports.py).
+if TYPE_CHECKING:
+    from admission_flow.plugins._manager import Plugins
 
 from . import _generations as _cli_generations
 from . import _serve as _cli_serve
@@ -43,7 +44,6 @@ from ._output import (
     lines,
     print_run,
 )
-from ._report import report as _report
 
 __all__ = ["main"]
 
@@ -154,6 +154,8 @@ def _main(argv: Sequence[str] | None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.facts += extra
     try:
+        from admission_flow.plugins._manager import Plugins
+
         plugins = Plugins(import_plugins(args.plugin))
         if args.command == "validate":
             return _validate(plugins, args.files, sys.stdout)
@@ -164,7 +166,9 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command in _cli_testing.COMMANDS:
             return _cli_testing.run(args, plugins)
         if args.command == "report":
-            return _report(plugins, args, sys.stdout)
+            from ._report import report
+
+            return report(plugins, args, sys.stdout)
         if args.command in _cli_serve.COMMANDS:
             return _cli_serve.run(args, plugins, sys.stdout)
         stored = _cli_store.dispatch(args, plugins, sys.stdout)
@@ -189,6 +193,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _validate(plugins: Plugins, files: Sequence[str], out: TextIO) -> int:
+    from admission_flow.plugins._loading import load_procedure
+
     status = EXIT_OK
     for name in files:
         try:
@@ -212,6 +218,9 @@ def _validate(plugins: Plugins, files: Sequence[str], out: TextIO) -> int:
 
 
 def _graph(plugins: Plugins, name: str, fmt: str, lang: str, output: Path | None) -> int:
+    from admission_flow.plugins._loading import load_procedure
+    from admission_flow.procedure._graph import draw
+
     procedure = load_procedure(name, plugins=plugins)
     text = draw(procedure, fmt=fmt, lang=lang)  # type: ignore[arg-type]
     if output is None:
@@ -231,6 +240,8 @@ def _graph(plugins: Plugins, name: str, fmt: str, lang: str, output: Path | None
 
 
 def _run(plugins: Plugins, path: Path, *, as_json: bool, allow_paths: bool, out: TextIO) -> int:
+    from admission_flow.engine._scenario import load_scenario, run_scenario
+
     scenario = load_scenario(path, plugins=plugins, allow_paths=allow_paths)
     result = run_scenario(scenario)
     if as_json:

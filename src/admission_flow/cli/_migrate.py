@@ -13,12 +13,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from admission_flow._limits import escape
 from admission_flow.exceptions import InputError, StoreError
-from admission_flow.plugins._loading import load_procedure
-from admission_flow.plugins._manager import Plugins
+
+if TYPE_CHECKING:
+    from admission_flow.plugins._manager import Plugins
 
 __all__ = ["migrate_command"]
 
@@ -27,6 +28,7 @@ EXIT_CONFLICT = 4
 
 
 def migrate_command(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.plugins._loading import load_procedure
     from admission_flow.store import Register
     from admission_flow.store._migration import UnitTarget, migrate_open_cases
 

@@ -11,12 +11,22 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from admission_flow._limits import ESCAPED, escape
-from admission_flow.engine._scenario import Run
 from admission_flow.exceptions import PluginError
-from admission_flow.model._values import Text, Violation
+from admission_flow.model._vocabulary import (
+    EXIT_BAD_INPUT,
+    EXIT_CONFLICT,
+    EXIT_FOUND,
+    EXIT_OK,
+    EXIT_PLUGIN,
+    command,
+)
+
+if TYPE_CHECKING:
+    from admission_flow.engine._scenario import Run
+    from admission_flow.model._values import Text, Violation
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -25,22 +35,12 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PLUGIN",
     "JSON_ESCAPES",
+    "command",
     "import_plugins",
     "lines",
     "print_run",
     "print_violation",
 ]
-
-#: Exit status: the command did its work (refused events included).
-EXIT_OK = 0
-#: A check found something: ``check``, ``test``, ``verify``.
-EXIT_FOUND = 1
-#: A file that cannot be read or does not fit its format, or a wrong command line.
-EXIT_BAD_INPUT = 2
-#: A plugin failed.
-EXIT_PLUGIN = 3
-#: Another writer changed a kept case first.
-EXIT_CONFLICT = 4
 
 
 def import_plugins(names: Sequence[str]) -> list[ModuleType]:

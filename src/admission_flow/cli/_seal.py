@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any, TextIO
 
-import sqlalchemy as sa
-
 from admission_flow._limits import escape
 
 if TYPE_CHECKING:
@@ -40,6 +38,8 @@ def add_commands(commands: Any, db_help: str) -> None:
 def _shown_url(text: str) -> str:
     """The ``--db`` value to print in a command: as given, unless it holds a password."""
     if "://" in text:
+        import sqlalchemy as sa
+
         try:
             if sa.make_url(text).password is not None:
                 return "URL"

@@ -13,10 +13,12 @@ import argparse
 import ipaddress
 import os
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow.exceptions import InputError, StoreError
-from admission_flow.plugins._manager import Plugins
+
+if TYPE_CHECKING:
+    from admission_flow.plugins._manager import Plugins
 
 from ._output import EXIT_OK
 

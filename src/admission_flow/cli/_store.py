@@ -18,13 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow._limits import FIRST_YEAR, LAST_YEAR, MAX_DIGITS, escape, in_calendar, quote
-from admission_flow.engine._scenario import (
-    Run,
-    Scenario,
-    load_scenario,
-    run_scenario,
-    scenario_files,
-)
 from admission_flow.exceptions import (
     ActorError,
     CaseRefusedError,
@@ -32,12 +25,11 @@ from admission_flow.exceptions import (
     InputError,
     StoreError,
 )
-from admission_flow.model._serial import actor_to_by
-from admission_flow.model._values import Actor, Outcome
-from admission_flow.plugins._loading import load_procedure
-from admission_flow.plugins._manager import Plugins
 
 if TYPE_CHECKING:
+    from admission_flow.engine._scenario import Run, Scenario
+    from admission_flow.model._values import Outcome
+    from admission_flow.plugins._manager import Plugins
     from admission_flow.store import Register
 
 from . import _cases, _seal
@@ -166,6 +158,7 @@ def _dump(data: Any, out: TextIO) -> None:
 
 
 def _run(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.engine._scenario import load_scenario, scenario_files
 
     scenarios = [
         load_scenario(path, plugins=plugins, allow_paths=args.allow_path)
@@ -211,6 +204,8 @@ def _record(
     run in memory only, and the refusal returned beside it. A ``migrate`` entry
     moves the stored case (its new unit kept first, with the scenario's members).
     """
+    from admission_flow.engine._scenario import Run, run_scenario
+
     register.put_unit(scenario.unit, scenario.members.values())
     case = scenario.engine.open(case_id, scenario.candidate, scenario.unit)
     opening = scenario.events[0].on if scenario.events else None
@@ -310,13 +305,6 @@ def _facts(args: argparse.Namespace, fact_types: dict[str, str]) -> dict[str, An
     return facts
 
 
-def _actor(text: str) -> Actor:
-    role, _, member = text.partition(":")
-    if not role:
-        raise InputError(f"--by '{text}' names no role; write ROLE or ROLE:MEMBER_ID", field="by")
-    return Actor(role, member or None)
-
-
 def _verdict(accepted: bool, recorded: bool) -> str:
     if accepted:
         return "✓ chấp nhận / accepted"
@@ -326,9 +314,10 @@ def _verdict(accepted: bool, recorded: bool) -> str:
 
 
 def _fire(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.model._values import Actor
 
     on = _date(args.on, "--on")
-    actor = _actor(args.by)
+    actor = Actor.parse(args.by)
     with _register(args.db, plugins, create=False) as register:
         stored = register.load(args.case)
         engine = register.engine(stored)
@@ -407,8 +396,7 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
     )
     for entry in entries:
         step = entry.step
-        by = actor_to_by(step.actor)
-        who = by if isinstance(by, str) else f"{by['role']}:{by['id']}"
+        who = str(step.actor)
         rules = ", ".join(v.rule for v in step.violations)
         print(
             escape(
@@ -425,6 +413,8 @@ def _history(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
 
 
 def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
+    from admission_flow.plugins._loading import load_procedure
+
     procedure = load_procedure(
         args.procedure, plugins=plugins
     )  # a bad file is exit 2 before any work

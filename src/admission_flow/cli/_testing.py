@@ -11,14 +11,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from admission_flow._limits import MAX_DIGITS, escape
 from admission_flow.exceptions import AdmissionFlowError, PluginError
-from admission_flow.plugins._loading import load_procedure
-from admission_flow.plugins._manager import Plugins
+from admission_flow.model._vocabulary import MAX_DEPTH, MAX_STATES
 
-from ._output import EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, EXIT_PLUGIN, import_plugins
+if TYPE_CHECKING:
+    from admission_flow.plugins._manager import Plugins
+
+from ._output import EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, EXIT_PLUGIN, command, import_plugins
 
 __all__ = ["COMMANDS", "add_commands", "run"]
 
@@ -97,12 +99,16 @@ def add_commands(commands: Any) -> None:
     check.add_argument(
         "--max-states",
         type=_count,
-        default=200_000,
+        default=MAX_STATES,
         metavar="N",
-        help="stop after this many abstract states (default 200000)",
+        help=f"stop after this many abstract states (default {MAX_STATES})",
     )
     check.add_argument(
-        "--max-depth", type=_count, default=40, metavar="N", help="the most events on one path"
+        "--max-depth",
+        type=_count,
+        default=MAX_DEPTH,
+        metavar="N",
+        help=f"the most events on one path (default {MAX_DEPTH})",
     )
 
 
@@ -123,6 +129,8 @@ def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
 
     for module in import_plugins(args.check_plugins):
         plugins.register(module)
+    from admission_flow.plugins._loading import load_procedure
+
     procedure = load_procedure(args.file, plugins=plugins)
     findings = static_findings(procedure)
     exploration = explore(
@@ -134,6 +142,7 @@ def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
     )
     report = CheckReport(procedure=procedure.id, findings=tuple(findings), exploration=exploration)
     written: Path | None = None
+    replay: str | None = None
     if not exploration.ok:
         assert exploration.unit is not None
         assert exploration.candidate is not None
@@ -143,6 +152,13 @@ def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
         else:
             name = os.path.relpath(Path(args.file).resolve(), written.resolve().parent)
         problem = exploration.plugin_error or "\n".join(exploration.failures)
+        outside = name.startswith(os.pardir)  # a bundled id never does
+        replay = command(
+            "run",
+            str(written),
+            *(["--allow-path"] if outside else []),
+            plugins=[*args.plugin, *args.check_plugins],
+        )
         written.write_text(
             scenario_text(
                 procedure=name,
@@ -157,16 +173,17 @@ def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
     if args.json:
         value = report.as_dict()
         value["counterexample_file"] = str(written) if written is not None else None
+        value["replay"] = replay
         json.dump(value, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        _print_check(report, written, out)
+        _print_check(report, written, replay, out)
     if exploration.plugin_error is not None:
         return EXIT_PLUGIN
     return EXIT_OK if exploration.ok else EXIT_FOUND
 
 
-def _print_check(report: Any, written: Path | None, out: TextIO) -> None:
+def _print_check(report: Any, written: Path | None, replay: str | None, out: TextIO) -> None:
     x = report.exploration
     for finding in report.findings:
         print(f"! {finding.kind}: {finding.message}", file=out)
@@ -194,7 +211,7 @@ def _print_check(report: Any, written: Path | None, out: TextIO) -> None:
     events = len(x.counterexample)
     print(
         f"shortest counter-example: {events} event{'s' if events != 1 else ''}, "
-        f"written to {written}; replay it with: admission-flow run {written}",
+        f"written to {written}; replay it with: {replay}",
         file=out,
     )
 

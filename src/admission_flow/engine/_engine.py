@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from admission_flow.engine._json import facts_from_json
 from admission_flow.exceptions import (
-    ActorError,
     ArgumentTypeError,
     CaseError,
     FactError,
@@ -47,6 +46,7 @@ from admission_flow.plugins._manager import CheckedCalendar, Plugins
 from admission_flow.procedure import _facts
 from admission_flow.procedure._spec import Procedure
 
+from ._members import checked_actor, checked_members
 from ._migrate import SYSTEM, migrate
 
 __all__ = ["Backend", "Engine"]
@@ -59,8 +59,11 @@ class Engine:
 
     Args:
         procedure: a loaded procedure (``Engine.load`` loads one by id or path).
-        plugins: the plugin manager; by default a new one with the built-in
-            plugins and those installed under the entry-point group ``admission_flow``.
+        plugins: the plugin manager; by default the one the procedure was
+            loaded with (``load_procedure(..., plugins=...)``), so plugins are
+            said once; for a procedure built otherwise, a new one with the
+            built-in plugins and those installed under the entry-point group
+            ``admission_flow``.
         members: the party members events may name (mentors, introducers), by id.
         calendar: the working-day calendar; by default the one a plugin
             resolves, else Vietnam's.
@@ -87,8 +90,11 @@ class Engine:
                 field="plugins",
             )
         self.procedure = procedure
-        self.plugins = plugins if plugins is not None else Plugins()
-        self.members: Mapping[str, Member] = _members(members)
+        if plugins is None:
+            loaded_with = procedure.plugins
+            plugins = loaded_with if isinstance(loaded_with, Plugins) else Plugins()
+        self.plugins = plugins
+        self.members: Mapping[str, Member] = checked_members(members)
         if calendar is not None and (
             isinstance(calendar, type) or not isinstance(calendar, Calendar)
         ):
@@ -175,8 +181,31 @@ class Engine:
     def fire(
         self, case: Case, event: str, actor: Actor | str, on: dt.date, /, **facts: Any
     ) -> Outcome:
-        """Fire ``event`` on ``case`` for ``actor`` on date ``on``, with its facts.
+        """Fire ``event`` on ``case``: ``judge`` it, then tell ``admission_flow_after_step``.
 
+        Use it for a step that happens; a register that keeps the step uses
+        ``judge``, then ``notify`` once the step is written. Arguments, result and
+        errors are ``judge``'s; a plugin that raises in ``after_step`` is a
+        ``PluginError`` and the caller keeps its case.
+        """
+        outcome = self._outcome(case, event, actor, on, facts)
+        if self.plugins.notifies_steps:
+            self.plugins.after_step(self.procedure, outcome.case, outcome.step)
+        return outcome
+
+    def notify(self, outcome: Outcome) -> None:
+        """Tell ``admission_flow_after_step`` of a judged step that has happened (is kept)."""
+        if self.plugins.notifies_steps:
+            self.plugins.after_step(self.procedure, outcome.case, outcome.step)
+
+    def judge(
+        self, case: Case, event: str, actor: Actor | str, on: dt.date, /, **facts: Any
+    ) -> Outcome:
+        """What firing ``event`` on ``case`` for ``actor`` on ``on`` would do; nobody is told.
+
+        The same verdict as ``fire``, without the ``admission_flow_after_step``
+        notification: for "what if" questions (``check``, ``recheck``, the
+        generated state machine) and for callers that notify when the step is kept.
         The four arguments are positional, so that no fact name can collide with them.
 
         Returns:
@@ -188,10 +217,15 @@ class Engine:
             UnknownEventError, ActorError, FactError, CaseError: the call itself
                 is wrong (an unknown name, a fact of the wrong type, a case of
                 another procedure). Nothing is changed. An event dated before
-                the case's last step is not an error: a procedure refuses it
-                with a rule (``dates.order`` in ``vn-2021``).
+                the case's latest kept step, or with no date (``None``), is no
+                error: the core rule ``event.date`` refuses it, in every procedure.
             PluginError: a plugin raised or answered wrongly. Nothing is changed.
         """
+        return self._outcome(case, event, actor, on, facts)
+
+    def _outcome(
+        self, case: Case, event: str, actor: Actor | str, on: dt.date, facts: dict[str, Any]
+    ) -> Outcome:
         compiled = self._events.get(event) if type(event) is str else None
         if compiled is None:
             compiled = self._event(event)  # raises, naming the closest event
@@ -237,10 +271,7 @@ class Engine:
             started,
             met,
         )
-        after = case._advance(target, step) if kept else case
-        if self.plugins.notifies_steps:
-            self.plugins.after_step(self.procedure, after, step)
-        return _new_outcome(after, step)
+        return _new_outcome(case._advance(target, step) if kept else case, step)
 
     def migrate(
         self, case: Case, *, to: Engine | Procedure | str, on: dt.date,
@@ -439,60 +470,7 @@ class Engine:
 
     def _actor(self, actor: Actor | str) -> Actor:
         known = self._role_actors.get(actor) if type(actor) is str else None
-        if known is not None:
-            return known
-        if type(actor) is str:
-            actor = Actor(actor)
-        elif not isinstance(actor, Actor):
-            raise ActorError(
-                f"an actor is an Actor or a role name, not {describe(actor)}", field="by"
-            )
-        role = self.procedure.roles.get(actor.role)
-        if role is None:
-            raise ActorError(
-                f"procedure '{self.procedure.id}' has no role '{actor.role}'"
-                f"{did_you_mean(actor.role, self.procedure.roles)}",
-                field="by",
-            )
-        if role.individual:
-            if actor.id is None:
-                raise ActorError(
-                    f"role '{actor.role}' is held by one member: say which, e.g. {{role: {actor.role}, id: m-1}}",
-                    field="by",
-                )
-            if actor.id not in self.members:
-                raise ActorError(
-                    f"unknown member '{actor.id}' acting as '{actor.role}'{did_you_mean(actor.id, self.members)}",
-                    field="by",
-                )
-        return actor
+        return known or checked_actor(self.procedure, self.members, actor)
 
     def __repr__(self) -> str:
         return f"<Engine {self.procedure.id} backend={self.backend}>"
-
-
-def _members(members: Mapping[str, Member] | Iterable[Member]) -> FrozenDict[str, Member]:
-    """The members by id, read-only (rules and plugins see them); each checked."""
-    given: Any = members
-    if isinstance(given, str | bytes):
-        raise ArgumentTypeError(
-            f"members are Member values, not {describe(given)}", field="members"
-        )
-    items = members.values() if isinstance(members, Mapping) else members
-    result: dict[str, Member] = {}
-    try:
-        for member in items:
-            if not isinstance(member, Member):
-                raise ArgumentTypeError(
-                    f"members are admission_flow.Member values, not {describe(member)}",
-                    field="members",
-                )
-            if member.id in result:
-                raise InputError(f"member '{member.id}' is given twice", field="members")
-            result[member.id] = member
-    except TypeError:
-        raise ArgumentTypeError(
-            f"members are a list or a mapping of Member values, not {describe(members)}",
-            field="members",
-        ) from None
-    return FrozenDict(result)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -31,12 +31,9 @@ from admission_flow.exceptions import (
     ScenarioError,
 )
 from admission_flow.model._calendar import Calendar
-from admission_flow.model._departure import COMMUNITY_ROLES
+from admission_flow.model._fields import fields_of
 from admission_flow.model._serial import run_step
 from admission_flow.model._values import (
-    EDUCATION_LEVELS,
-    MEMBER_STATUSES,
-    ORGANIZATIONS,
     UNIT_KINDS,
     Actor,
     Case,
@@ -46,6 +43,7 @@ from admission_flow.model._values import (
     Unit,
     check_kind,
 )
+from admission_flow.model._vocabulary import command
 from admission_flow.model._words import describe, did_you_mean
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.plugins._manager import Plugins
@@ -56,6 +54,8 @@ from admission_flow.procedure._yaml import YamlList, YamlMap
 from ._engine import Engine
 from ._scenario_left import read_left
 from ._scenario_moves import ScenarioEvent, fire_entry, read_move
+
+_V = TypeVar("_V", Person, Unit, Member)
 
 __all__ = ["Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario"]
 
@@ -259,51 +259,14 @@ class _Loader:
             self.reader.add(
                 mark,
                 f"procedure {quote(name)} has {count} problem{'s' if count > 1 else ''}; "
-                f"run `admission-flow validate {target}` to see "
+                f"run `{command('validate', str(target), plugins=self.plugins.modules())}` to see "
                 f"{'them' if count > 1 else 'it'}",
             )
             return None
 
     def unit(self, root: YamlMap) -> Unit | None:
-        r = self.reader
-        entry = r.mapping(root, "unit", "the scenario", required=True)
-        if entry is None:
-            return None
-        where = "unit"
-        r.keys(
-            entry,
-            where,
-            required=("id",),
-            optional=(
-                "kind",
-                "official_members",
-                "has_youth_union",
-                "hardship_area",
-                "delegated_admission",
-                "grassroots_cell",
-                "committee_members",
-            ),
-        )
-        uid = r.string(entry, "id", where)
-        kind = self.kind(entry, where)
-        official = (
-            r.integer(entry, "official_members", where, minimum=0, maximum=MAX_UNIT_MEMBERS) or 0
-        )
-        if uid is None:
-            return None
-        return Unit(
-            id=uid,
-            kind=kind,
-            official_members=official,
-            has_youth_union=r.boolean(entry, "has_youth_union", where),
-            hardship_area=r.boolean(entry, "hardship_area", where),
-            delegated_admission=r.boolean(entry, "delegated_admission", where),
-            grassroots_cell=r.boolean(entry, "grassroots_cell", where),
-            committee_members=r.integer(
-                entry, "committee_members", where, minimum=0, maximum=MAX_UNIT_MEMBERS
-            )
-            or 0,
-        )
+        entry = self.reader.mapping(root, "unit", "the scenario", required=True)
+        return None if entry is None else self.value(Unit, entry, "unit")
 
     def kind(self, entry: YamlMap, where: str) -> str:
         """The unit's kind: open (plugins add kinds), but a near-miss of a known kind is a typo."""
@@ -335,71 +298,59 @@ class _Loader:
                     f"{where} must be a mapping like {{id: m-1, status: official, since: 2020-01-01}}, not {describe(entry)}",
                 )
                 continue
-            r.keys(entry, where, required=("id", "status", "since"), optional=("positions",))
-            mid = r.string(entry, "id", where)
-            status = r.choice(entry, "status", where, MEMBER_STATUSES)
-            since = r.date(entry, "since", where)
-            positions = tuple(
-                p for p, _ in r.names(entry, "positions", where, required=False, allow_empty=True)
-            )
-            if mid is not None and mid in result:
-                r.add(entry.value_mark("id"), f"member {quote(mid)} is listed twice; keep one")
-                continue
-            if mid is not None and status is not None and since is not None:
-                result[mid] = Member(id=mid, status=status, since=since, positions=positions)
+            member = self.value(Member, entry, where)
+            if member is not None and member.id in result:
+                r.add(
+                    entry.value_mark("id"), f"member {quote(member.id)} is listed twice; keep one"
+                )
+            elif member is not None:
+                result[member.id] = member
         return result
 
     def candidate(self, root: YamlMap) -> Person | None:
+        entry = self.reader.mapping(root, "candidate", "the scenario", required=True)
+        return None if entry is None else self.value(Person, entry, "candidate")
+
+    def value(self, cls: type[_V], entry: YamlMap, where: str) -> _V | None:
+        """A ``Person``, ``Unit`` or ``Member`` read field by field (``fields_of``), or ``None``."""
         r = self.reader
-        entry = r.mapping(root, "candidate", "the scenario", required=True)
-        if entry is None:
-            return None
-        where = "candidate"
+        fields = fields_of(cls)
         r.keys(
             entry,
             where,
-            required=("id", "name", "born", "education"),
-            optional=(
-                "organizations",
-                "positions",
-                "over_60_consent",
-                "hardship_area",
-                "community_role",
-                "left",
-            ),
+            required=tuple(f.name for f in fields if f.required),
+            optional=tuple(f.name for f in fields if not f.required),
         )
-        cid = r.string(entry, "id", where)
-        name = r.string(entry, "name", where)
-        born = r.date(entry, "born", where)
-        education = r.choice(entry, "education", where, EDUCATION_LEVELS)
-        organizations = [
-            org
-            for org, mark in r.names(
-                entry, "organizations", where, required=False, allow_empty=True
-            )
-            if r.known(org, mark, ORGANIZATIONS, "organization", f"{where}.organizations")
-        ]
-        positions = [
-            p for p, _ in r.names(entry, "positions", where, required=False, allow_empty=True)
-        ]
-        consent = r.boolean(entry, "over_60_consent", where)
-        hardship = r.boolean(entry, "hardship_area", where)
-        role = r.choice(entry, "community_role", where, COMMUNITY_ROLES)
-        left = read_left(self.reader, entry, where)
-        if cid is None or name is None or born is None or education is None:
-            return None
-        return Person(
-            id=cid,
-            name=name,
-            born=born,
-            education=education,
-            organizations=frozenset(organizations),
-            positions=tuple(positions),
-            over_60_consent=consent,
-            hardship_area=hardship,
-            community_role=role,
-            left=left,
-        )
+        values: dict[str, Any] = {}
+        complete = True  # every field is read, so that every problem is reported
+        for field in fields:
+            name, kind = field.name, field.kind
+            if kind == "text" and cls is Unit and name == "kind":
+                value: Any = self.kind(entry, where)
+            elif kind in ("text", "optional_text") and field.choices:
+                value = r.choice(entry, name, where, field.choices)
+            elif kind in ("text", "optional_text"):
+                value = r.string(entry, name, where)
+            elif kind == "departure":
+                value = read_left(r, entry, where)
+            elif kind == "date":
+                value = r.date(entry, name, where)
+            elif kind == "count":
+                value = r.integer(entry, name, where, minimum=0, maximum=MAX_UNIT_MEMBERS)
+            elif kind == "flag":
+                value = r.boolean(entry, name, where)
+            else:  # names, name_set
+                value = tuple(
+                    item
+                    for item, mark in r.names(entry, name, where, required=False, allow_empty=True)
+                    if not field.choices
+                    or r.known(item, mark, field.choices, name.removesuffix("s"), f"{where}.{name}")
+                )
+            if value is not None:
+                values[name] = value
+            elif field.required:
+                complete = False
+        return cls(**values) if complete else None
 
     def events(self, items: YamlList, engine: Engine, unit: Unit | None = None) -> list[ScenarioEvent]:  # fmt: skip
         r = self.reader

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from admission_flow.exceptions import PluginError
+from admission_flow.model._canonical import encode
 from admission_flow.model._frozen import FrozenDict
 from admission_flow.model._values import Actor, Case, Member, Text, Violation
 from admission_flow.plugins._manager import Contributed, Plugins, rule_failure, short_repr
@@ -31,6 +32,8 @@ __all__ = ["CompiledEvent", "Judge", "Verdict"]
 
 #: Where a violation of each severity goes: blocking, recording, warnings.
 SLOTS = {"block": 0, "record": 1, "warning": 2}
+#: Why ``event.date`` refuses an event fired with no date (``on=None``).
+_NO_DATE = Text("bước không có ngày (on)", "it has no date (on)")
 #: The ``needs`` of a full judgement, which skips no rule: shared, never filled.
 _NO_NEEDS: set[str] = set()
 
@@ -108,6 +111,7 @@ class Judge:
         self._allows = router.allows
         self._auth = procedure.rules["auth.role"]
         self._wrong_state = procedure.rules["event.state"]
+        self._date = procedure.rules["event.date"]
         self._in_force = procedure.in_force
         #: A generation that takes cases over from an earlier one refuses days before its
         #: start (they belong to the earlier one); the first generation has nothing
@@ -213,6 +217,11 @@ class Judge:
                     },
                 )
             )
+        history = case.history
+        if type(on) is not dt.date or (history and on < history[-1].on):
+            blocking.append(self.violation(self._date, self.date_problem(case, spec, on)))
+            if type(on) is not dt.date:
+                return Verdict(blocking, [], [], needs)  # the rules read the date
         in_force = self._in_force
         if in_force is not None and not self._covers(in_force, on):
             blocking.append(self.out_of_force(spec.label, on, opening=case.state is None))
@@ -255,6 +264,20 @@ class Judge:
             for violation in self.plugins.check_event(context):
                 slots[SLOTS[violation.severity]].append(violation)
         return Verdict(blocking, slots[1], slots[2], needs)
+
+    def date_problem(self, case: Case, spec: EventSpec, on: dt.date | None) -> dict[str, Any]:
+        """The details of ``event.date``: no date, or one before the case's latest kept step."""
+        if on is None or type(on) is not dt.date:
+            return {"event": spec.label, "problem": _NO_DATE}
+        last = case.history[-1]
+        label = self.procedure.events[last.event].label
+        problem = Text(
+            f"ngày {on:%d/%m/%Y} trước bước cuối cùng của hồ sơ "
+            f"(“{label.vi}” ngày {last.on:%d/%m/%Y})",
+            f"{on.isoformat()} is before the case's latest step "
+            f"('{last.event}' on {last.on.isoformat()})",
+        )
+        return {"event": spec.label, "problem": problem}
 
     def _covers(self, window: InForce, on: dt.date) -> bool:
         if window.end is not None and on > window.end:
@@ -323,6 +346,7 @@ class Judge:
                 f"which needs {exc}",
             ) from exc
         try:
+            encode(details)  # what a register keeps, checked now rather than when it writes
             return Violation(
                 rule=rule.id,
                 message=message,
@@ -330,7 +354,7 @@ class Judge:
                 severity=rule.severity,
                 details=details,
             )
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise rule_failure(
                 plugin or "?", rule.id, f"gave details that cannot be kept: {exc}"
             ) from exc

@@ -1,10 +1,17 @@
-"""Canonical JSON and SHA-256 digests: one encoding for every fingerprint and hash.
+"""Values as JSON data, and that data's one text and digest: one home for both.
 
-A procedure's fingerprint and, later, each history row's hash are SHA-256
-digests of canonical JSON: keys sorted, no insignificant white space, UTF-8,
-dates written ``{"$date": "YYYY-MM-DD"}`` so that a date and the text of a date
-never encode alike. The same content always gives the same digest, whatever
-the order its keys were written in, its comments or its layout.
+``encode`` turns what a case keeps (facts, a violation's details, a procedure
+file's values) into JSON data, tagging what JSON would confuse: a date is
+``{"$date": "2023-03-01"}``, a bilingual text ``{"$text": {"vi", "en"}}``, a
+set ``{"$set": [...]}``, a mapping with a key that is not text
+``{"$map": [[key, value], ...]}``; a text key that starts with ``$`` is written
+with one more ``$`` (``$when`` as ``$$when``), so that no key is mistaken for a
+tag. ``decode`` gives the value back, frozen.
+
+``canonical_json`` and ``digest`` only sort and serialise such data (keys
+sorted, no insignificant white space, UTF-8): they encode nothing themselves,
+so a procedure's fingerprint, a history row's hash and a stored column all
+read the one encoding, and whatever ``encode`` accepts can be hashed and kept.
 """
 
 from __future__ import annotations
@@ -15,40 +22,92 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["canonical", "canonical_json", "digest"]
+from ._frozen import FrozenDict
+from ._values import Text
+
+__all__ = ["canonical_json", "decode", "digest", "encode"]
+
+#: The tags ``encode`` writes, each the one key of its mapping.
+TAGS = frozenset({"$date", "$text", "$set", "$map"})
 
 
-def canonical(value: Any) -> Any:
-    """``value`` as plain JSON data: mappings, lists, text, numbers, booleans, ``None``."""
-    if isinstance(value, Mapping):
-        return {str(key): canonical(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [canonical(item) for item in value]
-    if isinstance(value, frozenset | set):
-        return sorted((canonical(item) for item in value), key=canonical_json)
+def encode(value: Any) -> Any:
+    """``value`` as JSON data: mappings, lists, text, numbers, booleans, ``None``; tagged.
+
+    Raises:
+        TypeError: a date and time (only dates are kept), or a value of another type.
+    """
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
     if isinstance(value, dt.datetime):
-        raise TypeError(f"a date and time has no canonical form here: {value!r}")
+        raise TypeError(f"a date and time cannot be kept, only a date: {value!r}")
     if isinstance(value, dt.date):
         return {"$date": value.isoformat()}
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    as_dict = getattr(value, "as_dict", None)
-    if as_dict is not None:
-        return canonical(as_dict())
-    raise TypeError(f"{type(value).__name__} has no canonical JSON form")
+    if isinstance(value, Text):
+        return {"$text": value.as_dict()}
+    if isinstance(value, Mapping):
+        if all(type(key) is str for key in value):
+            return {("$" + key if key[:1] == "$" else key): encode(v) for key, v in value.items()}
+        pairs = [[encode(key), encode(item)] for key, item in value.items()]
+        return {"$map": sorted(pairs, key=canonical_json)}
+    if isinstance(value, list | tuple):
+        return [encode(item) for item in value]
+    if isinstance(value, frozenset | set):
+        return {"$set": sorted((encode(item) for item in value), key=canonical_json)}
+    raise TypeError(f"{type(value).__name__} cannot be kept as JSON: {value!r}")
 
 
-def canonical_json(value: Any) -> str:
-    """The one JSON text of ``value``: sorted keys, compact, non-ASCII kept."""
+def decode(value: Any) -> Any:
+    """The value ``encode`` made ``value`` from, frozen (tuples, ``FrozenDict``, ``frozenset``)."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((key, item),) = value.items()
+            if key == "$date":
+                return dt.date.fromisoformat(item)
+            if key == "$text":
+                return Text(item["vi"], item["en"])
+            if key == "$set":
+                return frozenset(decode(i) for i in item)
+            if key == "$map":
+                return FrozenDict({decode(k): decode(v) for k, v in item})
+        return FrozenDict(
+            {(key[1:] if key[:1] == "$" else key): decode(item) for key, item in value.items()}
+        )
+    if isinstance(value, list):
+        return tuple(decode(item) for item in value)
+    return value
+
+
+def _check_data(value: Any) -> None:
+    """``value`` is JSON data as ``encode`` makes it; else ``TypeError``, naming what is not."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"JSON data has text keys, not {key!r}; encode() the value first")
+            _check_data(item)
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_data(item)
+        return
+    raise TypeError(f"{type(value).__name__} is not JSON data; encode() the value first")
+
+
+def canonical_json(data: Any) -> str:
+    """The one JSON text of JSON data: sorted keys, compact, non-ASCII kept.
+
+    Raises:
+        TypeError: ``data`` is not JSON data (a date, a set, a non-text key):
+            ``encode`` it first.
+    """
+    _check_data(data)
     return json.dumps(
-        canonical(value),
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        allow_nan=False,
+        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
     )
 
 
-def digest(value: Any) -> str:
-    """The SHA-256 of ``value``'s canonical JSON, as 64 hexadecimal digits."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+def digest(data: Any) -> str:
+    """The SHA-256 of ``data``'s canonical JSON, as 64 hexadecimal digits."""
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()

@@ -4,9 +4,10 @@ Two forms:
 
 - the **full** form (``case_to_json``, ``step_to_json``...) keeps every field,
   so that ``case_from_json(case_to_json(case)) == case``. Values whose JSON
-  type would be ambiguous are tagged: a date is ``{"$date": "2023-03-01"}``,
-  a bilingual text inside a violation's details is ``{"$text": {"vi", "en"}}``,
-  a set is ``{"$set": [...]}``. The register stores this form, and hashes it.
+  type would be ambiguous are tagged by ``_canonical.encode``, the one
+  encoding (a date is ``{"$date": "2023-03-01"}``, a bilingual text inside a
+  violation's details ``{"$text": {"vi", "en"}}``). The register stores this
+  form, and hashes its ``canonical_json``.
 - the **run** form of a step (``run_step``), the ``run --json`` contract:
   the public fields of ``Step.as_dict`` plus who fired it (``by``) and with
   what facts (``facts``, dates as plain ``YYYY-MM-DD``), so that the output can
@@ -23,7 +24,8 @@ from typing import Any
 from admission_flow._limits import cut
 from admission_flow.exceptions import InputError
 
-from ._departure import Departure
+from ._canonical import decode, encode
+from ._fields import from_data, to_data
 from ._frozen import EMPTY, FrozenDict, freeze
 from ._values import (
     Actor,
@@ -67,49 +69,7 @@ __all__ = [
 ]
 
 
-# -- tagged values: facts and details ------------------------------------------------
-
-
-def encode(value: Any) -> Any:
-    """``value`` (facts, a violation's details) as JSON data, dates and texts tagged."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, dt.datetime):
-        raise TypeError(f"a date and time cannot be kept, only a date: {value!r}")
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, Text):
-        return {"$text": value.as_dict()}
-    if isinstance(value, Mapping):
-        result = {}
-        for key, item in value.items():
-            if not isinstance(key, str) or key.startswith("$"):
-                raise TypeError(f"a kept mapping's keys are names not starting with '$': {key!r}")
-            result[key] = encode(item)
-        return result
-    if isinstance(value, list | tuple):
-        return [encode(item) for item in value]
-    if isinstance(value, frozenset | set):
-        items = [encode(item) for item in value]
-        return {"$set": sorted(items, key=repr)}
-    raise TypeError(f"{type(value).__name__} cannot be kept as JSON: {value!r}")
-
-
-def decode(value: Any) -> Any:
-    """The value ``encode`` made ``value`` from, frozen (tuples, ``FrozenDict``)."""
-    if isinstance(value, dict):
-        if len(value) == 1:
-            ((key, item),) = value.items()
-            if key == "$date":
-                return dt.date.fromisoformat(item)
-            if key == "$text":
-                return Text(item["vi"], item["en"])
-            if key == "$set":
-                return frozenset(decode(i) for i in item)
-        return FrozenDict({key: decode(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return tuple(decode(item) for item in value)
-    return value
+# -- tagged values: facts and details (encoded in ``_canonical``) -----------------------
 
 
 def _facts(value: Any) -> FrozenDict[str, Any]:
@@ -132,69 +92,30 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def person_to_json(person: Person) -> dict[str, Any]:
-    return {
-        "id": person.id,
-        "name": person.name,
-        "born": person.born.isoformat(),
-        "education": person.education,
-        "organizations": sorted(person.organizations),
-        "positions": list(person.positions),
-        "over_60_consent": person.over_60_consent,
-        # Revision 3's fields only when given: the bytes of earlier records stay the same.
-        **({"hardship_area": True} if person.hardship_area else {}),
-        **({"community_role": person.community_role} if person.community_role else {}),
-        **({"left": person.left.as_dict()} if person.left is not None else {}),
-    }
+    """A person, every field (``_fields.fields_of(Person)``)."""
+    return to_data(person)
 
 
 def person_from_json(data: Mapping[str, Any]) -> Person:
-    return Person(
-        id=data["id"],
-        name=data["name"],
-        born=dt.date.fromisoformat(data["born"]),
-        education=data["education"],
-        organizations=data.get("organizations", ()),
-        positions=data.get("positions", ()),
-        over_60_consent=data.get("over_60_consent", False),
-        hardship_area=data.get("hardship_area", False),
-        community_role=data.get("community_role"),
-        left=Departure.from_dict(data["left"]) if data.get("left") else None,
-    )
+    return from_data(Person, data)
 
 
 def unit_to_json(unit: Unit) -> dict[str, Any]:
-    return {
-        "id": unit.id,
-        "kind": unit.kind,
-        "official_members": unit.official_members,
-        "has_youth_union": unit.has_youth_union,
-        "hardship_area": unit.hardship_area,
-        "delegated_admission": unit.delegated_admission,
-        "grassroots_cell": unit.grassroots_cell,
-        # Only when stated (revision 3): the bytes of earlier records stay the same.
-        **({"committee_members": unit.committee_members} if unit.committee_members else {}),
-    }
+    """A unit, every field (``_fields.fields_of(Unit)``)."""
+    return to_data(unit)
 
 
 def unit_from_json(data: Mapping[str, Any]) -> Unit:
-    return Unit(
-        id=data["id"],
-        kind=data.get("kind", "other"),
-        official_members=data.get("official_members", 0),
-        has_youth_union=data.get("has_youth_union", False),
-        hardship_area=data.get("hardship_area", False),
-        delegated_admission=data.get("delegated_admission", False),
-        grassroots_cell=data.get("grassroots_cell", False),
-        committee_members=data.get("committee_members", 0),
-    )
+    return from_data(Unit, data)
 
 
 def member_to_json(member: Member) -> dict[str, Any]:
-    return {"id": member.id, "status": member.status, "since": member.since.isoformat()}
+    """A member, every field (``_fields.fields_of(Member)``), its positions included."""
+    return to_data(member)
 
 
 def member_from_json(data: Mapping[str, Any]) -> Member:
-    return Member(id=data["id"], status=data["status"], since=dt.date.fromisoformat(data["since"]))
+    return from_data(Member, data)
 
 
 def actor_to_by(actor: Actor) -> str | dict[str, str]:
@@ -260,7 +181,7 @@ def step_to_json(step: Step) -> dict[str, Any]:
     """A step, every field kept."""
     return {
         "event": step.event,
-        "on": step.on.isoformat(),
+        "on": _date(step.on),  # None only on a step refused for it (event.date)
         "by": actor_to_by(step.actor),
         "facts": encode(step.facts),
         "accepted": step.accepted,
@@ -277,7 +198,7 @@ def step_to_json(step: Step) -> dict[str, Any]:
 def step_from_json(data: Mapping[str, Any]) -> Step:
     return Step(
         event=data["event"],
-        on=dt.date.fromisoformat(data["on"]),
+        on=_day(data["on"]),  # type: ignore[arg-type]  # None: see step_to_json
         actor=actor_from_by(data["by"]),
         facts=_facts(data.get("facts")),
         accepted=data["accepted"],

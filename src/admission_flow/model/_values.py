@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 
@@ -29,6 +28,15 @@ from ._checks import (
 from ._dates import format_date_en, format_date_vi, months_between
 from ._departure import COMMUNITY_ROLES, Departure
 from ._frozen import EMPTY, freeze
+from ._vocabulary import (
+    EDUCATION_LEVELS,
+    MEMBER_STATUSES,
+    NAME,
+    ORGANIZATIONS,
+    SEVERITIES,
+    UNIT_KINDS,
+    Severity,
+)
 from ._words import describe, did_you_mean
 
 __all__ = [
@@ -50,29 +58,6 @@ __all__ = [
     "Violation",
     "check_kind",
 ]
-
-#: Education levels, lowest first (trình độ học vấn).
-EDUCATION_LEVELS: tuple[str, ...] = (
-    "none",
-    "literate",
-    "primary",
-    "lower_secondary",
-    "upper_secondary",
-    "college",
-    "university",
-)
-#: The kinds of unit a party cell works in that admission_flow knows. The vocabulary is
-#: open: a procedure, a plugin or a unit file may add kinds (``ward``, ``militia``); a
-#: name that is only a near-miss of a known kind (``scool``) is refused as a typo.
-UNIT_KINDS: tuple[str, ...] = ("residential", "school", "health", "enterprise", "agency", "other")
-#: A member is official (chính thức) or probationary (dự bị).
-MEMBER_STATUSES: tuple[str, ...] = ("official", "probationary")
-#: Mass organisations a candidate can belong to.
-ORGANIZATIONS: tuple[str, ...] = ("youth_union", "trade_union")
-
-Severity = Literal["block", "record", "warning"]
-#: What a violation does: refuse the step, record it without moving the case, or warn.
-SEVERITIES: tuple[Severity, ...] = ("block", "record", "warning")
 
 
 @attrs.frozen
@@ -125,10 +110,6 @@ def _frozen_strings(value: Iterable[str]) -> frozenset[str]:
     return frozenset(_names(value))
 
 
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return _names(value)
-
-
 @attrs.frozen(kw_only=True)
 class Person:
     """The candidate: a person on their way to membership (quần chúng)."""
@@ -138,7 +119,7 @@ class Person:
     born: dt.date
     education: str
     organizations: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strings)
-    positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    positions: tuple[str, ...] = attrs.field(default=(), converter=_names)
     #: Written consent of the province-level standing committee to admit someone over 60.
     #: Revision 3 records it as a step (``record_consent``); this flag still counts as one.
     over_60_consent: bool = False
@@ -178,7 +159,7 @@ class Member:
     #: The date the member has held ``status`` since.
     since: dt.date
     #: The positions the member holds in the unit (``secretary``, ``residential_group_head``).
-    positions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    positions: tuple[str, ...] = attrs.field(default=(), converter=_names)
 
     def __attrs_post_init__(self) -> None:
         check_text("Member", "id", self.id)
@@ -215,15 +196,12 @@ class Unit:
             check_bool("Unit", flag, getattr(self, flag))
 
 
-_KIND = re.compile(r"[a-z][a-z0-9_]*\Z")
-
-
 def check_kind(kind: Any, known: Collection[str] = UNIT_KINDS) -> None:
     """A unit's kind: a known one, or a new name that is not a near-miss of a known one."""
     if type(kind) is str and kind in known:
         return
     check_text("Unit", "kind", kind)
-    if not _KIND.match(kind):
+    if not NAME.match(kind):
         raise InputError(
             f"Unit.kind {describe(kind)} is not a name: use lower-case letters, digits and '_'",
             field="kind",
@@ -249,7 +227,30 @@ class Actor:
         check_text("Actor", "id", self.id, optional=True)
 
     def __str__(self) -> str:
-        return self.role if self.id is None else f"{self.role} {self.id}"
+        """``role``, or ``role:id`` for a member acting in person: what ``parse`` reads back."""
+        return self.role if self.id is None else f"{self.role}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Actor:
+        """The actor ``ROLE`` or ``ROLE:MEMBER_ID``, as ``str(actor)`` writes it and ``--by`` takes it.
+
+        The one text form of an actor: ``Actor.parse(str(actor)) == actor`` (a
+        role is a name, without ``:``; a member id may hold one).
+
+        Raises:
+            InputError: no role before the ``:``, or no member id after it.
+        """
+        if type(text) is not str:
+            raise ArgumentTypeError(
+                f"an actor is written as text, not {describe(text)}", field="by"
+            )
+        role, colon, member = text.partition(":")
+        if not role.strip() or (colon and not member.strip()):
+            raise InputError(
+                f"actor {describe(text)} is not ROLE or ROLE:MEMBER_ID (cell, member:m-hung)",
+                field="by",
+            )
+        return cls(role, member if colon else None)
 
 
 @attrs.frozen(kw_only=True)
@@ -305,7 +306,8 @@ class Step:
 
     ``accepted`` steps moved the case on. A ``recorded`` step was not accepted
     but happened and is kept (a vote that fell short of two-thirds). A step
-    that is neither was refused and changed nothing.
+    that is neither was refused and changed nothing; only such a step may have
+    no date (``on`` is ``None``: refused under ``event.date``).
     """
 
     event: str
@@ -323,7 +325,8 @@ class Step:
 
     def __attrs_post_init__(self) -> None:
         check_text("Step", "event", self.event)
-        check_date("Step", "on", self.on)
+        if self.accepted or self.recorded or self.on is not None:  # refused under event.date
+            check_date("Step", "on", self.on)
         check_instance("Step", "actor", self.actor, Actor, "an Actor")
 
     @property
@@ -334,7 +337,7 @@ class Step:
     def as_dict(self) -> dict[str, Any]:
         return {
             "event": self.event,
-            "on": self.on.isoformat(),
+            "on": None if self.on is None else self.on.isoformat(),  # refused: no date
             "accepted": self.accepted,
             "recorded": self.recorded,
             "from": self.from_state,

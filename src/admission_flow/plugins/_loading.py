@@ -6,6 +6,8 @@ import datetime as dt
 from importlib.resources import as_file
 from pathlib import Path
 
+import attrs
+
 from admission_flow.exceptions import ArgumentTypeError, Problem, ProcedureError
 from admission_flow.model._words import describe, did_you_mean
 from admission_flow.procedure._parse import read_procedure
@@ -34,23 +36,29 @@ def load_procedure(source: str | Path, *, plugins: Plugins | None = None) -> Pro
             field="procedure",
         )
     plugins = plugins if plugins is not None else Plugins()
-    procedure = _load(source, plugins)
+    # The engine uses the plugins the procedure was loaded with: said once (see Engine).
+    procedure = attrs.evolve(_read(source, plugins), plugins=plugins)
     if procedure.migration is not None:
         _check_migration(procedure, plugins)
     return procedure
 
 
-def _load(source: str | Path, plugins: Plugins) -> Procedure:
+def _read(source: str | Path, plugins: Plugins) -> Procedure:
     catalogue = {rule_id: found.rule for rule_id, found in plugins.rules().items()}
+    names = plugins.names()
     bundled = plugins.procedures()
     if isinstance(source, str):
         where = bundled.get(source)
         if where is not None:
             if isinstance(where, Path):
-                return read_procedure(where, rules=catalogue, bundled=bundled)
+                return read_procedure(where, rules=catalogue, bundled=bundled, plugins=names)
             with as_file(where) as path:
                 return read_procedure(
-                    path, rules=catalogue, display=f"<bundled {source}>", bundled=bundled
+                    path,
+                    rules=catalogue,
+                    display=f"<bundled {source}>",
+                    bundled=bundled,
+                    plugins=names,
                 )
         if not Path(source).suffix and not Path(source).exists():
             known = ", ".join(sorted(bundled)) or "none"
@@ -65,7 +73,7 @@ def _load(source: str | Path, plugins: Plugins) -> Procedure:
                     )
                 ]
             )
-    return read_procedure(source, rules=catalogue, bundled=bundled)
+    return read_procedure(source, rules=catalogue, bundled=bundled, plugins=names)
 
 
 def _check_migration(procedure: Procedure, plugins: Plugins) -> None:

@@ -14,9 +14,6 @@ cannot see single answers that way, so they are refused at registration.
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.metadata
-import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib.resources.abc import Traversable
@@ -29,14 +26,24 @@ import pluggy
 from admission_flow.exceptions import ArgumentTypeError, PluginError
 from admission_flow.hooks import _specs as _hooks
 from admission_flow.model._calendar import Calendar, VietnamCalendar
-from admission_flow.model._canonical import canonical_json
+from admission_flow.model._canonical import encode
 from admission_flow.model._values import Case, Step, Text, Violation
+from admission_flow.model._vocabulary import NAME, PROCEDURE_ID, RULE_ID, SEVERITIES
 from admission_flow.model._words import describe
-from admission_flow.procedure._parse_outline import PROCEDURE_ID, RULE_ID
 from admission_flow.procedure._rule import EventContext, Rule
 from admission_flow.procedure._spec import Procedure
 from admission_flow.standard import _plugin as _standard
 from admission_flow.units import Finding
+
+from ._checked import (
+    FAILURES,
+    CheckedCalendar,
+    bad_answer,
+    one_line,
+    plugin_error,
+    rule_failure,
+    short_repr,
+)
 
 if TYPE_CHECKING:
     from admission_flow.units import UnitContext
@@ -44,10 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["CheckedCalendar", "Contributed", "Plugins", "rule_failure", "short_repr"]
 
 _BUILTINS: tuple[tuple[str, object], ...] = (("admission_flow.standard", _standard),)
-_SEVERITIES = ("block", "record", "warning")
-_KIND = re.compile(r"[a-z][a-z0-9_]*\Z")
-#: Failures of a plugin that end in a ``PluginError``: exit 3, never a traceback.
-_FAILURES = (Exception, SystemExit)
 
 
 @attrs.frozen
@@ -86,6 +89,7 @@ class Plugins:
         #: the engine skips the hook call otherwise (pluggy costs microseconds).
         self.checks_events = False
         self.notifies_steps = False
+        self._installed: set[str] = set()  # loaded from entry points
         for name, plugin in _BUILTINS:
             self._pm.register(plugin, name=name)
         if isinstance(plugins, str | bytes) or not isinstance(plugins, Iterable):
@@ -147,7 +151,7 @@ class Plugins:
             registered = self._pm.register(plugin, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
             raise PluginError(
-                f"cannot register plugin '{name}': {_one_line(exc)}", plugin=name, hook=None
+                f"cannot register plugin '{name}': {one_line(exc)}", plugin=name, hook=None
             ) from exc
         assert registered is not None
         for hook in self.hook_names():
@@ -165,6 +169,10 @@ class Plugins:
         return registered
 
     def _load_entry_points(self) -> None:
+        # Imported here: importlib.metadata (with email, zipfile, csv) costs more than the rest
+        # of this module, and Plugins(entry_points=False) never needs it.
+        import importlib.metadata
+
         for entry_point in importlib.metadata.entry_points(group=_hooks.PROJECT):
             if self._pm.get_plugin(entry_point.name) is not None or self._pm.is_blocked(
                 entry_point.name
@@ -172,14 +180,14 @@ class Plugins:
                 continue
             try:
                 plugin = entry_point.load()
-            except _FAILURES as exc:
+            except FAILURES as exc:
                 raise PluginError(
                     f"cannot load plugin '{entry_point.name}' ({entry_point.value}) of the entry-point "
-                    f"group 'admission_flow': {type(exc).__name__}: {_one_line(exc)}; fix or uninstall its package",
+                    f"group 'admission_flow': {type(exc).__name__}: {one_line(exc)}; fix or uninstall its package",
                     plugin=entry_point.name,
                     hook=None,
                 ) from exc
-            self._register(plugin, entry_point.name)
+            self._installed.add(self._register(plugin, entry_point.name))
 
     def _check_pending(self) -> None:
         try:
@@ -187,7 +195,7 @@ class Plugins:
         except pluggy.PluginValidationError as exc:
             name = self._pm.get_name(exc.plugin) or "?"
             raise PluginError(
-                f"plugin '{name}': {_one_line(exc)}; hooks are named admission_flow_*, see docs/hooks.md",
+                f"plugin '{name}': {one_line(exc)}; hooks are named admission_flow_*, see docs/hooks.md",
                 plugin=name,
                 hook=None,
             ) from exc
@@ -195,6 +203,20 @@ class Plugins:
     def names(self) -> list[str]:
         """The names of the registered plugins, built-ins first."""
         return [name for name, _ in self._pm.list_name_plugin()]
+
+    def modules(self) -> list[str]:
+        """The plugin modules given besides the built-in and installed ones (``-p``), by name.
+
+        What a command printed for later must give again (``admission-flow -p NAME``).
+        """
+        return [
+            name
+            for name, plugin in self._pm.list_name_plugin()
+            if isinstance(plugin, types.ModuleType)
+            and name == plugin.__name__
+            and name not in self._installed
+            and name not in dict(_BUILTINS)
+        ]
 
     def hook_names(self) -> list[str]:
         """The names of every hook admission_flow defines."""
@@ -207,8 +229,8 @@ class Plugins:
         for impl in self._impls[hook]:
             try:
                 answers = impl.call(**kwargs)
-            except _FAILURES as exc:
-                raise _plugin_error(impl.plugin, hook, exc) from exc
+            except FAILURES as exc:
+                raise plugin_error(impl.plugin, hook, exc) from exc
             if impl.first:
                 yield impl.plugin, answers
             else:
@@ -221,11 +243,11 @@ class Plugins:
         if answer is None:
             return []
         if isinstance(answer, str | bytes | Mapping) or not isinstance(answer, Iterable):
-            raise _bad_answer(plugin, hook, answer, expected)
+            raise bad_answer(plugin, hook, answer, expected)
         try:
             return list(answer)
-        except _FAILURES as exc:
-            raise _plugin_error(plugin, hook, exc) from exc
+        except FAILURES as exc:
+            raise plugin_error(plugin, hook, exc) from exc
 
     def _in_order(self, one: str, other: str) -> tuple[str, str]:
         """Two plugins in the order they were registered: the later one takes the blame."""
@@ -244,7 +266,7 @@ class Plugins:
                     if not isinstance(item, Rule) or not (
                         isinstance(item.id, str) and RULE_ID.match(item.id)
                     ):
-                        raise _bad_answer(
+                        raise bad_answer(
                             plugin,
                             hook,
                             item,
@@ -272,16 +294,16 @@ class Plugins:
             if answer is None:
                 continue
             if not isinstance(answer, Mapping):
-                raise _bad_answer(plugin, hook, answer, "a mapping of procedure ids to files")
+                raise bad_answer(plugin, hook, answer, "a mapping of procedure ids to files")
             try:  # a mapping of the plugin's own may raise when read
                 items = list(answer.items())
-            except _FAILURES as exc:
-                raise _plugin_error(plugin, hook, exc) from exc
+            except FAILURES as exc:
+                raise plugin_error(plugin, hook, exc) from exc
             for pid, where in items:
                 if not (isinstance(pid, str) and PROCEDURE_ID.match(pid)) or not isinstance(
                     where, str | Path | Traversable
                 ):
-                    raise _bad_answer(
+                    raise bad_answer(
                         plugin, hook, {pid: where}, "procedure ids (vn-2021) mapped to file paths"
                     )
                 if pid in owners:
@@ -303,7 +325,7 @@ class Plugins:
             if chosen is None:
                 continue
             if isinstance(chosen, type) or not isinstance(chosen, Calendar):
-                raise _bad_answer(
+                raise bad_answer(
                     plugin, hook, chosen, "an object with add_working_days() and days_off()"
                 )
             return CheckedCalendar(chosen, plugin)
@@ -315,8 +337,8 @@ class Plugins:
         found: list[str] = []
         for plugin, answer in self._answers(hook):
             for item in self._items(plugin, hook, answer, "kind names like 'militia'"):
-                if not (isinstance(item, str) and _KIND.match(item)):
-                    raise _bad_answer(plugin, hook, item, "kind names like 'militia'")
+                if not (isinstance(item, str) and NAME.match(item)):
+                    raise bad_answer(plugin, hook, item, "kind names like 'militia'")
                 if item not in found:
                     found.append(item)
         return found
@@ -328,7 +350,7 @@ class Plugins:
         for plugin, answer in self._answers(hook, context=context):
             for item in self._items(plugin, hook, answer, "admission_flow.units.Finding objects"):
                 if not isinstance(item, Finding) or not isinstance(item.message, Text):
-                    raise _bad_answer(plugin, hook, item, "admission_flow.units.Finding objects")
+                    raise bad_answer(plugin, hook, item, "admission_flow.units.Finding objects")
                 found.append(item)
         return found
 
@@ -353,9 +375,9 @@ class Plugins:
 
 def _checked_violation(plugin: str, hook: str, item: Any) -> Violation:
     if not isinstance(item, Violation):
-        raise _bad_answer(plugin, hook, item, "admission_flow.Violation objects")
+        raise bad_answer(plugin, hook, item, "admission_flow.Violation objects")
     if not (isinstance(item.rule, str) and RULE_ID.match(item.rule)):
-        raise _bad_answer(
+        raise bad_answer(
             plugin, hook, item.rule, "a violation whose rule is an id like unit.residence"
         )
     if not (
@@ -363,93 +385,26 @@ def _checked_violation(plugin: str, hook: str, item: Any) -> Violation:
         and type(item.message.vi) is str
         and type(item.message.en) is str
     ):
-        raise _bad_answer(
+        raise bad_answer(
             plugin,
             hook,
             item.message,
             f"a message of rule '{item.rule}' as admission_flow.Text(vi, en)",
         )
-    if not isinstance(item.source, str) or item.severity not in _SEVERITIES:
-        raise _bad_answer(
+    if not isinstance(item.source, str) or item.severity not in SEVERITIES:
+        raise bad_answer(
             plugin,
             hook,
             item.severity if isinstance(item.source, str) else item.source,
-            f"a source (text) and a severity ({', '.join(_SEVERITIES)}) for rule '{item.rule}'",
+            f"a source (text) and a severity ({', '.join(SEVERITIES)}) for rule '{item.rule}'",
         )
     try:
-        canonical_json(item.details)
+        encode(item.details)
     except (TypeError, ValueError) as exc:
-        raise _bad_answer(
+        raise bad_answer(
             plugin, hook, item.details, f"details of rule '{item.rule}' that can be stored ({exc})"
         ) from None
     return item
-
-
-class CheckedCalendar:
-    """A plugin's calendar, each answer checked and each failure named."""
-
-    def __init__(self, calendar: Calendar, plugin: str) -> None:
-        #: The calendar the plugin chose.
-        self.calendar = calendar
-        self._calendar = calendar
-        self._plugin = plugin
-
-    def _call(self, what: str, function: Callable[[], Any]) -> Any:
-        try:
-            return function()
-        except _FAILURES as exc:
-            raise PluginError(
-                f"the calendar of plugin '{self._plugin}' raised {type(exc).__name__} in {what}: "
-                f"{_one_line(exc)}; nothing was changed",
-                plugin=self._plugin,
-                hook="admission_flow_resolve_calendar",
-            ) from exc
-
-    def add_working_days(self, start: dt.date, days: int) -> dt.date:
-        due = self._call("add_working_days", lambda: self._calendar.add_working_days(start, days))
-        if type(due) is not dt.date or due < start:
-            raise _bad_answer(
-                self._plugin,
-                "admission_flow_resolve_calendar",
-                due,
-                f"add_working_days({start.isoformat()}, {days}) to give a date on or after {start.isoformat()}",
-            )
-        return due
-
-    def days_off(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, Text]]:
-        days: list[tuple[dt.date, Text]] = self._call(
-            "days_off", lambda: list(self._calendar.days_off(start, end))
-        )
-        for item in days:
-            if not (
-                isinstance(item, tuple)
-                and len(item) == 2
-                and type(item[0]) is dt.date
-                and isinstance(item[1], Text)
-            ):
-                raise _bad_answer(
-                    self._plugin,
-                    "admission_flow_resolve_calendar",
-                    item,
-                    "days_off() to give (date, Text) pairs",
-                )
-        return days
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._calendar, name)
-
-    def __repr__(self) -> str:
-        return repr(self._calendar)
-
-
-def rule_failure(plugin: str, rule: str, what: str) -> PluginError:
-    """The error for a rule's check that raised or answered wrongly while an event was judged."""
-    return PluginError(
-        f"rule '{rule}' of plugin '{plugin}' {_one_line(what)}; nothing was changed",
-        plugin=plugin,
-        hook=None,
-        rule=rule,
-    )
 
 
 def _default_name(plugin: object, pm: pluggy.PluginManager) -> str:
@@ -463,32 +418,3 @@ def _default_name(plugin: object, pm: pluggy.PluginManager) -> str:
         number += 1
         name = f"{base}#{number}"
     return name
-
-
-def _one_line(what: object) -> str:
-    """A message on one line, however many its original had."""
-    return " ".join(str(what).split())
-
-
-def short_repr(value: object, limit: int = 60) -> str:
-    """``repr(value)`` on one line, cut to ``limit`` characters."""
-    text = _one_line(repr(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _plugin_error(plugin: str, hook: str, exc: BaseException) -> PluginError:
-    if isinstance(exc, PluginError):
-        return exc
-    return PluginError(
-        f"plugin '{plugin}' raised {type(exc).__name__} in {hook}: {_one_line(exc)}; nothing was changed",
-        plugin=plugin,
-        hook=hook,
-    )
-
-
-def _bad_answer(plugin: str, hook: str, answer: Any, expected: str) -> PluginError:
-    return PluginError(
-        f"plugin '{plugin}' returned {describe(answer)} from {hook}; return {expected}",
-        plugin=plugin,
-        hook=hook,
-    )

@@ -13,14 +13,13 @@ mistake gives one problem, not a cascade. See ``docs/yaml-reference.md``.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from admission_flow.exceptions import ProcedureError
-from admission_flow.model._canonical import canonical_json
+from admission_flow.model._canonical import canonical_json, digest, encode
 from admission_flow.model._values import Text
 from admission_flow.model._words import describe, did_you_mean
 
@@ -48,6 +47,7 @@ def read_procedure(
     *,
     rules: Mapping[str, Rule],
     display: str | None = None,
+    plugins: Sequence[str] = (),
     bundled: Mapping[str, Path | Traversable] | None = None,
 ) -> Procedure:
     """Load and validate a procedure file, its ``extends:`` chain applied.
@@ -56,6 +56,8 @@ def read_procedure(
         path: the YAML file.
         rules: the rules plugins contribute, by id: what the file's rule ids may name.
         display: how to name the file in messages (defaults to ``path``).
+        plugins: the names of the plugins installed, for the message about a
+            rule none of them provides.
         bundled: the bundled procedures an ``extends:`` may name, by id.
 
     Raises:
@@ -63,7 +65,9 @@ def read_procedure(
     """
     resolved = read_resolved(path, display=display, bundled=bundled or {})
     try:
-        return parse_procedure(resolved.value, resolved.file, rules=rules, parents=resolved.parents)
+        return parse_procedure(
+            resolved.value, resolved.file, rules=rules, parents=resolved.parents, plugins=plugins
+        )
     except ProcedureError as exc:
         if not resolved.parents:
             raise
@@ -73,7 +77,12 @@ def read_procedure(
 
 
 def parse_procedure(
-    value: Any, file: str, *, rules: Mapping[str, Rule], parents: tuple[str, ...] = ()
+    value: Any,
+    file: str,
+    *,
+    rules: Mapping[str, Rule],
+    parents: tuple[str, ...] = (),
+    plugins: Sequence[str] = (),
 ) -> Procedure:
     """Validate marked values read from ``file`` into a ``Procedure``."""
     reader = Reader(file)
@@ -83,7 +92,7 @@ def parse_procedure(
     assert root is not None
     outline = Outline(file=file, root=root)
     _Structure(reader, outline).read()
-    bound = read_rules(reader, outline, rules)
+    bound = read_rules(reader, outline, rules, plugins=plugins)
     check_shape(reader, outline)
     in_force = read_in_force(reader, root)
     migration = read_migration(reader, root, outline.states)
@@ -102,7 +111,8 @@ def parse_procedure(
     reader.raise_if_any(ProcedureError)
     assert outline.id is not None
     assert outline.title is not None
-    text = canonical_json(value)
+    data = encode(value)
+    text = canonical_json(data)
     return Procedure(
         id=outline.id,
         title=outline.title,
@@ -117,7 +127,7 @@ def parse_procedure(
         invariants=invariants,
         in_force=in_force,
         migration=migration,
-        fingerprint=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        fingerprint=digest(data),
         path=file,
         text=text,
         parents=parents,

@@ -10,23 +10,27 @@ every problem it finds to one ``Reader``, with its position.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import attrs
 
 from admission_flow.model._values import Text
+from admission_flow.model._vocabulary import PROCEDURE_ID, RULE_HINT, RULE_ID
 from admission_flow.model._words import describe
 
 from ._reading import NAME, Reader
 from ._spec import DateSpec, DeadlineSpec, EventSpec, Role, RuleUse, State
 from ._yaml import Mark, YamlMap
 
-__all__ = ["NamedEntry", "Outline", "UseAt", "named_entries"]
-
-PROCEDURE_ID = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
-RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\Z")
-RULE_HINT = "use lower-case names separated by '.' (eligibility.age)"
+__all__ = [
+    "PROCEDURE_ID",
+    "RULE_HINT",
+    "RULE_ID",
+    "NamedEntry",
+    "Outline",
+    "UseAt",
+    "named_entries",
+]
 
 
 @attrs.frozen

@@ -1,6 +1,7 @@
 """The rules pass of procedure loading: each rule id bound to what applies it.
 
-A rule is applied by the engine itself (``auth.role``, ``event.state``), by a
+A rule is applied by the engine itself (``auth.role``, ``event.state``,
+``event.date``), by a
 deadline, by an escalation, or by a check that a plugin contributes (the
 standard procedure's own rules are such checks). This pass finds which, and
 checks the file's message, source, severity and parameters for each rule
@@ -11,12 +12,13 @@ the engine binds the check functions.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import attrs
 
-from admission_flow.model._values import Severity, Text
+from admission_flow.model._values import Text
+from admission_flow.model._vocabulary import SEVERITIES, Severity
 from admission_flow.model._words import describe, did_you_mean
 
 from ._parse_outline import RULE_HINT, RULE_ID, NamedEntry, Outline, UseAt
@@ -34,7 +36,6 @@ __all__ = [
     "read_rules",
 ]
 
-SEVERITIES: tuple[Severity, ...] = ("block", "record", "warning")
 #: Whole-number parameters and settings stay below this: no count, month or
 #: day in this domain comes near it, and dates built from them stay in range.
 PARAM_LIMIT = 10_000
@@ -76,6 +77,15 @@ CORE_RULES: Mapping[str, _Offer] = {
         source="procedure definition",
         details=frozenset({"event", "state"}),
     ),
+    "event.date": _Offer(
+        kind="core",
+        message=Text(
+            "Ngày của bước “{event}” không hợp lệ: {problem}.",
+            "The date of '{event}' is not valid: {problem}.",
+        ),
+        source="procedure definition",
+        details=frozenset({"event", "problem"}),
+    ),
     "procedure.in_force": _Offer(
         kind="core",
         message=Text(
@@ -102,10 +112,30 @@ _ESCALATION = _Offer(kind="escalation", details=ESCALATION_DETAILS)
 
 
 def read_rules(
-    reader: Reader, outline: Outline, catalogue: Mapping[str, Rule]
+    reader: Reader, outline: Outline, catalogue: Mapping[str, Rule], *, plugins: Sequence[str] = ()
 ) -> dict[str, RuleSpec]:
-    """Bind every rule the file declares or names; report what cannot be bound."""
-    return _Rules(reader, outline, catalogue).read()
+    """Bind every rule the file declares or names; report what cannot be bound.
+
+    ``plugins`` names the installed plugins, for the message about a rule that
+    none of them provides.
+    """
+    return _Rules(reader, outline, catalogue, plugins).read()
+
+
+def no_plugin_hint(rule_id: str, known: Iterable[str], plugins: Sequence[str]) -> str:
+    """The end of a message about a rule nobody provides: a close rule id, else the plugins.
+
+    A near-miss of a known rule id is a typo, and "did you mean" says all; for
+    any other id the plugin that provides it is probably not loaded.
+    """
+    hint = did_you_mean(rule_id, known)
+    if hint:
+        return hint
+    installed = ", ".join(plugins) or "none"
+    return (
+        f"; no installed plugin provides it (installed: {installed}); "
+        "load the plugin with -p MODULE (in Python: af.Plugins([module]))"
+    )
 
 
 @attrs.frozen
@@ -115,10 +145,17 @@ class _Use:
 
 
 class _Rules:
-    def __init__(self, reader: Reader, outline: Outline, catalogue: Mapping[str, Rule]) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        outline: Outline,
+        catalogue: Mapping[str, Rule],
+        plugins: Sequence[str],
+    ) -> None:
         self.r = reader
         self.outline = outline
         self.catalogue = catalogue
+        self.plugins = plugins
         self.uses: dict[str, list[_Use]] = {}
         for spec in outline.events.values():
             for at in outline.uses.get(spec.name, ()):
@@ -158,7 +195,8 @@ class _Rules:
                 elif rule_id not in known:
                     self.r.add(
                         place.at.mark,
-                        f"unknown rule '{rule_id}' in {where}{did_you_mean(rule_id, known)}",
+                        f"unknown rule '{rule_id}' in {where}"
+                        + no_plugin_hint(rule_id, known, self.plugins),
                     )
 
     def check_owned_declared(self) -> None:
@@ -251,8 +289,8 @@ class _Rules:
                 mark = entry.value_mark("check") if "check" in entry else entry.mark
                 self.r.add(
                     mark,
-                    f"no plugin provides rule '{check}' for {where}{did_you_mean(check, self.catalogue)}; "
-                    "install or register the plugin that defines it",
+                    f"unknown rule '{check}' in {where}"
+                    + no_plugin_hint(check, self.catalogue, self.plugins),
                 )
             return None, None
         offer = _Offer(

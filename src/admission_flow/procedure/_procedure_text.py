@@ -56,7 +56,7 @@ def procedure_from_text(
             ]
         )
     try:
-        plain = json.loads(text, object_hook=_dates)
+        plain = _plain(json.loads(text))
     except ValueError as exc:
         raise ProcedureError(
             [Problem(file=name, line=1, column=1, message=f"not a procedure's text: {exc}")]
@@ -78,12 +78,18 @@ def procedure_from_text(
 
 def plain_of(procedure: Procedure) -> Any:
     """The resolved procedure as plain values (mappings, lists, dates): what ``show --resolved`` prints."""
-    return json.loads(procedure.text, object_hook=_dates)
+    return _plain(json.loads(procedure.text))
 
 
-def _dates(value: dict[str, Any]) -> Any:
-    if len(value) == 1 and "$date" in value and isinstance(value["$date"], str):
-        return dt.date.fromisoformat(value["$date"])
+def _plain(value: Any) -> Any:
+    """JSON data as ``model._canonical.encode`` wrote it, back to what YAML gives:
+    ``{"$date": ...}`` a date, a key escaped with one more ``$`` as written."""
+    if isinstance(value, dict):
+        if len(value) == 1 and isinstance(value.get("$date"), str):
+            return dt.date.fromisoformat(value["$date"])
+        return {(key[1:] if key[:1] == "$" else key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
     return value
 
 

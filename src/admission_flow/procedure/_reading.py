@@ -18,13 +18,12 @@ from typing import Any
 from admission_flow._limits import DEFAULT_MAXIMUM, MAX_FILE_BYTES, cut, quote
 from admission_flow.exceptions import FileProblemError, Problem
 from admission_flow.model._values import Text
+from admission_flow.model._vocabulary import NAME
 from admission_flow.model._words import describe, did_you_mean
 
 from ._yaml import Mark, YamlList, YamlMap, YamlText, read_yaml
 
-__all__ = ["Reader", "describe", "did_you_mean", "read_file"]
-
-NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+__all__ = ["NAME", "Reader", "describe", "did_you_mean", "read_file"]
 
 
 def _at(where: str, key: str) -> str:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from admission_flow.model._values import ProcedureRef, Severity, Text
+from admission_flow.model._values import ProcedureRef, Text
+from admission_flow.model._vocabulary import Severity
 
 from ._generations import InForce, MigrationSpec
 
@@ -218,6 +219,10 @@ class Procedure:
     #: SHA-256 of the resolved procedure's canonical content (see ``_canonical.py``).
     fingerprint: str
     path: str | None = attrs.field(default=None, eq=False)
+    #: The plugins it was loaded with (an ``admission_flow.Plugins``), whose rules
+    #: implement its rule ids: an ``Engine`` given no plugins uses these. Not part
+    #: of what the procedure says (its fingerprint), so not compared.
+    plugins: object = attrs.field(default=None, eq=False, repr=False)
     #: The resolved procedure as canonical JSON: what the fingerprint covers and
     #: what the register keeps, so that a case never depends on the file again.
     text: str = attrs.field(default="", eq=False, repr=False)

@@ -325,18 +325,9 @@ def recognition_already_proposed(context: EventContext, params: Mapping[str, Any
 
 
 def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> list[Text]:
+    # An event dated before the case's latest step is the core rule ``event.date``'s,
+    # in every procedure: not checked here, so that it is reported once.
     problems = []
-    history = context.case.history
-    if history and context.on < history[-1].on:
-        last = history[-1]
-        problems.append(
-            Text(
-                f"ngày {context.on:%d/%m/%Y} trước bước cuối cùng của hồ sơ "
-                f"(“{context.procedure.events[last.event].label.vi}” ngày {last.on:%d/%m/%Y})",
-                f"{context.on.isoformat()} is before the case's latest step "
-                f"('{last.event}' on {last.on.isoformat()})",
-            )
-        )
     on = context.on
     for name, value in context.facts.items():  # a fact's value is a date only for a date fact
         if type(value) is dt.date and value > on:
@@ -420,7 +411,10 @@ def _fact_too_early(context: EventContext, fact: str, earlier: Mapping[str, Any]
     details={"problem"},
 )
 def dates_order(context: EventContext, params: Mapping[str, Any]) -> Details:
-    """Events come in date order, date facts are not after their event, decisions follow their vote.
+    """Date facts are not after their event, decisions follow their vote.
+
+    That the event itself is not dated before the case's latest step is the
+    core rule ``event.date``, which every procedure has.
 
     ``vote`` names the event whose passing vote a decision decides on (its
     ``date_fact`` may not be earlier); in ``escalated_state`` the last vote

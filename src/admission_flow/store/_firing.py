@@ -4,6 +4,8 @@ Each call is judged on the case at the version it names (a ``StoredCase``
 loaded earlier, an ``expected_version``, or the case as it is now), sealed into
 its history row, and written with the optimistic ``MOVE_ON``: one transaction
 for one call or for a whole batch, each step with its own version check.
+``admission_flow_after_step`` is told of each step once the transaction has
+committed, never of a step that lost to another writer.
 
 A call with a ``request_id`` is looked up first: if the case recorded it
 already, its recorded outcome comes back (``Fired.replayed``) and nothing is
@@ -198,6 +200,8 @@ class Firing:
                 if isinstance(exc, ConflictError):
                     raise
                 raise translate(exc, register.db.url, "cannot record the step") from None
+        for one in judged:  # committed: now the steps have happened, and are told
+            register._engines.engine(one.after.case).notify(one.outcome)
         written = iter(judged)
         return [r if r is not None else _fired(next(written)) for r in results]
 
@@ -217,8 +221,11 @@ class Firing:
                 expected=call.expected_version,
                 found=stored.version,
             )
+        if call.on is None:
+            raise InputError("a register keeps dated steps only: give the event's date", field="on")
         engine = register._engines.engine(stored.case)
-        outcome = engine.fire(stored.case, call.event, call.actor, call.on, **call.facts)
+        # Judged, not fired: after_step is told once the step is committed (see ``fire``).
+        outcome = engine.judge(stored.case, call.event, call.actor, call.on, **call.facts)
         row = step_row(
             stored.case.id,
             stored.version + 1,

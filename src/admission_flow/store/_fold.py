@@ -19,6 +19,7 @@ from admission_flow.engine._migrate import MIGRATE, procedure_after, unit_after
 from admission_flow.exceptions import StoreError, TamperedError
 from admission_flow.model._serial import person_from_json, unit_from_json
 from admission_flow.model._values import _new_case
+from admission_flow.model._vocabulary import command
 
 from ._chain import opening_hash, row_hash
 from ._rebuild import person_of_text, step_of, steps_seen, unit_of_text
@@ -50,6 +51,18 @@ class Entry:
     recorded_at: str
     previous: str
     hash: str
+
+
+def verify_command(where: str) -> str:
+    """The ``verify`` command for the register messages call ``where`` (``describe_url``).
+
+    Whole for an SQLite register (its file path); a server's URL carries secrets
+    that no message shows, so there the command says where the URL goes.
+    """
+    backend, _, database = where.partition(":")
+    if backend == "sqlite" and database:
+        return command("verify", "--db", database)
+    return command("verify", "--db", "URL") + " (URL: the register's, not shown here)"
 
 
 def _case(
@@ -112,7 +125,7 @@ def fold(
     if verify and opening_hash(head) != head["opening_hash"]:
         raise TamperedError(
             f"{where}: case '{case_id}': its opening record does not match its hash; "
-            "run admission-flow verify"
+            f"run {verify_command(where)}"
         )
     previous = head["opening_hash"]
     kept: list[af.Step] = []
@@ -126,7 +139,7 @@ def fold(
         ):
             raise TamperedError(
                 f"{where}: case '{case_id}', step {row['seq']}: the history row does "
-                "not match its hash chain; run admission-flow verify"
+                f"not match its hash chain; run {verify_command(where)}"
             )
         previous = row["hash"]
         step = step_of_row(row)
@@ -146,7 +159,7 @@ def fold(
     if verify and (seq != head["version"] or previous != head["head"]):
         raise TamperedError(
             f"{where}: case '{case_id}': the case says {head['version']} steps, its "
-            f"history has {seq}; run admission-flow verify"
+            f"history has {seq}; run {verify_command(where)}"
         )
     stored = StoredCase(
         case=_case(head, state, kept), version=seq, head=previous, open=bool(head["open"])

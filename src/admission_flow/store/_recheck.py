@@ -110,7 +110,7 @@ def judge_case(
         seq = positions[index] if positions is not None else index + 1
         was = _verdict(step)
         try:
-            outcome = engine.fire(before, step.event, step.actor, step.on, **step.facts)
+            outcome = engine.judge(before, step.event, step.actor, step.on, **step.facts)
         except af.InputError as exc:
             found.append(
                 Refusal(

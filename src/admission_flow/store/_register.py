@@ -52,10 +52,8 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def parse_actor(text: str) -> af.Actor:
-    """``ROLE`` or ``ROLE:ID`` (a member acting in person), as the command line takes it."""
-    role, _, member = text.partition(":")
-    return af.Actor(role, member or None)
+#: ``ROLE`` or ``ROLE:ID``: the one actor parser, kept here under its old name.
+parse_actor = af.Actor.parse
 
 
 class Register(Generations):
@@ -408,8 +406,7 @@ class Register(Generations):
 
         ``case`` is an id (the case is loaded now) or a ``StoredCase`` loaded
         earlier: the step is written only if the case still has the version it
-        had then, or ``expected_version`` when given. A backdated event is judged, not
-        an error: a refusal (``dates.order`` in ``vn-2021``) is recorded as a step.
+        had then, or ``expected_version`` when given. ``after_step`` hears of it once written.
 
         With a ``request_id`` (unique per case), a call that was recorded
         already (a retry after a timeout) returns the recorded outcome
@@ -420,9 +417,11 @@ class Register(Generations):
                 was loaded (or it is not at ``expected_version``); nothing was
                 written. Load it again and retry.
             RequestReusedError: ``request_id`` recorded another call on the case.
-            InputError: the call is wrong (an unknown event, fact or member);
-                nothing was written.
-            PluginError: a plugin raised; nothing was written.
+            InputError: the call is wrong (an unknown event, fact or member, no
+                date); nothing was written. A date before the case's latest
+                step is a refusal (``event.date``), recorded as an attempt.
+            PluginError: a plugin raised while judging (nothing was written),
+                or in ``after_step`` (the step was written).
             UnknownCaseError, TamperedError: no such case, or its history fails its hash.
             UnavailableError: the database cannot be reached now; retry (with
                 the same request id, to learn whether a lost commit was made).

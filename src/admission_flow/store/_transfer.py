@@ -32,7 +32,8 @@ from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import person_from_json, unit_from_json
 
 from ._chain import opening_hash, row_hash
-from ._database import HEAD, snapshot
+from ._database import HEAD, describe_url, snapshot
+from ._fold import verify_command
 from ._import_checks import ExportFileError, Unreadable, check_record, parse_line
 from ._procedures import text_problem
 from ._pseudonyms import Pseudonyms
@@ -95,7 +96,7 @@ def export_register(db: sa.Engine, out: TextIO, *, pseudonymise: bool = False) -
         if head is None:
             raise StoreError(
                 f"case '{case_id}': history rows of a case the register does not list; "
-                "run admission-flow verify, nothing more was exported"
+                f"run {verify_command(describe_url(db.url))}; nothing more was exported"
             )
         _readable(head)
         for stored in rows:

@@ -33,6 +33,7 @@ from typing import Any
 import attrs
 
 import admission_flow as af
+from admission_flow.model._vocabulary import MAX_DEPTH, MAX_STATES
 from admission_flow.procedure._invariants import (
     AllOf,
     AnyOf,
@@ -171,8 +172,8 @@ def explore(
     plugins: af.Plugins | None = None,
     members: Sequence[af.Member] = DEFAULT_MEMBERS,
     configurations: Sequence[tuple[af.Unit, af.Person]] | None = None,
-    max_depth: int = 30,
-    max_states: int = 200_000,
+    max_depth: int = MAX_DEPTH,
+    max_states: int = MAX_STATES,
     max_deviations: int = 0,
     horizon_days: int = 400,
     calendar: af.Calendar | None = None,
@@ -334,7 +335,7 @@ class _Search:
         attempts = (*node.attempts, attempt)
         self.fired += 1
         try:
-            outcome = self.engine.fire(
+            outcome = self.engine.judge(
                 before, attempt.event, attempt.actor, attempt.on, **attempt.facts
             )
         except af.PluginError as exc:

@@ -35,6 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 import admission_flow as af
 from admission_flow.calendar import Calendar
+from admission_flow.model._vocabulary import command
 from admission_flow.plugins._loading import load_procedure
 from admission_flow.procedure._invariants import check_invariants
 from admission_flow.spec import EventSpec
@@ -94,6 +95,8 @@ class ProcedureMachine(RuleBasedStateMachine):
     engine: ClassVar[af.Engine]
     #: How the scenario file names the procedure: a bundled id or a path.
     procedure_name: ClassVar[str]
+    #: The command that replays a counter-example saved as ``counterexample.yaml``.
+    replay: ClassVar[str]
     #: States reached by any case of any run of this class (instrumentation only:
     #: generation never reads it).
     states_reached: ClassVar[collections.Counter[str]]
@@ -353,7 +356,7 @@ class ProcedureMachine(RuleBasedStateMachine):
         before = self.case
         assert before is not None
         try:
-            outcome = self.engine.fire(
+            outcome = self.engine.judge(
                 before, attempt.event, attempt.actor, attempt.on, **attempt.facts
             )
         except af.InputError as exc:
@@ -409,8 +412,8 @@ class ProcedureMachine(RuleBasedStateMachine):
             attempts=attempts,
             comment=(
                 f"{message}\n"
-                "Found by admission_flow.testing.procedure_state_machine; replay with\n"
-                "admission-flow run THIS_FILE.yaml (add -p for the plugins the test used)"
+                "Found by admission_flow.testing.procedure_state_machine; save this file as\n"
+                f"counterexample.yaml in the folder the test ran in, and replay it with:\n{self.replay}"
             ),
         )
         raise AssertionError(
@@ -429,20 +432,20 @@ def procedure_state_machine(
 
     Args:
         procedure: a bundled id (``"vn-2021"``), a procedure file, or a loaded ``Procedure``.
-        plugins: the plugin manager whose rules judge the events; by default a new one.
+        plugins: the plugin manager whose rules judge the events; by default the one
+            the procedure was loaded with (a new one for a bundled id or a file).
         members: the members events may name; by default ``DEFAULT_MEMBERS``.
         calendar: the working-day calendar; by default the procedure's.
 
     In a test module: ``TestMine = procedure_state_machine("mine.yaml").TestCase``.
     """
-    plugins = plugins if plugins is not None else af.Plugins()
     if isinstance(procedure, af.Procedure):
         loaded = procedure
         name = procedure.path if procedure.path is not None else procedure.id
     else:
         loaded = load_procedure(procedure, plugins=plugins)
         name = str(procedure)
-    engine = af.Engine(
+    engine = af.Engine(  # with no plugins given, the ones the procedure was loaded with
         loaded,
         plugins=plugins,
         members=DEFAULT_MEMBERS if members is None else members,
@@ -455,6 +458,12 @@ def procedure_state_machine(
             "procedure": loaded,
             "engine": engine,
             "procedure_name": name,
+            "replay": command(
+                "run",
+                "counterexample.yaml",
+                *([] if name in engine.plugins.procedures() else ["--allow-path"]),
+                plugins=engine.plugins.modules(),
+            ),
             "states_reached": collections.Counter(),
             "__module__": __name__,
         },
