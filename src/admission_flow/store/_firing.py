@@ -286,7 +286,10 @@ class Firing:
             driver.autocommit = True
             with driver.cursor() as cursor:
                 if len(judged) == 1:
-                    cursor.execute(statement, params[0])
+                    # Not prepared: psycopg keys a prepared statement by its parameters'
+                    # types, which vary here (a null actor id, due date...), and the
+                    # churn of preparing and deallocating cost more than planning.
+                    cursor.execute(statement, params[0], prepare=False)
                     if cursor.rowcount != 1:
                         raise _conflict(judged[0])
                     return
