@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from admission_flow.testing import procedure_state_machine
 from admission_flow.testing._check import explore
 from admission_flow.testing._static import static_findings
 
+ROOT = Path(__file__).resolve().parent.parent
 VN_TEXT = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
     encoding="utf-8"
 )
@@ -31,7 +33,9 @@ def _without(text: str, start: str, end: str) -> str:
     return text[: text.index(start)] + text[text.index(end) :]
 
 
-#: name: (the edit, the invariant that catches it, the events of the shortest case)
+#: name: (the edit, the invariant that catches it, the events of the shortest case).
+#: The structural shortcuts of issue 17; removing each rule from each event is
+#: tests/test_check_mutation.py.
 MUTANTS = {
     "open_dossier_from_mentored": (
         VN_TEXT.replace(
@@ -58,14 +62,49 @@ MUTANTS = {
         "ceremony.within_deadline",
         None,
     ),
+    "ceremony_skips_decision": (
+        VN_TEXT.replace(
+            "    from: admitted\n    to: probation\n",
+            "    from: [dossier, admitted]\n    to: probation\n",
+        ),
+        "admission.decided_by_competent_body",
+        None,
+    ),
+    "cell_recognizes": (
+        VN_TEXT.replace(
+            "    from: [probation, escalated]\n    to: official\n    by: competent_committee\n",
+            "    from: [probation, escalated]\n    to: official\n    by: [competent_committee, cell]\n",
+        ),
+        "official.after_probation_and_vote",
+        None,
+    ),
 }
+
+
+#: Mutants whose shortest case is deep (a ceremony, a recognition): searched from the
+#: start they take 1 to 3 minutes, so the CI starts the search (``check --start``) from
+#: the lawful case of ``examples/scenarios/happy-standard.yaml`` cut before this entry.
+#: ``benchmarks/mutation_table.py`` searches them from an opened case, as ``check`` does
+#: by default (``docs/compliance-testing.md``, "The mutation table").
+DEEP = {"no_ceremony_deadline": "hold_ceremony", "cell_recognizes": "recognition_vote"}
+
+
+def lawful_start(folder: Path, before: str) -> tuple[Path, list[str]]:
+    """happy-standard.yaml up to its first ``before`` entry: the file and its events."""
+    text = (ROOT / "examples" / "scenarios" / "happy-standard.yaml").read_text(encoding="utf-8")
+    cut = text[: text.index(f", event: {before}, ")]
+    cut = cut[: cut.rindex("\n") + 1]
+    path = folder / "start.yaml"
+    path.write_text(cut, encoding="utf-8")
+    return path, re.findall(r"event: (\w+)", cut)
 
 
 @pytest.fixture(params=sorted(MUTANTS))
 def mutant(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str, list[str] | None]:
     text, invariant, events = MUTANTS[request.param]
     assert text != VN_TEXT, "the mutation must change the procedure"
-    path = tmp_path / f"{request.param}.yaml"
+    path = tmp_path / "procedures" / f"{request.param}.yaml"
+    path.parent.mkdir()
     path.write_text(text, encoding="utf-8")
     return path, invariant, events
 
@@ -74,42 +113,108 @@ def scenario_events(text: str) -> list[str]:
     return re.findall(r'event: "(\w+)"', text)
 
 
+def replay_command(out: str) -> list[str]:
+    """The command check printed to replay its counter-example, split as a shell would."""
+    line = next(line for line in out.splitlines() if "replay it with: " in line)
+    words = shlex.split(line.split("replay it with: ", 1)[1])
+    assert words[0] == "admission-flow"
+    return words[1:]
+
+
 def test_vn_2021_keeps_every_invariant_in_every_case_explored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The search ends, reaches all eleven states, finds nothing, exits 0, and writes no file."""
+    """Within a bound CI can afford, the search finds nothing, says so, and writes no file.
+
+    Revision 3 grew vn-2021's search past what a test may spend (more than 60,000
+    abstract states in 120 CPU seconds, unfinished): the whole search is a benchmark
+    (``benchmarks/README.md``); here ``--max-states`` bounds it, as documented.
+    """
     monkeypatch.chdir(tmp_path)
-    assert _cli.main(["check", "vn-2021"]) == 0
+    assert _cli.main(["check", "vn-2021", "--max-states", "2500"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"vn-2021: explored \d+ abstract states .*: all of them", out)
+    assert re.search(
+        r"vn-2021: explored 2500 abstract states .* boundary variants\): stopped by --max-states",
+        out,
+    )
     assert (
-        "every invariant holds; states reached: admitted, course, dossier, escalated, identified, "
-        "mentored, official, probation, rejected, removed, withdrawn" in out
+        "holds in the 2,500 abstract states explored; not a proof: the search stopped at its "
+        "bound (--max-states)" in out
     )
     assert not (tmp_path / "counterexample.yaml").exists()
 
 
-def test_check_finds_each_mutant_with_a_short_case_that_replays(
-    mutant: tuple[Path, str, list[str] | None], capsys: pytest.CaptureFixture[str]
+def test_check_finds_each_mutant_with_a_short_case_that_replays_as_printed(
+    mutant: tuple[Path, str, list[str] | None],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Exit 1, the invariant named, and a scenario whose replay ends in the failing state."""
+    """Exit 1, the invariant named, and the printed command replays the failing case.
+
+    The counter-example is written in another folder than the procedure's, and
+    the command is run exactly as printed, from where check was run.
+    """
     path, invariant, events = mutant
-    out_file = path.with_name("counterexample.yaml")
-    assert _cli.main(["check", str(path), "--counterexample", str(out_file)]) == 1
+    work = path.parent.parent / "work"
+    (work / "out").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    start: list[str] = []
+    prefix: list[str] = []
+    if path.stem in DEEP:
+        given, prefix = lawful_start(work, DEEP[path.stem])
+        start = ["--start", str(given)]
+    assert _cli.main(["check", str(path), *start, "--counterexample", "out/ce.yaml"]) == 1
     out = capsys.readouterr().out
     assert f"invariant '{invariant}' does not hold" in out
-    text = out_file.read_text(encoding="utf-8")
+    text = (work / "out" / "ce.yaml").read_text(encoding="utf-8")
     found = scenario_events(text)
     if events is not None:
         assert found == events
-    assert len(found) <= 14
-    assert _cli.main(["run", str(out_file), "--json"]) == 0
+    assert found[: len(prefix)] == prefix
+    assert 0 < len(found) - len(prefix) <= 16
+    command = replay_command(out)
+    assert "--allow-path" in command
+    assert _cli.main(command) == 0
+    assert "Trạng thái / state: " in capsys.readouterr().out
+    assert _cli.main([*command[:-1], "--json", command[-1]]) == 0
     run = json.loads(capsys.readouterr().out)
-    assert all(step["accepted"] for step in run["steps"])
-    procedure = af.load_procedure(path)
-    scenario = af.load_scenario(out_file)
-    failures = af.testing.check_invariants(procedure, af.run_scenario(scenario).case)
-    assert [f.invariant.id for f in failures] == [invariant]
+    assert run["state"] == scenario_state(text)
+    scenario = af.load_scenario(work / "out" / "ce.yaml", allow_paths=True)
+    case = af.run_scenario(scenario).case
+    failures = af.testing.check_invariants(
+        scenario.procedure, case, members=scenario.engine.members, plugins=scenario.engine.plugins
+    )
+    assert invariant in [f.invariant.id for f in failures]
+
+
+def scenario_state(text: str) -> str:
+    """The state the counter-example's comment says the invariant broke in."""
+    match = re.search(r"in state '(\w+)'", text)
+    assert match is not None
+    return match.group(1)
+
+
+#: Mutants the property test's default budget no longer reaches, and why.
+PROPERTY_MISSES = {
+    "cell_recognizes": (
+        "generations (#16): first cases now open inside vn-2021's in_force window with two "
+        "years left, and the derandomized 100 examples of 50 steps no longer reach a "
+        "recognition by the cell; check finds it (the test above)"
+    ),
+    "no_ceremony_deadline": (
+        "revision 3: a late ceremony now needs a committee_vote before the decision and a "
+        "ceremony with no received_date, beyond 100 examples of 50 weighted steps; "
+        "check finds it (test_check_finds_each_mutant_with_a_short_case_that_replays_as_printed)"
+    ),
+}
+
+
+#: Mutants the property test finds only late in its budget (25 s of CPU on the CI's
+#: machine, over the 15 s a test may take): ``python benchmarks/mutation_table.py
+#: --property`` runs them (the table in ``docs/compliance-testing.md``), the CI does not.
+PROPERTY_IN_BENCHMARK = {
+    "cell_decides_admission": "found near the end of the budget (about 25 s): benchmark only",
+}
 
 
 def test_the_property_test_finds_each_mutant_too(
@@ -121,12 +226,10 @@ def test_the_property_test_finds_each_mutant_too(
     the suite shrinks only the mutant found early; the others are found, not shrunk.
     """
     path, invariant, _ = mutant
-    if path.stem == "no_ceremony_deadline":
-        # Known gap (issue 15, left for the testing kit): with revision 3's new events
-        # (record_consent, return_dossier, committee_vote in probation) and the ceremony
-        # counted from received_date, 100 derandomized runs of 50 steps no longer reach a
-        # late ceremony. `admission-flow check` still finds this mutant (test above).
-        pytest.xfail("revision 3: the generated machine's budget no longer reaches it")
+    if path.stem in PROPERTY_MISSES:
+        pytest.xfail(PROPERTY_MISSES[path.stem])
+    if path.stem in PROPERTY_IN_BENCHMARK:
+        pytest.skip(PROPERTY_IN_BENCHMARK[path.stem])
     shrink = (Phase.shrink,) if path.stem == "open_dossier_from_mentored" else ()
     machine = procedure_state_machine(path, plugins=af.Plugins(entry_points=False))
     with pytest.raises(AssertionError) as caught:
@@ -150,16 +253,22 @@ def test_the_property_test_finds_each_mutant_too(
 
 
 def test_json_reports_the_search_and_the_counterexample(
-    mutant: tuple[Path, str, list[str] | None], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--json: result, the numbers explored and the counter-example's events."""
-    path, invariant, _ = mutant
+    """--json: result, the numbers explored and the counter-example's events.
+
+    On one mutant: the report's form is the same for all, and each search costs seconds.
+    """
+    text, invariant, _ = MUTANTS["open_dossier_from_mentored"]
+    path = tmp_path / "open_dossier_from_mentored.yaml"
+    path.write_text(text, encoding="utf-8")
     out_file = path.with_name("ce.yaml")
     assert _cli.main(["check", str(path), "--json", "--counterexample", str(out_file)]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["result"] == "invariant_failed"
     assert report["explored"]["abstract_states"] > 0
-    assert report["failures"][0].startswith(f"invariant '{invariant}'")
+    assert any(f.startswith(f"invariant '{invariant}'") for f in report["failures"])
+    assert report["explored"]["stopped_by"] is None
     assert [e["event"] for e in report["counterexample"]] == scenario_events(
         out_file.read_text("utf-8")
     )

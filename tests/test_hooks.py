@@ -94,7 +94,7 @@ def test_every_hook_is_exercised_here() -> None:
     """Each hook of admission_flow.hooks._specs has an implementation in this module."""
     source = Path(__file__).read_text(encoding="utf-8")
     assert af.Plugins(entry_points=False).hook_names() == HOOKS
-    assert len(HOOKS) == 7
+    assert len(HOOKS) == 8
     for hook in HOOKS:
         assert f"{hook}=" in source, f"no test implements {hook}"
 
@@ -699,3 +699,64 @@ def test_check_unit_findings_are_combined_and_checked(tmp_path: Path) -> None:
         reports.build_report(
             tree, [], D(2023, 6, 30), plugins=af.Plugins([bad], entry_points=False)
         )
+
+
+# -- admission_flow_add_boundaries ------------------------------------------------
+
+TINY = """\
+procedure: tiny
+title: {vi: Quy trình nhỏ, en: A tiny procedure}
+roles:
+  cell: {vi: Chi bộ, en: Party cell}
+states:
+  identified: {vi: Quần chúng ưu tú, en: Identified}
+  voted: {vi: Chi bộ đã biểu quyết, en: Voted, final: true}
+events:
+  identify: {vi: Đưa vào danh sách, en: Identify, opens_case: true, to: identified, by: cell}
+  vote: {vi: Chi bộ biểu quyết, en: Cell vote, from: identified, to: voted, by: cell}
+"""
+
+
+def _fragile_in_schools(context: af.EventContext) -> list[af.Violation]:
+    if context.unit.kind == "school" and context.event.name == "vote":
+        raise ZeroDivisionError("no quorum in schools")
+    return []
+
+
+def test_a_plugin_declares_where_its_check_turns_and_check_explores_it(tmp_path: Path) -> None:
+    """The school boundary a plugin declares makes the search try a school at 'vote'."""
+    from admission_flow.testing import explore
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    declared = plugin(
+        "fragile",
+        admission_flow_check_event=_fragile_in_schools,
+        admission_flow_add_boundaries=lambda procedure: [
+            af.Boundary(note="a school", unit={"kind": "school"}, events=("vote",))
+        ],
+    )
+    plugins = af.Plugins([declared], entry_points=False)
+    found = explore(af.load_procedure(path, plugins=plugins), plugins=plugins)
+    assert found.plugin == "fragile"
+    assert found.variant == "a school (fragile)"
+    assert found.unit is not None
+    assert found.unit.kind == "school"
+    assert [a.event for a in found.counterexample] == ["identify", "vote"]
+    # The twin without the declaration: the ordinary unit never meets the bug.
+    silent = plugin("fragile", admission_flow_check_event=_fragile_in_schools)
+    plugins = af.Plugins([silent], entry_points=False)
+    assert explore(af.load_procedure(path, plugins=plugins), plugins=plugins).ok
+
+
+def test_add_boundaries_must_return_boundaries(tmp_path: Path) -> None:
+    """Anything else is a PluginError naming the plugin and the hook."""
+    from admission_flow.testing import explore
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    sloppy = plugin("sloppy", admission_flow_add_boundaries=lambda procedure: [{"kind": "x"}])
+    plugins = af.Plugins([sloppy], entry_points=False)
+    with pytest.raises(af.PluginError) as raised:
+        explore(af.load_procedure(path, plugins=plugins), plugins=plugins)
+    assert (raised.value.plugin, raised.value.hook) == ("sloppy", "admission_flow_add_boundaries")

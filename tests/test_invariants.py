@@ -33,15 +33,30 @@ def problems(path: Path) -> list[tuple[int, int, str]]:
 
 
 def test_vn_2021_declares_its_invariants_each_with_a_source() -> None:
-    """Eight invariants, each with both languages and the article it enforces."""
+    """Every condition of admission and recognition, each with both languages and its article.
+
+    (Contract changed with issue 17: the eight invariants of revision 2 became
+    one per condition of the law.)
+    """
     procedure = af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
     ids = [i.id for i in procedure.invariants]
     assert ids == [
-        "admission.cell_vote_passed",
-        "admission.decided_by_competent_body",
+        "mentor.official_member",
         "dossier.after_course",
+        "admission.age_at_vote",
+        "admission.education",
+        "admission.youth_union_member",
+        "admission.certificate_valid",
+        "admission.dossier_complete",
         "admission.application_and_history",
+        "admission.introductions",
+        "admission.cell_vote_passed",
+        "admission.decided_after_cell_vote",
+        "admission.committee_voted",
+        "admission.committee_after_cell",
+        "admission.decided_by_competent_body",
         "ceremony.within_deadline",
+        "recognition.after_twelve_months",
         "official.after_probation_and_vote",
         "removed.after_vote_or_escalation",
         "escalated.after_three_short_votes",
@@ -58,7 +73,16 @@ def test_every_example_scenario_keeps_every_invariant_at_every_step() -> None:
         for event in scenario.events:
             outcome, engine = fire_entry(engine, case, event)  # a move changes the engine
             case = outcome.case
-            assert check_invariants(engine.procedure, case, calendar=engine.calendar) == [], (
+            assert (
+                check_invariants(
+                    engine.procedure,
+                    case,
+                    calendar=engine.calendar,
+                    members=engine.members,
+                    plugins=engine.plugins,
+                )
+                == []
+            ), (
                 path.name,
                 event.event,
             )
@@ -67,18 +91,29 @@ def test_every_example_scenario_keeps_every_invariant_at_every_step() -> None:
 def test_a_case_admitted_without_a_passing_vote_breaks_the_invariants_that_say_so(
     engine: af.Engine, case: af.Case
 ) -> None:
-    """A case forced into 'admitted' fails the vote, decision and dossier invariants, with reasons."""
+    """A case forced into 'admitted' fails every condition of admission it lacks, with reasons."""
     case = engine.fire(case, "identify", "cell_committee", D(2023, 3, 1)).case
     forced = attrs.evolve(case, state="admitted")
     failures = check_invariants(engine.procedure, forced)
     assert [f.invariant.id for f in failures] == [
-        "admission.cell_vote_passed",
-        "admission.decided_by_competent_body",
+        "mentor.official_member",
         "dossier.after_course",
+        "admission.age_at_vote",
+        "admission.education",
+        "admission.youth_union_member",
+        "admission.certificate_valid",
+        "admission.dossier_complete",
         "admission.application_and_history",
+        "admission.introductions",
+        "admission.cell_vote_passed",
+        "admission.decided_after_cell_vote",
+        "admission.committee_voted",
+        "admission.decided_by_competent_body",
     ]
+    by_id = {f.invariant.id: f for f in failures}
     assert (
-        "an accepted 'cell_vote' on which 'vote.two_thirds' held on file" in failures[0].explanation
+        "rule 'vote.two_thirds' held at each accepted 'cell_vote' (and there is one)"
+        in by_id["admission.cell_vote_passed"].explanation
     )
     assert check_invariants(engine.procedure, attrs.evolve(case, state="identified")) == []
 

@@ -43,7 +43,7 @@ SURFACE: dict[str, set[str]] = {
         "ProcedureRef", "Step", "Text", "Unit", "Violation",
         "Contributed", "Engine", "Plugins", "Procedure", "load_procedure", "draw",
         "Run", "Scenario", "ScenarioEvent", "load_scenario", "run_scenario",
-        "EventContext", "Rule", "hookimpl", "rule",
+        "Boundary", "EventContext", "Rule", "hookimpl", "rule",
         "add_months", "months_between",
         *ERRORS,
         "__version__",
@@ -51,7 +51,8 @@ SURFACE: dict[str, set[str]] = {
     "admission_flow.exceptions": ERRORS,
     "admission_flow.spec": {
         "AllOf", "AnyOf", "Condition", "DateSpec", "DeadlineSpec", "Escalation", "EventSpec",
-        "FactSpec", "InvariantSpec", "Mark", "MonthsSince", "Procedure", "Role", "RuleSpec", "RuleUse",
+        "FactSpec", "InvariantSpec", "Mark", "MonthsSince", "Procedure", "Reading", "Role", "RuleHeld", "RuleSpec",
+        "RuleUse",
         "State", "StepOnFile", "Transition", "UnitHas", "WorkingDaysWithin",
     },
     "admission_flow.serial": {
@@ -80,7 +81,7 @@ SURFACE: dict[str, set[str]] = {
     },
     "admission_flow.testing": {
         "DEFAULT_MEMBERS", "Attempt", "CheckReport", "Difference", "Exploration",
-        "InvariantFailure", "ProcedureMachine", "Result", "StaticFinding", "boundary_dates",
+        "InvariantFailure", "Limits", "ProcedureMachine", "Result", "StaticFinding", "boundary_dates",
         "check_invariants", "check_scenario", "expected_path", "explore", "find_scenarios",
         "procedure_state_machine", "scenario_text", "static_findings", "two_thirds",
     },

@@ -60,9 +60,16 @@ def test_the_severities_are_spelt_once() -> None:
 
 def test_check_and_explore_search_to_the_same_depth() -> None:
     """--max-depth and --max-states default to what explore() defaults to."""
+    # explore()'s bounds are its ``limits`` (issue 17); max_depth and max_states are
+    # shorthands that replace those of ``limits`` when given.
     parameters = inspect.signature(explore).parameters
-    assert parameters["max_depth"].default == _vocabulary.MAX_DEPTH
-    assert parameters["max_states"].default == _vocabulary.MAX_STATES
+    limits = parameters["limits"].default
+    assert (limits.max_depth, limits.max_states) == (
+        _vocabulary.MAX_DEPTH,
+        _vocabulary.MAX_STATES,
+    )
+    assert parameters["max_depth"].default is None
+    assert parameters["max_states"].default is None
     args = _cli._parser().parse_args(["check", "vn-2021"])
     assert (args.max_depth, args.max_states) == (_vocabulary.MAX_DEPTH, _vocabulary.MAX_STATES)
 

@@ -40,6 +40,7 @@ __all__ = [
     "SOURCE",
     "SchoolPositions",
     "SympathizerPeriod",
+    "admission_flow_add_boundaries",
     "admission_flow_check_event",
 ]
 
@@ -76,6 +77,15 @@ class SympathizerPeriod:
         )
         return (af.Violation(rule=RULE, message=message, source=SOURCE),)
 
+    @af.hookimpl
+    def admission_flow_add_boundaries(self, procedure: af.Procedure) -> Iterable[af.Boundary]:
+        """Where the rule turns, for ``admission-flow check``: a school, at the background check."""
+        if "verify_background" not in procedure.events:
+            return ()
+        return (
+            af.Boundary(note="a school", unit={"kind": "school"}, events=("verify_background",)),
+        )
+
     def __repr__(self) -> str:
         return f"SympathizerPeriod(months={self.months})"
 
@@ -87,6 +97,12 @@ _DEFAULT = SympathizerPeriod()
 def admission_flow_check_event(context: af.EventContext) -> Iterable[af.Violation]:
     """The rule with its default period, for registering this module itself."""
     return _DEFAULT.admission_flow_check_event(context)
+
+
+@af.hookimpl
+def admission_flow_add_boundaries(procedure: af.Procedure) -> Iterable[af.Boundary]:
+    """The rule's boundary with its default period (see ``SympathizerPeriod``)."""
+    return _DEFAULT.admission_flow_add_boundaries(procedure)
 
 
 POSITIONS_RULE = "school.members_in_positions"

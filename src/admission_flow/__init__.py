@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from .plugins._manager import Contributed, Plugins
     from .procedure._generations import InForce, MigrationSpec
     from .procedure._graph import draw
-    from .procedure._rule import EventContext, Rule, rule
+    from .procedure._rule import Boundary, EventContext, Rule, rule
     from .procedure._spec import Procedure
 
 __all__ = [
@@ -87,6 +87,7 @@ __all__ = [
     "ActorError",
     "AdmissionFlowError",
     "ArgumentTypeError",
+    "Boundary",
     "Case",
     "CaseError",
     "CaseRefusedError",
@@ -221,6 +222,7 @@ _HOMES = {
     ),
     ".procedure._graph": ("draw",),
     ".procedure._rule": (
+        "Boundary",
         "EventContext",
         "Rule",
         "rule",

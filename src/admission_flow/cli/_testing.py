@@ -73,6 +73,20 @@ def add_commands(commands: Any) -> None:
     )
     check.add_argument("file", metavar="FILE", help="a procedure file, or a bundled id (vn-2021)")
     check.add_argument(
+        "newer",
+        nargs="?",
+        metavar="NEWER",
+        help="with --migrate: the next generation, which declares a migration from FILE",
+    )
+    check.add_argument(
+        "--migrate",
+        action="store_true",
+        help=(
+            "move a case at every abstract state reached in FILE to NEWER and check NEWER's "
+            "invariants after the move"
+        ),
+    )
+    check.add_argument(
         "-p",
         "--plugin",
         dest="check_plugins",
@@ -88,13 +102,22 @@ def add_commands(commands: Any) -> None:
         metavar="OUT.yaml",
         help="where to write the shortest counter-example (default: counterexample.yaml)",
     )
+    check.add_argument(
+        "--start",
+        type=Path,
+        metavar="SCENARIO.yaml",
+        help=(
+            "search from the case this scenario builds (its unit, candidate, members and "
+            "events, each kept) instead of from an opened case: a deep part within a small bound"
+        ),
+    )
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument(
         "--deviations",
         type=_count,
         default=0,
         metavar="N",
-        help="steps per path that may take an unusual actor or a boundary value (default 0)",
+        help="steps per path that may take an unusual actor or any boundary value (default 0)",
     )
     check.add_argument(
         "--max-states",
@@ -110,6 +133,20 @@ def add_commands(commands: Any) -> None:
         metavar="N",
         help=f"the most events on one path (default {MAX_DEPTH})",
     )
+    check.add_argument(
+        "--max-seconds",
+        type=_count,
+        default=120,
+        metavar="S",
+        help="stop after this many CPU seconds of searching (default 120)",
+    )
+    check.add_argument(
+        "--max-memory",
+        type=_count,
+        default=1024,
+        metavar="MIB",
+        help="stop when the search has used this much more memory (default 1024 MiB)",
+    )
 
 
 def run(args: argparse.Namespace, plugins: Plugins) -> int:
@@ -121,99 +158,141 @@ def run(args: argparse.Namespace, plugins: Plugins) -> int:
 
 def _check(plugins: Plugins, args: argparse.Namespace, *, out: TextIO) -> int:
     import json
-    import os
 
-    from admission_flow.testing._check import CheckReport, explore
-    from admission_flow.testing._scenario_file import scenario_text
+    from admission_flow.testing._check import Limits, explore
+    from admission_flow.testing._report import CheckReport, text_lines
     from admission_flow.testing._static import static_findings
 
+    written: Path = args.counterexample
+    if not written.parent.is_dir():
+        print(
+            f"admission-flow: cannot write the counter-example to {written}: the folder "
+            f"{written.parent} does not exist; create it or choose another --counterexample",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    if args.migrate != (args.newer is not None):
+        print(
+            "admission-flow: check: give two procedures with --migrate (check --migrate OLD "
+            "NEW), one without it",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     for module in import_plugins(args.check_plugins):
         plugins.register(module)
     from admission_flow.plugins._loading import load_procedure
 
     procedure = load_procedure(args.file, plugins=plugins)
-    findings = static_findings(procedure)
+    migrate_to = None
+    if args.migrate:
+        from admission_flow.testing._moves import migration_problem
+
+        newer = load_procedure(args.newer, plugins=plugins)
+        problem = migration_problem(procedure, newer)
+        if problem is not None:
+            print(f"admission-flow: check --migrate {args.newer}: {problem}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        migrate_to = (newer, _named(plugins, args.newer, written)[0])
+    findings = static_findings(procedure, plugins=plugins)
+    limits = Limits(
+        max_states=args.max_states,
+        max_depth=args.max_depth,
+        max_seconds=args.max_seconds,
+        max_memory_mb=args.max_memory,
+    )
+    start: dict[str, Any] = {} if args.start is None else _start(plugins, args.start)
     exploration = explore(
         procedure,
         plugins=plugins,
-        max_depth=args.max_depth,
-        max_states=args.max_states,
+        limits=limits,
         max_deviations=args.deviations,
+        migrate_to=migrate_to,
+        **start,
     )
-    report = CheckReport(procedure=procedure.id, findings=tuple(findings), exploration=exploration)
-    written: Path | None = None
-    replay: str | None = None
+    title = procedure.id if migrate_to is None else f"{procedure.id} -> {migrate_to[0].id}"
+    report = CheckReport(procedure=title, findings=tuple(findings), exploration=exploration)
+    replay = None
     if not exploration.ok:
-        assert exploration.unit is not None
-        assert exploration.candidate is not None
-        written = args.counterexample
-        if args.file in plugins.procedures():
-            name = args.file
-        else:
-            name = os.path.relpath(Path(args.file).resolve(), written.resolve().parent)
-        problem = exploration.plugin_error or "\n".join(exploration.failures)
-        outside = name.startswith(os.pardir)  # a bundled id never does
-        replay = command(
-            "run",
-            str(written),
-            *(["--allow-path"] if outside else []),
-            plugins=[*args.plugin, *args.check_plugins],
-        )
-        written.write_text(
-            scenario_text(
-                procedure=name,
-                unit=exploration.unit,
-                members=exploration.members,
-                candidate=exploration.candidate,
-                attempts=exploration.counterexample,
-                comment=f"Found by admission-flow check {args.file}:\n{problem}",
-            ),
-            encoding="utf-8",
-        )
+        replay = _write_counterexample(plugins, args, exploration, written)
     if args.json:
         value = report.as_dict()
-        value["counterexample_file"] = str(written) if written is not None else None
+        value["counterexample_file"] = str(written) if replay is not None else None
         value["replay"] = replay
         json.dump(value, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        _print_check(report, written, replay, out)
+        for line in text_lines(report, str(written), replay):
+            print(line, file=out)
     if exploration.plugin_error is not None:
         return EXIT_PLUGIN
     return EXIT_OK if exploration.ok else EXIT_FOUND
 
 
-def _print_check(report: Any, written: Path | None, replay: str | None, out: TextIO) -> None:
-    x = report.exploration
-    for finding in report.findings:
-        print(f"! {finding.kind}: {finding.message}", file=out)
-    if not x.ok:
-        bound = "stopped at the first failure"
-    elif x.complete:
-        bound = "all of them"
-    else:
-        bound = "stopped at the bound (--max-states, --max-depth)"
-    print(
-        f"{report.procedure}: explored {x.abstract_states} abstract states "
-        f"({x.cases} cases, {x.fired} events fired, up to {x.depth} events deep): {bound}",
-        file=out,
+def _write_counterexample(
+    plugins: Plugins, args: argparse.Namespace, exploration: Any, written: Path
+) -> str:
+    """Write the counter-example; the command that replays it, exactly as it must be typed."""
+    from admission_flow.testing._scenario_file import scenario_text
+
+    assert exploration.unit is not None
+    assert exploration.candidate is not None
+    name, outside = _named(plugins, args.file, written)
+    move = None
+    if exploration.moved_on is not None:
+        move = (exploration.moved_on, exploration.moved_to)
+        outside = outside or _named(plugins, args.newer, written)[1]
+    problem = exploration.plugin_error or "\n".join(exploration.failures)
+    if exploration.variant is not None:
+        problem += f"\nboundary: {exploration.variant}"
+    written.write_text(
+        scenario_text(
+            procedure=name,
+            unit=exploration.unit,
+            members=exploration.members,
+            candidate=exploration.candidate,
+            attempts=exploration.counterexample,
+            comment=f"Found by admission-flow check {args.file}:\n{problem}",
+            move=move,
+        ),
+        encoding="utf-8",
     )
-    if x.ok:
-        print(
-            f"every invariant holds; states reached: {', '.join(sorted(x.states_reached))}",
-            file=out,
+    return command(
+        "run",
+        str(written),
+        *(["--allow-path"] if outside else []),
+        plugins=[*args.plugin, *args.check_plugins],
+    )
+
+
+def _start(plugins: Plugins, path: Path) -> dict[str, Any]:
+    """``explore``'s arguments for ``--start``: the scenario's values, its events as a prefix."""
+    from admission_flow.engine._scenario import load_scenario
+    from admission_flow.exceptions import InputError
+    from admission_flow.testing._scenario_file import Attempt
+
+    scenario = load_scenario(path, plugins=plugins, allow_paths=True)
+    if any(event.migrate_to is not None for event in scenario.events):
+        raise InputError(
+            f"--start {path}: a scenario with a move cannot start a search", field="start"
         )
-        return
-    if x.plugin_error is not None:
-        print(f"plugin '{x.plugin}' raised: {x.plugin_error}", file=out)
-    for failure in x.failures:
-        print(failure, file=out)
-    events = len(x.counterexample)
-    print(
-        f"shortest counter-example: {events} event{'s' if events != 1 else ''}, "
-        f"written to {written}; replay it with: {replay}",
-        file=out,
-    )
+    return {
+        "configurations": [(scenario.unit, scenario.candidate)],
+        "members": tuple(scenario.engine.members.values()),
+        "prefix": [
+            Attempt(on=e.on, event=e.event, actor=e.actor, facts=dict(e.facts))
+            for e in scenario.events
+        ],
+    }
+
+
+def _named(plugins: Plugins, given: str, written: Path) -> tuple[str, bool]:
+    """How a scenario written at ``written`` names a procedure; whether it is outside its folder."""
+    import os
+
+    if given in plugins.procedures():
+        return given, False
+    name = os.path.relpath(Path(given).resolve(), written.resolve().parent)
+    return name, name.startswith("..") or os.path.isabs(name)
 
 
 def _test(plugins: Plugins, paths: list[Path], *, update: bool, show: str, out: TextIO) -> int:

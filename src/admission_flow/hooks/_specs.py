@@ -25,7 +25,7 @@ import pluggy
 if TYPE_CHECKING:
     from admission_flow.model._calendar import Calendar
     from admission_flow.model._values import Case, Step, Violation
-    from admission_flow.procedure._rule import EventContext, Rule
+    from admission_flow.procedure._rule import Boundary, EventContext, Rule
     from admission_flow.procedure._spec import Procedure
     from admission_flow.units import Finding, UnitContext
 
@@ -57,6 +57,24 @@ def admission_flow_add_procedures() -> Mapping[str, str | Path | Traversable]:
     Returns:
         A mapping from procedure id (``vn-2021``) to its YAML file. Users then
         name the procedure by id in scenario files and in ``Engine.load``.
+    """
+
+
+@hookspec
+def admission_flow_add_boundaries(procedure: Procedure) -> Iterable[Boundary] | None:
+    """Declare where a plugin's own checks turn, for ``admission-flow check`` to explore.
+
+    Args:
+        procedure: the procedure being checked.
+
+    Returns:
+        Boundaries (``admission_flow.Boundary``), each with the ``events`` where
+        the plugin's answer may turn: a unit of another kind, a candidate of
+        another age, other facts. Rules declare theirs on the rule
+        (``@rule(..., boundaries=...)``); this hook is for checks made in
+        ``admission_flow_check_event``.
+
+    Called once per search, by ``admission-flow check`` only.
     """
 
 

@@ -23,6 +23,11 @@ The conditions (see ``docs/compliance-testing.md``):
   rule ``held`` (the rule was checked and held);
 - ``passed: {event, rule, where}``: the same as ``step`` with ``held: rule``,
   for reading: a step of ``event`` on which ``rule`` held;
+- ``rule_held: {rule, at, params, where, result, optional}``: ``rule``,
+  judged again (with ``params``) at every accepted (``result: kept``: kept)
+  step of ``at`` with the facts ``where``, held, and there is such a step
+  (unless ``optional``): whether or not ``at`` checks the rule (see
+  ``admission_flow.testing._law``);
 - ``months_since: {event, fact, to, at_least}``: from the latest accepted
   ``event`` (or its date ``fact``) to the latest accepted ``to`` (by default,
   the case's latest step) at least ``at_least`` whole months have passed;
@@ -39,7 +44,7 @@ suggestion, like the rest of the procedure file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol
 
 import attrs
@@ -56,6 +61,32 @@ class _Declares(Protocol):
     def invariants(self) -> tuple[InvariantSpec, ...]: ...
 
 
+#: Judges ``condition.rule`` again at ``step`` of ``case``: True when it holds.
+RuleJudge = Callable[["RuleHeld", Case, Step], bool]
+
+
+class Reading:
+    """What evaluating a condition needs beyond the case: the calendar, and a rule judge.
+
+    The judge (for ``rule_held``) runs a plugin's rule, which this layer
+    cannot reach: ``admission_flow.testing`` makes one from the plugins.
+    """
+
+    __slots__ = ("calendar", "judge")
+
+    def __init__(self, calendar: Calendar, judge: RuleJudge | None = None) -> None:
+        self.calendar = calendar
+        self.judge = judge
+
+    def rule_holds(self, condition: RuleHeld, case: Case, step: Step) -> bool:
+        if self.judge is None:
+            raise TypeError(
+                "a rule_held condition judges a rule again: use "
+                "admission_flow.testing.check_invariants, which finds the rules in the plugins"
+            )
+        return self.judge(condition, case, step)
+
+
 __all__ = [
     "AllOf",
     "AnyOf",
@@ -63,6 +94,9 @@ __all__ = [
     "InvariantFailure",
     "InvariantSpec",
     "MonthsSince",
+    "Reading",
+    "RuleHeld",
+    "RuleJudge",
     "StepOnFile",
     "UnitHas",
     "WorkingDaysWithin",
@@ -71,7 +105,16 @@ __all__ = [
 
 Result = Literal["accepted", "recorded", "kept"]
 RESULTS: tuple[Result, ...] = ("accepted", "recorded", "kept")
-CONDITIONS = ("step", "passed", "months_since", "working_days", "unit", "any_of", "all_of")
+CONDITIONS = (
+    "step",
+    "passed",
+    "rule_held",
+    "months_since",
+    "working_days",
+    "unit",
+    "any_of",
+    "all_of",
+)
 #: Unit fields an invariant may test, with their types.
 UNIT_FIELDS: dict[str, type] = {
     field.name: bool if field.default in (True, False) else type(field.default)
@@ -106,7 +149,7 @@ class StepOnFile:
     held: str | None = None
     at_least: int = 1
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
+    def holds(self, case: Case, reading: Reading) -> bool:
         found = 0
         for step in _steps(case, self.event, self.result):
             if self.roles and step.actor.role not in self.roles:
@@ -145,7 +188,7 @@ class MonthsSince:
     to: str | None = None
     at_least: int
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
+    def holds(self, case: Case, reading: Reading) -> bool:
         start = case.last(self.event)
         end = case.last(self.to) if self.to is not None else (case.history or (None,))[-1]
         if start is None or end is None:
@@ -168,13 +211,13 @@ class WorkingDaysWithin:
     to: str
     at_most: int
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
+    def holds(self, case: Case, reading: Reading) -> bool:
         start = case.last(self.event)
         ends = _steps(case, self.to, "accepted")
         if start is None or not ends:
             return False
         day = start.facts.get(self.fact, start.on) if self.fact else start.on
-        return isinstance(day, dt.date) and ends[0].on <= calendar.add_working_days(
+        return isinstance(day, dt.date) and ends[0].on <= reading.calendar.add_working_days(
             day, self.at_most
         )
 
@@ -189,7 +232,7 @@ class UnitHas:
 
     values: Mapping[str, Any]
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
+    def holds(self, case: Case, reading: Reading) -> bool:
         return all(getattr(case.unit, name) == value for name, value in self.values.items())
 
     def describe(self) -> str:
@@ -202,8 +245,8 @@ class AnyOf:
 
     conditions: tuple[Condition, ...]
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
-        return any(c.holds(case, calendar) for c in self.conditions)
+    def holds(self, case: Case, reading: Reading) -> bool:
+        return any(c.holds(case, reading) for c in self.conditions)
 
     def describe(self) -> str:
         return "any of (" + "; ".join(c.describe() for c in self.conditions) + ")"
@@ -215,14 +258,53 @@ class AllOf:
 
     conditions: tuple[Condition, ...]
 
-    def holds(self, case: Case, calendar: Calendar) -> bool:
-        return all(c.holds(case, calendar) for c in self.conditions)
+    def holds(self, case: Case, reading: Reading) -> bool:
+        return all(c.holds(case, reading) for c in self.conditions)
 
     def describe(self) -> str:
         return "all of (" + "; ".join(c.describe() for c in self.conditions) + ")"
 
 
-Condition = StepOnFile | MonthsSince | WorkingDaysWithin | UnitHas | AnyOf | AllOf
+@attrs.frozen(kw_only=True)
+class RuleHeld:
+    """``rule``, judged again at every accepted (or ``kept``) step of ``at``, held; and there is one.
+
+    The rule is judged on the case as it stood before that step, with the
+    step's actor, date and facts: whether or not the event checks the rule, so
+    the invariant says what the law requires, not what the procedure enforces.
+    """
+
+    rule: str
+    at: str
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    where: Mapping[str, Any] = attrs.field(factory=dict)
+    #: ``accepted`` steps only, or every ``kept`` one (recorded votes too).
+    kept: bool = False
+    #: Whether the condition holds when there is no such step at all.
+    optional: bool = False
+
+    def holds(self, case: Case, reading: Reading) -> bool:
+        found = False
+        for step in case.steps_of(self.at):
+            if not (step.accepted or self.kept):
+                continue
+            if self.where and any(step.facts.get(k) != v for k, v in self.where.items()):
+                continue
+            found = True
+            if not reading.rule_holds(self, case, step):
+                return False
+        return found or self.optional
+
+    def describe(self) -> str:
+        where = (
+            " with " + ", ".join(f"{k}={v!r}" for k, v in self.where.items()) if self.where else ""
+        )
+        which = "kept" if self.kept else "accepted"
+        there = "" if self.optional else " (and there is one)"
+        return f"rule '{self.rule}' held at each {which} '{self.at}'{where}{there}"
+
+
+Condition = StepOnFile | MonthsSince | WorkingDaysWithin | UnitHas | AnyOf | AllOf | RuleHeld
 
 
 @attrs.frozen(kw_only=True)
@@ -253,21 +335,27 @@ class InvariantFailure:
 
 
 def check_invariants(
-    procedure: _Declares, case: Case, *, calendar: Calendar | None = None
+    procedure: _Declares,
+    case: Case,
+    *,
+    calendar: Calendar | None = None,
+    reading: Reading | None = None,
 ) -> list[InvariantFailure]:
     """The procedure's invariants that do not hold of ``case`` (none, for a sound procedure).
 
     ``calendar`` counts working days (``working_days`` conditions); by default
-    Vietnam's. Pass the engine's (``engine.calendar``) when it has another.
+    Vietnam's. ``reading`` gives the calendar and the judge of ``rule_held``
+    conditions: ``admission_flow.testing.check_invariants`` makes one.
     """
     if not procedure.invariants or case.state is None:
         return []
-    counting = calendar if calendar is not None else _default_calendar()
+    if reading is None:
+        reading = Reading(calendar if calendar is not None else _default_calendar())
     failures = []
     for invariant in procedure.invariants:
         if case.state not in invariant.states:
             continue
-        failed = tuple(c for c in invariant.requires if not c.holds(case, counting))
+        failed = tuple(c for c in invariant.requires if not c.holds(case, reading))
         if failed:
             failures.append(InvariantFailure(invariant=invariant, failed=failed))
     return failures

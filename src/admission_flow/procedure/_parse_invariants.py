@@ -23,6 +23,7 @@ from ._invariants import (
     Condition,
     InvariantSpec,
     MonthsSince,
+    RuleHeld,
     StepOnFile,
     UnitHas,
     WorkingDaysWithin,
@@ -169,6 +170,8 @@ class _InvariantParser:
             return None
         if kind == "unit":
             return self.unit(body, inner)
+        if kind == "rule_held":
+            return self.rule_held(body, inner)
         if kind == "months_since":
             return self.months_since(body, inner)
         if kind == "working_days":
@@ -295,6 +298,39 @@ class _InvariantParser:
                 continue
             result[name] = value
         return result if len(result) == len(values) else None
+
+    def rule_held(self, body: YamlMap, where: str) -> RuleHeld | None:
+        r = self.reader
+        r.keys(
+            body,
+            where,
+            required=("rule", "at"),
+            optional=("params", "where", "result", "optional"),
+        )
+        result = r.choice(body, "result", where, ("accepted", "kept")) or "accepted"
+        optional = r.boolean(body, "optional", where)
+        event = self.event(body, "at", where)
+        name = r.string(body, "rule", where, pattern=None)
+        if name is not None and name not in self.rules:
+            self.add(
+                body.value_mark("rule"),
+                f"unknown rule '{name}' in {where}.rule{did_you_mean(name, self.rules)}",
+            )
+            name = None
+        params: Mapping[str, Any] | None = (
+            r.mapping(body, "params", where) if "params" in body else {}
+        )
+        where_facts = self.facts(body, event, where)
+        if event is None or name is None or params is None or where_facts is None:
+            return None
+        return RuleHeld(
+            rule=name,
+            at=event,
+            params=dict(params),
+            where=where_facts,
+            kept=result == "kept",
+            optional=optional,
+        )
 
     def months_since(self, body: YamlMap, where: str) -> MonthsSince | None:
         r = self.reader

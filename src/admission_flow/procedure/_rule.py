@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from ._spec import EventSpec, Procedure
 
-__all__ = ["Check", "EventContext", "Rule", "rule"]
+__all__ = ["Boundary", "Check", "EventContext", "Rule", "rule"]
 
 
 class EventContext:
@@ -75,6 +75,41 @@ class EventContext:
         return self.members.get(member_id)
 
 
+@attrs.frozen(kw_only=True)
+class Boundary:
+    """A point where a rule's answer turns, for ``admission-flow check`` to explore.
+
+    Each boundary is explored on its own, every other value ordinary (see
+    ``docs/compliance-testing.md``): a unit, a candidate, or facts of an event
+    that differ from the ordinary ones in the fields given.
+
+    Attributes:
+        note: what the point is, for people (``a month short of 18``).
+        unit: fields of ``Unit`` to set (``{"grassroots_cell": True}``).
+        candidate: fields of ``Person`` to set, and ``age_months``: the
+            candidate's age, in whole months, on the day the search's cases
+            open (their birth date is set from it).
+        facts: facts to set on each event the rule is checked at, or, named
+            ``event.fact``, on that event. A value is used as it is, except:
+            a date fact given as ``(months, days)`` is that long after (when
+            negative, before) the event's date; a count bounded by another
+            fact (``at_most``) may be ``"two_thirds"`` or ``"one_below"`` (of
+            that fact); any count may be ``"one_less"`` than its ordinary value.
+        member: ``"not_official"``: a member fact, or the member who acts,
+            is a member who is not official.
+        events: where the answer may turn, for a boundary a plugin declares
+            through ``admission_flow_add_boundaries`` (a rule's are the events
+            that check it).
+    """
+
+    note: str
+    unit: Mapping[str, Any] = attrs.field(factory=dict)
+    candidate: Mapping[str, Any] = attrs.field(factory=dict)
+    facts: Mapping[str, Any] = attrs.field(factory=dict)
+    member: str | None = None
+    events: tuple[str, ...] = ()
+
+
 #: A check returns ``None`` when the rule holds, or a mapping of the values its
 #: message needs (possibly empty) when the rule is broken.
 Check = Callable[[EventContext, Mapping[str, Any]], Mapping[str, Any] | None]
@@ -95,6 +130,10 @@ class Rule:
             them, and ``Engine.available`` skips it when they are not given.
         settings: the procedure settings it reads, with their defaults; the
             loader checks that a procedure's value for each is of the same kind.
+        boundaries: the points where its answer turns, for ``admission-flow
+            check`` to explore; ``()`` for a rule that reads only the case's
+            history (explored as it is), ``None`` when it declares none (the
+            check's static analysis reports it).
     """
 
     id: str
@@ -105,6 +144,7 @@ class Rule:
     details: frozenset[str] = frozenset()
     reads: frozenset[str] = frozenset()
     settings: Mapping[str, Any] = attrs.field(factory=dict)
+    boundaries: tuple[Boundary, ...] | None = None
 
 
 def rule(
@@ -116,6 +156,7 @@ def rule(
     details: Iterable[str] = (),
     reads: Iterable[str] = (),
     settings: Mapping[str, Any] | None = None,
+    boundaries: Iterable[Boundary] | None = None,
 ) -> Callable[[Check], Rule]:
     """Decorate a check function to make it a ``Rule``.
 
@@ -137,6 +178,7 @@ def rule(
             details=frozenset(details),
             reads=frozenset(reads),
             settings=dict(settings or {}),
+            boundaries=tuple(boundaries) if boundaries is not None else None,
         )
 
     return decorate

@@ -12,7 +12,7 @@ from typing import Any
 
 from admission_flow.model._dates import add_months, months_between
 from admission_flow.model._values import EDUCATION_LEVELS, Step, Text
-from admission_flow.procedure._rule import EventContext, rule
+from admission_flow.procedure._rule import Boundary, EventContext, rule
 
 Details = Mapping[str, Any] | None
 
@@ -60,7 +60,12 @@ def _member_status(context: EventContext, member_id: str) -> Text | None:
 # -- mentoring -------------------------------------------------------------------
 
 
-@rule("mentor.official_member", reads={"mentor"}, details={"member", "status"})
+@rule(
+    "mentor.official_member",
+    reads={"mentor"},
+    details={"member", "status"},
+    boundaries=[Boundary(note="a mentor who is not an official member", member="not_official")],
+)
 def mentor_official_member(context: EventContext, params: Mapping[str, Any]) -> Details:
     mentor = context.facts["mentor"]
     status = _member_status(context, mentor)
@@ -74,6 +79,16 @@ def mentor_official_member(context: EventContext, params: Mapping[str, Any]) -> 
     "eligibility.age",
     params={"min_months": 216, "max_months": 720, "consent_at_vote": True},
     details={"age", "minimum", "maximum"},
+    boundaries=[
+        Boundary(note="a month short of 18", candidate={"age_months": 215}),
+        Boundary(note="a month past 18", candidate={"age_months": 217}),
+        Boundary(note="a month short of 60", candidate={"age_months": 719}),
+        Boundary(note="a month past 60", candidate={"age_months": 721}),
+        Boundary(
+            note="a month past 60, with consent",
+            candidate={"age_months": 721, "over_60_consent": True},
+        ),
+    ],
 )
 def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details:
     """18 to 60 years 0 months at the cell's vote, in whole months.
@@ -110,6 +125,20 @@ def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details
         "consent_kind": "elder",
     },
     details={"education", "required"},
+    boundaries=[
+        Boundary(note="primary school only", candidate={"education": "primary"}),
+        Boundary(note="lower secondary school", candidate={"education": "lower_secondary"}),
+        Boundary(
+            note="primary school in a hardship area",
+            candidate={"education": "primary"},
+            unit={"hardship_area": True},
+        ),
+        Boundary(
+            note="no schooling in a hardship area",
+            candidate={"education": "none"},
+            unit={"hardship_area": True},
+        ),
+    ],
 )
 def eligibility_education(context: EventContext, params: Mapping[str, Any]) -> Details:
     """At least ``minimum``; ``hardship_minimum`` where the unit or the candidate is in a hardship area.
@@ -149,6 +178,16 @@ def _consent(context: EventContext, params: Mapping[str, Any]) -> bool:
     "course.certificate_valid",
     params={"months": 60, "event": "complete_course", "fact": "certificate_date"},
     details={"problem", "months"},
+    boundaries=[
+        Boundary(
+            note="a certificate on its 60-month anniversary",
+            facts={"complete_course.certificate_date": (-60, 0)},
+        ),
+        Boundary(
+            note="a certificate a day past its 60-month anniversary",
+            facts={"complete_course.certificate_date": (-60, -1)},
+        ),
+    ],
 )
 def course_certificate_valid(context: EventContext, params: Mapping[str, Any]) -> Details:
     course = context.case.last(params["event"])
@@ -173,6 +212,9 @@ def course_certificate_valid(context: EventContext, params: Mapping[str, Any]) -
     params={"event": "complete_course", "fact": "certificate_date"},
     details={"problem"},
     reads={"certificate_date"},
+    boundaries=[
+        Boundary(note="a certificate dated the day after", facts={"certificate_date": (0, 1)}),
+    ],
 )
 def course_certificate_order(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A certificate is dated no later than the event recording it, no earlier than the one on file."""
@@ -202,6 +244,21 @@ def course_certificate_order(context: EventContext, params: Mapping[str, Any]) -
     "eligibility.youth_union_member",
     details={"age", "max_years"},
     settings={"youth_age_max_years": 30},
+    boundaries=[
+        Boundary(
+            note="not in the Youth Union, at 30 years 11 months",
+            candidate={"organizations": frozenset(), "age_months": 371},
+        ),
+        Boundary(
+            note="not in the Youth Union, at 31",
+            candidate={"organizations": frozenset(), "age_months": 372},
+        ),
+        Boundary(
+            note="not in the Youth Union, in a unit without one",
+            candidate={"organizations": frozenset()},
+            unit={"has_youth_union": False},
+        ),
+    ],
 )
 def eligibility_youth_union_member(context: EventContext, params: Mapping[str, Any]) -> Details:
     """At youth age, in a unit with a Youth Union, the candidate must be a Youth Union member."""
@@ -234,7 +291,7 @@ def join_texts(items: list[Text]) -> Text:
     return Text("; ".join(t.vi for t in items), "; ".join(t.en for t in items))
 
 
-@rule("dossier.complete", details={"missing"})
+@rule("dossier.complete", details={"missing"}, boundaries=())
 def dossier_complete(context: EventContext, params: Mapping[str, Any]) -> Details:
     case = context.case
     missing = []
@@ -271,7 +328,13 @@ def _introducer(context_or_step: EventContext | Step) -> str | None:
     return actor.id if actor.role == "member" else None
 
 
-@rule("introduction.official_member", details={"member", "status"})
+@rule(
+    "introduction.official_member",
+    details={"member", "status"},
+    boundaries=[
+        Boundary(note="an introducer who is not an official member", member="not_official")
+    ],
+)
 def introduction_official_member(context: EventContext, params: Mapping[str, Any]) -> Details:
     introducer = _introducer(context)
     if introducer is None:
@@ -287,6 +350,14 @@ def introduction_official_member(context: EventContext, params: Mapping[str, Any
     # Declared so that Engine.available lists known_since as needed instead of
     # reporting the rule as broken; fire() still refuses a member without it.
     reads={"known_since"},
+    boundaries=[
+        Boundary(note="known for exactly 12 months", facts={"known_since": (-12, 0)}),
+        Boundary(note="known for a day short of 12 months", facts={"known_since": (-12, 1)}),
+        Boundary(
+            note="a replacement introducer known for 11 months",
+            facts={"known_since": (-11, 0), "replacement": True},
+        ),
+    ],
 )
 def introduction_twelve_months(context: EventContext, params: Mapping[str, Any]) -> Details:
     introducer = _introducer(context)
@@ -335,7 +406,22 @@ def introduction_route(context: EventContext) -> str:
     return "standard"
 
 
-@rule("introduction.count", details={"route", "missing"}, settings={"youth_age_max_years": 30})
+@rule(
+    "introduction.count",
+    details={"route", "missing"},
+    settings={"youth_age_max_years": 30},
+    boundaries=[
+        Boundary(
+            note="the trade-union route",
+            candidate={"organizations": frozenset({"trade_union"})},
+            unit={"has_youth_union": False},
+        ),
+        Boundary(
+            note="the Youth Union route ends at 31",
+            candidate={"age_months": 372},
+        ),
+    ],
+)
 def introduction_count(context: EventContext, params: Mapping[str, Any]) -> Details:
     members: set[str] = set()
     committees: set[str] = set()

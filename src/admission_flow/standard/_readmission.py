@@ -20,7 +20,7 @@ from admission_flow.model._dates import add_months, months_between
 from admission_flow.model._departure import Departure
 from admission_flow.model._leaving import EXCLUDED, REASONS, excluded_reason
 from admission_flow.model._values import Case, Text
-from admission_flow.procedure._rule import EventContext, rule
+from admission_flow.procedure._rule import Boundary, EventContext, rule
 
 from ._candidate import Details, years_and_months
 from ._votes import latest_passing
@@ -84,6 +84,12 @@ _CONSENT = {"consent_event": "record_consent", "consent_date": "consent_date"}
     },
     details={"age", "consent", "date"},
     reads={"decision_date"},
+    boundaries=[
+        Boundary(
+            note="60 years and a month at the vote, no consent", candidate={"age_months": 721}
+        ),
+        Boundary(note="60 years less a month at the vote", candidate={"age_months": 719}),
+    ],
 )
 def eligibility_over_60_consent(context: EventContext, params: Mapping[str, Any]) -> Details:
     """Over 60 years 0 months at the passing cell vote: the province's consent before the decision.

@@ -13,7 +13,7 @@ from typing import Any
 from admission_flow.model._dates import add_months
 from admission_flow.model._values import Case, Step, Text
 from admission_flow.procedure import _facts
-from admission_flow.procedure._rule import EventContext, rule
+from admission_flow.procedure._rule import Boundary, EventContext, rule
 
 from ._candidate import Details, join_texts
 
@@ -123,6 +123,10 @@ def _denominator(counted: int, excluded: Any, expected: int, params: Mapping[str
     "vote.two_thirds",
     reads={"in_favour", "official_members"},
     details={"in_favour", "total", "needed"},
+    boundaries=[
+        Boundary(note="exactly two-thirds in favour", facts={"in_favour": "two_thirds"}),
+        Boundary(note="one vote short of two-thirds", facts={"in_favour": "one_below"}),
+    ],
 )
 def vote_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details:
     return _short_of_two_thirds(context, "official_members")
@@ -132,6 +136,9 @@ def vote_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details
     "vote.committee_short",
     reads={"in_favour", "committee_members"},
     details={"in_favour", "total", "needed"},
+    boundaries=[
+        Boundary(note="a committee one vote short of two-thirds", facts={"in_favour": "one_below"}),
+    ],
 )
 def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> Details:
     return _short_of_two_thirds(context, "committee_members")
@@ -142,6 +149,13 @@ def vote_committee_short(context: EventContext, params: Mapping[str, Any]) -> De
     params={"not_reasons": ["absent"]},
     reads={"official_members", "excluded"},
     details={"official_members", "excluded", "counted", "unit_members"},
+    boundaries=[
+        Boundary(
+            note="one member left out, counts adding up",
+            facts={"excluded": 1, "official_members": "one_less"},
+        ),
+        Boundary(note="one member left out, counts not adding up", facts={"excluded": 1}),
+    ],
 )
 def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Details:
     """The vote's count plus those QĐ 24 §9.3.2 leaves out is the unit's count of official members.
@@ -165,6 +179,9 @@ def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Detail
     params={"not_reasons": ["absent"]},
     reads={"committee_members", "excluded"},
     details={"official_members", "excluded", "counted", "unit_members"},
+    boundaries=[
+        Boundary(note="one committee member left out, counts not adding up", facts={"excluded": 1}),
+    ],
 )
 def vote_committee_denominator(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A committee vote counts the unit's ``committee_members``, less its lawful exclusions."""
@@ -177,7 +194,12 @@ def vote_committee_denominator(context: EventContext, params: Mapping[str, Any])
     )
 
 
-@rule("vote.excluded_reasons", reads={"excluded"}, details={"excluded"})
+@rule(
+    "vote.excluded_reasons",
+    reads={"excluded"},
+    details={"excluded"},
+    boundaries=[Boundary(note="a bare count of one left out", facts={"excluded": 1})],
+)
 def vote_excluded_reasons(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A bare count of members left out (revision 2's form) asks for their reasons: a warning."""
     excluded = context.facts.get("excluded", 0)
@@ -190,6 +212,7 @@ def vote_excluded_reasons(context: EventContext, params: Mapping[str, Any]) -> D
     "vote.already_passed",
     params={"event": "cell_vote", "since": "return_dossier"},
     details={"date"},
+    boundaries=(),
 )
 def vote_already_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
     """No second cell vote once one reached two-thirds, unless the dossier was returned since."""
@@ -197,7 +220,7 @@ def vote_already_passed(context: EventContext, params: Mapping[str, Any]) -> Det
     return None if passed is None else {"date": passed.on}
 
 
-@rule("vote.cell_passed", params={"event": "cell_vote"})
+@rule("vote.cell_passed", params={"event": "cell_vote"}, boundaries=())
 def vote_cell_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A cell vote that reached two-thirds is on file (a later short vote does not undo it)."""
     return None if context.case.last(params["event"]) is not None else {}
@@ -206,6 +229,7 @@ def vote_cell_passed(context: EventContext, params: Mapping[str, Any]) -> Detail
 @rule(
     "vote.committee_voted",
     params={"event": "committee_vote", "since": "return_dossier"},
+    boundaries=[Boundary(note="a grassroots cell", unit={"grassroots_cell": True})],
 )
 def vote_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:
     """The grassroots committee has voted (since any return), unless the cell is a grassroots one."""
@@ -219,6 +243,7 @@ def vote_committee_voted(context: EventContext, params: Mapping[str, Any]) -> De
 @rule(
     "recognition.committee_voted",
     params={"event": "committee_vote", "vote": "recognition_vote", "from_state": "probation"},
+    boundaries=[Boundary(note="a grassroots cell", unit={"grassroots_cell": True})],
 )
 def recognition_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:
     """From probation, the grassroots committee votes after the cell's passing recognition vote.
@@ -238,6 +263,13 @@ def recognition_committee_voted(context: EventContext, params: Mapping[str, Any]
     "decision.committee_two_thirds",
     params={"delegated_role": "grassroots_committee", "event": "committee_vote"},
     details={"in_favour", "total", "needed"},
+    boundaries=[
+        Boundary(
+            note="delegated, the committee one vote short of two-thirds",
+            unit={"delegated_admission": True},
+            facts={"committee_vote.in_favour": "one_below"},
+        ),
+    ],
 )
 def decision_committee_two_thirds(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A grassroots committee decides under delegation only on its own vote of two-thirds.
@@ -259,6 +291,7 @@ def decision_committee_two_thirds(context: EventContext, params: Mapping[str, An
     "decision.authority",
     params={"delegated_role": "grassroots_committee"},
     details={"role"},
+    boundaries=[Boundary(note="a delegated unit", unit={"delegated_admission": True})],
 )
 def decision_authority(context: EventContext, params: Mapping[str, Any]) -> Details:
     role = context.actor.role
@@ -274,6 +307,7 @@ def decision_authority(context: EventContext, params: Mapping[str, Any]) -> Deta
     "probation.twelve_months",
     params={"months": 12, "event": "hold_ceremony"},
     details={"start", "end", "months"},
+    boundaries=(),  # twelve months after each step is a date the search waits for
 )
 def probation_twelve_months(context: EventContext, params: Mapping[str, Any]) -> Details:
     ceremony = context.case.last(params["event"])
@@ -295,6 +329,7 @@ _OUTCOMES = {
     "recognition.vote_passed",
     params={"outcome": None, "event": "recognition_vote", "escalated_state": "escalated"},
     details={"outcome"},
+    boundaries=(),
 )
 def recognition_vote_passed(context: EventContext, params: Mapping[str, Any]) -> Details:
     """The cell's passing vote has this outcome; an escalated case is the committee's to decide."""
@@ -311,6 +346,7 @@ def recognition_vote_passed(context: EventContext, params: Mapping[str, Any]) ->
     "recognition.already_proposed",
     params={"event": "recognition_vote"},
     details={"outcome", "date"},
+    boundaries=(),
 )
 def recognition_already_proposed(context: EventContext, params: Mapping[str, Any]) -> Details:
     """No further recognition vote after one reached two-thirds, until the committee decides."""
@@ -409,6 +445,9 @@ def _fact_too_early(context: EventContext, fact: str, earlier: Mapping[str, Any]
         "fact_not_before": {},
     },
     details={"problem"},
+    boundaries=[
+        Boundary(note="a decision dated the day before", facts={"decision_date": (0, -1)}),
+    ],
 )
 def dates_order(context: EventContext, params: Mapping[str, Any]) -> Details:
     """Date facts are not after their event, decisions follow their vote.

@@ -23,11 +23,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from admission_flow._moved import moved_names
-from admission_flow.procedure._invariants import InvariantFailure, check_invariants
+from admission_flow.procedure._invariants import InvariantFailure
 
 from ._check import CheckReport, Exploration, explore
 from ._generation import DEFAULT_MEMBERS, boundary_dates, two_thirds
+from ._law import check_invariants
 from ._regression import Difference, Result, check_scenario, expected_path, find_scenarios
+from ._report import Limits
 from ._scenario_file import Attempt, scenario_text
 from ._static import StaticFinding, static_findings
 
@@ -41,6 +43,7 @@ __all__ = [
     "Difference",
     "Exploration",
     "InvariantFailure",
+    "Limits",
     "ProcedureMachine",
     "Result",
     "StaticFinding",

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 import admission_flow as af
+from admission_flow.model._serial import member_to_json, person_to_json, unit_to_json
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 __all__ = ["Attempt", "scenario_text"]
 
@@ -40,6 +44,15 @@ def _scalar(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def _value(value: Any) -> str:
+    """A JSON value of ``_serial`` as YAML: lists in brackets, dates as dates."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(item) for item in value) + "]"
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    return _scalar(value)
+
+
 def _actor(actor: af.Actor) -> str:
     if actor.id is None:
         return _scalar(actor.role)
@@ -54,38 +67,30 @@ def scenario_text(
     candidate: af.Person,
     attempts: Iterable[Attempt],
     comment: str = "",
+    move: tuple[dt.date, str] | None = None,
 ) -> str:
     """A scenario file for these events, ready for ``admission-flow run``.
 
     Args:
         procedure: what the file names: a bundled id, or a path.
         comment: lines to put on top, as YAML comments.
+        move: the day and the procedure of a last ``migrate`` entry (the
+            case moves to that procedure, recorded by ``system``).
     """
     lines = [f"# {line}".rstrip() for line in comment.splitlines()]
     lines.append(f"procedure: {_scalar(procedure)}")
+    # Every field, from the one field list of each value (``_serial``), so
+    # that the file replays the very case that was run.
     lines.append("unit:")
-    for field in ("id", "kind", "official_members", "has_youth_union", "hardship_area"):
-        lines.append(f"  {field}: {_scalar(getattr(unit, field))}")
-    lines.append(f"  delegated_admission: {_scalar(unit.delegated_admission)}")
+    lines.extend(f"  {key}: {_value(value)}" for key, value in unit_to_json(unit).items())
     listed = list(members)
     if listed:
         lines.append("members:")
         for member in listed:
-            lines.append(
-                f"  - {{id: {_scalar(member.id)}, status: {_scalar(member.status)}, "
-                f"since: {_scalar(member.since)}}}"
-            )
+            fields = ", ".join(f"{k}: {_value(v)}" for k, v in member_to_json(member).items())
+            lines.append(f"  - {{{fields}}}")
     lines.append("candidate:")
-    lines.append(f"  id: {_scalar(candidate.id)}")
-    lines.append(f"  name: {_scalar(candidate.name)}")
-    lines.append(f"  born: {_scalar(candidate.born)}")
-    lines.append(f"  education: {_scalar(candidate.education)}")
-    organizations = ", ".join(sorted(candidate.organizations))
-    lines.append(f"  organizations: [{organizations}]")
-    positions = ", ".join(_scalar(p) for p in candidate.positions)
-    lines.append(f"  positions: [{positions}]")
-    if candidate.over_60_consent:
-        lines.append("  over_60_consent: true")
+    lines.extend(f"  {key}: {_value(value)}" for key, value in person_to_json(candidate).items())
     lines.append("events:")
     for attempt in attempts:
         items = [
@@ -95,4 +100,6 @@ def scenario_text(
             *(f"{key}: {_scalar(value)}" for key, value in attempt.facts.items()),
         ]
         lines.append("  - {" + ", ".join(items) + "}")
+    if move is not None:
+        lines.append(f"  - {{on: {_scalar(move[0])}, migrate: {_scalar(move[1])}}}")
     return "\n".join(lines) + "\n"

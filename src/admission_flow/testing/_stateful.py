@@ -37,7 +37,7 @@ import admission_flow as af
 from admission_flow.calendar import Calendar
 from admission_flow.model._vocabulary import command
 from admission_flow.plugins._loading import load_procedure
-from admission_flow.procedure._invariants import check_invariants
+from admission_flow.procedure._invariants import Reading, check_invariants
 from admission_flow.spec import EventSpec
 
 from ._generation import (
@@ -54,6 +54,7 @@ from ._generation import (
     pick,
     unit,
 )
+from ._law import law_reading
 from ._scenario_file import Attempt, scenario_text
 from ._strategies import drawing
 
@@ -100,6 +101,7 @@ class ProcedureMachine(RuleBasedStateMachine):
     #: States reached by any case of any run of this class (instrumentation only:
     #: generation never reads it).
     states_reached: ClassVar[collections.Counter[str]]
+    _law: ClassVar[Reading]
 
     def __init__(self) -> None:
         super().__init__()
@@ -387,7 +389,7 @@ class ProcedureMachine(RuleBasedStateMachine):
             and (after.state != before.state or after is not before)
         ):
             self._fail(f"a case in final state '{before.state}' moved to '{after.state}'")
-        failures = check_invariants(self.procedure, after, calendar=self.engine.calendar)
+        failures = check_invariants(self.procedure, after, reading=self._reading())
         if failures:
             self._fail(
                 "\n".join(
@@ -399,6 +401,18 @@ class ProcedureMachine(RuleBasedStateMachine):
         self.case = after
         if after.state is not None:
             self.states_reached[after.state] += 1
+
+    def _reading(self) -> Reading:
+        """What the invariants read besides the case: the engine's, made once per class."""
+        cls = type(self)
+        if "_law" not in cls.__dict__:
+            cls._law = law_reading(
+                self.procedure,
+                calendar=self.engine.calendar,
+                members=self.engine.members,
+                plugins=self.engine.plugins,
+            )
+        return cls._law
 
     def _fail(self, message: str, extra: Attempt | None = None) -> NoReturn:
         assert self.case is not None

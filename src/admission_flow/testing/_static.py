@@ -1,8 +1,10 @@
 """What a procedure declares in vain: the static half of ``admission-flow check``.
 
 Unreachable states, non-final states no event leaves, roles that can fire
-nothing, events that never fire, rules never checked, deadlines on no path and
-invariants about states or events that never happen. These are warnings: the
+nothing, events that never fire, rules never checked, deadlines on no path,
+invariants about states or events that never happen, and rules that declare
+no boundaries for the search to explore. Reachability comes from
+``Procedure.transitions()`` alone, as for the engine and the search. These are warnings: the
 procedure runs, but something in it can never matter.
 """
 
@@ -21,6 +23,8 @@ from admission_flow.procedure._invariants import (
     StepOnFile,
     WorkingDaysWithin,
 )
+
+from ._boundaries import silent_rules
 
 __all__ = ["StaticFinding", "static_findings"]
 
@@ -42,25 +46,25 @@ Finding = StaticFinding
 
 
 def _reachable_states(procedure: af.Procedure) -> set[str]:
-    reached = {spec.target for spec in procedure.events.values() if spec.opens_case}
-    changed = True
-    while changed:
-        changed = False
-        for spec in procedure.events.values():
-            targets = [spec.target] + ([spec.escalation.to] if spec.escalation else [])
-            if any(s in reached for s in spec.sources):
-                for target in targets:
-                    if target not in reached:
-                        reached.add(target)
-                        changed = True
-    return reached
+    """The states some path of transitions reaches, from ``Procedure.transitions()`` alone."""
+    targets: dict[str | None, set[str]] = {}
+    for transition in procedure.transitions():
+        targets.setdefault(transition.source, set()).add(transition.target)
+    reached: set[str | None] = {None}
+    todo: list[str | None] = [None]
+    while todo:
+        for target in targets.get(todo.pop(), ()):
+            if target not in reached:
+                reached.add(target)
+                todo.append(target)
+    return {state for state in reached if state is not None}
 
 
 def _fireable_events(procedure: af.Procedure, reached: set[str]) -> set[str]:
     return {
-        spec.name
-        for spec in procedure.events.values()
-        if spec.roles and (spec.opens_case or any(s in reached for s in spec.sources))
+        t.event
+        for t in procedure.transitions()
+        if procedure.events[t.event].roles and (t.source is None or t.source in reached)
     }
 
 
@@ -79,8 +83,12 @@ def _condition_events(condition: Condition) -> Iterator[str]:
         yield condition.to
 
 
-def static_findings(procedure: af.Procedure) -> list[Finding]:
-    """What the procedure declares in vain: unreachable states, dead ends, idle roles and rules."""
+def static_findings(procedure: af.Procedure, *, plugins: af.Plugins | None = None) -> list[Finding]:
+    """What the procedure declares in vain: unreachable states, dead ends, idle roles and rules.
+
+    With ``plugins``, also the rules whose implementation declares no
+    boundaries, which the search then explores only at ordinary values.
+    """
     found: list[Finding] = []
     reached = _reachable_states(procedure)
     fireable = _fireable_events(procedure, reached)
@@ -89,9 +97,7 @@ def static_findings(procedure: af.Procedure) -> list[Finding]:
             found.append(
                 Finding(kind="unreachable_state", message=f"state '{name}' is never reached")
             )
-        elif not state.final and not any(
-            name in spec.sources for spec in procedure.events.values()
-        ):
+        elif not state.final and not any(t.source == name for t in procedure.transitions()):
             found.append(
                 Finding(
                     kind="dead_end",
@@ -164,4 +170,14 @@ def static_findings(procedure: af.Procedure) -> list[Finding]:
                         f"{', '.join(idle)}",
                     )
                 )
+    if plugins is not None:
+        found.extend(
+            Finding(
+                kind="rule_without_boundaries",
+                message=f"rule '{rule_id}' declares no boundaries (Rule.boundaries), so check "
+                "explores it only at ordinary values; declare where its answer turns, or () "
+                "if it reads only the history",
+            )
+            for rule_id in silent_rules(procedure, plugins)
+        )
     return found

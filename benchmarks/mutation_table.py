@@ -1,0 +1,100 @@
+"""The whole mutation table of vn-2021: every mutant, found by check and by the property test.
+
+Each rule removed from each event (43 mutants) and four structural shortcuts
+(an event that skips a state, a role that gains an event). For each: whether
+``explore()`` (``admission-flow check``) finds a counter-example, its events,
+the CPU seconds it took; whether the generated property test finds it within
+its budget (100 examples of at most 50 steps, derandomized, no shrinking);
+and, for the mutants judged harmless, the reason (from
+``tests/test_check_mutation.py``). The CI runs a subset (see that file).
+
+Run from the repository root::
+
+    python benchmarks/mutation_table.py              # check only, about 5 minutes
+    python benchmarks/mutation_table.py --property   # and the property test, about 30 minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+import admission_flow as af
+from admission_flow.testing import procedure_state_machine
+from admission_flow.testing._check import explore
+from admission_flow.testing._mutation import Mutant, rule_removals, vn_2021_shortcuts
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from test_check_mutation import HARMLESS
+
+VN = Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml"
+
+
+def by_property_test(path: Path) -> str:
+    machine = procedure_state_machine(path, plugins=af.Plugins(entry_points=False))
+    try:
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=100,
+                stateful_step_count=50,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+                database=None,
+                phases=(Phase.explicit, Phase.reuse, Phase.generate),
+            ),
+        )
+    except AssertionError as exc:
+        return "yes" if "does not hold" in str(exc) else "other failure"
+    return "no"
+
+
+def row(mutant: Mutant, folder: Path, *, prop: bool) -> str:
+    path = folder / f"{mutant.name}.yaml"
+    path.write_text(mutant.text, encoding="utf-8")
+    plugins = af.Plugins(entry_points=False)
+    began = time.process_time()
+    found = explore(af.load_procedure(path, plugins=plugins), plugins=plugins)
+    seconds = time.process_time() - began
+    check = "no" if found.ok else "yes"
+    events = str(len(found.counterexample)) if not found.ok else "-"
+    invariant = found.failures[0].split("'")[1] if found.failures else ""
+    property_found = by_property_test(path) if prop else "(not run)"
+    harmless = HARMLESS.get(mutant.name, "")
+    note = f"harmless: {harmless}" if harmless else invariant
+    if found.ok and not harmless:
+        note = "MISSED"
+    if not found.ok and harmless:
+        note = f"found, yet listed harmless: {invariant}"
+    return f"| {mutant.name} | {check} | {property_found} | {events} | {seconds:.1f} s | {note} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--property", action="store_true", help="also run the property test")
+    parser.add_argument(
+        "--unsafe", action="store_true", help="only the mutants not listed as harmless"
+    )
+    args = parser.parse_args()
+    text = VN.read_text(encoding="utf-8")
+    mutants = [*rule_removals(text), *vn_2021_shortcuts(text)]
+    if args.unsafe:
+        mutants = [m for m in mutants if m.name not in HARMLESS]
+    print(
+        "| mutant | found by check | found by property test | events | CPU time | invariant / reason |"
+    )
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        for mutant in mutants:
+            print(row(mutant, Path(folder), prop=args.property), flush=True)
+
+
+if __name__ == "__main__":
+    main()

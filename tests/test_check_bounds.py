@@ -1,0 +1,247 @@
+"""admission-flow check: bounds that bound, static findings that agree with the search, files.
+
+A procedure whose space is larger than the bounds stops at the first bound
+reached and says which, with exit 0 and "not a proof"; bad bounds are refused
+before anything runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import admission_flow as af
+from admission_flow.cli import _main as _cli
+from admission_flow.testing import explore, static_findings
+from admission_flow.testing._check import Limits
+from admission_flow.testing._scenario_file import scenario_text
+
+#: A kilobyte procedure of ten self-loop events and three roles: its space is
+#: far larger than any bound (each event's count and actors are distinguished).
+LOOPS = (
+    "procedure: loops\n"
+    "title: {vi: Vòng lặp, en: Loops}\n"
+    "roles:\n"
+    "  a: {vi: A, en: A}\n"
+    "  b: {vi: B, en: B}\n"
+    "  c: {vi: C, en: C}\n"
+    "states:\n"
+    "  open: {vi: Mở, en: Open}\n"
+    "  done: {vi: Xong, en: Done, final: true}\n"
+    "events:\n"
+    "  start: {vi: Mở, en: Start, opens_case: true, to: open, by: a}\n"
+    + "".join(
+        f"  loop{i}: {{vi: L{i}, en: L{i}, from: open, to: open, by: [a, b, c], "
+        "facts: {n: {type: int}}}\n"
+        for i in range(10)
+    )
+    + "  finish: {vi: Xong, en: Finish, from: open, to: done, by: c}\n"
+)
+
+
+@pytest.fixture
+def loops(tmp_path: Path) -> Path:
+    path = tmp_path / "loops.yaml"
+    path.write_text(LOOPS, encoding="utf-8")
+    assert len(LOOPS.encode()) < 1300
+    return path
+
+
+def test_the_state_bound_stops_a_large_space_and_says_so(
+    loops: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 0, the bound named, how far it got, and not a proof."""
+    assert _cli.main(["check", str(loops), "--max-states", "300"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"loops: explored 300 abstract states .*: stopped by --max-states", out)
+    assert (
+        "holds in the 300 abstract states explored; not a proof: the search stopped at its "
+        "bound (--max-states); raise it to explore further" in out
+    )
+    assert "every invariant holds" not in out
+
+
+def test_each_bound_is_named_when_it_stops_the_search(loops: Path) -> None:
+    """Depth, seconds and memory each stop the search with their own name."""
+    procedure = af.load_procedure(loops)
+    by_depth = explore(procedure, limits=Limits(max_depth=2))
+    assert (by_depth.complete, by_depth.stopped_by) == (False, "max_depth")
+    assert by_depth.depth <= 2
+    by_time = explore(procedure, limits=Limits(max_seconds=0))
+    assert (by_time.complete, by_time.stopped_by) == (False, "max_seconds")
+    by_memory = explore(procedure, limits=Limits(max_memory_mb=0, max_seconds=600))
+    assert by_memory.stopped_by in ("max_memory", "max_states")
+    assert not by_memory.complete
+
+
+def test_the_json_report_says_which_bound_stopped_the_search(
+    loops: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json: complete is false and stopped_by names the bound."""
+    assert _cli.main(["check", str(loops), "--max-states", "50", "--json"]) == 0
+    explored = json.loads(capsys.readouterr().out)["explored"]
+    assert explored["complete"] is False
+    assert explored["stopped_by"] == "max_states"
+    assert explored["abstract_states"] == 50
+
+
+@pytest.mark.parametrize(
+    "option", ["--max-states", "--max-depth", "--max-seconds", "--max-memory", "--deviations"]
+)
+def test_a_negative_bound_is_refused_with_exit_2(
+    option: str, loops: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One line naming the option, nothing searched."""
+    with pytest.raises(SystemExit) as raised:
+        _cli.main(["check", str(loops), option, "-1"])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}" in err
+    assert "'-1' is not a whole number from 0" in err
+
+
+def test_negative_limits_are_refused_by_the_api_too() -> None:
+    """Limits(...) refuses a negative bound naming it."""
+    with pytest.raises(af.InputError, match="max_states must be a number of 0 or more"):
+        Limits(max_states=-1)
+
+
+def test_a_counterexample_into_a_missing_folder_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Said before the search, not a traceback after it; nothing written."""
+    monkeypatch.chdir(tmp_path)
+    assert _cli.main(["check", "vn-2021", "--counterexample", "nowhere/ce.yaml"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert lines == [
+        "admission-flow: cannot write the counter-example to nowhere/ce.yaml: the folder "
+        "nowhere does not exist; create it or choose another --counterexample"
+    ]
+    assert captured.out == ""
+    assert not (tmp_path / "nowhere").exists()
+
+
+ESCALATING = """\
+procedure: esc
+title: {vi: Chuyển lên, en: Escalating}
+roles:
+  cell: {vi: Chi bộ, en: Cell}
+states:
+  open: {vi: Mở, en: Open}
+  done: {vi: Xong, en: Done, final: true}
+  escalated: {vi: Chuyển lên, en: Escalated}
+events:
+  start: {vi: Mở, en: Start, opens_case: true, to: open, by: cell}
+  move: {vi: Chuyển, en: Move, from: open, to: {open: escalated}, by: cell}
+  close: {vi: Đóng, en: Close, from: [open, escalated], to: done, by: cell}
+"""
+
+
+def test_static_reachability_agrees_with_the_search_on_a_per_state_to(tmp_path: Path) -> None:
+    """A state reached only through a per-state `to:` is not reported as never reached."""
+    path = tmp_path / "esc.yaml"
+    path.write_text(ESCALATING, encoding="utf-8")
+    procedure = af.load_procedure(path)
+    findings = static_findings(procedure)
+    assert not [f for f in findings if f.kind == "unreachable_state"]
+    assert "escalated" in explore(procedure).states_reached
+
+
+def test_a_rule_that_declares_no_boundaries_is_reported(tmp_path: Path) -> None:
+    """The static checks name the rule and say what to declare; a rule with () is not named."""
+
+    @af.rule("pack.silent")
+    def silent(context: af.EventContext, params: object) -> None:
+        return None
+
+    @af.rule("pack.history", boundaries=())
+    def history(context: af.EventContext, params: object) -> None:
+        return None
+
+    pack = type(
+        "Pack", (), {"admission_flow_add_rules": af.hookimpl(lambda self: [silent, history])}
+    )()
+    path = tmp_path / "esc.yaml"
+    path.write_text(
+        ESCALATING.replace(
+            "by: cell}\n  close", "by: cell, rules: [pack.silent, pack.history]}\n  close"
+        )
+        + "rules:\n  pack.silent: {source: x, message: {vi: x, en: x}}\n"
+        "  pack.history: {source: x, message: {vi: x, en: x}}\n",
+        encoding="utf-8",
+    )
+    plugins = af.Plugins([pack], entry_points=False)
+    findings = static_findings(af.load_procedure(path, plugins=plugins), plugins=plugins)
+    assert [(f.kind, f.message) for f in findings] == [
+        (
+            "rule_without_boundaries",
+            "rule 'pack.silent' declares no boundaries (Rule.boundaries), so check explores it "
+            "only at ordinary values; declare where its answer turns, or () if it reads only "
+            "the history",
+        )
+    ]
+
+
+def test_the_standard_rules_each_declare_their_boundaries() -> None:
+    """vn-2021 has no rule without boundaries but the four re-admission rules: a known gap.
+
+    They turn on a candidate who left the Party before (``Person.left``: a reason, a
+    date, a child's rank, a record cleared), and each boundary would be a whole
+    departure; their refusals are proven by the scenarios ``rev3-readmission*`` and
+    tests/test_revision_3.py instead (``docs/compliance-testing.md``). Named here so
+    the list cannot grow. ``eligibility.over_60_consent`` declares its boundaries
+    (60 years and a month at the vote, and less a month) since the search no longer
+    splits in a candidate an earlier step would have answered otherwise.
+    """
+    plugins = af.Plugins(entry_points=False)
+    findings = static_findings(af.load_procedure("vn-2021", plugins=plugins), plugins=plugins)
+    silent = [f.message.split("'")[1] for f in findings if f.kind == "rule_without_boundaries"]
+    assert silent == [
+        "readmission.consent",
+        "readmission.excluded_reason",
+        "readmission.once",
+        "readmission.waiting_period",
+    ]
+
+
+def test_a_counterexample_carries_every_field_of_its_values(tmp_path: Path) -> None:
+    """grassroots_cell, member positions, candidate positions: read back as they were written."""
+    unit = af.Unit(
+        id="u-9",
+        kind="school",
+        official_members=7,
+        has_youth_union=True,
+        hardship_area=True,
+        delegated_admission=True,
+        grassroots_cell=True,
+    )
+    member = af.Member(
+        id="m-an", status="official", since=dt.date(2020, 1, 1), positions=("secretary",)
+    )
+    candidate = af.Person(
+        id="c-9",
+        name='Lê "Minh" Châu',
+        born=dt.date(2000, 2, 29),
+        education="college",
+        organizations=frozenset({"youth_union", "trade_union"}),
+        positions=("class_monitor",),
+        over_60_consent=True,
+    )
+    path = tmp_path / "ce.yaml"
+    path.write_text(
+        scenario_text(
+            procedure="vn-2021", unit=unit, members=[member], candidate=candidate, attempts=[]
+        ).replace(
+            "events:\n", "events:\n  - {on: 2023-01-03, event: identify, by: cell_committee}\n"
+        ),
+        encoding="utf-8",
+    )
+    scenario = af.load_scenario(path)
+    assert scenario.unit == unit
+    assert scenario.candidate == candidate
+    assert scenario.engine.members["m-an"] == member
