@@ -194,10 +194,11 @@ def test_no_module_is_over_500_lines(path: Path) -> None:
 #: builders, which skip the values' checks for speed (``model/_values.py`` says what a caller
 #: promises). The engine and the deadlines use them for what they have just judged, the
 #: register (``store/_rows.py``) for the rows it wrote, recheck (``store/_recheck.py``) for the
-#: short-lived case before each recorded step.
+#: short-lived case before each recorded step, the bulk rebuild (``store/_rebuild.py``,
+#: ``store/_fold.py``) for the candidates and cases it checked on write.
 SHARED_PRIVATE = {
     ("admission_flow.model._values", name)
-    for name in ("_new_case", "_new_deadline", "_new_outcome", "_new_step")
+    for name in ("_new_case", "_new_deadline", "_new_outcome", "_new_person", "_new_step")
 }
 
 

@@ -50,6 +50,10 @@ BUILT: list[tuple[Any, Any]] = [
     (_model._new_case, CASE),
     (_model._new_outcome, af.Outcome(case=CASE, step=STEP)),
     (_model._new_deadline, attrs.evolve(DEADLINE, met_on=D(2024, 2, 19))),
+    (
+        _model._new_person,
+        attrs.evolve(PERSON, organizations={"youth_union"}, positions=["residential_group_deputy"]),
+    ),
 ]
 
 

@@ -140,6 +140,31 @@ def test_a_lost_connection_is_unavailable_then_recovers(url: str, register: Regi
     assert register.load("c-1").version == 0
 
 
+def test_a_connection_lost_under_a_write_is_unavailable_then_recovers(
+    url: str, register: Register
+) -> None:
+    """PostgreSQL writes a step on the driver's own connection: dropped by the server, it
+    is UnavailableError with nothing written, it is not reused, and the retry writes."""
+    if register.db.dialect.name != "postgresql":
+        pytest.skip("a server-side disconnection needs a server")
+    stored = register.load("c-1")
+    register.engine(stored)  # built now: the write is the next use of the database
+    admin = sa.create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    admin.dispose()
+    with pytest.raises(af.UnavailableError, match="cannot record the step"):
+        register.fire(stored, "withdraw", "cell", D(2023, 3, 1))
+    assert register.load("c-1").version == 0
+    assert register.fire(stored, "withdraw", "cell", D(2023, 3, 1)).stored.version == 1
+    assert register.verify() == []
+
+
 def test_no_database_exception_escapes(register: Register) -> None:
     """A table dropped under the register: a typed SchemaError, not SQLAlchemy's."""
     with register.writer.begin() as connection:

@@ -468,6 +468,9 @@ class Option:
 #: (id, procedure, candidate, unit, state, history); (case, step).
 _new_step = _builder(Step, checked=frozenset({"facts"}))
 _new_case = _builder(Case, checked=frozenset({"history"}))
+#: Keywords as ``Person``'s; ``organizations`` a frozenset and ``positions`` a tuple of
+#: checked names already (the register's bulk rebuild, from what it checked on write).
+_new_person = _builder(Person, checked=frozenset({"organizations", "positions"}))
 _new_outcome = _builder(Outcome)
 #: (name, rule, event, start, due, basis, met_on)
 _new_deadline = _builder(Deadline)

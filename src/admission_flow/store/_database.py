@@ -8,6 +8,11 @@ configured here in code, so users need no ``alembic.ini``.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import itertools
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,10 +81,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _wal(cursor)
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Switch the file to WAL once; a connection that finds it switched leaves it.
+
+    Switching needs the file to itself, and while another process opens the same
+    fresh file (or recovers its WAL) SQLite can answer "database is locked"
+    without calling the busy handler: try again, until the busy timeout.
+    """
+    give_up = time.monotonic() + SQLITE_BUSY_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= give_up:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 #: The execution option that marks a write transaction (see ``writer``).
@@ -163,35 +190,40 @@ def snapshot(engine: sa.Engine) -> sa.Connection:
     return connection
 
 
+@contextlib.contextmanager
 def raw_rows(
     connection: sa.Connection, query: sa.Select[Any], size: int = 5000
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterator[Iterator[tuple[Any, ...]]]:
     """The rows of ``query`` as the driver's own tuples, streamed: the bulk read path.
 
     Rebuilding a million events spends more on building SQLAlchemy rows than on
     reading them; this skips that layer (and its type processing: dates may
     come as text on SQLite, booleans as 0 and 1) inside the same transaction.
-    For SQLite only, whose cursor fetches as it goes: a PostgreSQL client
-    cursor would hold every row in memory, so PostgreSQL keeps SQLAlchemy's
-    streaming server-side cursor.
+    SQLite's cursor fetches as it goes; on PostgreSQL the cursor is a named,
+    server-side one (a client cursor would hold every row in memory), fetched
+    ``size`` rows at a time.
     """
     connection.execute(sa.text("SELECT 1"))  # begin the transaction (and its snapshot) first
     compiled = query.compile(dialect=connection.dialect)
     params: Any = compiled.params
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup or ())
-    driver = connection.connection.driver_connection
+    driver: Any = connection.connection.driver_connection
     assert driver is not None
-    cursor = driver.cursor()
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor(name=f"af_rows_{next(_cursor_numbers)}")
+        cursor.itersize = size
+    else:
+        cursor = driver.cursor()
     try:
         cursor.execute(str(compiled), params)
-        while True:
-            chunk = cursor.fetchmany(size)
-            if not chunk:
-                return
-            yield from chunk
+        chunks = iter(functools.partial(cursor.fetchmany, size), [])
+        yield itertools.chain.from_iterable(chunks)
     finally:
         cursor.close()
+
+
+_cursor_numbers = itertools.count()
 
 
 def current_revision(connection: sa.Connection) -> str | None:

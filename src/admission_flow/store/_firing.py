@@ -29,11 +29,11 @@ from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import encode
 
 from ._engines import Engines
-from ._errors import guarded, is_integrity_error, translate
+from ._errors import guarded, is_driver_error, is_integrity_error, translate
 from ._fold import Entry, StoredCase
 from ._rows import next_due, step_row
 from ._schema import history
-from ._write import move_on_values, prebuilt
+from ._write import move_on_values, prebuilt, prebuilt_for
 
 
 class _Register(Protocol):
@@ -249,27 +249,18 @@ class Firing:
     def _write(self, judged: Sequence[_Judged]) -> None:
         """Move each case's version on and add its rows, together or not at all, with the
         prebuilt statements on the driver's cursor."""
+        if self.register.db.dialect.name == "postgresql":
+            self._write_postgresql(judged)
+            return
         with self.register.writer.begin() as connection:
             statements = prebuilt(connection)
             driver: Any = connection.connection.dbapi_connection
             cursor = driver.cursor()
             try:
                 for one in judged:
-                    values = move_on_values(
-                        one.before.case.id,
-                        one.before.version,
-                        one.row,
-                        one.after.case.state,
-                        one.after.open,
-                        one.due,
-                    )
-                    cursor.execute(statements.move, statements.move_params(values))
+                    cursor.execute(statements.move, statements.move_params(_move_values(one)))
                     if cursor.rowcount != 1:
-                        raise ConflictError(
-                            f"case '{one.before.case.id}': the case changed while this event "
-                            "was judged; nothing was written; load it again and retry",
-                            expected=one.before.version,
-                        )
+                        raise _conflict(one)
                 if len(judged) == 1:
                     cursor.execute(statements.insert, statements.insert_params(judged[0].row))
                 else:
@@ -278,6 +269,80 @@ class Firing:
                     )
             finally:
                 cursor.close()
+
+    def _write_postgresql(self, judged: Sequence[_Judged]) -> None:
+        """PostgreSQL: one statement per step (``MOVE_AND_INSERT``), run in autocommit on
+        the driver's connection: a single step is its own transaction (one round trip, no
+        BEGIN or COMMIT); a batch is one transaction whose statements go out together
+        (psycopg's pipeline), with a row count that must be one per step."""
+        db = self.register.db
+        pooled = db.raw_connection()
+        driver: Any = pooled.driver_connection
+        statements = prebuilt_for(db)
+        statement = statements.move_and_insert
+        assert statement is not None
+        params = [statements.move_and_insert_params(_move_values(o), o.row) for o in judged]
+        try:
+            driver.autocommit = True
+            with driver.cursor() as cursor:
+                if len(judged) == 1:
+                    # Not prepared: psycopg keys a prepared statement by its parameters'
+                    # types, which vary here (a null actor id, due date...), and the
+                    # churn of preparing and deallocating cost more than planning.
+                    cursor.execute(statement, params[0], prepare=False)
+                    if cursor.rowcount != 1:
+                        raise _conflict(judged[0])
+                    return
+                cursor.execute("BEGIN")
+                try:
+                    cursor.executemany(statement, params)
+                    if cursor.rowcount != len(judged):
+                        raise _first_conflict(driver, judged)
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+                cursor.execute("COMMIT")
+        except BaseException as exc:
+            if is_driver_error(exc) and not is_integrity_error(exc):
+                pooled.invalidate()  # a connection that failed mid-write is not reused
+            raise
+        finally:
+            if pooled.dbapi_connection is not None:
+                if not driver.closed:
+                    driver.autocommit = False
+                pooled.close()
+
+
+def _move_values(one: _Judged) -> dict[str, Any]:
+    return move_on_values(
+        one.before.case.id,
+        one.before.version,
+        one.row,
+        one.after.case.state,
+        one.after.open,
+        one.due,
+    )
+
+
+def _conflict(one: _Judged) -> ConflictError:
+    return ConflictError(
+        f"case '{one.before.case.id}': the case changed while this event "
+        "was judged; nothing was written; load it again and retry",
+        expected=one.before.version,
+    )
+
+
+def _first_conflict(driver: Any, judged: Sequence[_Judged]) -> ConflictError:
+    """The conflict of a batch whose row count fell short: the first call whose case is
+    not at the version it was judged at (read inside the batch's own transaction)."""
+    for one in judged:
+        cursor = driver.execute(
+            "SELECT 1 FROM history WHERE case_id = %s AND seq = %s AND hash = %s",
+            (one.before.case.id, one.row["seq"], one.row["hash"]),
+        )
+        if cursor.fetchone() is None:
+            return _conflict(one)
+    return _conflict(judged[0])
 
 
 def _fired(one: _Judged) -> Fired:

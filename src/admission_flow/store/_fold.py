@@ -17,11 +17,14 @@ import admission_flow as af
 from admission_flow._limits import cut, escape
 from admission_flow.engine._migrate import MIGRATE, procedure_after, unit_after
 from admission_flow.exceptions import StoreError, TamperedError
+from admission_flow.model._history import History
 from admission_flow.model._serial import person_from_json, unit_from_json
+from admission_flow.model._values import _new_case
 from admission_flow.model._vocabulary import command
 
 from ._chain import opening_hash, row_hash
-from ._rows import SEQ, UNREADABLE, ref_of_row, step_of_row, step_of_tuple
+from ._rebuild import person_of_text, step_of, steps_seen, unit_of_text
+from ._rows import SEQ, UNREADABLE, ref_of_row, step_of_row
 
 __all__ = ["Entry", "StoredCase", "fold", "fold_fast"]
 
@@ -63,8 +66,13 @@ def verify_command(where: str) -> str:
     return command("verify", "--db", "URL") + " (URL: the register's, not shown here)"
 
 
-def _case(head: Mapping[Any, Any], state: str | None, kept: list[af.Step]) -> af.Case:
+def _case(
+    head: Mapping[Any, Any], state: str | None, kept: list[af.Step], *, fast: bool = False
+) -> af.Case:
     """The case its opening record and its kept steps make.
+
+    With ``fast`` (the bulk path), the candidate and the unit are built without
+    checking them again, and the case through its slots (``_rebuild``).
 
     The procedure and the unit are those the case was opened with, unless a
     ``migrate`` step moved it: then those its latest move names.
@@ -74,8 +82,12 @@ def _case(head: Mapping[Any, Any], state: str | None, kept: list[af.Step]) -> af
             not decode; it names the case.
     """
     try:
-        candidate = person_from_json(json.loads(head["candidate"]))
-        unit = unit_from_json(json.loads(head["unit"]))
+        if fast:
+            candidate = person_of_text(head["candidate"])
+            unit = unit_of_text(head["unit"])
+        else:
+            candidate = person_from_json(json.loads(head["candidate"]))
+            unit = unit_from_json(json.loads(head["unit"]))
     except UNREADABLE as exc:
         raise StoreError(
             f"case '{head['id']}', its opening record: a stored value cannot be read "
@@ -87,6 +99,8 @@ def _case(head: Mapping[Any, Any], state: str | None, kept: list[af.Step]) -> af
             procedure = procedure_after(step) or procedure
             unit = unit_after(step) or unit
             break
+    if fast:
+        return _new_case(head["id"], procedure, candidate, unit, state, History(kept))
     return af.Case(
         id=head["id"],
         procedure=procedure,
@@ -155,7 +169,7 @@ def fold(
 
 
 def fold_fast(
-    head: Mapping[Any, Any], rows: Sequence[Sequence[Any]]
+    head: Mapping[Any, Any], rows: Sequence[tuple[Any, ...]]
 ) -> tuple[StoredCase, list[int]]:
     """``fold`` without checking the chain, from tuple rows: the bulk path.
 
@@ -164,13 +178,15 @@ def fold_fast(
     kept: list[af.Step] = []
     seqs: list[int] = []
     state = None
+    shared = steps_seen()
     for row in rows:
-        step = step_of_tuple(row)
+        step = shared.get(row[2:])  # the step of an identical row, decoded before
+        if step is None:
+            step = step_of(row)
         if step.accepted or step.recorded:
             kept.append(step)
             seqs.append(row[SEQ])
             state = step.to_state
-    stored = StoredCase(
-        case=_case(head, state, kept), version=len(rows), head=head["head"], open=bool(head["open"])
-    )
+    case = _case(head, state, kept, fast=True)
+    stored = StoredCase(case=case, version=len(rows), head=head["head"], open=bool(head["open"]))
     return stored, seqs

@@ -14,22 +14,27 @@ per core by default), each with its own connection and engine.
 from __future__ import annotations
 
 import importlib
+import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
+import sqlalchemy as sa
 
 import admission_flow as af
 from admission_flow.engine._migrate import MIGRATE
 from admission_flow.model._values import _new_case
 from admission_flow.plugins._loading import load_procedure
 
+from ._fingerprints import event_fingerprints
+from ._procedures import plugins_of
+from ._schema import procedures
 from ._stream import stream
 
-__all__ = ["CaseRecheck", "Refusal", "recheck"]
+__all__ = ["CaseRecheck", "Refusal", "Unchanged", "recheck"]
 
 #: How many cases one process judges between two progress reports.
 CHUNK = 500
@@ -75,12 +80,17 @@ _RANK = {"accepted": 0, "recorded": 1, "refused": 2}
 
 
 def judge_case(
-    engine: af.Engine, case: af.Case, positions: Sequence[int] | None = None
+    engine: af.Engine,
+    case: af.Case,
+    positions: Sequence[int] | None = None,
+    unchanged: Collection[str] = frozenset(),
 ) -> tuple[Refusal, ...]:
     """The kept steps of ``case`` that ``engine``'s procedure would judge worse.
 
     ``positions`` are the steps' numbers in the stored history (refused
-    attempts count); by default 1, 2, ... over the kept steps.
+    attempts count); by default 1, 2, ... over the kept steps. Steps of the
+    events in ``unchanged`` (the same fingerprint under both procedures,
+    ``_fingerprints``) keep their recorded verdict and are not judged.
     """
     ref = engine.procedure.ref
     found = []
@@ -90,7 +100,7 @@ def judge_case(
     moved = [i for i, step in enumerate(history) if step.event == MIGRATE]
     start = moved[-1] + 1 if moved else 0
     for index, step in enumerate(history):
-        if index < start:
+        if index < start or step.event in unchanged:
             continue
         # The case as recorded up to this step, under the other procedure (the
         # model's positional builder: these cases are many and short-lived).
@@ -134,26 +144,71 @@ def judge_case(
 _worker: dict[str, Any] = {}
 
 
-def _start(opener: Callable[..., Any], url: str, procedure: str, modules: Sequence[str]) -> None:
+def _start(
+    opener: Callable[..., Any], url: str, procedure: str, modules: Sequence[str], full: bool
+) -> None:
     # ``opener`` is the register's class, passed in (it pickles by name) so
     # that this module need not import the one that imports it.
     plugins = af.Plugins([importlib.import_module(name) for name in modules])
-    _worker["register"] = opener(url, plugins=plugins)
-    _worker["procedure"] = load_procedure(procedure, plugins=plugins)
+    _worker["register"] = register = opener(url, plugins=plugins)
+    _worker["procedure"] = loaded = load_procedure(procedure, plugins=plugins)
     _worker["engines"] = {}
+    _worker["unchanged"] = Unchanged(register, loaded, full=full)
 
 
 def _judge_range(bounds: tuple[str, str | None]) -> tuple[int, list[CaseRecheck]]:
     register = _worker["register"]
     procedure: af.Procedure = _worker["procedure"]
     engines: dict[str, af.Engine] = _worker["engines"]
-    return _judge(register, procedure, engines, bounds)
+    return _judge(register, procedure, engines, _worker["unchanged"], bounds)
+
+
+class Unchanged:
+    """Which events of each recorded procedure ``procedure`` would judge the same way: the
+    same fingerprint under both (``_fingerprints``); none with ``full``."""
+
+    def __init__(self, register: Any, procedure: af.Procedure, *, full: bool) -> None:
+        self.register = register
+        self.new = (
+            None
+            if full
+            else event_fingerprints(
+                procedure, register.plugins, plugins_of(procedure, register.plugins)
+            )
+        )
+        self.by_fingerprint: dict[str, frozenset[str]] = {}
+
+    def events(self, ref: af.ProcedureRef) -> frozenset[str]:
+        found = self.by_fingerprint.get(ref.fingerprint)
+        if found is None:
+            found = self.by_fingerprint[ref.fingerprint] = self._compare(ref)
+        return found
+
+    def _compare(self, ref: af.ProcedureRef) -> frozenset[str]:
+        new = self.new
+        if new is None:
+            return frozenset()
+        register = self.register
+        try:
+            old = register.procedure(ref)
+        except af.AdmissionFlowError:  # cannot be rebuilt here: judge every step
+            return frozenset()
+        with register.db.connect() as connection:
+            text = connection.execute(
+                sa.select(procedures.c.plugins).where(procedures.c.fingerprint == ref.fingerprint)
+            ).scalar()
+        recorded = json.loads(text) if text else {}
+        before = event_fingerprints(old, register.plugins, recorded)
+        if before is None:
+            return frozenset()
+        return frozenset(event for event, value in before.items() if new.get(event) == value)
 
 
 def _judge(
     register: Any,
     procedure: af.Procedure,
     engines: dict[str, af.Engine],
+    unchanged: Unchanged,
     bounds: tuple[str, str | None],
 ) -> tuple[int, list[CaseRecheck]]:
     count = 0
@@ -168,7 +223,8 @@ def _judge(
             engine = engines[unit] = af.Engine(
                 procedure, plugins=register.plugins, members=register.members(unit)
             )
-        refusals = judge_case(engine, stored.case, positions)
+        same = unchanged.events(stored.case.procedure)
+        refusals = judge_case(engine, stored.case, positions, same)
         if refusals:
             found.append(CaseRecheck(case=stored.case.id, refusals=refusals))
     return count, found
@@ -189,8 +245,10 @@ def recheck(
     plugin_modules: Iterable[str] = (),
     processes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    full: bool = False,
 ) -> list[CaseRecheck]:
-    """Judge every open case's kept steps again with ``procedure`` (see the module)."""
+    """Judge every open case's kept steps again with ``procedure`` (see the module); with
+    ``full``, the steps whose event judges the same way under both too."""
     modules = tuple(plugin_modules)
     loaded = load_procedure(procedure, plugins=register.plugins)
     source = str(procedure)
@@ -205,8 +263,9 @@ def recheck(
     done = 0
     if processes <= 1:
         engines: dict[str, af.Engine] = {}
+        unchanged = Unchanged(register, loaded, full=full)
         for bounds in ranges:
-            count, found = _judge(register, loaded, engines, bounds)
+            count, found = _judge(register, loaded, engines, unchanged, bounds)
             done += count
             results.extend(found)
             if progress is not None:
@@ -214,7 +273,7 @@ def recheck(
         return results
     context = multiprocessing.get_context("spawn")
     url = register.db.url.render_as_string(hide_password=False)
-    initargs = (type(register), url, source, modules)
+    initargs = (type(register), url, source, modules, full)
     with context.Pool(processes, initializer=_start, initargs=initargs) as pool:
         for count, found in pool.imap(_judge_range, ranges):
             done += count

@@ -363,8 +363,12 @@ class Register(Generations):
         plugin_modules: Iterable[str] = (),
         processes: int | None = None,
         progress: Callable[[int, int], None] | None = None,
+        full: bool = False,
     ) -> list[CaseRecheck]:
         """Which recorded steps of each open case ``procedure`` would refuse, with rule ids.
+
+        A step whose event reads nothing that differs (``_fingerprints``) is not
+        judged again; ``full`` judges every step.
 
         Args:
             procedure: another procedure or version: a bundled id, a file, or a
@@ -379,10 +383,10 @@ class Register(Generations):
         if isinstance(procedure, af.Procedure):
             procedure = self._engines.origin(procedure)
         with guarded(self.db.url, "cannot recheck the cases"):
-            modules = plugin_modules
             return recheck(
-                self, procedure, plugin_modules=modules, processes=processes, progress=progress
-            )
+                self, procedure, plugin_modules=plugin_modules, processes=processes,
+                progress=progress, full=full,
+            )  # fmt: skip
 
     # -- firing ------------------------------------------------------------------------
 
