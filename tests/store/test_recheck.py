@@ -99,6 +99,22 @@ def test_the_recheck_command_prints_text_and_json(
     assert data["open_cases"] == 2
     assert [c["case"] for c in data["cases"]] == ["c-an", "c-phuong"]
     assert data["cases"][0]["steps"][0]["rules"] == ["auth.role"]
+    assert data["full"] is False
+
+
+def test_the_recheck_commands_full_judges_every_step_and_finds_the_same(
+    register: Register, stricter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """recheck --full judges every recorded step (not only those whose event reads what
+    changed) and, the skipping being exact, reports the very same steps."""
+    url = register.db.url.render_as_string(hide_password=False)
+    command = ["recheck", "--db", url, "--procedure", str(stricter), "--json"]
+    assert _cli.main(command) == 0
+    skipping = json.loads(capsys.readouterr().out)
+    assert _cli.main([*command, "--full"]) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert (skipping["full"], full["full"]) == (False, True)
+    assert full["cases"] == skipping["cases"] != []
 
 
 def test_recheck_with_a_procedure_that_cannot_be_loaded_is_exit_2(

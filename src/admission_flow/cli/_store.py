@@ -90,6 +90,11 @@ def add_commands(commands: Any, run: argparse.ArgumentParser) -> None:
     recheck.add_argument(
         "--procedure", metavar="FILE_OR_ID", required=True, help="the procedure to judge by"
     )
+    recheck.add_argument(
+        "--full",
+        action="store_true",
+        help="judge every recorded step again, not only those whose event reads what changed",
+    )
     recheck.add_argument("--json", action="store_true", help="print JSON")
 
     export = commands.add_parser("export", help="print the whole register as JSON lines")
@@ -429,13 +434,15 @@ def _recheck(args: argparse.Namespace, plugins: Plugins, out: TextIO) -> int:
                     args.procedure,
                     plugin_modules=args.plugin,
                     progress=lambda done, _: bar.update(task, completed=done),
+                    full=args.full,
                 )
         else:
-            found = register.recheck(args.procedure, plugin_modules=args.plugin)
+            found = register.recheck(args.procedure, plugin_modules=args.plugin, full=args.full)
     if args.json:
         data = {
             "procedure": procedure.ref.as_dict(),
             "open_cases": total,
+            "full": args.full,
             "cases": [case.as_dict() for case in found],
         }
         _dump(data, out)
