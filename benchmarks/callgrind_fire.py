@@ -37,6 +37,10 @@ ROWS = {
     "cell_vote": "af_cell_vote",
 }
 BASE = 20
+#: The environment of the measured interpreters: the bytecode cache used and written
+#: (PYTHONDONTWRITEBYTECODE, which this machine's shell sets, dropped), as an installed
+#: package runs and so that the imports cost the same in both runs of a row.
+_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 EXTRA = 200
 
 _INNER = """
@@ -56,7 +60,7 @@ def _instructions(builder: str, batches: int) -> tuple[int, int]:
     with tempfile.TemporaryDirectory(prefix="af-callgrind-") as folder:
         out = Path(folder) / "callgrind.out"
         script = _INNER.format(here=str(HERE), builder=builder, batches=batches)
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        env = {**_ENV, "PYTHONHASHSEED": "0"}
         done = subprocess.run(
             [
                 "valgrind",
@@ -79,6 +83,11 @@ def _instructions(builder: str, batches: int) -> tuple[int, int]:
 
 def measure(row: str) -> dict[str, float]:
     builder = ROWS[row]
+    # One unmeasured run first writes the bytecode cache, so that both measured runs
+    # read it: a cache written between them (by this run or anything else) would be
+    # counted as a difference, even a negative one.
+    script = _INNER.format(here=str(HERE), builder=builder, batches=0)
+    subprocess.run([sys.executable, "-c", script], capture_output=True, env=_ENV, check=True)
     low, k = _instructions(builder, BASE)
     high, _ = _instructions(builder, BASE + EXTRA)
     per_event = (high - low) / (EXTRA * k)
