@@ -24,14 +24,19 @@ from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import time
+from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 import admission_flow as af
 from admission_flow.testing import procedure_state_machine
 from admission_flow.testing._check import explore
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from helpers import DEFAULT_MACHINE_SETTINGS, FIND
 
 
 def bench_check(deviations: int, *, school: bool = False) -> str:
@@ -68,15 +73,7 @@ def bench_machine() -> str:
     began = time.perf_counter()
     run_state_machine_as_test(
         machine,
-        settings=settings(
-            max_examples=100,
-            stateful_step_count=50,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
-            phases=(Phase.explicit, Phase.reuse, Phase.generate),
-        ),
+        settings=settings(DEFAULT_MACHINE_SETTINGS, phases=FIND),
     )
     seconds = time.perf_counter() - began
     steps = sum(machine.states_reached.values())

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 import admission_flow as af
@@ -31,6 +31,7 @@ from admission_flow.testing._check import explore
 from admission_flow.testing._mutation import Mutant, rule_removals, vn_2021_shortcuts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from helpers import DEFAULT_MACHINE_SETTINGS, FIND
 from test_check_mutation import HARMLESS
 
 VN = Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml"
@@ -41,15 +42,7 @@ def by_property_test(path: Path) -> str:
     try:
         run_state_machine_as_test(
             machine,
-            settings=settings(
-                max_examples=100,
-                stateful_step_count=50,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                derandomize=True,
-                database=None,
-                phases=(Phase.explicit, Phase.reuse, Phase.generate),
-            ),
+            settings=settings(DEFAULT_MACHINE_SETTINGS, phases=FIND),
         )
     except AssertionError as exc:
         return "yes" if "does not hold" in str(exc) else "other failure"

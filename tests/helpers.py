@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 
 import admission_flow as af
 
@@ -320,3 +321,21 @@ def determinism_story() -> str:
     story["stages"] = stages
     story["drawn"] = [af.draw(procedure, fmt=fmt) for fmt in ("mermaid", "dot")]
     return json.dumps(story, ensure_ascii=False, default=str)
+
+
+#: Hypothesis' own defaults for a state machine's TestCase (every health check off, no
+#: deadline), with its default budget spelled out so that a test profile does not shrink
+#: it; derandomized to be repeatable. What the compliance docs call "the property test's
+#: budget": the tests and benchmarks/mutation_table.py, bench_check.py run it alike.
+DEFAULT_MACHINE_SETTINGS = settings(
+    max_examples=100,
+    stateful_step_count=50,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+#: Without the explain phase, which traces coverage and is slow on a long run; with and
+#: without shrinking.
+FIND = (Phase.explicit, Phase.reuse, Phase.generate)
+FIND_AND_SHRINK = (*FIND, Phase.shrink)

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 import admission_flow as af
@@ -22,6 +22,7 @@ from admission_flow.cli import _main as _cli
 from admission_flow.testing import procedure_state_machine
 from admission_flow.testing._check import explore
 from admission_flow.testing._static import static_findings
+from helpers import DEFAULT_MACHINE_SETTINGS, FIND, FIND_AND_SHRINK
 
 ROOT = Path(__file__).resolve().parent.parent
 VN_TEXT = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
@@ -230,20 +231,12 @@ def test_the_property_test_finds_each_mutant_too(
         pytest.xfail(PROPERTY_MISSES[path.stem])
     if path.stem in PROPERTY_IN_BENCHMARK:
         pytest.skip(PROPERTY_IN_BENCHMARK[path.stem])
-    shrink = (Phase.shrink,) if path.stem == "open_dossier_from_mentored" else ()
+    shrink = path.stem == "open_dossier_from_mentored"
     machine = procedure_state_machine(path, plugins=af.Plugins(entry_points=False))
     with pytest.raises(AssertionError) as caught:
         run_state_machine_as_test(
             machine,
-            settings=settings(
-                max_examples=100,
-                stateful_step_count=50,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                derandomize=True,
-                database=None,
-                phases=(Phase.explicit, Phase.reuse, Phase.generate, *shrink),
-            ),
+            settings=settings(DEFAULT_MACHINE_SETTINGS, phases=FIND_AND_SHRINK if shrink else FIND),
         )
     message = str(caught.value)
     assert f"invariant '{invariant}' does not hold" in message

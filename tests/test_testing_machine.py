@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -24,26 +24,12 @@ from admission_flow.testing import (
     two_thirds,
 )
 from admission_flow.testing.strategies import event_sequences, facts, people
-from helpers import PROCEDURES
+from helpers import DEFAULT_MACHINE_SETTINGS, FIND_AND_SHRINK, PROCEDURES
 
 D = dt.date
 VN = af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
 MEMBERS = {m.id: m for m in DEFAULT_MEMBERS}
 
-#: Hypothesis' own defaults for a state machine's TestCase (every health
-#: check off, no deadline), with its default budget spelled out, so that the
-#: test profile of conftest.py does not shrink it; derandomized to be repeatable.
-DEFAULT_MACHINE_SETTINGS = settings(
-    max_examples=100,
-    stateful_step_count=50,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    database=None,
-)
-
-#: Without the explain phase, which traces coverage and is slow on a long run.
-FIND_AND_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink)
 
 # The five-line user test, on a small procedure (vn-2021 runs in the next test).
 TestMinimal = procedure_state_machine(
