@@ -83,7 +83,10 @@ def plain_of(procedure: Procedure) -> Any:
 
 def _plain(value: Any) -> Any:
     """JSON data as ``model._canonical.encode`` wrote it, back to what YAML gives:
-    ``{"$date": ...}`` a date, a key escaped with one more ``$`` as written."""
+    ``{"$date": ...}`` a date, a key escaped with one more ``$`` as written. Not
+    ``decode``, which freezes (``FrozenDict``, tuples): the procedure reader and the YAML
+    that ``show --resolved`` prints take plain dicts and lists, and a procedure file holds
+    no texts, sets or non-text keys to decode."""
     if isinstance(value, dict):
         if len(value) == 1 and isinstance(value.get("$date"), str):
             return dt.date.fromisoformat(value["$date"])
