@@ -7,6 +7,12 @@ for one call or for a whole batch, each step with its own version check.
 ``admission_flow_after_step`` is told of each step once the transaction has
 committed, never of a step that lost to another writer.
 
+A call that names its case by id is judged on the case as this register's last
+write left it, when it kept it (``Firing.kept``, bounded), without reading it: the
+write's version check is the one that decides, so a case another writer moved on
+meanwhile makes the write conflict, and the call is judged again on the case read
+anew (once); a kept case can cost a conflict, never a wrong write.
+
 A call with a ``request_id`` is looked up first: if the case recorded it
 already, its recorded outcome comes back (``Fired.replayed``) and nothing is
 written; a retry that loses the race to its own first attempt finds it the
@@ -50,7 +56,10 @@ class _Register(Protocol):
     def load(self, case_id: str) -> StoredCase: ...
 
 
-__all__ = ["FireCall", "Fired", "Firing"]
+__all__ = ["CASES_KEPT", "FireCall", "Fired", "Firing"]
+
+#: How many cases a register keeps as its last write left them (for ``fire`` by id).
+CASES_KEPT = 1024
 
 
 @attrs.frozen(kw_only=True)
@@ -94,6 +103,16 @@ class _Judged:
     outcome: af.Outcome
     after: StoredCase
     due: tuple[dt.date | None, str | None]
+    #: Judged on the case as kept by this register (not read, not given by the caller).
+    kept: bool = False
+
+
+class _Stale(Exception):
+    """A write conflicted, and some of its calls were judged on cases kept in memory."""
+
+    def __init__(self, cases: list[str]) -> None:
+        super().__init__(cases)
+        self.cases = cases
 
 
 def _actor(actor: af.Actor | str) -> af.Actor:
@@ -105,6 +124,16 @@ class Firing:
 
     def __init__(self, register: _Register) -> None:
         self.register = register
+        #: Each case as this register's last write left it, by id; the oldest written
+        #: goes first when full.
+        self.kept: dict[str, StoredCase] = {}
+
+    def _keep(self, stored: StoredCase) -> None:
+        kept = self.kept
+        kept.pop(stored.case.id, None)
+        if len(kept) >= CASES_KEPT:
+            del kept[next(iter(kept))]
+        kept[stored.case.id] = stored
 
     # -- request ids -------------------------------------------------------------------
 
@@ -124,6 +153,8 @@ class Firing:
                     history.c.facts,
                 ).where(history.c.case_id == call.case_id, history.c.request_id == call.request_id)
             ).first()
+            # Ended by COMMIT, not ROLLBACK, on which psycopg drops its prepared statements.
+            connection.commit()
         if row is None:
             return None
         self._check_same(call, row._mapping)
@@ -164,6 +195,14 @@ class Firing:
     # -- judging and writing -------------------------------------------------------------
 
     def fire(self, calls: Sequence[FireCall], *, single: bool) -> list[Fired]:
+        try:
+            return self._fire(calls, single=single, use_kept=True)
+        except _Stale as stale:  # another writer moved a kept case on: read it anew
+            for case_id in stale.cases:
+                self.kept.pop(case_id, None)
+            return self._fire(calls, single=single, use_kept=False)
+
+    def _fire(self, calls: Sequence[FireCall], *, single: bool, use_kept: bool) -> list[Fired]:
         register = self.register
         requests = [(c.case_id, c.request_id) for c in calls if c.request_id is not None]
         if len(set(requests)) != len(requests):
@@ -182,7 +221,7 @@ class Firing:
                 results.append(replay)
                 if replay is not None:
                     continue
-                one = self._judge(call, latest.get(call.case_id))
+                one = self._judge(call, latest.get(call.case_id), use_kept)
                 latest[call.case_id] = one.after
                 judged.append(one)
             if not judged:
@@ -198,21 +237,30 @@ class Firing:
                     if replay is not None:
                         return [replay]
                 if isinstance(exc, ConflictError):
+                    stale = [one.before.case.id for one in judged if one.kept]
+                    if stale:
+                        raise _Stale(stale) from exc
                     raise
                 raise translate(exc, register.db.url, "cannot record the step") from None
         for one in judged:  # committed: now the steps have happened, and are told
+            self._keep(one.after)
+        for one in judged:
             register._engines.engine(one.after.case).notify(one.outcome)
         written = iter(judged)
         return [r if r is not None else _fired(next(written)) for r in results]
 
-    def _judge(self, call: FireCall, latest: StoredCase | None) -> _Judged:
+    def _judge(self, call: FireCall, latest: StoredCase | None, use_kept: bool) -> _Judged:
         register = self.register
+        kept = None
         if latest is not None:
             stored = latest
         elif isinstance(call.case, StoredCase):
             stored = call.case
         else:
-            stored = register.load(call.case)
+            kept = self.kept.get(call.case) if use_kept else None
+            if kept is not None and call.expected_version not in (None, kept.version):
+                kept = None  # the caller knows of another version: read it
+            stored = kept if kept is not None else register.load(call.case)
         if call.expected_version is not None and call.expected_version != stored.version:
             raise ConflictError(
                 f"case '{stored.case.id}' is at version {stored.version}, not "
@@ -244,6 +292,7 @@ class Firing:
             outcome=outcome,
             after=after,
             due=next_due(outcome.case.history) if is_open else (None, None),
+            kept=kept is not None,
         )
 
     def _write(self, judged: Sequence[_Judged]) -> None:
@@ -286,10 +335,12 @@ class Firing:
             driver.autocommit = True
             with driver.cursor() as cursor:
                 if len(judged) == 1:
-                    # Not prepared: psycopg keys a prepared statement by its parameters'
-                    # types, which vary here (a null actor id, due date...), and the
-                    # churn of preparing and deallocating cost more than planning.
-                    cursor.execute(statement, params[0], prepare=False)
+                    # Prepared at once: planning this statement costs more than running
+                    # it. psycopg keeps one prepared statement per parameter types (a
+                    # null date, a larger integer: a handful) and drops them all when
+                    # the connection rolls back, which the register's reads avoid
+                    # (``_database.snapshot``).
+                    cursor.execute(statement, params[0], prepare=True)
                     if cursor.rowcount != 1:
                         raise _conflict(judged[0])
                     return
