@@ -34,8 +34,9 @@ from admission_flow.exceptions import ConflictError, InputError, RequestReusedEr
 from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import encode
 
+from ._direct import Direct
 from ._engines import Engines
-from ._errors import guarded, is_driver_error, is_integrity_error, translate
+from ._errors import guarded, is_integrity_error, translate
 from ._fold import Entry, StoredCase
 from ._rows import next_due, step_row
 from ._schema import history
@@ -127,6 +128,12 @@ class Firing:
         #: Each case as this register's last write left it, by id; the oldest written
         #: goes first when full.
         self.kept: dict[str, StoredCase] = {}
+        #: PostgreSQL: each thread's own connection for its steps and reads.
+        self.direct = Direct(register.db) if register.db.dialect.name == "postgresql" else None
+
+    def close(self) -> None:
+        if self.direct is not None:
+            self.direct.close()
 
     def _keep(self, stored: StoredCase) -> None:
         kept = self.kept
@@ -320,48 +327,33 @@ class Firing:
                 cursor.close()
 
     def _write_postgresql(self, judged: Sequence[_Judged]) -> None:
-        """PostgreSQL: one statement per step (``MOVE_AND_INSERT``), run in autocommit on
-        the driver's connection: a single step is its own transaction (one round trip, no
-        BEGIN or COMMIT); a batch is one transaction whose statements go out together
-        (psycopg's pipeline), with a row count that must be one per step."""
-        db = self.register.db
-        pooled = db.raw_connection()
-        driver: Any = pooled.driver_connection
-        statements = prebuilt_for(db)
+        """PostgreSQL: one statement per step (``MOVE_AND_INSERT``), on this thread's own
+        connection in autocommit (``_direct``): a single step is its own transaction (one
+        round trip, no BEGIN or COMMIT); a batch is one transaction whose statements go
+        out together (psycopg's pipeline), with a row count that must be one per step."""
+        statements = prebuilt_for(self.register.db)
         statement = statements.move_and_insert
         assert statement is not None
+        assert self.direct is not None
         params = [statements.move_and_insert_params(_move_values(o), o.row) for o in judged]
-        try:
-            driver.autocommit = True
-            with driver.cursor() as cursor:
-                if len(judged) == 1:
-                    # Prepared at once: planning this statement costs more than running
-                    # it. psycopg keeps one prepared statement per parameter types (a
-                    # null date, a larger integer: a handful) and drops them all when
-                    # the connection rolls back, which the register's reads avoid
-                    # (``_database.snapshot``).
-                    cursor.execute(statement, params[0], prepare=True)
-                    if cursor.rowcount != 1:
-                        raise _conflict(judged[0])
-                    return
-                cursor.execute("BEGIN")
-                try:
-                    cursor.executemany(statement, params)
-                    if cursor.rowcount != len(judged):
-                        raise _first_conflict(driver, judged)
-                except BaseException:
-                    cursor.execute("ROLLBACK")
-                    raise
-                cursor.execute("COMMIT")
-        except BaseException as exc:
-            if is_driver_error(exc) and not is_integrity_error(exc):
-                pooled.invalidate()  # a connection that failed mid-write is not reused
-            raise
-        finally:
-            if pooled.dbapi_connection is not None:
-                if not driver.closed:
-                    driver.autocommit = False
-                pooled.close()
+        with self.direct.cursor() as cursor:
+            if len(judged) == 1:
+                # Prepared at once: planning this statement costs more than running it.
+                # psycopg keeps one prepared statement per parameter types (a null date,
+                # a larger integer: a handful), for the connection's life.
+                cursor.execute(statement, params[0], prepare=True)
+                if cursor.rowcount != 1:
+                    raise _conflict(judged[0])
+                return
+            cursor.execute("BEGIN")
+            try:
+                cursor.executemany(statement, params)
+                if cursor.rowcount != len(judged):
+                    raise _first_conflict(cursor.connection, judged)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
 
 
 def _move_values(one: _Judged) -> dict[str, Any]:

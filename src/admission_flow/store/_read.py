@@ -5,7 +5,7 @@ Through SQLAlchemy that took four round trips on PostgreSQL (BEGIN at REPEATABLE
 READ, the case, its rows, ROLLBACK) and more time building rows than folding them;
 the ROLLBACK also made psycopg drop its prepared statements, the step's write
 among them. Here one statement (the case row joined to its rows) runs on the
-driver's connection in autocommit: a single statement sees one snapshot on both
+driver's connection in autocommit (``_direct``): a single statement sees one snapshot on both
 backends, so the rows always agree with the case row they came with, and the
 fold (``_fold.fold``) checks every hash as before.
 
@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ._direct import Direct
 from ._errors import is_driver_error
 from ._schema import cases, history
 
@@ -64,36 +65,39 @@ _SPLIT = len(_CASE_COLUMNS)
 _FLAGS = ("accepted", "recorded")
 
 
-def read_case(db: sa.Engine, case_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def read_case(
+    db: sa.Engine, case_id: str, direct: Direct | None = None
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The case row (``None``: no such case) and its history rows in order, as mappings of
-    column to value, as SQLAlchemy would give them.
+    column to value, as SQLAlchemy would give them; on PostgreSQL on ``direct``'s
+    connection (in autocommit), on SQLite on a pooled one (sqlite3 runs a lone
+    statement in its own transaction).
 
     Raises the driver's own exceptions (``_errors.guarded`` types them); a connection
-    that failed is not given back to the pool.
+    that failed is not used again.
     """
     dialect = db.dialect
     text, day, flag = _statement(dialect.name, dialect)
-    pooled = db.raw_connection()
-    driver: Any = pooled.driver_connection
-    postgresql = dialect.name == "postgresql"
-    try:
-        if postgresql:
-            driver.autocommit = True  # one statement, no BEGIN and no ROLLBACK around it
-        cursor = driver.cursor()
-        try:
+    if direct is not None:
+        with direct.cursor() as cursor:
             cursor.execute(text, (case_id,))
             found = cursor.fetchall()
+    else:
+        pooled = db.raw_connection()
+        try:
+            cursor = pooled.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(text, (case_id,))
+                found = cursor.fetchall()
+            finally:
+                cursor.close()
+        except BaseException as exc:
+            if is_driver_error(exc):
+                pooled.invalidate()
+            raise
         finally:
-            cursor.close()
-    except BaseException as exc:
-        if is_driver_error(exc):
-            pooled.invalidate()
-        raise
-    finally:
-        if pooled.dbapi_connection is not None:
-            if postgresql and not driver.closed:
-                driver.autocommit = False
-            pooled.close()
+            if pooled.dbapi_connection is not None:
+                pooled.close()
     if not found:
         return None, []
     head = dict(zip(_CASE_COLUMNS, found[0][:_SPLIT], strict=True))

@@ -123,6 +123,7 @@ class Register(Generations):
         return cls(url, plugins=plugins, clock=clock, _engine=engine)
 
     def close(self) -> None:
+        self._firing.close()
         self.db.dispose()
 
     def __enter__(self) -> Register:
@@ -285,7 +286,7 @@ class Register(Generations):
 
     def _read(self, case_id: str) -> tuple[StoredCase, list[Entry]]:
         with guarded(self.db.url, f"cannot read case '{case_id}'"):
-            head, rows = read_case(self.db, case_id)  # one statement: one snapshot
+            head, rows = read_case(self.db, case_id, self._firing.direct)  # one snapshot
         if head is None:
             raise UnknownCaseError(f"{self.where}: no case '{case_id}' in the register")
         return fold(head, rows, where=self.where)
