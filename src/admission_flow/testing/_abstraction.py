@@ -79,10 +79,11 @@ from admission_flow.procedure._invariants import (
     StepOnFile,
     UnitHas,
     WorkingDaysWithin,
+    walk,
 )
 from admission_flow.spec import EventSpec, FactSpec
 
-from ._boundaries import Variant, _walk
+from ._boundaries import Variant
 from ._generation import two_thirds
 
 __all__ = [
@@ -331,7 +332,7 @@ class Views:
             c
             for invariant in self.procedure.invariants
             for condition in invariant.requires
-            for c in _walk(condition)
+            for c in walk(condition)
             if isinstance(c, WorkingDaysWithin)
         ]
 
