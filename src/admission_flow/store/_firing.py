@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -128,6 +129,7 @@ class Firing:
         #: Each case as this register's last write left it, by id; the oldest written
         #: goes first when full.
         self.kept: dict[str, StoredCase] = {}
+        self._keeping = threading.Lock()
         #: PostgreSQL: each thread's own connection for its steps and reads.
         self.direct = Direct(register.db) if register.db.dialect.name == "postgresql" else None
 
@@ -137,10 +139,11 @@ class Firing:
 
     def _keep(self, stored: StoredCase) -> None:
         kept = self.kept
-        kept.pop(stored.case.id, None)
-        if len(kept) >= CASES_KEPT:
-            del kept[next(iter(kept))]
-        kept[stored.case.id] = stored
+        with self._keeping:  # threads that fire on one register
+            kept.pop(stored.case.id, None)
+            if len(kept) >= CASES_KEPT:
+                kept.pop(next(iter(kept)), None)
+            kept[stored.case.id] = stored
 
     # -- request ids -------------------------------------------------------------------
 
@@ -205,8 +208,9 @@ class Firing:
         try:
             return self._fire(calls, single=single, use_kept=True)
         except _Stale as stale:  # another writer moved a kept case on: read it anew
-            for case_id in stale.cases:
-                self.kept.pop(case_id, None)
+            with self._keeping:
+                for case_id in stale.cases:
+                    self.kept.pop(case_id, None)
             return self._fire(calls, single=single, use_kept=False)
 
     def _fire(self, calls: Sequence[FireCall], *, single: bool, use_kept: bool) -> list[Fired]:
