@@ -11,6 +11,8 @@ driver's runs alternated round by round (copies of the
 * ``per step, register``: ``Register.fire`` of the same events, judged by the
   engine, sealed and written, one transaction each. Goal: at least 0.8x the
   driver.
+* ``per step, fire by case id``: the same, each call naming its case by id (as a
+  service's request does), the case not loaded by the caller.
 * ``batch of 11, driver``: the same 22 statements of one case in one transaction.
 * ``batch of 11, register``: ``Register.fire_many`` of one case's 11 events.
   Goal: at least 0.5x the driver's batched rate.
@@ -21,8 +23,12 @@ Run from the repository root (the package installed with its ``test`` extra)::
     python benchmarks/bench_service.py --quick    # 20 cases
     python benchmarks/bench_service.py --postgresql postgresql://user@host/db  # empty database
 
-Without ``--postgresql``, a throwaway PostgreSQL server is started when its
-binaries are there (as in the tests).
+Without ``--postgresql`` (or with ``--postgresql auto``), two throwaway PostgreSQL
+servers are started when their binaries are there (as in the tests): one with
+``fsync=off``, where a commit costs the client's work and a round trip, and one at
+PostgreSQL's default durability (``fsync=on``, ``synchronous_commit=on``), as SQLite
+runs here (``synchronous=FULL``), where each commit waits for the disk. Every row of a
+server runs against that server, the register's and the driver's runs alternated.
 """
 
 from __future__ import annotations
@@ -61,12 +67,23 @@ def opened(url: str, count: int, prefix: str) -> tuple[Register, af.Scenario]:
     return register, scenario
 
 
-def register_steps(url: str, count: int, prefix: str) -> tuple[float, list[dict[str, Any]]]:
-    """Seconds for ``Register.fire`` of every event of ``count`` cases; the rows written."""
+def register_steps(
+    url: str, count: int, prefix: str, *, by_id: bool = False
+) -> tuple[float, list[dict[str, Any]]]:
+    """Seconds for ``Register.fire`` of every event of ``count`` cases; the rows written.
+
+    Each case is loaded, then fired on with the ``StoredCase`` each step returns; with
+    ``by_id``, each step names its case by id only, as a service's request does.
+    """
     register, scenario = opened(url, count, prefix)
     began = time.perf_counter()
     for number in range(count):
-        stored = register.load(f"{prefix}-{number:05d}")
+        case_id = f"{prefix}-{number:05d}"
+        if by_id:
+            for event in scenario.events:
+                register.fire(case_id, event.event, event.actor, event.on, **event.facts)
+            continue
+        stored = register.load(case_id)
         for event in scenario.events:
             stored = register.fire(stored, event.event, event.actor, event.on, **event.facts).stored
     spent = time.perf_counter() - began
@@ -164,11 +181,38 @@ def psycopg_driver(
         return time.perf_counter() - began
 
 
+def _servers(args: argparse.Namespace) -> tuple[list[tuple[str, Callable[[], str]]], list[Any]]:
+    """The PostgreSQL targets: the given database, or two throwaway servers (``fsync=off``,
+    and PostgreSQL's default durability), each a function giving a new database's URL."""
+    if args.postgresql and args.postgresql != "auto":
+        given = args.postgresql
+        return [("PostgreSQL", lambda: given)], []
+    sys.path.insert(0, str(ROOT))
+    from tests.store.conftest import _Server
+
+    targets: list[tuple[str, Callable[[], str]]] = []
+    started: list[Any] = []
+    for label, durable in (("PostgreSQL fsync=off", False), ("PostgreSQL durable", True)):
+        server = _Server(durable=durable)
+        if not (server.initdb and server.pg_ctl):
+            print("PostgreSQL server binaries (initdb, pg_ctl) not found: its rows are left out")
+            break
+        server.start()
+        started.append(server)
+        targets.append((label, server.new_url))
+    return targets, started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 cases instead of 200")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--postgresql", metavar="URL", help="an existing, empty database")
+    parser.add_argument(
+        "--postgresql",
+        metavar="URL",
+        help="an existing, empty database; 'auto' (the default): two throwaway servers",
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL rows only")
     args = parser.parse_args(argv)
     count = 20 if args.quick else 200
     print(
@@ -176,21 +220,13 @@ def main(argv: list[str] | None = None) -> int:
         f"SQLite {sqlite3.sqlite_version}; {count} cases x 11 steps; medians of {args.repeats}"
     )
     folder = Path(tempfile.mkdtemp(prefix="bench-service-"))
-    backends: list[tuple[str, Callable[[], str], Callable[..., float]]] = [
-        ("SQLite", lambda: str(folder / f"r-{time.monotonic_ns()}.db"), sqlite_driver)
-    ]
-    stop: Callable[[], None] = lambda: None  # noqa: E731 - replaced when a server is started
-    if args.postgresql:
-        backends.append(("PostgreSQL", lambda: args.postgresql, psycopg_driver))
-    else:
-        sys.path.insert(0, str(ROOT))
-        from tests.store.conftest import _Server
-
-        server = _Server()
-        if server.initdb and server.pg_ctl:
-            server.start()
-            backends.append(("PostgreSQL", server.create_database, psycopg_driver))
-            stop = server.stop
+    backends: list[tuple[str, Callable[[], str], Callable[..., float]]] = []
+    if not args.no_sqlite:
+        backends.append(
+            ("SQLite", lambda: str(folder / f"r-{time.monotonic_ns()}.db"), sqlite_driver)
+        )
+    targets, started = _servers(args)
+    backends += [(label, new_url, psycopg_driver) for label, new_url in targets]
     steps = count * 11
     table: list[tuple[str, float, float | None, str]] = []
     try:
@@ -198,29 +234,47 @@ def main(argv: list[str] | None = None) -> int:
             target = new_url()
             _, rows = register_steps(target, count, "d")  # the cases and rows the driver replays
             plan = _driver_rows(rows)
-            # Contenders alternated, round by round, so that both meet the same load.
-            mine_runs, floor_runs, batch_runs, floor_batch_runs = [], [], [], []
+            # Contenders alternated, round by round, against the same server, so that both
+            # meet the same load.
+            runs: dict[str, list[float]] = {
+                "mine": [], "floor": [], "by_id": [], "batch": [], "floor_batch": []
+            }  # fmt: skip
             for n in range(args.repeats):
-                mine_runs.append(register_steps(new_url(), count, f"s{n}")[0])
-                floor_runs.append(driver(target, plan, 1))
-                batch_runs.append(register_batches(new_url(), count, f"b{n}"))
-                floor_batch_runs.append(driver(target, plan, 11))
-            mine = steps / statistics.median(mine_runs)
-            floor = steps / statistics.median(floor_runs)
-            batches = steps / statistics.median(batch_runs)
-            floor_batch = steps / statistics.median(floor_batch_runs)
+                runs["mine"].append(register_steps(new_url(), count, f"s{n}")[0])
+                runs["floor"].append(driver(target, plan, 1))
+                runs["by_id"].append(register_steps(new_url(), count, f"i{n}", by_id=True)[0])
+                runs["batch"].append(register_batches(new_url(), count, f"b{n}"))
+                runs["floor_batch"].append(driver(target, plan, 11))
+            rate = {key: steps / statistics.median(values) for key, values in runs.items()}
+            floor, floor_batch = rate["floor"], rate["floor_batch"]
             table.append((f"per step, {name}: driver", floor, None, ""))
-            table.append((f"per step, {name}: Register.fire", mine, mine / floor, "goal ≥ 0.8"))
+            table.append(
+                (
+                    f"per step, {name}: Register.fire",
+                    rate["mine"],
+                    rate["mine"] / floor,
+                    "goal ≥ 0.8",
+                )
+            )
+            table.append(
+                (f"per step, {name}: fire by case id", rate["by_id"], rate["by_id"] / floor, "")
+            )
             table.append((f"batch of 11, {name}: driver", floor_batch, None, ""))
             table.append(
-                (f"batch of 11, {name}: fire_many", batches, batches / floor_batch, "goal ≥ 0.5")
+                (
+                    f"batch of 11, {name}: fire_many",
+                    rate["batch"],
+                    rate["batch"] / floor_batch,
+                    "goal ≥ 0.5",
+                )
             )
     finally:
-        stop()
-    print(f"{'row':<42} {'steps/s':>10} {'ratio':>7}")
-    for row, rate, ratio, goal in table:
+        for server in started:
+            server.stop()
+    print(f"{'row':<54} {'steps/s':>10} {'ratio':>7}")
+    for row, value, ratio, goal in table:
         shown = "" if ratio is None else f"{ratio:.2f}x"
-        print(f"{row:<42} {rate:>10,.0f} {shown:>7}  {goal}")
+        print(f"{row:<54} {value:>10,.0f} {shown:>7}  {goal}")
     return 0
 
 

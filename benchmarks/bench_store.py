@@ -250,7 +250,7 @@ def postgres(args: argparse.Namespace) -> tuple[Callable[[], str] | None, Callab
     if server.initdb is None or server.pg_ctl is None:
         return None, lambda: None
     server.start()
-    return server.create_database, server.stop
+    return server.new_url, server.stop
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     database.start()
     server: subprocess.Popen[str] | None = None
     try:
-        url = database.create_database()
+        url = database.new_url()
         with Register.create(url) as register:
             for node in load_units(UNITS):
                 register.put_unit(node.unit, node.members)

@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
 
                 results["PostgreSQL"] = run(
-                    server.create_database(), args.workers, args.seconds, pg, restart
+                    server.new_url(), args.workers, args.seconds, pg, restart
                 )
             finally:
                 server.stop()

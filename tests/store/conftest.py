@@ -47,7 +47,12 @@ def _free_port() -> int:
 
 
 class _Server:
-    def __init__(self) -> None:
+    """A throwaway PostgreSQL server: ``fsync=off`` (it need not survive a power cut), or,
+    with ``durable``, at PostgreSQL's default durability (``fsync=on``,
+    ``synchronous_commit=on``) for benchmarks that compare commits."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         self.initdb = _binary("initdb")
         self.pg_ctl = _binary("pg_ctl")
         self.folder = Path(tempfile.mkdtemp(prefix="admission-flow-pg-"))
@@ -70,7 +75,8 @@ class _Server:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
             # A throwaway server: no need to survive a power cut, only a client's crash.
-            "-c fsync=off -c max_connections=100"
+            + ("-c fsync=on -c synchronous_commit=on" if self.durable else "-c fsync=off")
+            + " -c max_connections=100"
         )
         self.run(
             self.pg_ctl, "start", "-w", "-D", str(self.data), "-o", options,
@@ -100,6 +106,10 @@ class _Server:
         name = f"register_{os.getpid()}_{next(_numbers)}"
         self._admin(f'CREATE DATABASE "{name}"')
         return name
+
+    def new_url(self) -> str:
+        """A new empty database; its URL (``create_database`` gives its name only)."""
+        return self.url(self.create_database())
 
     def drop_database(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,6 +7,12 @@ for one call or for a whole batch, each step with its own version check.
 ``admission_flow_after_step`` is told of each step once the transaction has
 committed, never of a step that lost to another writer.
 
+A call that names its case by id is judged on the case as this register's last
+write left it, when it kept it (``Firing.kept``, bounded), without reading it: the
+write's version check is the one that decides, so a case another writer moved on
+meanwhile makes the write conflict, and the call is judged again on the case read
+anew (once); a kept case can cost a conflict, never a wrong write.
+
 A call with a ``request_id`` is looked up first: if the case recorded it
 already, its recorded outcome comes back (``Fired.replayed``) and nothing is
 written; a retry that loses the race to its own first attempt finds it the
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -28,8 +35,9 @@ from admission_flow.exceptions import ConflictError, InputError, RequestReusedEr
 from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import encode
 
+from ._direct import Direct
 from ._engines import Engines
-from ._errors import guarded, is_driver_error, is_integrity_error, translate
+from ._errors import guarded, is_integrity_error, translate
 from ._fold import Entry, StoredCase
 from ._rows import next_due, step_row
 from ._schema import history
@@ -50,7 +58,10 @@ class _Register(Protocol):
     def load(self, case_id: str) -> StoredCase: ...
 
 
-__all__ = ["FireCall", "Fired", "Firing"]
+__all__ = ["CASES_KEPT", "FireCall", "Fired", "Firing"]
+
+#: How many cases a register keeps as its last write left them (for ``fire`` by id).
+CASES_KEPT = 1024
 
 
 @attrs.frozen(kw_only=True)
@@ -94,6 +105,16 @@ class _Judged:
     outcome: af.Outcome
     after: StoredCase
     due: tuple[dt.date | None, str | None]
+    #: Judged on the case as kept by this register (not read, not given by the caller).
+    kept: bool = False
+
+
+class _Stale(Exception):
+    """A write conflicted, and some of its calls were judged on cases kept in memory."""
+
+    def __init__(self, cases: list[str]) -> None:
+        super().__init__(cases)
+        self.cases = cases
 
 
 def _actor(actor: af.Actor | str) -> af.Actor:
@@ -105,6 +126,24 @@ class Firing:
 
     def __init__(self, register: _Register) -> None:
         self.register = register
+        #: Each case as this register's last write left it, by id; the oldest written
+        #: goes first when full.
+        self.kept: dict[str, StoredCase] = {}
+        self._keeping = threading.Lock()
+        #: PostgreSQL: each thread's own connection for its steps and reads.
+        self.direct = Direct(register.db) if register.db.dialect.name == "postgresql" else None
+
+    def close(self) -> None:
+        if self.direct is not None:
+            self.direct.close()
+
+    def _keep(self, stored: StoredCase) -> None:
+        kept = self.kept
+        with self._keeping:  # threads that fire on one register
+            kept.pop(stored.case.id, None)
+            if len(kept) >= CASES_KEPT:
+                kept.pop(next(iter(kept)), None)
+            kept[stored.case.id] = stored
 
     # -- request ids -------------------------------------------------------------------
 
@@ -124,6 +163,8 @@ class Firing:
                     history.c.facts,
                 ).where(history.c.case_id == call.case_id, history.c.request_id == call.request_id)
             ).first()
+            # Ended by COMMIT, not ROLLBACK, on which psycopg drops its prepared statements.
+            connection.commit()
         if row is None:
             return None
         self._check_same(call, row._mapping)
@@ -164,6 +205,15 @@ class Firing:
     # -- judging and writing -------------------------------------------------------------
 
     def fire(self, calls: Sequence[FireCall], *, single: bool) -> list[Fired]:
+        try:
+            return self._fire(calls, single=single, use_kept=True)
+        except _Stale as stale:  # another writer moved a kept case on: read it anew
+            with self._keeping:
+                for case_id in stale.cases:
+                    self.kept.pop(case_id, None)
+            return self._fire(calls, single=single, use_kept=False)
+
+    def _fire(self, calls: Sequence[FireCall], *, single: bool, use_kept: bool) -> list[Fired]:
         register = self.register
         requests = [(c.case_id, c.request_id) for c in calls if c.request_id is not None]
         if len(set(requests)) != len(requests):
@@ -182,7 +232,7 @@ class Firing:
                 results.append(replay)
                 if replay is not None:
                     continue
-                one = self._judge(call, latest.get(call.case_id))
+                one = self._judge(call, latest.get(call.case_id), use_kept)
                 latest[call.case_id] = one.after
                 judged.append(one)
             if not judged:
@@ -198,21 +248,30 @@ class Firing:
                     if replay is not None:
                         return [replay]
                 if isinstance(exc, ConflictError):
+                    stale = [one.before.case.id for one in judged if one.kept]
+                    if stale:
+                        raise _Stale(stale) from exc
                     raise
                 raise translate(exc, register.db.url, "cannot record the step") from None
         for one in judged:  # committed: now the steps have happened, and are told
+            self._keep(one.after)
+        for one in judged:
             register._engines.engine(one.after.case).notify(one.outcome)
         written = iter(judged)
         return [r if r is not None else _fired(next(written)) for r in results]
 
-    def _judge(self, call: FireCall, latest: StoredCase | None) -> _Judged:
+    def _judge(self, call: FireCall, latest: StoredCase | None, use_kept: bool) -> _Judged:
         register = self.register
+        kept = None
         if latest is not None:
             stored = latest
         elif isinstance(call.case, StoredCase):
             stored = call.case
         else:
-            stored = register.load(call.case)
+            kept = self.kept.get(call.case) if use_kept else None
+            if kept is not None and call.expected_version not in (None, kept.version):
+                kept = None  # the caller knows of another version: read it
+            stored = kept if kept is not None else register.load(call.case)
         if call.expected_version is not None and call.expected_version != stored.version:
             raise ConflictError(
                 f"case '{stored.case.id}' is at version {stored.version}, not "
@@ -244,6 +303,7 @@ class Firing:
             outcome=outcome,
             after=after,
             due=next_due(outcome.case.history) if is_open else (None, None),
+            kept=kept is not None,
         )
 
     def _write(self, judged: Sequence[_Judged]) -> None:
@@ -271,46 +331,33 @@ class Firing:
                 cursor.close()
 
     def _write_postgresql(self, judged: Sequence[_Judged]) -> None:
-        """PostgreSQL: one statement per step (``MOVE_AND_INSERT``), run in autocommit on
-        the driver's connection: a single step is its own transaction (one round trip, no
-        BEGIN or COMMIT); a batch is one transaction whose statements go out together
-        (psycopg's pipeline), with a row count that must be one per step."""
-        db = self.register.db
-        pooled = db.raw_connection()
-        driver: Any = pooled.driver_connection
-        statements = prebuilt_for(db)
+        """PostgreSQL: one statement per step (``MOVE_AND_INSERT``), on this thread's own
+        connection in autocommit (``_direct``): a single step is its own transaction (one
+        round trip, no BEGIN or COMMIT); a batch is one transaction whose statements go
+        out together (psycopg's pipeline), with a row count that must be one per step."""
+        statements = prebuilt_for(self.register.db)
         statement = statements.move_and_insert
         assert statement is not None
+        assert self.direct is not None
         params = [statements.move_and_insert_params(_move_values(o), o.row) for o in judged]
-        try:
-            driver.autocommit = True
-            with driver.cursor() as cursor:
-                if len(judged) == 1:
-                    # Not prepared: psycopg keys a prepared statement by its parameters'
-                    # types, which vary here (a null actor id, due date...), and the
-                    # churn of preparing and deallocating cost more than planning.
-                    cursor.execute(statement, params[0], prepare=False)
-                    if cursor.rowcount != 1:
-                        raise _conflict(judged[0])
-                    return
-                cursor.execute("BEGIN")
-                try:
-                    cursor.executemany(statement, params)
-                    if cursor.rowcount != len(judged):
-                        raise _first_conflict(driver, judged)
-                except BaseException:
-                    cursor.execute("ROLLBACK")
-                    raise
-                cursor.execute("COMMIT")
-        except BaseException as exc:
-            if is_driver_error(exc) and not is_integrity_error(exc):
-                pooled.invalidate()  # a connection that failed mid-write is not reused
-            raise
-        finally:
-            if pooled.dbapi_connection is not None:
-                if not driver.closed:
-                    driver.autocommit = False
-                pooled.close()
+        with self.direct.cursor() as cursor:
+            if len(judged) == 1:
+                # Prepared at once: planning this statement costs more than running it.
+                # psycopg keeps one prepared statement per parameter types (a null date,
+                # a larger integer: a handful), for the connection's life.
+                cursor.execute(statement, params[0], prepare=True)
+                if cursor.rowcount != 1:
+                    raise _conflict(judged[0])
+                return
+            cursor.execute("BEGIN")
+            try:
+                cursor.executemany(statement, params)
+                if cursor.rowcount != len(judged):
+                    raise _first_conflict(cursor.connection, judged)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
 
 
 def _move_values(one: _Judged) -> dict[str, Any]:

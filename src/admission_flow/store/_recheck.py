@@ -8,7 +8,11 @@ step that would now be refused or only recorded, a recorded one that would be
 refused. Nothing is written.
 
 The cases are split into ranges of ids and judged in several processes (one
-per core by default), each with its own connection and engine.
+per core by default), each with its own connection and engine. Which events
+each recorded procedure judges the same way (``Unchanged``) is worked out once,
+in the calling process while the workers start, and sent with each range: a
+worker works it out itself only for a procedure the open cases' rows do not
+name (one a ``migrate`` step moved a case to).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import importlib
 import json
 import multiprocessing
 import os
+import sys
+import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +37,7 @@ from admission_flow.plugins._loading import load_procedure
 
 from ._fingerprints import event_fingerprints
 from ._procedures import plugins_of
-from ._schema import procedures
+from ._schema import cases, procedures
 from ._stream import stream
 
 __all__ = ["CaseRecheck", "Refusal", "Unchanged", "recheck"]
@@ -156,27 +162,60 @@ def _start(
     _worker["unchanged"] = Unchanged(register, loaded, full=full)
 
 
-def _judge_range(bounds: tuple[str, str | None]) -> tuple[int, list[CaseRecheck]]:
+def _judge_range(
+    task: tuple[tuple[str, str | None], dict[str, frozenset[str]]],
+) -> tuple[int, list[CaseRecheck]]:
+    bounds, known = task
     register = _worker["register"]
     procedure: af.Procedure = _worker["procedure"]
     engines: dict[str, af.Engine] = _worker["engines"]
-    return _judge(register, procedure, engines, _worker["unchanged"], bounds)
+    unchanged: Unchanged = _worker["unchanged"]
+    unchanged.by_fingerprint.update(known)
+    return _judge(register, procedure, engines, unchanged, bounds)
 
 
 class Unchanged:
     """Which events of each recorded procedure ``procedure`` would judge the same way: the
-    same fingerprint under both (``_fingerprints``); none with ``full``."""
+    same fingerprint under both (``_fingerprints``); none with ``full``.
+
+    The new procedure's fingerprints are worked out when first needed (finding the
+    plugins' versions reads every installed distribution's file list).
+    """
 
     def __init__(self, register: Any, procedure: af.Procedure, *, full: bool) -> None:
         self.register = register
-        self.new = (
-            None
-            if full
-            else event_fingerprints(
-                procedure, register.plugins, plugins_of(procedure, register.plugins)
-            )
-        )
+        self.procedure = procedure
+        self.full = full
+        self._new: dict[str, str] | None = None
+        self._new_known = False
         self.by_fingerprint: dict[str, frozenset[str]] = {}
+
+    @property
+    def new(self) -> dict[str, str] | None:
+        if not self._new_known:
+            plugins = self.register.plugins
+            self._new = (
+                None
+                if self.full
+                else event_fingerprints(
+                    self.procedure, plugins, plugins_of(self.procedure, plugins)
+                )
+            )
+            self._new_known = True
+        return self._new
+
+    def of_open_cases(self) -> dict[str, frozenset[str]]:
+        """``events`` for every procedure the open cases' rows name, by fingerprint."""
+        query = (
+            sa.select(
+                cases.c.procedure_id, cases.c.procedure_version, cases.c.procedure_fingerprint
+            )
+            .where(cases.c.open.is_(True))
+            .distinct()
+        )
+        with self.register.db.connect() as connection:
+            refs = [af.ProcedureRef(*row) for row in connection.execute(query)]
+        return {ref.fingerprint: self.events(ref) for ref in refs}
 
     def events(self, ref: af.ProcedureRef) -> frozenset[str]:
         found = self.by_fingerprint.get(ref.fingerprint)
@@ -185,6 +224,8 @@ class Unchanged:
         return found
 
     def _compare(self, ref: af.ProcedureRef) -> frozenset[str]:
+        if self.full:
+            return frozenset()
         new = self.new
         if new is None:
             return frozenset()
@@ -238,6 +279,29 @@ def _ranges(ids: Sequence[str], size: int) -> list[tuple[str, str | None]]:
     ]
 
 
+def start_method() -> str:
+    """``fork`` where it is safe (POSIX, and this process runs one thread), else ``spawn``.
+
+    A forked worker starts with what this process has imported (a spawned one
+    imports the library, SQLAlchemy and the rules again: most of a second of CPU
+    each) and uses nothing of its state but that: it opens its own connection and
+    builds its plugins, procedure and engines as a spawned one does, from the same
+    arguments, so both find the same. Forking a process that runs other threads
+    can deadlock the child (a lock held by a thread that is not copied), so then
+    the workers are spawned.
+    """
+    if not sys.platform.startswith("linux"):
+        return "spawn"  # pragma: no cover - macOS forks unsafely, Windows cannot
+    if threading.active_count() != 1:
+        return "spawn"
+    try:  # threads Python does not know of (a driver's, an embedding program's)
+        if len(os.listdir("/proc/self/task")) != 1:
+            return "spawn"
+    except OSError:  # pragma: no cover - /proc not mounted
+        return "spawn"
+    return "fork"
+
+
 def recheck(
     register: Any,
     procedure: str | Path,
@@ -271,11 +335,15 @@ def recheck(
             if progress is not None:
                 progress(done, total)
         return results
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(start_method())
     url = register.db.url.render_as_string(hide_password=False)
     initargs = (type(register), url, source, modules, full)
     with context.Pool(processes, initializer=_start, initargs=initargs) as pool:
-        for count, found in pool.imap(_judge_range, ranges):
+        # While the workers start (a new interpreter each), this process works out the
+        # unchanged events once, for all of them.
+        known = Unchanged(register, loaded, full=full).of_open_cases()
+        tasks = [(bounds, known) for bounds in ranges]
+        for count, found in pool.imap(_judge_range, tasks):
             done += count
             results.extend(found)
             if progress is not None:

@@ -34,7 +34,8 @@ from ._firing import FireCall, Fired, Firing
 from ._fold import Entry, StoredCase, fold
 from ._migration import Generations, verify_texts
 from ._query import Summary, find_query, summary_of_row
-from ._schema import cases, history, units
+from ._read import read_case
+from ._schema import cases, units
 from ._schema import members as members_table
 from ._stream import stream
 from ._verify import Break, verify_chains
@@ -122,6 +123,7 @@ class Register(Generations):
         return cls(url, plugins=plugins, clock=clock, _engine=engine)
 
     def close(self) -> None:
+        self._firing.close()
         self.db.dispose()
 
     def __enter__(self) -> Register:
@@ -283,17 +285,11 @@ class Register(Generations):
             return list(connection.execute(query).scalars())
 
     def _read(self, case_id: str) -> tuple[StoredCase, list[Entry]]:
-        with (
-            guarded(self.db.url, f"cannot read case '{case_id}'"),
-            _database.snapshot(self.db) as connection,
-        ):
-            head = connection.execute(sa.select(cases).where(cases.c.id == case_id)).first()
-            if head is None:
-                raise UnknownCaseError(f"{self.where}: no case '{case_id}' in the register")
-            rows = connection.execute(
-                sa.select(history).where(history.c.case_id == case_id).order_by(history.c.seq)
-            ).mappings()
-            return fold(head._mapping, rows, where=self.where)
+        with guarded(self.db.url, f"cannot read case '{case_id}'"):
+            head, rows = read_case(self.db, case_id, self._firing.direct)  # one snapshot
+        if head is None:
+            raise UnknownCaseError(f"{self.where}: no case '{case_id}' in the register")
+        return fold(head, rows, where=self.where)
 
     def load(self, case_id: str) -> StoredCase:
         """The case rebuilt from its history, and its version.

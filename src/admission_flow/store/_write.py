@@ -9,6 +9,7 @@ of reading first and failing on the other's row.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -98,8 +99,11 @@ class Prebuilt:
 
     move: str
     insert: str
-    #: ``MOVE_AND_INSERT`` (PostgreSQL only), its parameters by name.
+    #: ``MOVE_AND_INSERT`` (PostgreSQL only), with positional parameters (``%s``).
     move_and_insert: str | None
+    #: Where each of its parameters comes from, in order: ``(True, name)`` a parameter of
+    #: ``MOVE_ON``, ``(False, column)`` a column of the history row.
+    move_and_insert_order: tuple[tuple[bool, str], ...]
     #: The parameters' order for a positional driver (SQLite); ``None``: by name (psycopg).
     move_order: tuple[str, ...] | None
     insert_order: tuple[str, ...] | None
@@ -114,9 +118,11 @@ class Prebuilt:
         return self._bind(row, self.insert_order, _INSERT_DATES)
 
     def move_and_insert_params(self, values: dict[str, Any], row: dict[str, Any]) -> Any:
-        params = {f"row_{name}": row[name] for name in HISTORY_COLUMNS}
-        params.update(values)
-        return params
+        """Its parameters as a tuple: psycopg converts a tuple for ``%s`` faster than it
+        reorders a mapping for named parameters."""
+        return tuple(
+            [values[name] if move else row[name] for move, name in self.move_and_insert_order]
+        )
 
     def _bind(
         self, values: dict[str, Any], order: tuple[str, ...] | None, dates: tuple[str, ...]
@@ -140,17 +146,33 @@ def _compiled(statement: Any, dialect: sa.Dialect, **kw: Any) -> tuple[str, tupl
     return str(compiled), order
 
 
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def _positional(statement: Any, dialect: sa.Dialect) -> tuple[str, tuple[tuple[bool, str], ...]]:
+    """``statement`` compiled for a ``pyformat`` driver (psycopg), its ``%(name)s``
+    parameters made positional (``%s``), and where each comes from."""
+    text = str(statement.compile(dialect=dialect))
+    names = _NAMED.findall(text)
+    order = tuple(
+        (False, name.removeprefix("row_")) if name.startswith("row_") else (True, name)
+        for name in names
+    )
+    return _NAMED.sub("%s", text), order
+
+
 @functools.cache
 def _prebuilt(name: str, dialect: sa.Dialect) -> Prebuilt:
     move, move_order = _compiled(MOVE_ON, dialect)
     insert, insert_order = _compiled(
         INSERT_STEP, dialect, column_keys=[c.name for c in history.columns]
     )
-    both = str(MOVE_AND_INSERT.compile(dialect=dialect)) if name == "postgresql" else None
+    both, both_order = _positional(MOVE_AND_INSERT, dialect) if name == "postgresql" else (None, ())
     return Prebuilt(
         move=move,
         insert=insert,
         move_and_insert=both,
+        move_and_insert_order=both_order,
         move_order=move_order,
         insert_order=insert_order,
         dates_as_text=name == "sqlite",

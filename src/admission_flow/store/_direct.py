@@ -1,0 +1,97 @@
+"""PostgreSQL connections in autocommit, one per thread, kept by the register outside its pool.
+
+A step is one statement (``_write.MOVE_AND_INSERT``) and a case one read
+(``_read``): each is its own transaction in autocommit, one round trip. Taking a
+connection from SQLAlchemy's pool for each, switching it to autocommit and back,
+and giving it back cost more CPU than psycopg's own work for the statement; so
+each thread that fires keeps one connection of its own, made by the pool (with
+SQLAlchemy's settings for a new connection) and detached from it, in
+autocommit for its whole life, with its prepared statements.
+
+A connection that fails (the server restarted, the network dropped) is closed
+and forgotten: the call raises ``UnavailableError`` as before, and the next one
+connects anew. ``close`` closes every connection made, whichever thread made it.
+A process forked from this one (``recheck``'s workers) opens registers of its
+own and never uses these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from ._errors import is_driver_error, is_integrity_error
+
+__all__ = ["Direct"]
+
+
+class Direct:
+    """The autocommit driver connections of one register, one per thread (PostgreSQL)."""
+
+    def __init__(self, db: sa.Engine) -> None:
+        self.db = db
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._made: list[Any] = []
+
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator[Any]:
+        """A cursor of this thread's connection (psycopg's), in autocommit; the connection
+        is dropped if it fails."""
+        local = self._local
+        driver = getattr(local, "driver", None)
+        if driver is None or driver.closed:
+            driver = self._connect()
+        try:
+            yield local.cursor
+        except BaseException as exc:
+            if is_driver_error(exc) and not is_integrity_error(exc):
+                self._drop(driver)  # a connection that failed mid-statement is not reused
+            raise
+
+    def _connect(self) -> Any:
+        driver = self._detached()
+        try:
+            # A connection the server dropped while it sat in the pool fails here (one
+            # round trip, once per connection), not under a step.
+            driver.execute("SELECT 1")
+        except Exception as exc:
+            if not is_driver_error(exc):
+                raise
+            with contextlib.suppress(Exception):
+                driver.close()
+            self.db.dispose()  # the others that sat beside it were dropped too
+            driver = self._detached()
+        self._local.driver = driver
+        self._local.cursor = driver.cursor()
+        with self._lock:
+            self._made.append(driver)
+        return driver
+
+    def _detached(self) -> Any:
+        pooled = self.db.raw_connection()
+        driver: Any = pooled.driver_connection
+        pooled.detach()  # ours now: closed by ``close`` or when it fails, never pooled
+        driver.autocommit = True
+        return driver
+
+    def _drop(self, driver: Any) -> None:
+        if getattr(self._local, "driver", None) is driver:
+            self._local.driver = self._local.cursor = None
+        with self._lock, contextlib.suppress(ValueError):
+            self._made.remove(driver)
+        with contextlib.suppress(Exception):
+            driver.close()
+
+    def close(self) -> None:
+        """Close every connection made, in whichever thread."""
+        with self._lock:
+            made, self._made = self._made, []
+        for driver in made:
+            with contextlib.suppress(Exception):
+                driver.close()
+        self._local = threading.local()
