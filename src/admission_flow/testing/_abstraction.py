@@ -313,6 +313,8 @@ class Views:
             for condition in invariant.requires
         ]
         self.condition_events = [_events(condition) for _, condition in self.conditions]
+        #: For each event, the conditions a step of it may change (``settle``).
+        self.again: dict[str, list[int]] = {}
         #: For each state, the conditions of the invariants that hold in it.
         self.checked: dict[str | None, list[int]] = {}
         self.dates = Landmarks(engine, horizon_days)
@@ -364,13 +366,18 @@ class Views:
         reading = self.reading
         if not before or step is None:
             return tuple(condition.holds(case, reading) for _, condition in self.conditions)
-        event = step.event
-        return tuple(
-            condition.holds(case, reading) if events is None or event in events else held
-            for (_, condition), events, held in zip(
-                self.conditions, self.condition_events, before, strict=True
-            )
-        )
+        again = self.again.get(step.event)
+        if again is None:
+            again = self.again[step.event] = [
+                i
+                for i, events in enumerate(self.condition_events)
+                if events is None or step.event in events
+            ]
+        answers = list(before)
+        conditions = self.conditions
+        for i in again:
+            answers[i] = conditions[i][1].holds(case, reading)
+        return tuple(answers)
 
     def invariant_failures(self, case: af.Case, held: tuple[bool, ...]) -> list[InvariantFailure]:
         """The invariants the case breaks in its state, from its ``settle`` answers."""
