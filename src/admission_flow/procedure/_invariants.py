@@ -47,7 +47,7 @@ suggestion, like the rest of the procedure file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal, Protocol
 
 import attrs
@@ -266,6 +266,14 @@ class AllOf:
 
     def describe(self) -> str:
         return "all of (" + "; ".join(c.describe() for c in self.conditions) + ")"
+
+
+def walk(condition: Condition) -> Iterator[Condition]:
+    """The condition and every condition inside it (``any_of``, ``all_of``), depth first."""
+    yield condition
+    if isinstance(condition, AnyOf | AllOf):
+        for inner in condition.conditions:
+            yield from walk(inner)
 
 
 @attrs.frozen(kw_only=True)

@@ -24,7 +24,7 @@ import attrs
 import admission_flow as af
 from admission_flow.model._history import History
 from admission_flow.model._values import _new_case
-from admission_flow.procedure._invariants import AllOf, AnyOf, Condition, RuleHeld
+from admission_flow.procedure._invariants import RuleHeld, walk
 from admission_flow.spec import EventSpec
 
 from ._generation import two_thirds
@@ -191,19 +191,12 @@ def resolve(
     return value
 
 
-def _walk(condition: Condition) -> Iterator[Condition]:
-    yield condition
-    if isinstance(condition, AnyOf | AllOf):
-        for inner in condition.conditions:
-            yield from _walk(inner)
-
-
 def _judged(procedure: af.Procedure) -> dict[str, set[str]]:
     """For each rule, the events where an invariant judges it again (``rule_held``)."""
     found: dict[str, set[str]] = {}
     for invariant in procedure.invariants:
         for condition in invariant.requires:
-            for leaf in _walk(condition):
+            for leaf in walk(condition):
                 if isinstance(leaf, RuleHeld):
                     found.setdefault(leaf.rule, set()).add(leaf.at)
     return found

@@ -18,13 +18,7 @@ from typing import Any, TypeVar
 
 import admission_flow as af
 from admission_flow.calendar import Calendar
-from admission_flow.procedure._invariants import (
-    AllOf,
-    AnyOf,
-    Condition,
-    MonthsSince,
-    WorkingDaysWithin,
-)
+from admission_flow.procedure._invariants import MonthsSince, WorkingDaysWithin, walk
 from admission_flow.spec import FactSpec
 
 __all__ = [
@@ -239,7 +233,7 @@ def law_edges(
             periods.append((deadline.after, deadline.date, deadline.months, days or 0))
     for invariant in procedure.invariants:
         for condition in invariant.requires:
-            for part in _conditions(condition):
+            for part in walk(condition):
                 if isinstance(part, WorkingDaysWithin):
                     periods.append((part.event, part.fact, 0, part.at_most))
                 elif isinstance(part, MonthsSince):
@@ -262,13 +256,6 @@ def law_edges(
             else:
                 found.update((start - _DAY, start))
     return sorted(found)
-
-
-def _conditions(condition: Condition) -> Iterable[Condition]:
-    yield condition
-    if isinstance(condition, AnyOf | AllOf):
-        for inner in condition.conditions:
-            yield from _conditions(inner)
 
 
 # -- facts ---------------------------------------------------------------------------

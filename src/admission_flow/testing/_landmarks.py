@@ -16,9 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import admission_flow as af
-from admission_flow.procedure._invariants import WorkingDaysWithin
-
-from ._boundaries import _walk
+from admission_flow.procedure._invariants import WorkingDaysWithin, walk
 
 __all__ = ["AGE_MONTHS", "STEP_MONTHS", "Landmarks", "anchors", "landmark_days", "sign"]
 
@@ -70,7 +68,7 @@ class Landmarks:
             c
             for invariant in engine.procedure.invariants
             for condition in invariant.requires
-            for c in _walk(condition)
+            for c in walk(condition)
             if isinstance(c, WorkingDaysWithin)
         ]
 

@@ -9,20 +9,13 @@ reach the plugins; this module gives it a judge (``Reading``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import admission_flow as af
 from admission_flow.calendar import Calendar, VietnamCalendar
 from admission_flow.engine._migrate import MIGRATE
-from admission_flow.procedure._invariants import (
-    AllOf,
-    AnyOf,
-    Condition,
-    InvariantFailure,
-    Reading,
-    RuleHeld,
-)
+from admission_flow.procedure._invariants import InvariantFailure, Reading, RuleHeld, walk
 from admission_flow.procedure._invariants import check_invariants as _check
 
 from ._scenario_file import Attempt
@@ -133,7 +126,7 @@ class RuleAnswers:
         self.judged: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
         for invariant in self.procedure.invariants:
             for condition in invariant.requires:
-                for leaf in _leaves(condition):
+                for leaf in walk(condition):
                     if isinstance(leaf, RuleHeld):
                         self.judged.setdefault((leaf.rule, leaf.at), []).append(leaf.params)
 
@@ -164,13 +157,6 @@ class RuleAnswers:
             except (KeyError, TypeError, ValueError, AttributeError):
                 answers.append(True)  # it reads a fact this event lacks: it says nothing here
         return tuple(answers)
-
-
-def _leaves(condition: Condition) -> Iterator[Condition]:
-    yield condition
-    if isinstance(condition, AnyOf | AllOf):
-        for inner in condition.conditions:
-            yield from _leaves(inner)
 
 
 _CALENDAR: list[Calendar] = []
