@@ -27,7 +27,9 @@ Dimensions explored
   date on which a rule may turn: a deadline's due date and the day after, an
   invariant's working-day bound, and, when nothing else can happen, twelve
   and sixty months after a step and the candidate's 18th, 30th and 60th
-  birthdays, each with its neighbours.
+  birthdays, each with its neighbours. Deadlines and bounds are waited for
+  however far ahead they fall; the other landmarks only within
+  ``horizon_days`` of the latest step.
 
 The abstract state
 ------------------
@@ -37,8 +39,10 @@ from that state (*live*), how many different actors had it accepted (up to
 two), how many times it was only recorded (up to three), by which roles, and
 whether its latest facts were the ordinary ones; for each event that can no
 longer fire (*dead*), only whether it was accepted and how often recorded;
-where the case's date falls around each landmark (before, on, after); and the
-deviations spent.
+where the case's date falls around each landmark (before, on, after), each
+landmark *named* by what it counts from (twelve months after the latest
+``introduce``'s ``known_since``, the 60th birthday, the pending
+``decision_due``, an invariant's bound); and the deviations spent.
 
 Why that is enough (the soundness argument)
 -------------------------------------------
@@ -48,7 +52,20 @@ roles and facts of the latest step of an event (in the key while the event
 can fire), and dates only through whole months and working days from a
 landmark (the date signs). Two cases that agree on all of that get the same
 answer from every rule at every later event, so exploring one of them is
-enough. For a dead event the answers it can still influence are those of
+enough. The signs are kept by name, not by rank among the case's dates:
+until issue 17 they were placed by the rank of each distinct date, so a
+self-loop fired again after a wait (a second ``verify_background`` once the
+decision's deadline is due) added a date, hence a state, though every rule
+and invariant stood on the same side of every landmark as before; the
+number of such orders multiplied ``vn-2021``'s states by more than two
+(9,682 to 4,682 for the ordinary configuration alone). Named signs say all
+a rule reading "N months after event E" can see: on which side of each
+named landmark the date falls. How far inside a side the date is, no rule
+of the argument reads; when time passes, the search waits to the next
+landmark of the case it explores, so each crossing is explored from that
+case. Because merged cases may differ in the date of their latest step,
+the deadlines and bounds are waited for however far they are (the horizon
+no longer depends on a date the key does not hold). For a dead event the answers it can still influence are those of
 invariants (``rule_held`` judges at the step itself, whose answer cannot
 change once the event is dead) and of rules reading *that* it happened; a rule
 that reads more of an event no longer possible (its actor, a fact other
@@ -64,7 +81,7 @@ those, at a cost).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
@@ -79,12 +96,12 @@ from admission_flow.procedure._invariants import (
     StepOnFile,
     UnitHas,
     WorkingDaysWithin,
-    walk,
 )
 from admission_flow.spec import EventSpec, FactSpec
 
 from ._boundaries import Variant
 from ._generation import two_thirds
+from ._landmarks import AGE_MONTHS, STEP_MONTHS, Landmarks
 
 __all__ = [
     "AGE_MONTHS",
@@ -100,9 +117,6 @@ __all__ = [
 _DAY = dt.timedelta(days=1)
 #: The day generated cases open; any ordinary working day would do.
 START = dt.date(2023, 1, 3)
-#: Landmarks after a step (months) and after the candidate's birth (months).
-STEP_MONTHS = (12, 60)
-AGE_MONTHS = (18 * 12, 30 * 12, 60 * 12)
 #: An optional fact left out, in the list of a fact's values.
 ABSENT = object()
 
@@ -168,34 +182,6 @@ class Liveness:
             else:
                 found.append((name, accepted, recorded))
         return tuple(found)
-
-
-def anchors(case: af.Case) -> list[dt.date]:
-    """The dates of each event's latest kept step and its date facts, each once, oldest first."""
-    found: set[dt.date] = set()
-    latest: dict[str, af.Step] = {}
-    for step in case.history:
-        latest[step.event] = step
-    for step in latest.values():
-        found.add(step.on)
-        found.update(v for v in step.facts.values() if isinstance(v, dt.date))
-    return sorted(found)
-
-
-def sign(today: dt.date, landmark: dt.date) -> int:
-    """Before (-1), on (0) or after (1) the landmark."""
-    return (today > landmark) - (today < landmark)
-
-
-def landmark_days(case: af.Case, dated: list[dt.date]) -> Iterator[dt.date]:
-    """Twelve and sixty months after each anchor, and the candidate's birthdays, with neighbours."""
-    for anchor in dated:
-        for months in STEP_MONTHS:
-            day = af.add_months(anchor, months)
-            yield from (day - _DAY, day, day + _DAY)
-    for months in AGE_MONTHS:
-        day = af.add_months(case.candidate.born, months)
-        yield from (day - _DAY, day, day + _DAY)
 
 
 def _ordinary(fact: FactSpec, value: Any) -> bool:
@@ -327,62 +313,19 @@ class Views:
             for condition in invariant.requires
         ]
         self.condition_events = [_events(condition) for _, condition in self.conditions]
-        self.landmark_cache: list[Any] = [None, ()]
-        self.bounds = [
-            c
-            for invariant in self.procedure.invariants
-            for condition in invariant.requires
-            for c in walk(condition)
-            if isinstance(c, WorkingDaysWithin)
-        ]
+        #: For each event, the conditions a step of it may change (``settle``).
+        self.again: dict[str, list[int]] = {}
+        #: For each state, the conditions of the invariants that hold in it.
+        self.checked: dict[str | None, list[int]] = {}
+        self.dates = Landmarks(engine, horizon_days)
 
     def waits(self, case: af.Case, today: dt.date, *, landmarks: bool) -> list[dt.date]:
-        """The next date on which a rule may turn, if there is one."""
-        days: set[dt.date] = set()
-        if landmarks:
-            days.update(landmark_days(case, anchors(case)))
-        for deadline in self.engine.pending(case):
-            days.update((deadline.due, deadline.due + _DAY))
-        for bound in self._bounds(case):
-            days.update((bound, bound + _DAY))
-        # The nearest that changes how the case is seen: a later one is reached
-        # by waiting again, so no case the rules may judge differently is skipped.
-        here = self.signs(case, today)
-        latest = case.history[-1].on if case.history else today
-        horizon = latest + dt.timedelta(days=self.horizon_days)
-        for day in sorted(d for d in days if today < d <= horizon):
-            if self.signs(case, day) != here:
-                return [day]
-        return []
+        """The next date on which a rule may turn, if there is one (``Landmarks.waits``)."""
+        return self.dates.waits(case, today, landmarks=landmarks)
 
-    def _bounds(self, case: af.Case) -> Iterator[dt.date]:
-        for condition in self.bounds:
-            start = case.last(condition.event)
-            if start is None:
-                continue
-            day = start.facts.get(condition.fact, start.on) if condition.fact else start.on
-            if isinstance(day, dt.date):
-                yield self.engine.calendar.add_working_days(day, condition.at_most)
-
-    def landmarks(self, case: af.Case) -> tuple[dt.date, ...]:
-        """The dates around which the case's date is placed; cached for the case last asked."""
-        cached = self.landmark_cache
-        if cached[0] is not case:
-            found = [
-                af.add_months(anchor, months) for anchor in anchors(case) for months in STEP_MONTHS
-            ]
-            born = case.candidate.born
-            found.extend(af.add_months(born, m) for m in AGE_MONTHS)
-            found.extend(deadline.due for deadline in self.engine.pending(case))
-            found.extend(self._bounds(case))
-            cached[0] = case
-            cached[1] = tuple(found)
-        answer: tuple[dt.date, ...] = cached[1]
-        return answer
-
-    def signs(self, case: af.Case, today: dt.date) -> tuple[int, ...]:
-        """Where the case's date falls around each landmark: before (-1), on (0) or after (1)."""
-        return tuple((today > day) - (today < day) for day in self.landmarks(case))
+    def signs(self, case: af.Case, today: dt.date) -> tuple[Any, ...]:
+        """Where the case's date falls around each named landmark (``Landmarks.signs``)."""
+        return self.dates.signs(case, today)
 
     def key(
         self,
@@ -423,21 +366,34 @@ class Views:
         reading = self.reading
         if not before or step is None:
             return tuple(condition.holds(case, reading) for _, condition in self.conditions)
-        event = step.event
-        return tuple(
-            condition.holds(case, reading) if events is None or event in events else held
-            for (_, condition), events, held in zip(
-                self.conditions, self.condition_events, before, strict=True
-            )
-        )
+        again = self.again.get(step.event)
+        if again is None:
+            again = self.again[step.event] = [
+                i
+                for i, events in enumerate(self.condition_events)
+                if events is None or step.event in events
+            ]
+        answers = list(before)
+        conditions = self.conditions
+        for i in again:
+            answers[i] = conditions[i][1].holds(case, reading)
+        return tuple(answers)
 
     def invariant_failures(self, case: af.Case, held: tuple[bool, ...]) -> list[InvariantFailure]:
         """The invariants the case breaks in its state, from its ``settle`` answers."""
         if case.state is None:
             return []
+        checked = self.checked.get(case.state)
+        if checked is None:
+            checked = self.checked[case.state] = [
+                i for i, (inv, _) in enumerate(self.conditions) if case.state in inv.states
+            ]
+        if all(held[i] for i in checked):
+            return []
         failed: dict[str, list[Any]] = {}
-        for (invariant, condition), holds in zip(self.conditions, held, strict=True):
-            if not holds and case.state in invariant.states:
+        for i in checked:
+            if not held[i]:
+                invariant, condition = self.conditions[i]
                 failed.setdefault(invariant.id, []).append(condition)
         return [
             InvariantFailure(invariant=invariant, failed=tuple(failed[invariant.id]))

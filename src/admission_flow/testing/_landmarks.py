@@ -1,0 +1,173 @@
+"""The dates on which ``admission-flow check`` lets time pass, and how it places a case's date.
+
+A rule of the argument in ``_abstraction.py`` reads dates only through whole
+months and working days counted from a *landmark*: twelve and sixty months
+after a step's date or one of its date facts, the candidate's 18th, 30th and
+60th birthdays, a pending deadline's due date, an invariant's working-day
+bound. The abstract state keeps, for each landmark *named* by what it counts
+from, whether the case's date is before, on or after it (its sign); the
+search waits from one landmark to the next, so each crossing is explored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import admission_flow as af
+from admission_flow.procedure._invariants import WorkingDaysWithin, walk
+
+__all__ = ["AGE_MONTHS", "STEP_MONTHS", "Landmarks", "anchors", "landmark_days", "sign"]
+
+_DAY = dt.timedelta(days=1)
+#: Landmarks after a step (months) and after the candidate's birth (months).
+STEP_MONTHS = (12, 60)
+AGE_MONTHS = (18 * 12, 30 * 12, 60 * 12)
+
+
+def anchors(case: af.Case) -> list[dt.date]:
+    """The dates of each event's latest kept step and its date facts, each once, oldest first."""
+    found: set[dt.date] = set()
+    latest: dict[str, af.Step] = {}
+    for step in case.history:
+        latest[step.event] = step
+    for step in latest.values():
+        found.add(step.on)
+        found.update(v for v in step.facts.values() if isinstance(v, dt.date))
+    return sorted(found)
+
+
+def sign(today: dt.date, landmark: dt.date) -> int:
+    """Before (-1), on (0) or after (1) the landmark."""
+    return (today > landmark) - (today < landmark)
+
+
+def landmark_days(case: af.Case, dated: list[dt.date]) -> Iterator[dt.date]:
+    """Twelve and sixty months after each anchor, and the candidate's birthdays, with neighbours."""
+    for anchor in dated:
+        for months in STEP_MONTHS:
+            day = af.add_months(anchor, months)
+            yield from (day - _DAY, day, day + _DAY)
+    for months in AGE_MONTHS:
+        day = af.add_months(case.candidate.born, months)
+        yield from (day - _DAY, day, day + _DAY)
+
+
+class Landmarks:
+    """A case's landmarks, their signs on a date, and the next date worth waiting for."""
+
+    def __init__(self, engine: af.Engine, horizon_days: int) -> None:
+        self.engine = engine
+        self.horizon_days = horizon_days
+        self.landmark_cache: list[Any] = [None, ()]
+        self.step_signs: dict[tuple[int, dt.date], Any] = {}
+        self.born_days: dict[dt.date, list[dt.date]] = {}
+        self.born_names = tuple(("born", m) for m in AGE_MONTHS)
+        self.bounds = [
+            c
+            for invariant in engine.procedure.invariants
+            for condition in invariant.requires
+            for c in walk(condition)
+            if isinstance(c, WorkingDaysWithin)
+        ]
+
+    def waits(self, case: af.Case, today: dt.date, *, landmarks: bool) -> list[dt.date]:
+        """The next date on which a rule may turn, if there is one.
+
+        A deadline's due date and an invariant's bound are waited for however
+        far they are (there are finitely many, and the case's abstract state
+        does not say how long ago its latest step was); the other landmarks
+        only within ``horizon_days`` of the latest step.
+        """
+        days: set[dt.date] = set()
+        if landmarks:
+            latest = case.history[-1].on if case.history else today
+            horizon = latest + dt.timedelta(days=self.horizon_days)
+            days.update(d for d in landmark_days(case, anchors(case)) if d <= horizon)
+        for deadline in self.engine.pending(case):
+            days.update((deadline.due, deadline.due + _DAY))
+        for _, bound in self._bounds(case):
+            days.update((bound, bound + _DAY))
+        # The nearest that changes how the case is seen: a later one is reached
+        # by waiting again, so no case the rules may judge differently is skipped.
+        here = self.signs(case, today)
+        for day in sorted(d for d in days if today < d):
+            if self.signs(case, day) != here:
+                return [day]
+        return []
+
+    def _bounds(self, case: af.Case) -> Iterator[tuple[int, dt.date]]:
+        for index, condition in enumerate(self.bounds):
+            start = case.last(condition.event)
+            if start is None:
+                continue
+            day = start.facts.get(condition.fact, start.on) if condition.fact else start.on
+            if isinstance(day, dt.date):
+                yield index, self.engine.calendar.add_working_days(day, condition.at_most)
+
+    def landmarks(
+        self, case: af.Case
+    ) -> tuple[tuple[af.Step, ...], tuple[Any, ...], tuple[dt.date, ...]]:
+        """The dates around which the case's date is placed, each named by what it counts from.
+
+        The latest step of each event, in the procedure's order, whose dates
+        count twelve and sixty months (``_step_signs``); then the birthdays,
+        the pending deadlines and the invariants' bounds, named and dated.
+        Cached for the case last asked. A landmark is named, not placed by its
+        rank among the case's dates: two cases whose steps fell on other days
+        but stand alike before and after every landmark are one abstract state
+        (see "Dates" above).
+        """
+        cached = self.landmark_cache
+        if cached[0] is not case:
+            latest: dict[str, af.Step] = {}
+            for step in case.history:
+                latest[step.event] = step
+            steps = tuple(latest[e] for e in self.engine.procedure.events if e in latest)
+            names: list[Any] = list(self.born_names)
+            days: list[dt.date] = self._born_days(case.candidate.born)
+            for deadline in self.engine.pending(case):
+                names.append(deadline.name)
+                days.append(deadline.due)
+            for index, day in self._bounds(case):
+                names.append(index)
+                days.append(day)
+            cached[0] = case
+            cached[1] = (steps, tuple(names), tuple(days))
+        answer: tuple[tuple[af.Step, ...], tuple[Any, ...], tuple[dt.date, ...]] = cached[1]
+        return answer
+
+    def _step_signs(self, step: af.Step, today: dt.date) -> tuple[Any, ...]:
+        """Where ``today`` falls around twelve and sixty months after a step's dates, named."""
+        key = (id(step), today)
+        known = self.step_signs.get(key)
+        if known is not None and known[0] is step:
+            cached: tuple[Any, ...] = known[1]
+            return cached
+        found: list[Any] = [step.event]
+        dated = [("", step.on)]
+        dated.extend((n, v) for n, v in step.facts.items() if isinstance(v, dt.date))
+        for name, day in dated:
+            found.append(name)
+            for months in STEP_MONTHS:
+                mark = af.add_months(day, months)
+                found.append((today > mark) - (today < mark))
+        answer = tuple(found)
+        self.step_signs[key] = (step, answer)  # the step kept alive: its id stays its own
+        return answer
+
+    def _born_days(self, born: dt.date) -> list[dt.date]:
+        known = self.born_days.get(born)
+        if known is None:
+            known = self.born_days[born] = [af.add_months(born, m) for m in AGE_MONTHS]
+        return list(known)
+
+    def signs(self, case: af.Case, today: dt.date) -> tuple[Any, ...]:
+        """Where the case's date falls around each named landmark: before (-1), on (0), after (1)."""
+        steps, names, days = self.landmarks(case)
+        return (
+            tuple([self._step_signs(step, today) for step in steps]),
+            names,
+            tuple([(today > day) - (today < day) for day in days]),
+        )

@@ -1,0 +1,29 @@
+"""How check places a case's date: landmarks named by what they count from (issue 17).
+
+The abstract state keeps, for each landmark named by what it counts from
+(twelve months after an event's latest step, a birthday, a pending deadline),
+on which side of it the date falls; ``_landmarks.py`` and
+``docs/compliance-testing.md`` say why that is what the rules read.
+"""
+
+from __future__ import annotations
+
+import admission_flow as af
+from admission_flow.testing import explore
+
+
+def test_an_event_fired_again_after_a_wait_is_no_new_abstract_state() -> None:
+    """vn-2021's ordinary configuration is explored whole in 6,000 states (9,682 when ranked).
+
+    Until issue 17 the signs were placed by the rank of each distinct date, so
+    a dossier event fired again after the decision's deadline fell due added
+    a date, hence a state; named, those orders merge into 4,682 states.
+    """
+    plugins = af.Plugins(entry_points=False)
+    procedure = af.load_procedure("vn-2021", plugins=plugins)
+    found = explore(procedure, plugins=plugins, boundaries=False, max_states=6000)
+    assert found.ok
+    assert found.complete
+    assert found.stopped_by is None
+    assert found.abstract_states <= 6000
+    assert {"admitted", "probation", "official", "escalated", "removed"} <= found.states_reached
