@@ -24,6 +24,7 @@ from admission_flow.exceptions import (
     UnknownEventError,
 )
 from admission_flow.judging._deadlines import Clocks
+from admission_flow.judging._generated import generate_all
 from admission_flow.judging._judging import CompiledEvent, Judge
 from admission_flow.judging._routing import CompiledRouter, Router
 from admission_flow.model._calendar import Calendar
@@ -109,8 +110,10 @@ class Engine:
         self.calendar: Calendar = (
             counting.calendar if isinstance(counting, CheckedCalendar) else counting
         )
+        compiled_router = None
         if backend == "compiled":
-            self._router: Router = CompiledRouter(procedure)
+            compiled_router = CompiledRouter(procedure)
+            self._router: Router = compiled_router
         elif backend == "transitions":
             from admission_flow.judging._machine import MachineRouter
 
@@ -133,6 +136,9 @@ class Engine:
             router=self._router,
         )
         self._events = self._judge.events
+        #: One generated judging function per event (``judging/_generated.py``): the
+        #: compiled backend's hot path. The transitions backend judges the reference way.
+        self._fast = generate_all(self._judge, compiled_router) if compiled_router else {}
         #: One Actor per role anybody may name by role alone, made once.
         self._role_actors = {
             name: Actor(name) for name, role in procedure.roles.items() if not role.individual
@@ -237,6 +243,18 @@ class Engine:
             and (case.state is None or case.state in self._states)
         ):
             self._check_case(case, on)
+        fast = self._fast.get(event)
+        if fast is not None:
+            outcome = fast(case, actor, on, facts)
+            if outcome is not None:
+                return outcome
+        return self._reference_outcome(case, compiled, actor, on, facts)
+
+    def _reference_outcome(
+        self, case: Case, compiled: CompiledEvent, actor: Actor, on: dt.date, facts: dict[str, Any]
+    ) -> Outcome:
+        """``_outcome`` the reference way: ``Judge.judge``, then the router."""
+        event = compiled.spec.name
         checked = self._quick_facts(compiled, facts, actor.role)
         if checked is None:
             checked = FrozenDict(self._facts(compiled, facts, actor.role, partial=False))

@@ -279,6 +279,10 @@ class Judge:
         )
         return {"event": spec.label, "problem": problem}
 
+    def covers(self, on: dt.date) -> bool:
+        """Whether the procedure is in force on ``on`` for this judge (``procedure.in_force``)."""
+        return self._in_force is None or self._covers(self._in_force, on)
+
     def _covers(self, window: InForce, on: dt.date) -> bool:
         if window.end is not None and on > window.end:
             return False
