@@ -195,29 +195,6 @@ def scenario_state(text: str) -> str:
     return match.group(1)
 
 
-#: Mutants the property test's default budget no longer reaches, and why.
-PROPERTY_MISSES = {
-    "cell_recognizes": (
-        "generations (#16): first cases now open inside vn-2021's in_force window with two "
-        "years left, and the derandomized 100 examples of 50 steps no longer reach a "
-        "recognition by the cell; check finds it (the test above)"
-    ),
-    "no_ceremony_deadline": (
-        "revision 3: a late ceremony now needs a committee_vote before the decision and a "
-        "ceremony with no received_date, beyond 100 examples of 50 weighted steps; "
-        "check finds it (test_check_finds_each_mutant_with_a_short_case_that_replays_as_printed)"
-    ),
-}
-
-
-#: Mutants the property test finds only late in its budget (25 s of CPU on the CI's
-#: machine, over the 15 s a test may take): ``python benchmarks/mutation_table.py
-#: --property`` runs them (the table in ``docs/compliance-testing.md``), the CI does not.
-PROPERTY_IN_BENCHMARK = {
-    "cell_decides_admission": "found near the end of the budget (about 25 s): benchmark only",
-}
-
-
 def test_the_property_test_finds_each_mutant_too(
     mutant: tuple[Path, str, list[str] | None],
 ) -> None:
@@ -227,10 +204,6 @@ def test_the_property_test_finds_each_mutant_too(
     the suite shrinks only the mutant found early; the others are found, not shrunk.
     """
     path, invariant, _ = mutant
-    if path.stem in PROPERTY_MISSES:
-        pytest.xfail(PROPERTY_MISSES[path.stem])
-    if path.stem in PROPERTY_IN_BENCHMARK:
-        pytest.skip(PROPERTY_IN_BENCHMARK[path.stem])
     shrink = path.stem == "open_dossier_from_mentored"
     machine = procedure_state_machine(path, plugins=af.Plugins(entry_points=False))
     with pytest.raises(AssertionError) as caught:

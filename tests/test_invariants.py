@@ -11,6 +11,7 @@ import pytest
 import admission_flow as af
 from admission_flow.engine._scenario_moves import fire_entry
 from admission_flow.testing import check_invariants
+from helpers import drive
 
 ROOT = Path(__file__).resolve().parent.parent
 VN_FILE = Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml"
@@ -184,3 +185,45 @@ def test_the_invariants_section_must_be_a_mapping(tmp_path: Path) -> None:
     path.write_text(text[: text.index("\ninvariants:")] + "\ninvariants: [a, b]\n", "utf-8")
     ((_, _, message),) = problems(path)
     assert message == "'invariants' must be a mapping of invariant ids, not a list"
+
+
+def _without(text: str, start: str, end: str) -> str:
+    return text[: text.index(start)] + text[text.index(end) :]
+
+
+@pytest.mark.parametrize(
+    ("received", "late"),
+    [(None, True), (None, False), ("recent", True)],
+    ids=["late-no-receipt", "in-time-no-receipt", "late-but-received-recently"],
+)
+def test_a_date_fact_the_step_does_not_carry_is_no_date_to_count_from(
+    tmp_path: Path,
+    engine: af.Engine,
+    candidate: af.Person,
+    unit: af.Unit,
+    received: str | None,
+    late: bool,
+) -> None:
+    """``working_days`` from ``hold_ceremony``'s ``received_date``: absent, it does not hold.
+
+    vn-2021 without its ceremony deadline lets a ceremony through however late;
+    the invariant ``ceremony.within_deadline`` (counted from the decision, or
+    from the receipt when the ceremony gives it) must then fail. It once took
+    the ceremony's own day when ``received_date`` was left out, and held.
+    """
+    text = VN_FILE.read_text(encoding="utf-8")
+    text = _without(text, "  ceremony_due:\n", "  recognition_due:\n")
+    text = _without(text, "  ceremony.deadline:\n", "  probation.twelve_months:\n")
+    path = tmp_path / "no-deadline.yaml"
+    path.write_text(text, encoding="utf-8")
+    procedure = af.load_procedure(path, plugins=af.Plugins(entry_points=False))
+    engine = af.Engine(procedure, members=engine.members)
+    case = drive(engine, engine.open("c-hoa", candidate, unit), "admitted")
+    decided = case.history[-1].on
+    # 30 working days after the decision, or the next (Tết is far from June 2023).
+    on = engine.calendar.add_working_days(decided, 31 if late else 30)
+    facts = {} if received is None else {"received_date": on - dt.timedelta(days=3)}
+    outcome = engine.fire(case, "hold_ceremony", "cell", on, **facts)
+    assert outcome.step.accepted, outcome.violations
+    failing = [f.invariant.id for f in check_invariants(procedure, outcome.case)]
+    assert ("ceremony.within_deadline" in failing) is (late and received is None)

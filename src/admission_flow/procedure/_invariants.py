@@ -31,8 +31,11 @@ The conditions (see ``docs/compliance-testing.md``):
 - ``months_since: {event, fact, to, at_least}``: from the latest accepted
   ``event`` (or its date ``fact``) to the latest accepted ``to`` (by default,
   the case's latest step) at least ``at_least`` whole months have passed;
+  with a ``fact`` the step does not carry, it does not hold (there is no date
+  to count from; the step's own date is not taken instead);
 - ``working_days: {from: {event, fact}, to, at_most}``: the first accepted
-  ``to`` came within ``at_most`` working days of the date of ``from``;
+  ``to`` came within ``at_most`` working days of the date of ``from``; as for
+  ``months_since``, a ``fact`` the step does not carry makes it not hold;
 - ``unit: {field: value}``: the case's unit has these values
   (``delegated_admission: true``);
 - ``any_of: [conditions]`` and ``all_of: [conditions]``.
@@ -193,7 +196,7 @@ class MonthsSince:
         end = case.last(self.to) if self.to is not None else (case.history or (None,))[-1]
         if start is None or end is None:
             return False
-        day = start.facts.get(self.fact, start.on) if self.fact else start.on
+        day = start.facts.get(self.fact) if self.fact else start.on
         return isinstance(day, dt.date) and months_between(day, end.on) >= self.at_least
 
     def describe(self) -> str:
@@ -216,7 +219,7 @@ class WorkingDaysWithin:
         ends = _steps(case, self.to, "accepted")
         if start is None or not ends:
             return False
-        day = start.facts.get(self.fact, start.on) if self.fact else start.on
+        day = start.facts.get(self.fact) if self.fact else start.on
         return isinstance(day, dt.date) and ends[0].on <= reading.calendar.add_working_days(
             day, self.at_most
         )

@@ -17,6 +17,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import admission_flow as af
+from admission_flow.calendar import Calendar
+from admission_flow.procedure._invariants import (
+    AllOf,
+    AnyOf,
+    Condition,
+    MonthsSince,
+    WorkingDaysWithin,
+)
 from admission_flow.spec import FactSpec
 
 __all__ = [
@@ -210,6 +218,57 @@ def boundary_dates(case: af.Case, *, starts: Iterable[dt.date] | None = None) ->
             if months >= 18 * 12:
                 found.update((af.add_months(start, months - 1), af.add_months(start, months + 1)))
     return sorted(found)
+
+
+def law_edges(
+    procedure: af.Procedure, case: af.Case, calendar: Calendar, *, latest: bool = False
+) -> list[dt.date]:
+    """The days on which a period the procedure states runs out for this case, and the next.
+
+    Read from the procedure, not from its rules: each deadline (``deadlines:``:
+    working days, after calendar months, extended or not) and each period an
+    invariant states (``working_days: at_most``, ``months_since: at_least``),
+    counted from every accepted step of its starting event (or its date fact).
+    A procedure whose rule enforcing a period is missing still states the
+    period in its invariants, so a walk that steps just past it finds the gap.
+    ``latest``: only the periods the case's latest step starts.
+    """
+    periods: list[tuple[str, str | None, int, int]] = []  # event, fact, months, working days
+    for deadline in procedure.deadlines.values():
+        for days in {deadline.working_days, deadline.extended_working_days} - {None}:
+            periods.append((deadline.after, deadline.date, deadline.months, days or 0))
+    for invariant in procedure.invariants:
+        for condition in invariant.requires:
+            for part in _conditions(condition):
+                if isinstance(part, WorkingDaysWithin):
+                    periods.append((part.event, part.fact, 0, part.at_most))
+                elif isinstance(part, MonthsSince):
+                    periods.append((part.event, part.fact, part.at_least, 0))
+    found: set[dt.date] = set()
+    for event, fact, months, days in periods:
+        steps = case.history[-1:] if latest else case.history
+        for step in (step for step in steps if step.event == event):
+            start = step.facts.get(fact, step.on) if fact else step.on
+            if not step.accepted or not isinstance(start, dt.date):
+                continue
+            start = af.add_months(start, months)
+            if days:
+                found.update(
+                    (
+                        calendar.add_working_days(start, days),
+                        calendar.add_working_days(start, days + 1),
+                    )
+                )
+            else:
+                found.update((start - _DAY, start))
+    return sorted(found)
+
+
+def _conditions(condition: Condition) -> Iterable[Condition]:
+    yield condition
+    if isinstance(condition, AnyOf | AllOf):
+        for inner in condition.conditions:
+            yield from _conditions(inner)
 
 
 # -- facts ---------------------------------------------------------------------------

@@ -19,14 +19,16 @@ only recorded (a vote short of two-thirds) is often repeated, so a run of
 them that escalates is common; when nothing new can be done the case is
 ended more readily (a candidate the rules never admit); when nothing passes
 today the step waits for a landmark, first those of the latest step (twelve
-months after it).
+months after it). Dates stay inside the procedure's ``in_force`` window: past
+its end every event is refused (``procedure.in_force``) and a case cannot go
+back in time, so only a rare draw (``_PAST_WINDOW``) tries the day after it.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import ClassVar, NoReturn, TypeVar
 
@@ -50,6 +52,7 @@ from ._generation import (
     boundary_dates,
     date_from,
     event_facts,
+    law_edges,
     person,
     pick,
     unit,
@@ -78,6 +81,15 @@ _WAITS = 6
 
 #: Room left for a case to run its course before its procedure leaves force.
 _CASE_ROOM = dt.timedelta(days=730)
+#: How rarely (one in this many draws of an event that need not pass) a step
+#: is dated the day after the procedure's ``in_force`` window: that step must be
+#: refused, and every later one of the case with it, since dates never go back.
+_PAST_WINDOW = 64
+#: How rarely (one in this many steered draws) a step is dated at the edge of a
+#: period the latest step started, rather than soon or at any boundary.
+_EDGE = 8
+#: The groups worth waiting for a boundary ahead for: what moves the case on or is new.
+_NEW = ("moving", "novel")
 
 
 def _opening_days(procedure: af.Procedure) -> tuple[dt.date, dt.date]:
@@ -139,8 +151,20 @@ class ProcedureMachine(RuleBasedStateMachine):
             first, last = _opening_days(self.engine.procedure)
             start = first + dt.timedelta(days=between(choose, 0, (last - first).days))
         else:
-            start = date_from(choose, self.today)
+            start = self._in_window(date_from(choose, self.today))
         return start, person(choose, on=af.add_months(start, 9)), unit(choose)
+
+    def _in_window(self, day: dt.date) -> dt.date:
+        """``day``, or the last day of the procedure's ``in_force`` window if it is later.
+
+        Past the window every event is refused and, dates never going back, so
+        is every later step of the run: a draw past it would waste the rest of
+        the example. (``today`` is past it only after a ``_PAST_WINDOW`` probe.)
+        """
+        window = self.engine.procedure.in_force
+        if window is None or window.end is None or day <= window.end or self.today > window.end:
+            return day
+        return window.end
 
     def _open(self, opening: tuple[dt.date, af.Person, af.Unit]) -> None:
         start, candidate, self.unit = opening
@@ -152,29 +176,56 @@ class ProcedureMachine(RuleBasedStateMachine):
         assert self.case is not None
         case = self.case
         steer = not self._closed() and pick(choose, (12, True), (1, False))
-        boundaries = boundary_dates(case)
-        on = (
+        boundaries = sorted(
+            {*boundary_dates(case), *law_edges(self.procedure, case, self.engine.calendar)}
+        )
+        on = self._in_window(
             date_from(choose, self.today, boundaries=boundaries, jumps=1, horizon=400)
             if steer
             else date_from(choose, self.today, boundaries=boundaries, jumps=6, horizon=800)
         )
-        attempt = self._steered(choose, case, on) if steer else None
-        if attempt is None and steer:
-            # Nothing passes today: perhaps a period must run out first (a
-            # probation, an introducer's twelve months). Try a boundary ahead.
-            # The landmarks of the latest step come first (a probation counted
-            # from the ceremony), then the next few of any date of the case.
-            horizon = on + dt.timedelta(days=400)
+        if steer and pick(choose, (_EDGE - 1, False), (1, True)):
+            # Just before or past a period the latest step started (the
+            # ceremony's thirty working days after the decision).
+            edges = [
+                day
+                for day in law_edges(self.procedure, case, self.engine.calendar, latest=True)
+                if day >= self.today
+            ]
+            if edges:
+                on = self._in_window(edges[choose(len(edges))])
+        window = self.engine.procedure.in_force
+        if (
+            not steer
+            and window is not None
+            and window.end is not None
+            and self.today <= window.end
+            and pick(choose, (_PAST_WINDOW - 1, False), (1, True))
+        ):
+            on = window.end + dt.timedelta(days=1)
+        found = self._steered(choose, case, on) if steer else None
+        if steer and (
+            found is None or (found[1] == "staying" and pick(choose, (1, False), (1, True)))
+        ):
+            # Nothing passes today, or only what the case has had before (a
+            # committee vote again in probation): perhaps a period must run out
+            # first (a probation, an introducer's twelve months). Try a boundary
+            # ahead. The landmarks of the latest step come first (a probation
+            # counted from the ceremony), then the next few of any date of the
+            # case. Waiting is worth it only for something new.
+            horizon = self._in_window(on + dt.timedelta(days=400))
             latest = boundary_dates(case, starts=[case.history[-1].on]) if case.history else []
             ahead = [d for d in latest if on < d <= horizon] + [
                 d for d in boundaries if on < d <= horizon
             ][:_WAITS]
             if ahead:
-                on = ahead[choose(len(ahead))]
-                attempt = self._steered(choose, case, on)
-        if attempt is None:
+                later = ahead[choose(len(ahead))]
+                waited = self._steered(choose, case, later, only=None if found is None else _NEW)
+                if waited is not None:
+                    on, found = later, waited
+        if found is None:
             return self._any(choose, case, on), False
-        return attempt, True
+        return found[0], True
 
     def _closed(self) -> bool:
         return self.case is not None and self.engine.is_closed(self.case)
@@ -209,8 +260,12 @@ class ProcedureMachine(RuleBasedStateMachine):
         )
         return Attempt(on=on, event=event, actor=actor, facts=given)
 
-    def _steered(self, choose: Choose, case: af.Case, on: dt.date) -> Attempt | None:
-        """An event the state allows and whose rules pass (or only record), else ``None``.
+    def _steered(
+        self, choose: Choose, case: af.Case, on: dt.date, *, only: Collection[str] | None = None
+    ) -> tuple[Attempt, str] | None:
+        """An event the state allows and whose rules pass (or only record), and its group.
+
+        ``None`` if none is found; ``only`` restricts the groups tried.
 
         Only events whose fact-free rules pass now are tried (``_open_events``).
         Events that move the case on are tried first, then events not yet
@@ -220,9 +275,9 @@ class ProcedureMachine(RuleBasedStateMachine):
         try asks ``Engine.available`` whether the rules would pass; a few tries,
         each with another event, then give up.
         """
-        repeat = self._repeated(choose, case, on)
+        repeat = self._repeated(choose, case, on) if only is None else None
         if repeat is not None:
-            return repeat
+            return repeat, "repeat"
         groups: dict[str, list[EventSpec]] = {
             "moving": [],
             "novel": [],
@@ -253,9 +308,12 @@ class ProcedureMachine(RuleBasedStateMachine):
         open_now = self._open_events(case, on)
         for name, group in groups.items():
             groups[name] = [spec for spec in group if spec.name in open_now]
+        if only is not None:
+            groups = {name: (group if name in only else []) for name, group in groups.items()}
         preference = {g: w for w, g in _PREFERENCE}
         if not groups["moving"] and not groups["novel"] and groups["closing"]:
             preference["closing"] = _STUCK
+        name_of = {id(group): name for name, group in groups.items()}
         for _ in range(_TRIES):
             weighted = [(preference[g], groups[g]) for _, g in _PREFERENCE if groups[g]]
             if not weighted:
@@ -279,14 +337,16 @@ class ProcedureMachine(RuleBasedStateMachine):
                 try:
                     options = self.engine.available(case, attempt.actor, on, **attempt.facts)
                 except af.PluginError:
-                    return attempt  # firing it fails the test, with the scenario to replay
+                    return attempt, name_of[
+                        id(group)
+                    ]  # firing it fails the test, with the scenario to replay
                 for option in options:
                     if (
                         option.event == spec.name
                         and not option.needs
                         and all(v.severity == "record" for v in option.violations)
                     ):
-                        return attempt
+                        return attempt, name_of[id(group)]
         return None
 
     def _repeated(self, choose: Choose, case: af.Case, on: dt.date) -> Attempt | None:
