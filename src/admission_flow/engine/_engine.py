@@ -136,13 +136,17 @@ class Engine:
             router=self._router,
         )
         self._events = self._judge.events
-        #: One generated judging function per event (``judging/_generated.py``): the
-        #: compiled backend's hot path. The transitions backend judges the reference way.
-        self._fast = generate_all(self._judge, compiled_router) if compiled_router else {}
         #: One Actor per role anybody may name by role alone, made once.
         self._role_actors = {
             name: Actor(name) for name, role in procedure.roles.items() if not role.individual
         }
+        #: One generated judging function per event (``judging/_generated.py``): the
+        #: compiled backend's hot path. The transitions backend judges the reference way.
+        self._fast = (
+            generate_all(self._judge, compiled_router, self._role_actors, self._ref)
+            if compiled_router
+            else {}
+        )
 
     @classmethod
     def load(
@@ -194,7 +198,10 @@ class Engine:
         errors are ``judge``'s; a plugin that raises in ``after_step`` is a
         ``PluginError`` and the caller keeps its case.
         """
-        outcome = self._outcome(case, event, actor, on, facts)
+        fast = self._fast.get(event) if type(event) is str else None
+        outcome = None if fast is None else fast(case, actor, on, facts)
+        if outcome is None:
+            outcome = self._outcome(case, event, actor, on, facts)
         if self.plugins.notifies_steps:
             self.plugins.after_step(self.procedure, outcome.case, outcome.step)
         return outcome
@@ -227,7 +234,9 @@ class Engine:
                 error: the core rule ``event.date`` refuses it, in every procedure.
             PluginError: a plugin raised or answered wrongly. Nothing is changed.
         """
-        return self._outcome(case, event, actor, on, facts)
+        fast = self._fast.get(event) if type(event) is str else None
+        outcome = None if fast is None else fast(case, actor, on, facts)
+        return self._outcome(case, event, actor, on, facts) if outcome is None else outcome
 
     def _outcome(
         self, case: Case, event: str, actor: Actor | str, on: dt.date, facts: dict[str, Any]
@@ -243,18 +252,6 @@ class Engine:
             and (case.state is None or case.state in self._states)
         ):
             self._check_case(case, on)
-        fast = self._fast.get(event)
-        if fast is not None:
-            outcome = fast(case, actor, on, facts)
-            if outcome is not None:
-                return outcome
-        return self._reference_outcome(case, compiled, actor, on, facts)
-
-    def _reference_outcome(
-        self, case: Case, compiled: CompiledEvent, actor: Actor, on: dt.date, facts: dict[str, Any]
-    ) -> Outcome:
-        """``_outcome`` the reference way: ``Judge.judge``, then the router."""
-        event = compiled.spec.name
         checked = self._quick_facts(compiled, facts, actor.role)
         if checked is None:
             checked = FrozenDict(self._facts(compiled, facts, actor.role, partial=False))

@@ -30,13 +30,15 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from admission_flow.model._builders import builder_source
 from admission_flow.model._frozen import FrozenDict
 from admission_flow.model._values import (
     Actor,
     Case,
     Outcome,
+    ProcedureRef,
+    Step,
     Violation,
-    _new_case,
     _new_outcome,
     _new_step,
 )
@@ -49,8 +51,9 @@ from ._routing import CompiledRouter, Routes
 
 __all__ = ["FastJudge", "generate", "generate_all"]
 
-#: ``judge(case, actor, on, given)``: the outcome, or ``None`` for the reference path.
-FastJudge = Callable[[Case, Actor, Any, Mapping[str, Any]], Outcome | None]
+#: ``judge(case, actor, on, given)``, with ``Engine.fire``'s arguments as given (unchecked):
+#: the outcome, or ``None`` for the reference path.
+FastJudge = Callable[[Any, Any, Any, Mapping[str, Any]], Outcome | None]
 
 #: A value no caller can give: a fact left out.
 _MISSING = object()
@@ -152,8 +155,18 @@ class _Helpers:
         return _new_outcome(case._advance(target, step) if kept else case, step)
 
 
-def generate(judge: Judge, compiled: CompiledEvent, router: CompiledRouter) -> FastJudge:
-    """The judging function of one compiled event (see the module's docstring)."""
+def generate(
+    judge: Judge,
+    compiled: CompiledEvent,
+    router: CompiledRouter,
+    role_actors: Mapping[str, Actor],
+    ref: ProcedureRef,
+) -> FastJudge:
+    """The judging function of one compiled event (see the module's docstring).
+
+    ``role_actors`` are the engine's actors of the roles anybody may name by role alone,
+    ``ref`` the procedure's reference its cases carry (the very object).
+    """
     spec = compiled.spec
     helpers = _Helpers(judge, compiled)
     namespace: dict[str, Any] = {
@@ -161,9 +174,6 @@ def generate(judge: Judge, compiled: CompiledEvent, router: CompiledRouter) -> F
         "_MISSING": _MISSING,
         "_FrozenDict": FrozenDict,
         "_EventContext": EventContext,
-        "_new_step": _new_step,
-        "_new_case": _new_case,
-        "_new_outcome": _new_outcome,
         "_event": spec.name,
         "_spec": spec,
         "_roles": compiled.roles,
@@ -178,13 +188,30 @@ def generate(judge: Judge, compiled: CompiledEvent, router: CompiledRouter) -> F
         "_judge": judge,
         "_helpers": helpers,
         "_meets": compiled.meets,
+        "_Actor": Actor,
+        "_Case": Case,
+        "_ref": ref,
+        "_role_actors": role_actors,
+        "_individual": {name: role.individual for name, role in judge.procedure.roles.items()},
     }
     lines = ["def judge(case, actor, on, given):"]
     add = lines.append
 
-    # The facts, as Engine._quick_facts: any doubt goes to the reference path.
-    add("    if type(on) is not _date:")
+    # The call, as Engine._outcome checks it: any doubt goes to the reference path.
+    add("    if type(actor) is str:")
+    add("        actor = _role_actors.get(actor)")
+    add("        if actor is None:")
+    add("            return None")
+    add("    elif type(actor) is _Actor:")
+    add("        individual = _individual.get(actor.role)")
+    add("        if individual is None or (individual and actor.id not in _members):")
+    add("            return None")
+    add("    else:")
     add("        return None")
+    add("    if type(case) is not _Case or case.procedure is not _ref or type(on) is not _date:")
+    add("        return None")
+
+    # The facts, as Engine._quick_facts.
     add("    known = 0")
     for index, fact in enumerate(spec.facts.values()):
         value = f"fact{index}"
@@ -222,8 +249,13 @@ def generate(judge: Judge, compiled: CompiledEvent, router: CompiledRouter) -> F
     add("    last = history.last_step")
     add("    if last is not None and on < last.on:")
     add("        return None")
-    if judge.procedure.in_force is not None:
-        add("    if not _judge.covers(on):")
+    first_day, last_day = judge.in_force_days()
+    namespace["_first_day"], namespace["_last_day"] = first_day, last_day
+    if first_day is not None:
+        add("    if on < _first_day:")
+        add("        return None")
+    if last_day is not None:
+        add("    if on > _last_day:")
         add("        return None")
 
     # The rules, the deadlines met late and the plugins' checks, in Judge.judge's order.
@@ -270,15 +302,29 @@ def generate(judge: Judge, compiled: CompiledEvent, router: CompiledRouter) -> F
     for index, deadline in enumerate(compiled.starts):
         namespace[f"_starts{index}"] = deadline
         started.append(f"_clocks.started(_starts{index}, on, facts), ")
-    add(f"    started = ({''.join(started)})")
-    add(
-        "    step = _new_step(_event, on, actor, facts, True, False, state, target, (), "
-        "tuple(warnings) if warnings else (), started, met)"
-    )
-    add(
-        "    return _new_outcome(_new_case(case.id, case.procedure, case.candidate, case.unit, "
-        "target, history.appended(step)), step)"
-    )
+    if not started:
+        add("    started = ()")
+    elif all(deadline.date is None for deadline in compiled.starts):
+        # Counted from the event's date alone: the deadlines Clocks.started keeps for that
+        # day (it never forgets one), looked up by the day here.
+        namespace["_started_on"] = {}
+        add("    started = _started_on.get(on)")
+        add("    if started is None:")
+        add(f"        started = _started_on[on] = ({''.join(started)})")
+    else:
+        add(f"    started = ({''.join(started)})")
+    # The step, the case and the outcome, as _new_step, _new_case and _new_outcome build them.
+    for cls, target, values in (
+        (Step, "step", ["_event", "on", "actor", "facts", "True", "False", "state", "target",
+                        "()", "tuple(warnings) if warnings else ()", "started", "met"]),
+        (Case, "after", ["case.id", "case.procedure", "case.candidate", "case.unit", "target",
+                         "history.appended(step)"]),
+        (Outcome, "outcome", ["after", "step"]),
+    ):  # fmt: skip
+        body, constants = builder_source(cls, target, values, prefix=f"_{target}_")
+        namespace.update(constants)
+        lines.extend(f"    {line}" for line in body)
+    add("    return outcome")
     source = "\n".join(lines) + "\n"
     code = compile(source, "<admission_flow: generated judge>", "exec")
     exec(code, namespace)  # source made of our own names only (see above)
@@ -289,6 +335,11 @@ def generate(judge: Judge, compiled: CompiledEvent, router: CompiledRouter) -> F
     return generated
 
 
-def generate_all(judge: Judge, router: CompiledRouter) -> dict[str, FastJudge]:
+def generate_all(
+    judge: Judge, router: CompiledRouter, role_actors: Mapping[str, Actor], ref: ProcedureRef
+) -> dict[str, FastJudge]:
     """One generated judging function per event of the judge's procedure."""
-    return {name: generate(judge, compiled, router) for name, compiled in judge.events.items()}
+    return {
+        name: generate(judge, compiled, router, role_actors, ref)
+        for name, compiled in judge.events.items()
+    }

@@ -279,9 +279,12 @@ class Judge:
         )
         return {"event": spec.label, "problem": problem}
 
-    def covers(self, on: dt.date) -> bool:
-        """Whether the procedure is in force on ``on`` for this judge (``procedure.in_force``)."""
-        return self._in_force is None or self._covers(self._in_force, on)
+    def in_force_days(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and the last day ``_covers`` finds in force (``None``: no bound)."""
+        window = self._in_force
+        if window is None:
+            return None, None
+        return (window.start if self._starts else None), window.end
 
     def _covers(self, window: InForce, on: dt.date) -> bool:
         if window.end is not None and on > window.end:
