@@ -188,25 +188,50 @@ def test_a_rule_that_declares_no_boundaries_is_reported(tmp_path: Path) -> None:
 
 
 def test_the_standard_rules_each_declare_their_boundaries() -> None:
-    """vn-2021 has no rule without boundaries but the four re-admission rules: a known gap.
+    """vn-2021 has no rule without boundaries (the static checks would name it).
 
-    They turn on a candidate who left the Party before (``Person.left``: a reason, a
-    date, a child's rank, a record cleared), and each boundary would be a whole
-    departure; their refusals are proven by the scenarios ``rev3-readmission*`` and
-    tests/test_revision_3.py instead (``docs/compliance-testing.md``). Named here so
-    the list cannot grow. ``eligibility.over_60_consent`` declares its boundaries
-    (60 years and a month at the vote, and less a month) since the search no longer
-    splits in a candidate an earlier step would have answered otherwise.
+    The four re-admission rules declare whole departures (``Person.left``) as
+    boundaries, dated from the day the search's cases open: each excluded reason and
+    the hardship exception, a second re-admission, a departure short of each waiting
+    period, one that needs the province's consent. Until issue 17's last pass they
+    declared none and were named here as a known gap.
     """
     plugins = af.Plugins(entry_points=False)
     findings = static_findings(af.load_procedure("vn-2021", plugins=plugins), plugins=plugins)
-    silent = [f.message.split("'")[1] for f in findings if f.kind == "rule_without_boundaries"]
-    assert silent == [
-        "readmission.consent",
-        "readmission.excluded_reason",
-        "readmission.once",
-        "readmission.waiting_period",
-    ]
+    assert [f.message for f in findings if f.kind == "rule_without_boundaries"] == []
+
+
+def test_a_departure_boundary_is_dated_from_the_day_the_cases_open() -> None:
+    """``candidate={"left": {...}}``: a ``Departure`` whose dates are months before the opening."""
+    from admission_flow.testing._boundaries import boundary_variants
+
+    plugins = af.Plugins(entry_points=False)
+    procedure = af.load_procedure("vn-2021", plugins=plugins)
+    start = dt.date(2023, 1, 3)
+    unit = af.Unit(id="u", kind="residential", official_members=9)
+    candidate = af.Person(
+        id="c", name="Nguyễn Văn An", born=dt.date(1990, 1, 1), education="upper_secondary"
+    )
+    variants = boundary_variants(procedure, plugins, unit, candidate, start)
+    left = {v.boundary.note: v.candidate.left for v in variants if v.candidate.left is not None}
+    assert left["struck off 35 months before"] == af.Departure(
+        on=dt.date(2020, 2, 3), reason="struck_off"
+    )
+    cleared = left["a less serious conviction, the record cleared 59 months before"]
+    assert cleared is not None
+    assert cleared.record_cleared_on == dt.date(2018, 2, 3)
+    assert {d.reason for d in left.values() if d is not None} >= {
+        "abandoned_activities",
+        "asked_to_leave",
+        "serious_disunity",
+        "corruption_conviction",
+        "serious_crime_conviction",
+        "family_planning",
+        "struck_off",
+    }
+    # Each is tried wherever a re-admission rule is judged.
+    events = {e for v in variants if v.candidate.left is not None for e in v.events}
+    assert {"identify", "submit_application", "cell_vote", "decide_admission"} <= events
 
 
 def test_a_counterexample_carries_every_field_of_its_values(tmp_path: Path) -> None:

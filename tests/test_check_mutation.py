@@ -77,6 +77,8 @@ CI_FOUND = {
     "decide_admission-decision.authority": "admission.decided_by_competent_body",
     "cell_vote-vote.denominator": "admission.cell_vote_passed",
     "introduce-introduction.twelve_months": "admission.introductions",
+    # Explored through the departures the re-admission rules declare (issue 17).
+    "decide_admission-readmission.consent": "readmission.consented",
 }
 
 

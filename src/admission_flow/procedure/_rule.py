@@ -138,7 +138,10 @@ class Boundary:
         unit: fields of ``Unit`` to set (``{"grassroots_cell": True}``).
         candidate: fields of ``Person`` to set, and ``age_months``: the
             candidate's age, in whole months, on the day the search's cases
-            open (their birth date is set from it).
+            open (their birth date is set from it). ``left`` may be a mapping
+            of ``Departure``'s fields whose dates are ``(months, days)`` from
+            that day (``{"reason": "struck_off", "on": (-35, 0)}``: left 35
+            months before the case opens).
         facts: facts to set on each event the rule is checked at, or, named
             ``event.fact``, on that event. A value is used as it is, except:
             a date fact given as ``(months, days)`` is that long after (when

@@ -113,10 +113,27 @@ def eligibility_over_60_consent(context: EventContext, params: Mapping[str, Any]
 # -- re-admission -------------------------------------------------------------------------
 
 
+#: Long enough ago that no waiting period applies: the boundaries that turn on the reason.
+_LONG_AGO = (-120, 0)
+
+
 @rule(
     "readmission.excluded_reason",
     params={"excluded": list(EXCLUDED)},
     details={"reason"},
+    boundaries=[
+        *(
+            Boundary(
+                note=f"left the Party ({reason}) ten years before",
+                candidate={"left": {"on": _LONG_AGO, "reason": reason}},
+            )
+            for reason in EXCLUDED
+        ),
+        Boundary(
+            note="asked to leave in hardship ten years before",
+            candidate={"left": {"on": _LONG_AGO, "reason": "asked_to_leave", "hardship": True}},
+        ),
+    ],
 )
 def readmission_excluded_reason(context: EventContext, params: Mapping[str, Any]) -> Details:
     left = context.candidate.left
@@ -125,7 +142,18 @@ def readmission_excluded_reason(context: EventContext, params: Mapping[str, Any]
     return {"reason": REASONS.get(left.reason, Text(left.reason, left.reason))}
 
 
-@rule("readmission.once", details={"date"})
+@rule(
+    "readmission.once",
+    details={"date"},
+    boundaries=[
+        Boundary(
+            note="struck off ten years before, re-admitted once already",
+            candidate={
+                "left": {"on": _LONG_AGO, "reason": "struck_off", "readmitted_before": True}
+            },
+        )
+    ],
+)
 def readmission_once(context: EventContext, params: Mapping[str, Any]) -> Details:
     """Re-admission only once: refused for one re-admitted before (the register adds its own count)."""
     left = context.candidate.left
@@ -188,6 +216,28 @@ def waiting_problem(left: Departure, on: dt.date, params: Mapping[str, Any]) -> 
         "fourth_child_months": 36,
     },
     details={"problem"},
+    # Short of each period when the case opens: the application (or, for family
+    # planning, the cell's vote) comes later, on a date the search explores.
+    boundaries=[
+        Boundary(
+            note="struck off 35 months before",
+            candidate={"left": {"on": (-35, 0), "reason": "struck_off"}},
+        ),
+        Boundary(
+            note="a less serious conviction, the record cleared 59 months before",
+            candidate={
+                "left": {
+                    "on": _LONG_AGO,
+                    "reason": "less_serious_crime_conviction",
+                    "record_cleared_on": (-59, 0),
+                }
+            },
+        ),
+        Boundary(
+            note="left over a third child 23 months before",
+            candidate={"left": {"on": (-23, 0), "reason": "family_planning", "child_rank": 3}},
+        ),
+    ],
 )
 def readmission_waiting_period(context: EventContext, params: Mapping[str, Any]) -> Details:
     left = context.candidate.left
@@ -202,6 +252,12 @@ def readmission_waiting_period(context: EventContext, params: Mapping[str, Any])
     params={"kind": "readmission", "date_fact": "decision_date", **_CONSENT},
     details={"consent", "date"},
     reads={"decision_date"},
+    boundaries=[
+        Boundary(
+            note="struck off ten years before: re-admission needs the consent",
+            candidate={"left": {"on": _LONG_AGO, "reason": "struck_off"}},
+        )
+    ],
 )
 def readmission_consent(context: EventContext, params: Mapping[str, Any]) -> Details:
     """A re-admission needs the province's written consent, dated on or before the decision."""

@@ -278,6 +278,10 @@ def boundary_variants(
         months = changes.pop("age_months", None)
         if isinstance(months, int):
             changes["born"] = af.add_months(start, -months)
+        if isinstance(changes.get("left"), Mapping):
+            changes["left"] = af.Departure(
+                **{name: resolve(value, name, start, {}) for name, value in changes["left"].items()}
+            )
         variant_unit = attrs.evolve(unit, **boundary.unit)
         variant_candidate = attrs.evolve(candidate, **changes)
         signature = (
