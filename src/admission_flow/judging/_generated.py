@@ -221,13 +221,15 @@ def generate(
         namespace.update(constants)
         namespace[f"_fact{index}"] = fact.name
         add(f"    {value} = given.get(_fact{index}, _MISSING)")
-        add(f"    if {value} is not _MISSING:")
-        add(f"        if not ({expression}):")
-        add("            return None")
-        add("        known += 1")
-        if fact.required:
-            add("    else:")
+        if fact.required:  # missing, it fails its test (no type of a fact is object's)
+            add(f"    if not ({expression}):")
             add("        return None")
+            add("    known += 1")
+        else:
+            add(f"    if {value} is not _MISSING:")
+            add(f"        if not ({expression}):")
+            add("            return None")
+            add("        known += 1")
     add("    if known != len(given):")
     add("        return None")
     add("    facts = _FrozenDict(_defaults, **given) if given else _frozen_defaults")
