@@ -24,7 +24,7 @@ from admission_flow.exceptions import (
     UnknownEventError,
 )
 from admission_flow.judging._deadlines import Clocks
-from admission_flow.judging._generated import generate_all
+from admission_flow.judging._generated import GeneratedJudges
 from admission_flow.judging._judging import CompiledEvent, Judge
 from admission_flow.judging._routing import CompiledRouter, Router
 from admission_flow.model._calendar import Calendar
@@ -142,11 +142,7 @@ class Engine:
         }
         #: One generated judging function per event (``judging/_generated.py``): the
         #: compiled backend's hot path. The transitions backend judges the reference way.
-        self._fast = (
-            generate_all(self._judge, compiled_router, self._role_actors, self._ref)
-            if compiled_router
-            else {}
-        )
+        self._fast = GeneratedJudges(self._judge, compiled_router, self._role_actors, self._ref)
 
     @classmethod
     def load(
@@ -198,7 +194,7 @@ class Engine:
         errors are ``judge``'s; a plugin that raises in ``after_step`` is a
         ``PluginError`` and the caller keeps its case.
         """
-        fast = self._fast.get(event) if type(event) is str else None
+        fast = self._fast[event] if type(event) is str else None
         outcome = None if fast is None else fast(case, actor, on, facts)
         if outcome is None:
             outcome = self._outcome(case, event, actor, on, facts)
@@ -234,7 +230,7 @@ class Engine:
                 error: the core rule ``event.date`` refuses it, in every procedure.
             PluginError: a plugin raised or answered wrongly. Nothing is changed.
         """
-        fast = self._fast.get(event) if type(event) is str else None
+        fast = self._fast[event] if type(event) is str else None
         outcome = None if fast is None else fast(case, actor, on, facts)
         return self._outcome(case, event, actor, on, facts) if outcome is None else outcome
 

@@ -27,7 +27,9 @@ namespace, never as text pasted into the source.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
+from types import CodeType
 from typing import Any
 
 from admission_flow.model._builders import builder_source
@@ -49,7 +51,7 @@ from admission_flow.procedure._rule import EventContext
 from ._judging import _NO_NEEDS, SLOTS, BoundRule, CompiledEvent, Judge, Verdict
 from ._routing import CompiledRouter, Routes
 
-__all__ = ["FastJudge", "generate", "generate_all"]
+__all__ = ["FastJudge", "GeneratedJudges", "generate"]
 
 #: ``judge(case, actor, on, given)``, with ``Engine.fire``'s arguments as given (unchecked):
 #: the outcome, or ``None`` for the reference path.
@@ -328,8 +330,7 @@ def generate(
         lines.extend(f"    {line}" for line in body)
     add("    return outcome")
     source = "\n".join(lines) + "\n"
-    code = compile(source, "<admission_flow: generated judge>", "exec")
-    exec(code, namespace)  # source made of our own names only (see above)
+    exec(_compiled(source), namespace)  # source made of our own names only (see above)
     generated: FastJudge = namespace["judge"]
     generated.__qualname__ = generated.__name__ = f"judge_{spec.name}"
     generated.__doc__ = f"The generated judging function of event {spec.name!r}."
@@ -337,11 +338,40 @@ def generate(
     return generated
 
 
-def generate_all(
-    judge: Judge, router: CompiledRouter, role_actors: Mapping[str, Actor], ref: ProcedureRef
-) -> dict[str, FastJudge]:
-    """One generated judging function per event of the judge's procedure."""
-    return {
-        name: generate(judge, compiled, router, role_actors, ref)
-        for name, compiled in judge.events.items()
-    }
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str) -> CodeType:
+    """``source`` compiled, once per process: events of the same shape share the text (their
+    names and values are the namespace's), and compiling is most of an engine's start."""
+    return compile(source, "<admission_flow: generated judge>", "exec")
+
+
+class GeneratedJudges(dict[str, FastJudge | None]):
+    """The generated judging function of each event, written when the event is first fired.
+
+    An engine that fires a few events pays for those alone (a source compiles in about
+    a millisecond, once per process); ``router=None`` (the transitions backend) makes
+    none. ``judges[event]`` is ``None`` for an event the procedure does not have.
+    """
+
+    def __init__(
+        self,
+        judge: Judge,
+        router: CompiledRouter | None,
+        role_actors: Mapping[str, Actor],
+        ref: ProcedureRef,
+    ) -> None:
+        super().__init__()
+        self._judge = judge
+        self._router = router
+        self._role_actors = role_actors
+        self._ref = ref
+
+    def __missing__(self, event: str) -> FastJudge | None:
+        compiled = self._judge.events.get(event)
+        if compiled is None:
+            return None  # not kept: the caller names an event the procedure lacks
+        fast = None
+        if self._router is not None:
+            fast = generate(self._judge, compiled, self._router, self._role_actors, self._ref)
+        self[event] = fast
+        return fast

@@ -10,7 +10,9 @@ prove that the two always agree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Collection, Mapping
+from types import CodeType
 from typing import Any
 
 from admission_flow.model._frozen import FrozenDict
@@ -148,8 +150,14 @@ def problem(
 def quick_test(spec: FactSpec, members: Collection[str]) -> Test:
     """``test(value, role)``: true exactly when ``problem`` finds nothing (and faster)."""
     expression, namespace = quick_source(spec, members, value="value", role="role", prefix="_")
-    test: Test = eval(f"lambda value, role: {expression}", namespace)  # our own text
+    test: Test = eval(_lambda_code(expression), namespace)  # our own text (see quick_source)
     return test
+
+
+@functools.lru_cache(maxsize=64)
+def _lambda_code(expression: str) -> CodeType:
+    """``lambda value, role: expression`` compiled once per process (a few shapes in all)."""
+    return compile(f"lambda value, role: {expression}", "<admission_flow: quick test>", "eval")
 
 
 def quick_source(
