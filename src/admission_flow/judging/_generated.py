@@ -3,10 +3,12 @@
 ``Judge.judge`` and ``Engine._outcome`` serve every event of every procedure: they
 loop over the event's facts and rules, look its routes up, and test at every call
 what the event has or lacks (deadlines it meets or starts, an escalation). Here,
-once per engine, the source of one function per event is written from the compiled
-event: the fact tests, the rule calls one after the other, the deadlines it starts,
-the step and the case after it, with every branch the event cannot take left out.
-It is compiled once and called by ``fire()`` and ``judge()`` (``backend="compiled"``).
+when an engine first fires an event, the source of one function is written from the
+compiled event: the call's checks, the fact tests, the rule calls one after the
+other, the deadlines it starts, the step and the case after it, with every branch
+the event cannot take left out. ``fire()`` and ``judge()`` call it
+(``backend="compiled"``). The text holds no name or value of the procedure, so
+events of one shape share it, and each text is compiled once per process.
 
 It covers the path that matters in bulk: facts that pass their quick tests, an
 actor of the event's roles, a dated event allowed from the case's state, in force.
