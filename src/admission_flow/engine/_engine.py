@@ -24,6 +24,7 @@ from admission_flow.exceptions import (
     UnknownEventError,
 )
 from admission_flow.judging._deadlines import Clocks
+from admission_flow.judging._generated import GeneratedJudges
 from admission_flow.judging._judging import CompiledEvent, Judge
 from admission_flow.judging._routing import CompiledRouter, Router
 from admission_flow.model._calendar import Calendar
@@ -109,8 +110,10 @@ class Engine:
         self.calendar: Calendar = (
             counting.calendar if isinstance(counting, CheckedCalendar) else counting
         )
+        compiled_router = None
         if backend == "compiled":
-            self._router: Router = CompiledRouter(procedure)
+            compiled_router = CompiledRouter(procedure)
+            self._router: Router = compiled_router
         elif backend == "transitions":
             from admission_flow.judging._machine import MachineRouter
 
@@ -137,6 +140,9 @@ class Engine:
         self._role_actors = {
             name: Actor(name) for name, role in procedure.roles.items() if not role.individual
         }
+        #: One generated judging function per event (``judging/_generated.py``): the
+        #: compiled backend's hot path. The transitions backend judges the reference way.
+        self._fast = GeneratedJudges(self._judge, compiled_router, self._role_actors, self._ref)
 
     @classmethod
     def load(
@@ -188,7 +194,10 @@ class Engine:
         errors are ``judge``'s; a plugin that raises in ``after_step`` is a
         ``PluginError`` and the caller keeps its case.
         """
-        outcome = self._outcome(case, event, actor, on, facts)
+        fast = self._fast[event] if type(event) is str else None
+        outcome = None if fast is None else fast(case, actor, on, facts)
+        if outcome is None:
+            outcome = self._outcome(case, event, actor, on, facts)
         if self.plugins.notifies_steps:
             self.plugins.after_step(self.procedure, outcome.case, outcome.step)
         return outcome
@@ -221,7 +230,9 @@ class Engine:
                 error: the core rule ``event.date`` refuses it, in every procedure.
             PluginError: a plugin raised or answered wrongly. Nothing is changed.
         """
-        return self._outcome(case, event, actor, on, facts)
+        fast = self._fast[event] if type(event) is str else None
+        outcome = None if fast is None else fast(case, actor, on, facts)
+        return self._outcome(case, event, actor, on, facts) if outcome is None else outcome
 
     def _outcome(
         self, case: Case, event: str, actor: Actor | str, on: dt.date, facts: dict[str, Any]

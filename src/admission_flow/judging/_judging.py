@@ -279,6 +279,13 @@ class Judge:
         )
         return {"event": spec.label, "problem": problem}
 
+    def in_force_days(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and the last day ``_covers`` finds in force (``None``: no bound)."""
+        window = self._in_force
+        if window is None:
+            return None, None
+        return (window.start if self._starts else None), window.end
+
     def _covers(self, window: InForce, on: dt.date) -> bool:
         if window.end is not None and on > window.end:
             return False

@@ -15,7 +15,7 @@ import attrs
 
 from admission_flow.procedure._spec import Procedure
 
-__all__ = ["CompiledRouter", "Route", "Router"]
+__all__ = ["CompiledRouter", "Route", "Router", "Routes"]
 
 Route = Literal["refused", "accepted", "recorded", "escalated"]
 
@@ -31,7 +31,7 @@ class Router(Protocol):
 
 
 @attrs.frozen
-class _Routes:
+class Routes:
     """Where an event leads from one state: when accepted, and when it escalates."""
 
     accepted: str
@@ -47,10 +47,14 @@ class CompiledRouter:
         for transition in procedure.transitions():
             key = (transition.source, transition.event)
             (escalated if transition.escalation else accepted)[key] = transition.target
-        self._table = {key: _Routes(target, escalated.get(key)) for key, target in accepted.items()}
+        self._table = {key: Routes(target, escalated.get(key)) for key, target in accepted.items()}
 
     def allows(self, state: str | None, event: str) -> bool:
         return (state, event) in self._table
+
+    def routes_of(self, event: str) -> dict[str | None, Routes]:
+        """Where ``event`` leads from each state it may be fired in (the generated judges')."""
+        return {state: routes for (state, name), routes in self._table.items() if name == event}
 
     def route(
         self, state: str | None, event: str, blocked: bool, recorded: bool, escalates: bool

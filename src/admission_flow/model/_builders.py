@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import attrs
 from attrs import AttrsInstance
 
-__all__ = ["_builder"]
+__all__ = ["_builder", "builder_source"]
 
 _T = TypeVar("_T", bound=AttrsInstance)
 
@@ -37,13 +37,26 @@ def _builder(cls: type[_T], *, checked: frozenset[str] | None = None) -> Callabl
     ) or (checked is None and hasattr(cls, "__attrs_post_init__")):
         raise TypeError(f"{cls.__name__} converts or validates; use its __init__")
     names = [f.name for f in fields]
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def build({', '.join(names)}):", "    value = _new(_cls)"]
-    for index, name in enumerate(names):
-        namespace[f"_set{index}"] = cls.__dict__[name].__set__
-        lines.append(f"    _set{index}(value, {name})")
+    body, namespace = builder_source(cls, "value", names, prefix="_")
+    lines = [f"def build({', '.join(names)}):", *(f"    {line}" for line in body)]
     lines.append("    return value")
     exec("\n".join(lines), namespace)  # code made of field names only, as attrs does
     build: Callable[..., _T] = namespace["build"]
     build.__qualname__ = f"new {cls.__name__}"
     return build
+
+
+def builder_source(
+    cls: type[AttrsInstance], target: str, values: list[str], *, prefix: str
+) -> tuple[list[str], dict[str, Any]]:
+    """The lines that build ``cls`` into the variable ``target`` from the expressions
+    ``values`` (one per field, in order), and the namespace they need (names from
+    ``prefix``): ``_builder``'s body, for code generated elsewhere that builds a value
+    inline (the judging functions of ``judging/_generated.py``). The same promise holds:
+    every value as the class's ``__init__`` would have made and checked it."""
+    namespace: dict[str, Any] = {f"{prefix}new": object.__new__, f"{prefix}cls": cls}
+    lines = [f"{target} = {prefix}new({prefix}cls)"]
+    for index, (field, value) in enumerate(zip(attrs.fields(cls), values, strict=True)):
+        namespace[f"{prefix}set{index}"] = cls.__dict__[field.name].__set__
+        lines.append(f"{prefix}set{index}({target}, {value})")
+    return lines, namespace

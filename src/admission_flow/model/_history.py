@@ -59,13 +59,18 @@ class _Run(Generic[Step]):
 
     __slots__ = ("depth", "latest", "parent", "previous", "start", "steps")
 
-    def __init__(self, parent: _Run[Step] | None, start: int) -> None:
+    def __init__(self, parent: _Run[Step] | None, start: int, first: Step | None = None) -> None:
         self.parent = parent
         self.start = start
         self.depth: int = 0 if parent is None else parent.depth + 1
-        self.steps: list[Step] = []
-        self.latest: dict[str, int] = {}
-        self.previous: list[int] = []
+        if first is None:
+            self.steps: list[Step] = []
+            self.latest: dict[str, int] = {}
+            self.previous: list[int] = []
+        else:  # a run that starts with a step (a branch): ``add`` spared, fire()'s hot path
+            self.steps = [first]
+            self.latest = {first.event: start}
+            self.previous = [-1]
 
     def add(self, step: Step) -> None:
         """Append ``step`` (the caller holds ``_LOCK`` or owns the run alone)."""
@@ -200,10 +205,14 @@ class History(Sequence[Step]):
         run, n = self._run, self._n
         with _LOCK:
             if run is not None and run.start + len(run.steps) == n:
-                run.add(step)  # the run's end: every older view still sees its own n
+                # The run's end: every older view still sees its own n (``_Run.add``, inline).
+                latest = run.latest
+                event = step.event
+                run.previous.append(latest.get(event, -1))
+                latest[event] = n
+                run.steps.append(step)
             elif run is None or run.depth < _MAX_DEPTH:
-                run = _Run(run, n)  # an older view extended: a new run continues from it
-                run.add(step)
+                run = _Run(run, n, step)  # an older view extended: a new run continues from it
             else:
                 flat: _Run[Step] = _Run(None, 0)
                 for kept in self:

@@ -10,7 +10,9 @@ prove that the two always agree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Collection, Mapping
+from types import CodeType
 from typing import Any
 
 from admission_flow.model._frozen import FrozenDict
@@ -25,6 +27,7 @@ __all__ = [
     "limit_problems",
     "normalise",
     "problem",
+    "quick_source",
     "quick_test",
     "type_problem",
 ]
@@ -146,27 +149,46 @@ def problem(
 
 def quick_test(spec: FactSpec, members: Collection[str]) -> Test:
     """``test(value, role)``: true exactly when ``problem`` finds nothing (and faster)."""
-    plain = _plain_test(spec, members)
-    if not spec.roles:
-        return plain
-    roles = frozenset(spec.roles)
-    return lambda value, role: role in roles and plain(value, role)
+    expression, namespace = quick_source(spec, members, value="value", role="role", prefix="_")
+    test: Test = eval(_lambda_code(expression), namespace)  # our own text (see quick_source)
+    return test
 
 
-def _plain_test(spec: FactSpec, members: Collection[str]) -> Test:
+@functools.lru_cache(maxsize=64)
+def _lambda_code(expression: str) -> CodeType:
+    """``lambda value, role: expression`` compiled once per process (a few shapes in all)."""
+    return compile(f"lambda value, role: {expression}", "<admission_flow: quick test>", "eval")
+
+
+def quick_source(
+    spec: FactSpec, members: Collection[str], *, value: str, role: str, prefix: str
+) -> tuple[str, dict[str, Any]]:
+    """``quick_test`` as a Python expression over the names ``value`` and ``role``.
+
+    For ``quick_test`` and the judging functions generated per event
+    (``judging/_generated.py``): one definition of the quick test for both. The
+    expression names the constants it compares with (each starting with
+    ``prefix``), returned beside it; it never contains the fact's own text (its
+    name, values or roles come from YAML, and YAML never runs code).
+    """
     kind = spec.type
+    namespace: dict[str, Any] = {f"{prefix}limit": INT_LIMIT}
     if kind == "counts":  # a mapping goes the slow way, which freezes it
-        return lambda v, role: type(v) is int and 0 <= v < INT_LIMIT
-    if kind == "int":
+        expression = f"type({value}) is int and 0 <= {value} < {prefix}limit"
+    elif kind == "int":
         low = -INT_LIMIT if spec.minimum is None else max(spec.minimum - 1, -INT_LIMIT)
-        return lambda v, role: type(v) is int and low < v < INT_LIMIT
-    if kind == "choice":
-        values = frozenset(spec.values)
-        return lambda v, role: type(v) is str and v in values
-    if kind == "member":
-        return lambda v, role: type(v) is str and v in members
-    expected = PYTHON_TYPES[kind]
-    return lambda v, role: type(v) is expected
+        namespace[f"{prefix}low"] = low
+        expression = f"type({value}) is int and {prefix}low < {value} < {prefix}limit"
+    elif kind in ("choice", "member"):
+        namespace[f"{prefix}values"] = frozenset(spec.values) if kind == "choice" else members
+        expression = f"type({value}) is str and {value} in {prefix}values"
+    else:
+        namespace[f"{prefix}type"] = PYTHON_TYPES[kind]
+        expression = f"type({value}) is {prefix}type"
+    if spec.roles:
+        namespace[f"{prefix}roles"] = frozenset(spec.roles)
+        expression = f"{role} in {prefix}roles and {expression}"
+    return expression, namespace
 
 
 def limit_problems(

@@ -46,12 +46,14 @@ class EventContext:
         "_shared",
         "actor",
         "calendar",
+        "candidate",
         "case",
         "event",
         "facts",
         "members",
         "on",
         "procedure",
+        "unit",
     )
 
     def __init__(
@@ -73,19 +75,15 @@ class EventContext:
         self.facts = facts
         self.members = members
         self.calendar = calendar
+        #: The case's candidate and unit, read by most rules: attributes, not properties,
+        #: since a property costs a call each time a rule reads it.
+        self.candidate: Person = case.candidate
+        self.unit: Unit = case.unit
         self._age: int | None = None
         self._shared: dict[Hashable, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<EventContext {self.event.name} on {self.on.isoformat()} by {self.actor} case {self.case.id}>"
-
-    @property
-    def candidate(self) -> Person:
-        return self.case.candidate
-
-    @property
-    def unit(self) -> Unit:
-        return self.case.unit
 
     @property
     def settings(self) -> Mapping[str, Any]:
