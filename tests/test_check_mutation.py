@@ -29,6 +29,15 @@ _FORWARD = (
     "date order a rule of the engine for every procedure"
 )
 
+_VN_2021 = af.load_procedure("vn-2021", plugins=af.Plugins(entry_points=False))
+#: Each (event, rule) where the rule only warns (vote.excluded_reasons, vote.committee_short).
+_WARNINGS = [
+    (spec.name, use.rule)
+    for spec in _VN_2021.events.values()
+    for use in spec.rules
+    if _VN_2021.rules[use.rule].severity == "warning"
+]
+
 #: Mutants that let no unlawful case through, each with the reason.
 HARMLESS: dict[str, str] = {
     **{
@@ -61,7 +70,10 @@ HARMLESS: dict[str, str] = {
         "a second passing cell vote is judged by every rule of the first; no one the law "
         "excludes gets through"
     ),
-    "committee_vote-vote.committee_short": "a warning: it never refuses or records a step",
+    **{
+        f"{event}-{rule}": "a warning: it never refuses or records a step"
+        for event, rule in _WARNINGS
+    },
     "recognition_vote-recognition.already_proposed": (
         "the committee's decision still needs a passing vote proposing its own outcome "
         "(recognition.vote_passed)"
