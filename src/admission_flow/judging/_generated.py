@@ -46,11 +46,11 @@ from admission_flow.model._values import (
     _new_outcome,
     _new_step,
 )
-from admission_flow.plugins._manager import rule_failure, short_repr
+from admission_flow.plugins._manager import rule_failure
 from admission_flow.procedure import _facts
 from admission_flow.procedure._rule import EventContext
 
-from ._judging import _NO_NEEDS, SLOTS, BoundRule, CompiledEvent, Judge, Verdict
+from ._judging import _NO_NEEDS, SLOTS, BoundRule, CompiledEvent, Judge, Verdict, not_an_answer
 from ._routing import CompiledRouter, Routes
 
 __all__ = ["FastJudge", "GeneratedJudges", "generate"]
@@ -86,12 +86,7 @@ class _Helpers:
         """The violation of rule ``index`` from what its check returned (not ``None``)."""
         bound: BoundRule = self.rules[index]
         if not isinstance(details, Mapping):
-            raise rule_failure(
-                bound.plugin,
-                bound.spec.id,
-                f"returned {short_repr(details)}; a check returns None when the rule holds, "
-                "or a mapping of its message's values when broken",
-            )
+            raise not_an_answer(bound, details)
         return self.judge.violation(bound.spec, details, plugin=bound.plugin)
 
     def late(

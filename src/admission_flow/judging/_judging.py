@@ -50,6 +50,16 @@ class BoundRule:
     slot: int
 
 
+def not_an_answer(bound: BoundRule, details: object) -> PluginError:
+    """The error for a rule's check that returned neither ``None`` nor a mapping."""
+    return rule_failure(
+        bound.plugin,
+        bound.spec.id,
+        f"returned {short_repr(details)}; a check returns None when the rule holds, "
+        "or a mapping of its message's values when broken",
+    )
+
+
 @attrs.frozen
 class CompiledEvent:
     """An event, prepared once per engine for ``fire()``'s hot path."""
@@ -247,12 +257,7 @@ class Judge:
             if details is None:
                 continue
             if not isinstance(details, Mapping):
-                raise rule_failure(
-                    bound.plugin,
-                    bound.spec.id,
-                    f"returned {short_repr(details)}; a check returns None when the rule holds, "
-                    "or a mapping of its message's values when broken",
-                )
+                raise not_an_answer(bound, details)
             slots[bound.slot].append(self.violation(bound.spec, details, plugin=bound.plugin))
         for clock in running:
             late = self.clocks.lateness(clock, on, facts)
