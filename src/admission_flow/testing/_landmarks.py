@@ -54,6 +54,11 @@ def landmark_days(case: af.Case, dated: list[dt.date]) -> Iterator[dt.date]:
         yield from (day - _DAY, day, day + _DAY)
 
 
+#: How many steps' signs (and, in ``_law.py``, rule answers) are kept before the
+#: cache is emptied: a bound on what the search holds besides its abstract states.
+CACHED_STEPS = 65_536
+
+
 class Landmarks:
     """A case's landmarks, their signs on a date, and the next date worth waiting for."""
 
@@ -154,6 +159,10 @@ class Landmarks:
                 mark = af.add_months(day, months)
                 found.append((today > mark) - (today < mark))
         answer = tuple(found)
+        if len(self.step_signs) >= CACHED_STEPS:
+            # Emptied when full: it serves the cases made from one case (which
+            # share its steps), and would otherwise keep every step alive.
+            self.step_signs.clear()
         self.step_signs[key] = (step, answer)  # the step kept alive: its id stays its own
         return answer
 

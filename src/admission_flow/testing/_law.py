@@ -22,6 +22,9 @@ from ._scenario_file import Attempt
 
 __all__ = ["RuleAnswers", "check_invariants", "law_reading", "verdict"]
 
+#: The rule answers kept before the cache is emptied (a bound on the search's memory).
+_CACHED = 65_536
+
 
 class _Judge:
     """Runs rules again at past steps; answers cached by the identities they depend on."""
@@ -75,6 +78,8 @@ class _Judge:
             self.calendar,
         )
         held = rule.check(context, {**rule.params, **spec.params, **condition.params}) is None
+        if len(self.answers) >= _CACHED:
+            self.answers.clear()  # each entry keeps its step alive: bounded (see _landmarks)
         self.answers[key] = (step, held)
         return held
 
