@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import admission_flow as af
+from admission_flow.cli import _main as _cli
 from admission_flow.testing._check import explore
 from admission_flow.testing._mutation import Mutant, rule_removals
 
@@ -65,6 +66,11 @@ HARMLESS: dict[str, str] = {
     "complete_course-course.certificate_order": (
         "dates.order refuses a certificate dated after its event, and an older certificate "
         "recorded later is judged by course.certificate_valid at the vote like any other"
+    ),
+    "return_dossier-dates.order": (
+        "return_dossier carries no date fact and names no vote, so dates.order checks "
+        "nothing there; an event dated before the case's latest step is the core rule "
+        "event.date's"
     ),
     "cell_vote-vote.already_passed": (
         "a second passing cell vote is judged by every rule of the first; no one the law "
@@ -162,3 +168,47 @@ def test_the_sound_procedure_has_the_counterexample_refused(tmp_path: Path) -> N
             refused.extend(v.rule for v in outcome.violations)
         case = outcome.case
     assert "eligibility.age" in refused
+
+
+#: Unsafe mutants of the recognition that the search said "every invariant holds" of
+#: until the abstract state kept the order of the steps a rule compares
+#: (``Rule.order_of``): a committee vote before the recognition vote and one after it
+#: were one state, and whichever came first in the search stood for both. Searched
+#: from the lawful case cut before the recognition vote (``check --start``).
+ORDER_FOUND = {
+    "recognition_vote-vote.two_thirds": "official.after_probation_and_vote",
+    "recognition_vote-vote.denominator": "official.after_probation_and_vote",
+    "recognize-dates.order": "official.after_probation_and_vote",
+    "remove_from_probation-dates.order": "removed.after_vote_or_escalation",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORDER_FOUND))
+def test_check_tells_a_committee_vote_before_the_recognition_vote_from_one_after(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found from the ceremony on, and the counter-example replays as printed."""
+    from test_check import lawful_start, replay_command
+
+    mutant = _mutants()[name]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(mutant.text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    start, _ = lawful_start(tmp_path, "recognition_vote")
+    assert _cli.main(["check", str(path), "--start", str(start)]) == 1
+    out = capsys.readouterr().out
+    assert f"invariant '{ORDER_FOUND[name]}' does not hold" in out
+    assert _cli.main(replay_command(out)) == 0
+    assert "Trạng thái / state: " in capsys.readouterr().out
+
+
+def test_the_order_of_the_compared_events_is_part_of_the_abstract_state() -> None:
+    """The groups vn-2021's rules declare: the return of the dossier, the committee's votes."""
+    from admission_flow.testing._order import ordered_groups
+
+    engine = af.Engine(_VN_2021, plugins=af.Plugins(entry_points=False))
+    assert ordered_groups(engine) == (
+        ("cell_vote", "return_dossier"),
+        ("committee_vote", "recognition_vote"),
+        ("committee_vote", "return_dossier"),
+    )

@@ -185,6 +185,12 @@ class Rule:
             check`` to explore; ``()`` for a rule that reads only the case's
             history (explored as it is), ``None`` when it declares none (the
             check's static analysis reports it).
+        order_of: the parameters that name events whose steps' order it
+            compares (``{"event", "since"}``: a cell vote since the dossier was
+            last returned); ``admission-flow check`` keeps the order of those
+            events' latest steps in its abstract state. A rule that compares
+            the order of steps without declaring it is outside the check's
+            soundness argument (``docs/compliance-testing.md``).
     """
 
     id: str
@@ -196,6 +202,7 @@ class Rule:
     reads: frozenset[str] = frozenset()
     settings: Mapping[str, Any] = attrs.field(factory=dict)
     boundaries: tuple[Boundary, ...] | None = None
+    order_of: frozenset[str] = frozenset()
 
 
 def rule(
@@ -208,6 +215,7 @@ def rule(
     reads: Iterable[str] = (),
     settings: Mapping[str, Any] | None = None,
     boundaries: Iterable[Boundary] | None = None,
+    order_of: Iterable[str] = (),
 ) -> Callable[[Check], Rule]:
     """Decorate a check function to make it a ``Rule``.
 
@@ -230,6 +238,7 @@ def rule(
             reads=frozenset(reads),
             settings=dict(settings or {}),
             boundaries=tuple(boundaries) if boundaries is not None else None,
+            order_of=frozenset(order_of),
         )
 
     return decorate

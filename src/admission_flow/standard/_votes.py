@@ -171,7 +171,13 @@ def vote_denominator(context: EventContext, params: Mapping[str, Any]) -> Detail
     reads={"committee_members", "excluded"},
     details={"official_members", "excluded", "counted", "unit_members"},
     boundaries=[
-        Boundary(note="one committee member left out, counts not adding up", facts={"excluded": 1}),
+        # The unit states its committee's size (a unit that states none is not
+        # checked), and the vote counts all of them while leaving one out.
+        Boundary(
+            note="one committee member left out, counts not adding up",
+            unit={"committee_members": 9},
+            facts={"committee_members": 9, "in_favour": 9, "excluded": 1},
+        ),
     ],
 )
 def vote_committee_denominator(context: EventContext, params: Mapping[str, Any]) -> Details:
@@ -202,6 +208,7 @@ def vote_excluded_reasons(context: EventContext, params: Mapping[str, Any]) -> D
 @rule(
     "vote.already_passed",
     params={"event": "cell_vote", "since": "return_dossier"},
+    order_of={"event", "since"},
     details={"date"},
     boundaries=(),
 )
@@ -220,6 +227,7 @@ def vote_cell_passed(context: EventContext, params: Mapping[str, Any]) -> Detail
 @rule(
     "vote.committee_voted",
     params={"event": "committee_vote", "since": "return_dossier"},
+    order_of={"event", "since"},
     boundaries=[Boundary(note="a grassroots cell", unit={"grassroots_cell": True})],
 )
 def vote_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:
@@ -234,6 +242,7 @@ def vote_committee_voted(context: EventContext, params: Mapping[str, Any]) -> De
 @rule(
     "recognition.committee_voted",
     params={"event": "committee_vote", "vote": "recognition_vote", "from_state": "probation"},
+    order_of={"event", "vote"},
     boundaries=[Boundary(note="a grassroots cell", unit={"grassroots_cell": True})],
 )
 def recognition_committee_voted(context: EventContext, params: Mapping[str, Any]) -> Details:

@@ -39,6 +39,9 @@ from that state (*live*), how many different actors had it accepted (up to
 two), how many times it was only recorded (up to three), by which roles, and
 whether its latest facts were the ordinary ones; for each event that can no
 longer fire (*dead*), only whether it was accepted and how often recorded;
+for each group of events whose steps' order a rule compares
+(``Rule.order_of``: a committee vote after the recognition vote, a cell
+vote since the dossier was returned), the order of their latest steps;
 where the case's date falls around each landmark (before, on, after), each
 landmark *named* by what it counts from (twelve months after the latest
 ``introduce``'s ``known_since``, the 60th birthday, the pending
@@ -49,8 +52,9 @@ Why that is enough (the soundness argument)
 The rules of ``vn-2021`` read: the unit's and the candidate's fields (fixed
 per configuration, so in the key), counts of steps up to two or three, the
 roles and facts of the latest step of an event (in the key while the event
-can fire), and dates only through whole months and working days from a
-landmark (the date signs). Two cases that agree on all of that get the same
+can fire), the order of the latest steps of the events a rule declares it
+compares (``order_of``), and dates only through whole months and working
+days from a landmark (the date signs). Two cases that agree on all of that get the same
 answer from every rule at every later event, so exploring one of them is
 enough. The signs are kept by name, not by rank among the case's dates:
 until issue 17 they were placed by the rank of each distinct date, so a
@@ -102,6 +106,7 @@ from admission_flow.spec import EventSpec, FactSpec
 from ._boundaries import Variant
 from ._generation import two_thirds
 from ._landmarks import AGE_MONTHS, STEP_MONTHS, Landmarks
+from ._order import ordered_groups, step_order
 
 __all__ = [
     "AGE_MONTHS",
@@ -318,6 +323,7 @@ class Views:
         #: For each state, the conditions of the invariants that hold in it.
         self.checked: dict[str | None, list[int]] = {}
         self.dates = Landmarks(engine, horizon_days)
+        self.ordered = ordered_groups(engine)
 
     def waits(self, case: af.Case, today: dt.date, *, landmarks: bool) -> list[dt.date]:
         """The next date on which a rule may turn, if there is one (``Landmarks.waits``)."""
@@ -350,9 +356,14 @@ class Views:
             merged,
             state,
             self.liveness.features(state, summary),
+            self.order(case),
             self.signs(case, today),
             deviations,
         )
+
+    def order(self, case: af.Case) -> tuple[tuple[str, ...], ...]:
+        """The order of the latest steps of each group of events a rule compares (``_order.py``)."""
+        return step_order(case, self.ordered)
 
     def settle(
         self, case: af.Case, before: tuple[bool, ...] = (), step: af.Step | None = None
