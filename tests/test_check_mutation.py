@@ -67,6 +67,12 @@ HARMLESS: dict[str, str] = {
         "dates.order refuses a certificate dated after its event, and an older certificate "
         "recorded later is judged by course.certificate_valid at the vote like any other"
     ),
+    "record_consent-dates.order": (
+        "every rule that relies on a consent compares its consent_date with its own "
+        "event's date (the elder's schooling at the vote, the over-60 and re-admission "
+        "consents at the decision), so a consent dated after it was recorded counts only "
+        "from that date (tests/test_revision_3.py)"
+    ),
     "return_dossier-dates.order": (
         "return_dossier carries no date fact and names no vote, so dates.order checks "
         "nothing there; an event dated before the case's latest step is the core rule "

@@ -18,6 +18,7 @@ import pytest
 import admission_flow as af
 from admission_flow.cli import _main as _cli
 from admission_flow.model._frozen import FrozenDict
+from conftest import MEMBERS
 from helpers import DAY, D, drive, fire_ok, person, rule_ids, unit
 
 READY = D(2023, 6, 9)
@@ -529,6 +530,34 @@ def test_a_literate_elder_in_a_hardship_area_with_the_consent(
             "once the province's standing committee has consented"
             in outcome.violations[0].message.en
         )
+
+
+def test_an_elder_consent_dated_after_the_vote_does_not_count(
+    engine: af.Engine, tmp_path: Path
+) -> None:
+    """The consent the cell's vote relies on is dated on or before the vote, not after it.
+
+    vn-2021's `dates.order` keeps a consent from being dated after it is recorded,
+    so a procedure without that rule at `record_consent` shows it: there the
+    consent recorded on the day of the vote but dated the next day is no consent
+    for the vote (as for the over-60 and re-admission consents at the decision).
+    """
+    from admission_flow.testing._mutation import rule_removals
+
+    text = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
+        encoding="utf-8"
+    )
+    mutant = next(m for m in rule_removals(text) if m.name == "record_consent-dates.order")
+    path = tmp_path / "loose.yaml"
+    path.write_text(mutant.text, encoding="utf-8")
+    plugins = af.Plugins(entry_points=False)
+    loose = af.Engine(af.load_procedure(path, plugins=plugins), plugins=plugins, members=MEMBERS)
+    elder = {"community_role": "village_elder", "hardship_area": True}
+    for given, allowed in ((VOTED, True), (VOTED + DAY, False)):
+        case = drive(loose, new_case(loose, education="literate", **elder), "ready")
+        case = consent(loose, case, VOTED, "elder", given)
+        outcome = cell_vote(loose, case, VOTED, 20, 29)
+        assert rule_ids(outcome.violations) == ([] if allowed else ["eligibility.education"])
 
 
 def test_a_community_role_is_checked() -> None:

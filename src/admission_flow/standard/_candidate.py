@@ -147,7 +147,8 @@ def eligibility_education(context: EventContext, params: Mapping[str, Any]) -> D
 
     With ``elder_minimum`` (revision 3: ``literate``), a village elder, hamlet
     chief or respected person in a hardship area needs only that, once the
-    province's consent of ``consent_kind`` is on file (HD 01-HD/TW §1.2).
+    province's consent of ``consent_kind`` is on file, dated on or before the
+    event (HD 01-HD/TW §1.2).
     """
     candidate = context.candidate
     hardship = context.unit.hardship_area or candidate.hardship_area
@@ -169,9 +170,13 @@ def eligibility_education(context: EventContext, params: Mapping[str, Any]) -> D
 
 
 def _consent(context: EventContext, params: Mapping[str, Any]) -> bool:
+    """A consent of ``consent_kind`` on file, dated (``consent_date``) on or before this event."""
     kind = params["consent_kind"]
+    on = context.on
     return any(
-        step.accepted and step.facts.get("kind") == kind
+        step.accepted
+        and step.facts.get("kind") == kind
+        and step.facts.get("consent_date", step.on) <= on
         for step in context.case.steps_of(params["consent_event"])
     )
 
