@@ -127,8 +127,8 @@ def test_vn_2021_keeps_every_invariant_in_every_case_explored(
 ) -> None:
     """Within a bound CI can afford, the search finds nothing, says so, and writes no file.
 
-    Revision 3 grew vn-2021's search past what a test may spend (more than 60,000
-    abstract states in 120 CPU seconds, unfinished): the whole search is a benchmark
+    vn-2021's whole space is past what a test may spend (169,855 abstract states with
+    every boundary, six to eight minutes of CPU): the whole search is a benchmark
     (``benchmarks/README.md``); here ``--max-states`` bounds it, as documented.
     """
     monkeypatch.chdir(tmp_path)
