@@ -36,8 +36,10 @@ The abstract state
 Two cases are one abstract state when they agree on: the configuration
 (ordinary or which variant); the state; for each event that can still fire
 from that state (*live*), how many different actors had it accepted (up to
-two), how many times it was only recorded (up to three), by which roles, and
-whether its latest facts were the ordinary ones; for each event that can no
+two), how many times it was only recorded (up to three), by which roles,
+whether its latest facts were the ordinary ones, and which facts any of its
+accepted steps gave (the opinions of the residence and of the organisations
+may come in two steps); for each event that can no
 longer fire (*dead*), only whether it was accepted and how often recorded;
 for each group of events whose steps' order a rule compares
 (``Rule.order_of``: a committee vote after the recognition vote, a cell
@@ -128,8 +130,11 @@ ABSENT = object()
 #: One event's summary: distinct accepting actors (up to two), times recorded
 #: (up to three), roles that had it accepted, whether its latest facts were
 #: ordinary, and whether it was ever accepted.
-EventSummary = tuple[tuple[af.Actor, ...], int, frozenset[str], bool, bool]
-_EMPTY: EventSummary = ((), 0, frozenset(), True, False)
+#: Per event: its actors (up to two), how often recorded (up to three), the roles,
+#: whether its latest facts were ordinary, whether it was accepted, and the facts
+#: given (not ``None``) on any accepted step of it.
+EventSummary = tuple[tuple[af.Actor, ...], int, frozenset[str], bool, bool, frozenset[str]]
+_EMPTY: EventSummary = ((), 0, frozenset(), True, False, frozenset())
 
 
 class Liveness:
@@ -157,7 +162,7 @@ class Liveness:
         self, summary: Mapping[str, EventSummary], step: af.Step
     ) -> dict[str, EventSummary]:
         """The summary of a case after ``step``, from the summary before it."""
-        actors, recorded, roles, ordinary, accepted = summary.get(step.event, _EMPTY)
+        actors, recorded, roles, ordinary, accepted, given = summary.get(step.event, _EMPTY)
         spec = self.procedure.events[step.event]
         usual = all(_ordinary(f, step.facts.get(f.name)) for f in spec.facts.values())
         if step.accepted:
@@ -165,12 +170,15 @@ class Liveness:
                 actors = (*actors, step.actor)
             roles = roles | {step.actor.role}
             ordinary, accepted = usual, True
+            named = frozenset([n for n, v in step.facts.items() if v is not None])
+            if not named <= given:
+                given = given | named
         elif step.recorded:
             recorded = min(recorded + 1, 3)
             if not accepted:
                 ordinary = usual
         changed = dict(summary)
-        changed[step.event] = (actors, recorded, roles, ordinary, accepted)
+        changed[step.event] = (actors, recorded, roles, ordinary, accepted, given)
         return changed
 
     def features(self, state: str | None, summary: Mapping[str, EventSummary]) -> tuple[Any, ...]:
@@ -181,9 +189,9 @@ class Liveness:
             entry = summary.get(name)
             if entry is None:
                 continue
-            actors, recorded, roles, ordinary, accepted = entry
+            actors, recorded, roles, ordinary, accepted, given = entry
             if name in live:
-                found.append((name, len(actors), recorded, roles, ordinary))
+                found.append((name, len(actors), recorded, roles, ordinary, given))
             else:
                 found.append((name, accepted, recorded))
         return tuple(found)

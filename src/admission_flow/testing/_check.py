@@ -141,6 +141,9 @@ class _Search:
         #: Events with a rule that records rather than refuses (a vote short of two-thirds).
         self.mover: Mover | None = None
         self.prefix: tuple[Attempt, ...] = ()
+        #: Called with each case reached and its abstract state, new or not: the
+        #: tests' probe of the abstraction (``tests/test_check_abstraction.py``).
+        self.watch: Any = None
         self.recording = {
             spec.name
             for spec in self.procedure.events.values()
@@ -178,6 +181,8 @@ class _Search:
                 continue
             for child in self.children(node):
                 key = None if isinstance(child, Exploration) else self.key(child)
+                if self.watch is not None and key is not None:
+                    self.watch(key, child)
                 if key in seen:
                     continue
                 if key is not None and len(seen) >= self.limits.max_states:
