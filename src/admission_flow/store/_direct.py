@@ -1,7 +1,10 @@
-"""PostgreSQL connections in autocommit, one per thread, kept by the register outside its pool.
+"""Driver connections in autocommit, one per thread, kept by the register outside its pool.
 
-A step is one statement (``_write.MOVE_AND_INSERT``) and a case one read
-(``_read``): each is its own transaction in autocommit, one round trip. Taking a
+On PostgreSQL a step is one statement (``_write.MOVE_AND_INSERT``) and a case
+one read (``_read``): each is its own transaction in autocommit, one round
+trip. On SQLite a step is ``BEGIN IMMEDIATE``, its two statements and
+``COMMIT`` on the thread's own ``sqlite3`` connection (the pool's settings:
+WAL, ``synchronous=FULL``, the busy timeout). Taking a
 connection from SQLAlchemy's pool for each, switching it to autocommit and back,
 and giving it back cost more CPU than psycopg's own work for the statement; so
 each thread that fires keeps one connection of its own, made by the pool (with
@@ -30,7 +33,7 @@ __all__ = ["Direct"]
 
 
 class Direct:
-    """The autocommit driver connections of one register, one per thread (PostgreSQL)."""
+    """The autocommit driver connections of one register, one per thread."""
 
     def __init__(self, db: sa.Engine) -> None:
         self.db = db
@@ -40,11 +43,11 @@ class Direct:
 
     @contextlib.contextmanager
     def cursor(self) -> Iterator[Any]:
-        """A cursor of this thread's connection (psycopg's), in autocommit; the connection
-        is dropped if it fails."""
+        """A cursor of this thread's connection (psycopg's or sqlite3's), in autocommit;
+        the connection is dropped if it fails."""
         local = self._local
         driver = getattr(local, "driver", None)
-        if driver is None or driver.closed:
+        if driver is None or getattr(driver, "closed", False):
             driver = self._connect()
         try:
             yield local.cursor
@@ -76,7 +79,9 @@ class Direct:
         pooled = self.db.raw_connection()
         driver: Any = pooled.driver_connection
         pooled.detach()  # ours now: closed by ``close`` or when it fails, never pooled
-        driver.autocommit = True
+        if self.db.dialect.name == "postgresql":
+            driver.autocommit = True
+        # sqlite3: already in autocommit (``isolation_level = None``, _database._sqlite_pragmas)
         return driver
 
     def _drop(self, driver: Any) -> None:

@@ -21,6 +21,7 @@ same way, after the conflict.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
@@ -41,7 +42,7 @@ from ._errors import guarded, is_integrity_error, translate
 from ._fold import Entry, StoredCase
 from ._rows import next_due, step_row
 from ._schema import history
-from ._write import move_on_values, prebuilt, prebuilt_for
+from ._write import move_on_values, prebuilt_for
 
 
 class _Register(Protocol):
@@ -131,7 +132,7 @@ class Firing:
         self.kept: dict[str, StoredCase] = {}
         self._keeping = threading.Lock()
         #: PostgreSQL: each thread's own connection for its steps and reads.
-        self.direct = Direct(register.db) if register.db.dialect.name == "postgresql" else None
+        self.direct = Direct(register.db)
 
     def close(self) -> None:
         if self.direct is not None:
@@ -308,14 +309,16 @@ class Firing:
 
     def _write(self, judged: Sequence[_Judged]) -> None:
         """Move each case's version on and add its rows, together or not at all, with the
-        prebuilt statements on the driver's cursor."""
+        prebuilt statements on this thread's own driver connection (``_direct``)."""
         if self.register.db.dialect.name == "postgresql":
             self._write_postgresql(judged)
             return
-        with self.register.writer.begin() as connection:
-            statements = prebuilt(connection)
-            driver: Any = connection.connection.dbapi_connection
-            cursor = driver.cursor()
+        statements = prebuilt_for(self.register.db)
+        assert self.direct is not None
+        with self.direct.cursor() as cursor:
+            # The write lock up front, waiting for it up to the busy timeout (a deferred
+            # transaction that found another writer's commit could not wait).
+            cursor.execute("BEGIN IMMEDIATE")
             try:
                 for one in judged:
                     cursor.execute(statements.move, statements.move_params(_move_values(one)))
@@ -327,8 +330,11 @@ class Firing:
                     cursor.executemany(
                         statements.insert, [statements.insert_params(one.row) for one in judged]
                     )
-            finally:
-                cursor.close()
+                cursor.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    cursor.execute("ROLLBACK")
+                raise
 
     def _write_postgresql(self, judged: Sequence[_Judged]) -> None:
         """PostgreSQL: one statement per step (``MOVE_AND_INSERT``), on this thread's own
