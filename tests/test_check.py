@@ -127,7 +127,7 @@ def test_vn_2021_keeps_every_invariant_in_every_case_explored(
 ) -> None:
     """Within a bound CI can afford, the search finds nothing, says so, and writes no file.
 
-    vn-2021's whole space is past what a test may spend (169,855 abstract states with
+    vn-2021's whole space is past what a test may spend (173,743 abstract states with
     every boundary, six to eight minutes of CPU): the whole search is a benchmark
     (``benchmarks/README.md``); here ``--max-states`` bounds it, as documented.
     """
