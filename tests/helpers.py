@@ -16,12 +16,21 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 import admission_flow as af
+from admission_flow.testing import Limits
 
 if TYPE_CHECKING:
     from admission_flow.store import Register, StoredCase
 
 D = dt.date
 DAY = dt.timedelta(days=1)
+
+#: The bounds of a search whose outcome a test asserts: check's default state and
+#: depth bounds, and a CPU-time bound far enough that a loaded machine never decides
+#: what the test sees (CPU seconds grow too when two suites share the cores' caches:
+#: a 30 s search once passed 120 s under coverage beside another run).
+UNTIMED = Limits(max_seconds=1800)
+#: The same for ``admission-flow check`` on the command line.
+UNTIMED_ARGS = ("--max-seconds", "1800")
 #: The day ``drive`` identifies a case unless told otherwise.
 START = D(2023, 3, 1)
 

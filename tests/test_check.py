@@ -22,7 +22,7 @@ from admission_flow.cli import _main as _cli
 from admission_flow.testing import procedure_state_machine
 from admission_flow.testing._check import explore
 from admission_flow.testing._static import static_findings
-from helpers import DEFAULT_MACHINE_SETTINGS, FIND, FIND_AND_SHRINK
+from helpers import DEFAULT_MACHINE_SETTINGS, FIND, FIND_AND_SHRINK, UNTIMED_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 VN_TEXT = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
@@ -164,7 +164,10 @@ def test_check_finds_each_mutant_with_a_short_case_that_replays_as_printed(
     if path.stem in DEEP:
         given, prefix = lawful_start(work, DEEP[path.stem])
         start = ["--start", str(given)]
-    assert _cli.main(["check", str(path), *start, "--counterexample", "out/ce.yaml"]) == 1
+    assert (
+        _cli.main(["check", str(path), *start, *UNTIMED_ARGS, "--counterexample", "out/ce.yaml"])
+        == 1
+    )
     out = capsys.readouterr().out
     assert f"invariant '{invariant}' does not hold" in out
     text = (work / "out" / "ce.yaml").read_text(encoding="utf-8")

@@ -23,6 +23,7 @@ import admission_flow as af
 from admission_flow.cli._testing import _start
 from admission_flow.testing import _check
 from admission_flow.testing._generation import actor_choices
+from helpers import UNTIMED
 from test_check import lawful_start
 
 
@@ -81,6 +82,7 @@ def test_cases_merged_from_an_opened_case_answer_alike(monkeypatch: pytest.Monke
         af.load_procedure("vn-2021", plugins=plugins),
         plugins=plugins,
         boundaries=False,
+        limits=UNTIMED,
         max_states=2500,
     )
     assert found.ok
@@ -97,7 +99,10 @@ def test_cases_merged_in_probation_answer_alike(
     plugins = af.Plugins(entry_points=False)
     start, _ = lawful_start(tmp_path, "recognition_vote")
     found = _check.explore(
-        af.load_procedure("vn-2021", plugins=plugins), plugins=plugins, **_start(plugins, start)
+        af.load_procedure("vn-2021", plugins=plugins),
+        plugins=plugins,
+        limits=UNTIMED,
+        **_start(plugins, start),
     )
     assert found.ok
     assert found.complete

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import admission_flow as af
 from admission_flow.testing import explore
+from helpers import UNTIMED
 
 
 def test_an_event_fired_again_after_a_wait_is_no_new_abstract_state() -> None:
@@ -25,7 +26,7 @@ def test_an_event_fired_again_after_a_wait_is_no_new_abstract_state() -> None:
     """
     plugins = af.Plugins(entry_points=False)
     procedure = af.load_procedure("vn-2021", plugins=plugins)
-    found = explore(procedure, plugins=plugins, boundaries=False, max_states=14_000)
+    found = explore(procedure, plugins=plugins, boundaries=False, limits=UNTIMED, max_states=14_000)
     assert found.ok
     assert found.complete
     assert found.stopped_by is None

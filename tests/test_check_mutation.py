@@ -19,6 +19,7 @@ import admission_flow as af
 from admission_flow.cli import _main as _cli
 from admission_flow.testing._check import Exploration, explore
 from admission_flow.testing._mutation import Mutant, rule_removals
+from helpers import UNTIMED, UNTIMED_ARGS
 
 VN_TEXT = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
     encoding="utf-8"
@@ -146,7 +147,7 @@ def test_check_finds_each_unsafe_mutant_with_its_shortest_counterexample(
     path = tmp_path / f"{name}.yaml"
     path.write_text(mutant.text, encoding="utf-8")
     plugins = af.Plugins(entry_points=False)
-    found = explore(af.load_procedure(path, plugins=plugins), plugins=plugins)
+    found = explore(af.load_procedure(path, plugins=plugins), plugins=plugins, limits=UNTIMED)
     assert not found.ok
     assert any(f.startswith(f"invariant '{CI_FOUND[name]}' ") for f in found.failures)
     assert 0 < len(found.counterexample) <= 16
@@ -200,7 +201,7 @@ def test_check_tells_a_committee_vote_before_the_recognition_vote_from_one_after
     path.write_text(mutant.text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     start, _ = lawful_start(tmp_path, "recognition_vote")
-    assert _cli.main(["check", str(path), "--start", str(start)]) == 1
+    assert _cli.main(["check", str(path), "--start", str(start), *UNTIMED_ARGS]) == 1
     out = capsys.readouterr().out
     assert f"invariant '{ORDER_FOUND[name]}' does not hold" in out
     assert _cli.main(replay_command(out)) == 0
