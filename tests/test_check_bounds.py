@@ -270,3 +270,46 @@ def test_a_counterexample_carries_every_field_of_its_values(tmp_path: Path) -> N
     assert scenario.unit == unit
     assert scenario.candidate == candidate
     assert scenario.engine.members["m-an"] == member
+
+
+def test_a_counterexample_carries_a_former_member_and_a_fact_of_counts(tmp_path: Path) -> None:
+    """``left`` (every field of a Departure) and counts by reason are mappings in the file.
+
+    Until this test they were written as the text of a Python dict, so that a
+    counter-example of a re-admission rule did not load ("candidate.left must
+    be a mapping"); the writer now quotes keys too (``on`` is YAML 1.1's true).
+    """
+    from admission_flow.testing._scenario_file import Attempt
+
+    unit = af.Unit(id="u-9", kind="residential", official_members=20, has_youth_union=True)
+    candidate = af.Person(
+        id="c-9",
+        name="Lê Minh Châu",
+        born=dt.date(1980, 5, 31),
+        education="upper_secondary",
+        left=af.Departure(
+            on=dt.date(2012, 3, 1),
+            reason="less_serious_crime_conviction",
+            record_cleared_on=dt.date(2015, 6, 30),
+            readmitted_before=True,
+            first_admitted_on=dt.date(2004, 9, 2),
+        ),
+    )
+    vote = Attempt(
+        on=dt.date(2023, 8, 1),
+        event="cell_vote",
+        actor=af.Actor("cell"),
+        facts={
+            "in_favour": 18,
+            "official_members": 18,
+            "excluded": {"temporarily_transferred": 1, "suspended": 1},
+        },
+    )
+    path = tmp_path / "ce.yaml"
+    text = scenario_text(
+        procedure="vn-2021", unit=unit, members=[], candidate=candidate, attempts=[vote]
+    )
+    path.write_text(text, encoding="utf-8")
+    scenario = af.load_scenario(path)
+    assert scenario.candidate == candidate
+    assert scenario.events[0].facts["excluded"] == vote.facts["excluded"]

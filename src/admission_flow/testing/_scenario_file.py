@@ -2,8 +2,9 @@
 
 Counter-examples (from the property test and from ``admission-flow check``)
 are printed in this form. It is written by hand, not through a YAML library:
-every value is a string, a number, a boolean or a date, and a string is
-written as a JSON string, which YAML reads back unchanged.
+every value is a string, a number, a boolean, a date, or a list or mapping of
+them (a former member's ``left``, a fact of counts), and a string is written as
+a JSON string, which YAML reads back unchanged (``"on"`` as a key, too).
 """
 
 from __future__ import annotations
@@ -44,11 +45,18 @@ def _scalar(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _value(value: Any) -> str:
-    """A JSON value of ``_serial`` as YAML: lists in brackets, dates as dates."""
-    if isinstance(value, list):
-        return "[" + ", ".join(_scalar(item) for item in value) + "]"
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+def _value(value: Any, *, json_dates: bool = True) -> str:
+    """A value as YAML flow: mappings in braces, lists in brackets, keys quoted.
+
+    With ``json_dates`` (a value of ``_serial``'s JSON form), a string that is
+    an ISO date is written as a date; a fact's own string stays a string.
+    """
+    if isinstance(value, Mapping):
+        items = (f"{_scalar(k)}: {_value(v, json_dates=json_dates)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(item, json_dates=json_dates) for item in value) + "]"
+    if json_dates and isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return value
     return _scalar(value)
 
@@ -97,7 +105,7 @@ def scenario_text(
             f"on: {_scalar(attempt.on)}",
             f"event: {_scalar(attempt.event)}",
             f"by: {_actor(attempt.actor)}",
-            *(f"{key}: {_scalar(value)}" for key, value in attempt.facts.items()),
+            *(f"{key}: {_value(value, json_dates=False)}" for key, value in attempt.facts.items()),
         ]
         lines.append("  - {" + ", ".join(items) + "}")
     if move is not None:
