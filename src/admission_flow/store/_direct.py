@@ -1,8 +1,8 @@
 """Driver connections in autocommit, one per thread, kept by the register outside its pool.
 
-On PostgreSQL a step is one statement (``_write.MOVE_AND_INSERT``) and a case
-one read (``_read``): each is its own transaction in autocommit, one round
-trip. On SQLite a step is ``BEGIN IMMEDIATE``, its two statements and
+A case is one read (``_read``), its own transaction in autocommit, on both
+backends. On PostgreSQL a step is one statement (``_write.MOVE_AND_INSERT``),
+one round trip; on SQLite it is ``BEGIN IMMEDIATE``, its two statements and
 ``COMMIT`` on the thread's own ``sqlite3`` connection (the pool's settings:
 WAL, ``synchronous=FULL``, the busy timeout). Taking a
 connection from SQLAlchemy's pool for each, switching it to autocommit and back,

@@ -131,12 +131,11 @@ class Firing:
         #: goes first when full.
         self.kept: dict[str, StoredCase] = {}
         self._keeping = threading.Lock()
-        #: PostgreSQL: each thread's own connection for its steps and reads.
+        #: Each thread's own driver connection for its steps and reads (``_direct``).
         self.direct = Direct(register.db)
 
     def close(self) -> None:
-        if self.direct is not None:
-            self.direct.close()
+        self.direct.close()
 
     def _keep(self, stored: StoredCase) -> None:
         kept = self.kept
@@ -314,7 +313,6 @@ class Firing:
             self._write_postgresql(judged)
             return
         statements = prebuilt_for(self.register.db)
-        assert self.direct is not None
         with self.direct.cursor() as cursor:
             # The write lock up front, waiting for it up to the busy timeout (a deferred
             # transaction that found another writer's commit could not wait).
@@ -344,7 +342,6 @@ class Firing:
         statements = prebuilt_for(self.register.db)
         statement = statements.move_and_insert
         assert statement is not None
-        assert self.direct is not None
         params = [statements.move_and_insert_params(_move_values(o), o.row) for o in judged]
         with self.direct.cursor() as cursor:
             if len(judged) == 1:

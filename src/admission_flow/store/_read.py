@@ -23,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from ._direct import Direct
-from ._errors import is_driver_error
 from ._schema import cases, history
 
 __all__ = ["read_case"]
@@ -66,38 +65,20 @@ _FLAGS = ("accepted", "recorded")
 
 
 def read_case(
-    db: sa.Engine, case_id: str, direct: Direct | None = None
+    db: sa.Engine, case_id: str, direct: Direct
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The case row (``None``: no such case) and its history rows in order, as mappings of
-    column to value, as SQLAlchemy would give them; on PostgreSQL on ``direct``'s
-    connection (in autocommit), on SQLite on a pooled one (sqlite3 runs a lone
-    statement in its own transaction).
+    column to value, as SQLAlchemy would give them, read on ``direct``'s connection of
+    this thread (in autocommit: the lone statement is its own transaction).
 
     Raises the driver's own exceptions (``_errors.guarded`` types them); a connection
     that failed is not used again.
     """
     dialect = db.dialect
     text, day, flag = _statement(dialect.name, dialect)
-    if direct is not None:
-        with direct.cursor() as cursor:
-            cursor.execute(text, (case_id,))
-            found = cursor.fetchall()
-    else:
-        pooled = db.raw_connection()
-        try:
-            cursor = pooled.driver_connection.cursor()  # type: ignore[union-attr]
-            try:
-                cursor.execute(text, (case_id,))
-                found = cursor.fetchall()
-            finally:
-                cursor.close()
-        except BaseException as exc:
-            if is_driver_error(exc):
-                pooled.invalidate()
-            raise
-        finally:
-            if pooled.dbapi_connection is not None:
-                pooled.close()
+    with direct.cursor() as cursor:
+        cursor.execute(text, (case_id,))
+        found = cursor.fetchall()
     if not found:
         return None, []
     head = dict(zip(_CASE_COLUMNS, found[0][:_SPLIT], strict=True))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -143,7 +143,7 @@ class _Search:
         self.prefix: tuple[Attempt, ...] = ()
         #: Called with each case reached and its abstract state, new or not: the
         #: tests' probe of the abstraction (``tests/test_check_abstraction.py``).
-        self.watch: Any = None
+        self.watch: Callable[[Any, _Node], None] | None = None
         self.recording = {
             spec.name
             for spec in self.procedure.events.values()
@@ -181,7 +181,7 @@ class _Search:
                 continue
             for child in self.children(node):
                 key = None if isinstance(child, Exploration) else self.key(child)
-                if self.watch is not None and key is not None:
+                if self.watch is not None and not isinstance(child, Exploration):
                     self.watch(key, child)
                 if key in seen:
                     continue

@@ -18,12 +18,10 @@ from admission_flow.engine._migrate import MIGRATE
 from admission_flow.procedure._invariants import InvariantFailure, Reading, RuleHeld, walk
 from admission_flow.procedure._invariants import check_invariants as _check
 
+from ._landmarks import CACHED_STEPS
 from ._scenario_file import Attempt
 
 __all__ = ["RuleAnswers", "check_invariants", "law_reading", "verdict"]
-
-#: The rule answers kept before the cache is emptied (a bound on the search's memory).
-_CACHED = 65_536
 
 
 class _Judge:
@@ -78,7 +76,7 @@ class _Judge:
             self.calendar,
         )
         held = rule.check(context, {**rule.params, **spec.params, **condition.params}) is None
-        if len(self.answers) >= _CACHED:
+        if len(self.answers) >= CACHED_STEPS:
             self.answers.clear()  # each entry keeps its step alive: bounded (see _landmarks)
         self.answers[key] = (step, held)
         return held
