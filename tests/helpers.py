@@ -7,6 +7,8 @@ loudly with the violations, so that a test never starts from the wrong state.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,27 @@ DAY = dt.timedelta(days=1)
 UNTIMED = Limits(max_seconds=1800)
 #: The same for ``admission-flow check`` on the command line.
 UNTIMED_ARGS = ("--max-seconds", "1800")
+
+
+def run_module(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m admission_flow ARGS`` in a process of its own, as a user runs it.
+
+    Also for a long search of ``check``: coverage's tracer, which CI runs the suite
+    under, does not follow it there (it slows a search threefold in-process).
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "admission_flow", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        check=False,
+        timeout=timeout,
+    )
+
+
 #: The day ``drive`` identifies a case unless told otherwise.
 START = D(2023, 3, 1)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from admission_flow.cli import _main as _cli
 from admission_flow.testing import procedure_state_machine
 from admission_flow.testing._check import explore
 from admission_flow.testing._static import static_findings
-from helpers import DEFAULT_MACHINE_SETTINGS, FIND, FIND_AND_SHRINK, UNTIMED_ARGS
+from helpers import DEFAULT_MACHINE_SETTINGS, FIND, FIND_AND_SHRINK, UNTIMED_ARGS, run_module
 
 ROOT = Path(__file__).resolve().parent.parent
 VN_TEXT = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
@@ -169,12 +167,7 @@ def test_check_finds_each_mutant_with_a_short_case_that_replays_as_printed(
     # check in a process of its own, as a user runs it: coverage's tracer (CI's)
     # would slow the search threefold; the replay runs in this one.
     argv = ["check", str(path), *start, *UNTIMED_ARGS, "--counterexample", "out/ce.yaml"]
-    done = subprocess.run(
-        [sys.executable, "-m", "admission_flow", *argv],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_module(*argv, timeout=1800)
     assert done.returncode == 1, done.stderr
     out = done.stdout
     assert f"invariant '{invariant}' does not hold" in out

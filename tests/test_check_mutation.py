@@ -12,8 +12,6 @@ events, time).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ import pytest
 import admission_flow as af
 from admission_flow.cli import _main as _cli
 from admission_flow.testing._mutation import Mutant, rule_removals
-from helpers import UNTIMED_ARGS
+from helpers import UNTIMED_ARGS, run_module
 
 VN_TEXT = (Path(af.__file__).parent / "standard" / "procedures" / "vn-2021.yaml").read_text(
     encoding="utf-8"
@@ -156,13 +154,7 @@ def test_check_finds_each_unsafe_mutant_with_its_shortest_counterexample(
     path.write_text(mutant.text, encoding="utf-8")
     written = tmp_path / "ce.yaml"
     argv = ["check", str(path), "--json", *UNTIMED_ARGS, "--counterexample", str(written)]
-    done = subprocess.run(
-        [sys.executable, "-m", "admission_flow", *argv],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
+    done = run_module(*argv, cwd=tmp_path, timeout=1800)
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert report["result"] == "invariant_failed"

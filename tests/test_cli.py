@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import admission_flow as af
 from admission_flow.cli._main import main
+from helpers import run_module
 
 SCENARIO = """\
 procedure: vn-2021
@@ -579,18 +578,6 @@ def test_run_output_has_no_raw_control_characters(
 
 
 # -- the module entry point ------------------------------------------------------------------------
-
-
-def run_module(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "admission_flow", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        check=False,
-        timeout=120,
-    )
 
 
 def test_python_m_admission_flow_runs_the_command(tmp_path: Path) -> None:
