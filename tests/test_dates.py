@@ -128,3 +128,31 @@ def test_adding_months_in_two_steps_never_overshoots(
     assert af.add_months(af.add_months(start, first), second) <= af.add_months(
         start, first + second
     )
+
+
+@given(dates, st.integers(min_value=-1200, max_value=1200), dates)
+def test_ended_before_agrees_with_add_months(start: dt.date, months: int, day: dt.date) -> None:
+    """The rules' shortcut (no end date built) says what comparing with the end date says."""
+    from admission_flow.model._dates import ended_before
+
+    assert ended_before(start, months, day) is (day > af.add_months(start, months))
+
+
+@pytest.mark.parametrize(
+    ("start", "day", "expected"),
+    [
+        (D(2019, 3, 10), D(2024, 3, 10), False),  # on the 60th month's anniversary: not ended
+        (D(2019, 3, 10), D(2024, 3, 11), True),  # the day after
+        (D(2019, 8, 31), D(2024, 8, 31), False),
+        # 29 February 2020 + 60 months: 2025 has no 29 February, the period ends on the 28th.
+        (D(2020, 2, 29), D(2025, 2, 28), False),
+        (D(2020, 2, 29), D(2025, 3, 1), True),
+        (D(2020, 2, 29), D(2025, 1, 31), False),
+        (D(2018, 12, 31), D(2023, 12, 31), False),
+        (D(2018, 12, 31), D(2024, 1, 1), True),
+    ],
+)
+def test_ended_before_at_month_ends(start: dt.date, day: dt.date, expected: bool) -> None:
+    from admission_flow.model._dates import ended_before
+
+    assert ended_before(start, 60, day) is expected

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["add_months", "format_date_en", "format_date_vi", "months_between"]
+__all__ = ["add_months", "ended_before", "format_date_en", "format_date_vi", "months_between"]
 
 
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -32,15 +32,35 @@ def add_months(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, day)
 
 
+def ended_before(start: dt.date, months: int, day: dt.date) -> bool:
+    """Whether the period of ``months`` from ``start`` ended before ``day``.
+
+    ``day > add_months(start, months)``, in whole numbers, without building the
+    end date: a rule's hot path (a certificate's validity at every vote).
+    """
+    end = start.year * 12 + start.month - 1 + months
+    month = day.year * 12 + day.month - 1
+    if month != end:
+        return month > end
+    last = start.day
+    if last > 28:
+        year, index = divmod(end, 12)
+        last = min(last, _days_in_month(year, index + 1))
+    return day.day > last
+
+
 def months_between(start: dt.date, end: dt.date) -> int:
     """Whole months from ``start`` to ``end``: the largest n with add_months(start, n) <= end.
 
     Negative when ``end`` is before ``start``.
     """
-    months = (end.year - start.year) * 12 + (end.month - start.month)
+    year, month, day = end.year, end.month, end.day
+    months = (year - start.year) * 12 + (month - start.month)
     # add_months(start, months) falls in end's month; only its day can overshoot,
-    # and only when start's day (clamped to that month's length) is after end's.
-    if start.day > end.day and min(start.day, _days_in_month(end.year, end.month)) > end.day:
+    # and only when start's day (clamped to that month's length) is after end's: a
+    # day up to the 28th is in every month, so only a later one asks the month's length.
+    first = start.day
+    if first > day and (first <= 28 or _days_in_month(year, month) > day):
         months -= 1
     return months
 

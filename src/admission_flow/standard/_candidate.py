@@ -10,11 +10,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from admission_flow.model._dates import months_between
+from admission_flow.model._dates import ended_before, months_between
 from admission_flow.model._values import EDUCATION_LEVELS, Step, Text
 from admission_flow.procedure._rule import Boundary, EventContext, rule
 
-from ._shared import certificate_on_file, introductions_on_file, youth_age_max_years
+from ._shared import introductions_on_file, youth_age_max_years
 
 Details = Mapping[str, Any] | None
 
@@ -99,13 +99,12 @@ def eligibility_age(context: EventContext, params: Mapping[str, Any]) -> Details
     over 60: the consent is judged before the decision
     (``eligibility.over_60_consent``), so only the minimum is checked here.
     """
-    candidate = context.case.candidate
     months = context.age_in_months
     too_young = months < params["min_months"]
     too_old = (
         params["consent_at_vote"]
         and months > params["max_months"]
-        and not candidate.over_60_consent
+        and not context.candidate.over_60_consent
     )
     if not (too_young or too_old):
         return None
@@ -197,12 +196,11 @@ def _consent(context: EventContext, params: Mapping[str, Any]) -> bool:
     ],
 )
 def course_certificate_valid(context: EventContext, params: Mapping[str, Any]) -> Details:
-    issued, expires = certificate_on_file(
-        context, params["event"], params["fact"], params["months"]
-    )
+    course = context.case.history.last(params["event"])
+    issued = course.facts.get(params["fact"]) if course is not None else None
     if issued is None:
         problem = Text("chưa có giấy chứng nhận", "there is no certificate")
-    elif expires is not None and context.on > expires:
+    elif ended_before(issued, params["months"], context.on):
         # "Not more than 60 months": still valid on the anniversary itself, which
         # ends the period (Civil Code 2015, Art. 147-148); refused from the day after.
         age = months_between(issued, context.on)
@@ -270,8 +268,7 @@ def course_certificate_order(context: EventContext, params: Mapping[str, Any]) -
 )
 def eligibility_youth_union_member(context: EventContext, params: Mapping[str, Any]) -> Details:
     """At youth age, in a unit with a Youth Union, the candidate must be a Youth Union member."""
-    case = context.case
-    if not case.unit.has_youth_union or "youth_union" in case.candidate.organizations:
+    if not context.unit.has_youth_union or "youth_union" in context.candidate.organizations:
         return None
     months = context.age_in_months
     youth_max = youth_age_max_years(context)
@@ -312,11 +309,18 @@ def dossier_complete(context: EventContext, params: Mapping[str, Any]) -> Detail
         missing.append(_MISSING["background"])
     elif background.facts.get("result") != "clear":
         missing.append(_MISSING["background_concern"])
-    residence = organizations = False
-    for step in history.of("record_opinions"):
-        if step.accepted:
-            residence = residence or step.facts.get("residence") is not None
-            organizations = organizations or step.facts.get("organizations") is not None
+    # Both opinions are usually on the latest record: the earlier ones are read only if not.
+    latest = history.last("record_opinions")
+    if latest is None:
+        residence = organizations = False
+    else:
+        residence = latest.facts.get("residence") is not None
+        organizations = latest.facts.get("organizations") is not None
+        if not (residence and organizations):
+            for step in history.of("record_opinions"):
+                if step.accepted:
+                    residence = residence or step.facts.get("residence") is not None
+                    organizations = organizations or step.facts.get("organizations") is not None
     if not residence:
         missing.append(_MISSING["residence"])
     if not organizations:
@@ -397,13 +401,12 @@ _ROUTES = {
 
 def introduction_route(context: EventContext) -> str:
     """Which introducers the candidate needs: ``standard``, ``youth_union`` or ``trade_union``."""
-    case = context.case
-    organizations = case.candidate.organizations
+    organizations = context.candidate.organizations
     if "youth_union" in organizations and context.age_in_months // 12 <= youth_age_max_years(
         context
     ):
         return "youth_union"
-    if "trade_union" in organizations and not case.unit.has_youth_union:
+    if "trade_union" in organizations and not context.unit.has_youth_union:
         return "trade_union"
     return "standard"
 

@@ -359,43 +359,6 @@ def recognition_already_proposed(context: EventContext, params: Mapping[str, Any
 # -- dates -------------------------------------------------------------------------------
 
 
-def _dates_out_of_order(context: EventContext, params: Mapping[str, Any]) -> list[Text]:
-    # An event dated before the case's latest step is the core rule ``event.date``'s,
-    # in every procedure: not checked here, so that it is reported once.
-    problems = []
-    on = context.on
-    for name, value in context.facts.items():  # a fact's value is a date only for a date fact
-        if type(value) is dt.date and value > on:
-            problems.append(
-                Text(
-                    f"{name} {value:%d/%m/%Y} sau ngày của chính bước này ({context.on:%d/%m/%Y})",
-                    f"{name} {value.isoformat()} is after the event's own date ({context.on.isoformat()})",
-                )
-            )
-    vote_event, date_fact = params["vote"], params["date_fact"]
-    decided = context.facts.get(date_fact)
-    if isinstance(decided, dt.date):
-        problems.extend(_decided_too_early(context, params, decided))
-    not_before = params["fact_not_before"]
-    if not_before:
-        for fact, earlier in not_before.items():
-            problems.extend(_fact_too_early(context, fact, earlier))
-    if vote_event and isinstance(decided, dt.date):
-        vote = context.case.last(vote_event)
-        if vote is None and context.case.state == params["escalated_state"]:
-            vote = context.case.last(vote_event, accepted=False)
-        if vote is not None and decided < vote.on:
-            label = context.procedure.events[vote_event].label
-            problems.append(
-                Text(
-                    f"{date_fact} {decided:%d/%m/%Y} trước “{label.vi}” ngày {vote.on:%d/%m/%Y}",
-                    f"{date_fact} {decided.isoformat()} is before the '{vote_event}' it decides on "
-                    f"({vote.on.isoformat()})",
-                )
-            )
-    return problems
-
-
 def _decided_too_early(
     context: EventContext, params: Mapping[str, Any], decided: dt.date
 ) -> list[Text]:
@@ -464,5 +427,41 @@ def dates_order(context: EventContext, params: Mapping[str, Any]) -> Details:
     date fact of this event to ``{event, fact}`` of an earlier step it may not
     precede (the ceremony's ``received_date`` and the ``decision_date``).
     """
-    problems = _dates_out_of_order(context, params)
+    # An event dated before the case's latest step is the core rule ``event.date``'s,
+    # in every procedure: not checked here, so that it is reported once.
+    problems = []
+    on = context.on
+    facts = context.facts
+    for name, value in facts.items():  # a fact's value is a date only for a date fact
+        if type(value) is dt.date and value > on:
+            problems.append(
+                Text(
+                    f"{name} {value:%d/%m/%Y} sau ngày của chính bước này ({context.on:%d/%m/%Y})",
+                    f"{name} {value.isoformat()} is after the event's own date ({context.on.isoformat()})",
+                )
+            )
+    date_fact = params["date_fact"]
+    decided = facts.get(date_fact)
+    if not isinstance(decided, dt.date):
+        decided = None
+    else:
+        problems.extend(_decided_too_early(context, params, decided))
+    not_before = params["fact_not_before"]
+    if not_before:
+        for fact, earlier in not_before.items():
+            problems.extend(_fact_too_early(context, fact, earlier))
+    vote_event = params["vote"]
+    if vote_event and decided is not None:
+        vote = context.case.last(vote_event)
+        if vote is None and context.case.state == params["escalated_state"]:
+            vote = context.case.last(vote_event, accepted=False)
+        if vote is not None and decided < vote.on:
+            label = context.procedure.events[vote_event].label
+            problems.append(
+                Text(
+                    f"{date_fact} {decided:%d/%m/%Y} trước “{label.vi}” ngày {vote.on:%d/%m/%Y}",
+                    f"{date_fact} {decided.isoformat()} is before the '{vote_event}' it decides on "
+                    f"({vote.on.isoformat()})",
+                )
+            )
     return {"problem": join_texts(problems)} if problems else None
