@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,6 +105,28 @@ def test_the_happy_path_is_judged_by_the_generated_functions() -> None:
     assert case.state == "official"
     events = [step.event for step in case.history]
     assert taken == events
+
+
+def test_a_case_read_back_with_an_equal_reference_takes_the_generated_path() -> None:
+    """A register rebuilds a case with a ``ProcedureRef`` equal to the engine's, not the very
+    object: it is judged by the generated function as well (it went the reference way, about
+    twice the cost, on every step a register fired), and the case after it carries the
+    engine's own reference, equal to the one it had."""
+    engine = af.Engine.load("vn-2021", members=MEMBERS)
+    opened = engine.open("c-hoa", person(), unit())
+    ref = opened.procedure
+    read_back = attrs.evolve(
+        opened, procedure=af.ProcedureRef(ref.id, ref.version, ref.fingerprint)
+    )
+    assert read_back.procedure == ref
+    assert read_back.procedure is not ref
+    fast = engine._fast["identify"]
+    outcome = fast(read_back, "cell_committee", D(2024, 1, 10), {})
+    assert outcome is not None
+    assert outcome.case.procedure is ref
+    assert outcome == engine.judge(opened, "identify", "cell_committee", D(2024, 1, 10))
+    other = attrs.evolve(opened, procedure=af.ProcedureRef(ref.id, ref.version, "0" * 64))
+    assert fast(other, "cell_committee", D(2024, 1, 10), {}) is None  # the reference refuses it
 
 
 def test_a_refusal_goes_the_reference_way_and_words_every_violation() -> None:
@@ -227,8 +250,9 @@ def test_the_generated_source_holds_no_text_from_yaml(procedure: str) -> None:
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
         assert {name for name in names if not _OWN_NAME.fullmatch(name)} == set()
-        # Attributes read are the engine's own values', never a name from the procedure.
-        assert attributes - {
+        # Attributes read are the engine's own values', never a name from the procedure;
+        # those stored are the slots of the rules' context.
+        assert attributes - set(af.EventContext.__slots__) - {
             "get", "role", "state", "history", "last_step", "on", "running",
             "checks_events", "append", "failed", "violation", "late", "plugin_checks",
             "ending", "accepted", "id", "procedure", "candidate", "unit", "appended", "met",

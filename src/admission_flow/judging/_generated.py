@@ -154,6 +154,37 @@ class _Helpers:
         return _new_outcome(case._advance(target, step) if kept else case, step)
 
 
+#: What the generated function stores in each slot of ``EventContext``: its ``__init__``,
+#: written out. Every slot must be here (``_context_stores`` checks), so that a slot
+#: added to the context cannot be left unset on the fast path.
+_CONTEXT_SLOTS = {
+    "procedure": "_procedure",
+    "case": "case",
+    "event": "_spec",
+    "actor": "actor",
+    "on": "on",
+    "facts": "facts",
+    "members": "_members",
+    "calendar": "_calendar",
+    "candidate": "case.candidate",
+    "unit": "case.unit",
+    "_age": "None",
+    "_shared": "None",
+}
+
+
+@functools.cache
+def _context_stores() -> list[str]:
+    """``slot = expression`` for every slot of ``EventContext``."""
+    slots = EventContext.__slots__
+    if set(slots) != set(_CONTEXT_SLOTS):
+        raise AssertionError(
+            "EventContext's slots and the generated judge's stores differ: "
+            f"{sorted(set(slots) ^ set(_CONTEXT_SLOTS))}"
+        )
+    return [f"{slot} = {_CONTEXT_SLOTS[slot]}" for slot in slots]
+
+
 def generate(
     judge: Judge,
     compiled: CompiledEvent,
@@ -173,6 +204,7 @@ def generate(
         "_MISSING": _MISSING,
         "_FrozenDict": FrozenDict,
         "_EventContext": EventContext,
+        "_new_context": object.__new__,
         "_event": spec.name,
         "_spec": spec,
         "_roles": compiled.roles,
@@ -207,7 +239,11 @@ def generate(
     add("            return None")
     add("    else:")
     add("        return None")
-    add("    if type(case) is not _Case or case.procedure is not _ref or type(on) is not _date:")
+    add("    if type(case) is not _Case or type(on) is not _date:")
+    add("        return None")
+    # A case read back from a register carries a reference equal to the engine's, not the
+    # very object: it is judged here too, and the case after it carries the engine's own.
+    add("    if case.procedure is not _ref and case.procedure != _ref:")
     add("        return None")
 
     # The facts, as Engine._quick_facts.
@@ -269,10 +305,11 @@ def generate(
     if not compiled.rules:
         add("    if running or checks_events:")
         indent = "        "
-    add(
-        f"{indent}context = _EventContext(_procedure, case, _spec, actor, on, facts, "
-        "_members, _calendar)"
-    )
+    # The context, as EventContext.__init__ builds it, without the call: its slots stored
+    # one by one (a plain slotted class, so each store is the interpreter's fastest).
+    add(f"{indent}context = _new_context(_EventContext)")
+    for store in _context_stores():
+        add(f"{indent}context.{store}")
     for index, bound in enumerate(compiled.rules):
         namespace[f"_check{index}"] = bound.check
         namespace[f"_params{index}"] = bound.params
@@ -318,7 +355,7 @@ def generate(
     for cls, target, values in (
         (Step, "step", ["_event", "on", "actor", "facts", "True", "False", "state", "target",
                         "()", "tuple(warnings) if warnings else ()", "started", "met"]),
-        (Case, "after", ["case.id", "case.procedure", "case.candidate", "case.unit", "target",
+        (Case, "after", ["case.id", "_ref", "case.candidate", "case.unit", "target",
                          "history.appended(step)"]),
         (Outcome, "outcome", ["after", "step"]),
     ):  # fmt: skip
