@@ -12,6 +12,8 @@ from typing import Any
 import attrs
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import admission_flow as af
 from admission_flow.store import (
@@ -244,3 +246,34 @@ def test_the_columns_fast_json_text_is_canonical_json() -> None:
             )
             steps += 1
     assert steps > 400
+
+
+_JSON_DATA = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON_DATA)
+def test_the_one_encoder_writes_what_json_dumps_writes(data: Any) -> None:
+    """``json_text``, whose encoder is made once, gives ``json.dumps``'s text with the
+    canonical settings: every hash and column written with it is the text it always was."""
+    from admission_flow.model._canonical import json_text
+
+    expected = json.dumps(
+        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+    assert json_text(data) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), dt.date(2024, 1, 1), {1, 2}])
+def test_the_one_encoder_refuses_what_is_not_json_data(value: object) -> None:
+    from admission_flow.model._canonical import json_text
+
+    with pytest.raises((TypeError, ValueError)):
+        json_text({"value": value})

@@ -17,15 +17,16 @@ read the one encoding, and whatever ``encode`` accepts can be hashed and kept.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._frozen import FrozenDict
 from ._values import Text
 
-__all__ = ["canonical_json", "decode", "digest", "encode"]
+__all__ = ["canonical_json", "decode", "digest", "encode", "json_text"]
 
 #: The tags ``encode`` writes, each the one key of its mapping.
 TAGS = frozenset({"$date", "$text", "$set", "$map"})
@@ -95,6 +96,41 @@ def _check_data(value: Any) -> None:
     raise TypeError(f"{type(value).__name__} is not JSON data; encode() the value first")
 
 
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON data; encode() the value first")
+
+
+def _make_json_text() -> Callable[[Any], str]:
+    """``json.dumps`` with canonical settings, its encoder made once.
+
+    ``json.dumps`` with any setting builds a ``JSONEncoder`` and its C encoder on
+    every call: a third of the time of a history row's short texts, of which a
+    register writes four per step (issue 18). The C encoder is the very one
+    ``json.dumps`` builds, with the same settings; without the circular-reference
+    check, which JSON data, a tree, does not need.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)  # not in typeshed: private to json
+    if make is None:  # pragma: no cover - CPython has the C encoder
+        return functools.partial(
+            json.dumps, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+    encoder = make(
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+
+    def json_text(data: Any) -> str:
+        return "".join(encoder(data, 0))
+
+    return json_text
+
+
+#: ``json_text(data)``: the canonical text of ``data`` known to be JSON data (a tree of
+#: dicts with text keys, lists, text, numbers, booleans and ``None``), unchecked; what
+#: ``canonical_json`` returns after its check. Anything else raises ``TypeError`` or
+#: ``ValueError`` (a float that is not a number).
+json_text = _make_json_text()
+
+
 def canonical_json(data: Any) -> str:
     """The one JSON text of JSON data: sorted keys, compact, non-ASCII kept.
 
@@ -103,9 +139,7 @@ def canonical_json(data: Any) -> str:
             ``encode`` it first.
     """
     _check_data(data)
-    return json.dumps(
-        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    )
+    return json_text(data)
 
 
 def digest(data: Any) -> str:

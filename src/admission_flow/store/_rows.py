@@ -17,7 +17,7 @@ from typing import Any
 import admission_flow as af
 from admission_flow._limits import cut, escape, quote
 from admission_flow.exceptions import AdmissionFlowError, StoreError
-from admission_flow.model._canonical import canonical_json
+from admission_flow.model._canonical import canonical_json, json_text
 from admission_flow.model._frozen import EMPTY, freeze
 from admission_flow.model._serial import (
     deadline_from_json,
@@ -248,12 +248,10 @@ def step_row(
 def _json_text(value: Any) -> str:
     """``canonical_json(value)``, the same text, faster for plain JSON data: when ``value``
     holds only dicts, lists, text, numbers, booleans and ``None`` (what the ``*_to_json``
-    functions give), canonical JSON is ``json.dumps`` with its settings; anything else
-    (a date, a set, another mapping) makes ``json.dumps`` fail, and takes the full walk."""
+    functions give), canonical JSON is ``json_text``; anything else (a date, a set)
+    makes ``json_text`` fail, and takes the full walk."""
     try:
-        return json.dumps(
-            value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-        )
+        return json_text(value)
     except (TypeError, ValueError):
         return canonical_json(value)
 
@@ -267,7 +265,13 @@ def _violations_text(violations: Sequence[af.Violation]) -> str:
     return "[]" if not violations else _json_text([violation_to_json(v) for v in violations])
 
 
+#: The ``deadlines`` column of a step that sets and meets none (most steps).
+_NO_DEADLINES = '{"met":[],"set":[]}'
+
+
 def _deadlines_text(set_: Sequence[af.Deadline], met: Sequence[af.Deadline]) -> str:
+    if not set_ and not met:
+        return _NO_DEADLINES
     return _json_text(
         {"set": [deadline_to_json(d) for d in set_], "met": [deadline_to_json(d) for d in met]}
     )
