@@ -197,8 +197,10 @@ def test_histories_grown_from_any_earlier_one_read_like_tuples(
         assert tuple(history) == model
         assert tuple(reversed(history)) == model[::-1]
         assert history.last_step is (model[-1] if model else None)
+        assert af.History(model).last_step is (model[-1] if model else None)
         for cut in {0, len(model) // 2, len(model)}:
             assert history.prefix(cut) == model[:cut]
+            assert history.prefix(cut).last_step is (model[cut - 1] if cut else None)
             assert history.prefix(cut).of("introduce") == tuple(
                 s for s in model[:cut] if s.event == "introduce"
             )

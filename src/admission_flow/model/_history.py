@@ -88,9 +88,15 @@ class History(Sequence[Step]):
     tuple), iteration, ``reversed``, ``in``, and equality and hashing by its
     steps (a history equals the tuple of the same steps). ``history + (step,)``
     gives a tuple. It pickles as its steps.
+
+    ``last_step`` is the latest step, or ``None`` when there is none: an attribute
+    set when the history is made, not a property, since every event judged reads
+    it (a property costs a call each time).
     """
 
-    __slots__ = ("_n", "_run")
+    __slots__ = ("_n", "_run", "last_step")
+
+    last_step: Step | None
 
     def __init__(self, steps: Iterable[Step] = ()) -> None:
         run: _Run[Step] | None = None
@@ -100,6 +106,7 @@ class History(Sequence[Step]):
             run.add(step)
         self._run = run
         self._n = 0 if run is None else len(run.steps)
+        self.last_step = None if run is None else run.steps[-1]
 
     # -- the sequence ------------------------------------------------------------------
 
@@ -222,6 +229,7 @@ class History(Sequence[Step]):
         grown = object.__new__(History)
         grown._run = run
         grown._n = n + 1
+        grown.last_step = step
         return grown
 
     def prefix(self, n: int) -> History[Step]:
@@ -238,6 +246,7 @@ class History(Sequence[Step]):
         view = object.__new__(History)
         view._run = run
         view._n = n
+        view.last_step = run.steps[n - 1 - run.start]
         return view
 
     def position(self, event: str, *, accepted: bool = True) -> int:
@@ -269,12 +278,6 @@ class History(Sequence[Step]):
             n = start
             run = run.parent
         return None
-
-    @property
-    def last_step(self) -> Step | None:
-        """The latest step, or ``None`` when there is none."""
-        run = self._run
-        return None if run is None else run.steps[self._n - 1 - run.start]
 
     def positions(self, event: str) -> list[int]:
         """The positions of every step of ``event``, oldest first."""
