@@ -210,7 +210,10 @@ class History(Sequence[Step]):
     def appended(self, step: Step) -> History[Step]:
         """This history with ``step`` after its last: O(1), this one unchanged."""
         run, n = self._run, self._n
-        with _LOCK:
+        # acquire and release, not ``with``: the context manager's protocol costs twice the
+        # lock itself, on every step fired.
+        _LOCK.acquire()
+        try:
             if run is not None and run.start + len(run.steps) == n:
                 # The run's end: every older view still sees its own n (``_Run.add``, inline).
                 latest = run.latest
@@ -226,6 +229,8 @@ class History(Sequence[Step]):
                     flat.add(kept)
                 flat.add(step)
                 run = flat
+        finally:
+            _LOCK.release()
         grown = object.__new__(History)
         grown._run = run
         grown._n = n + 1
