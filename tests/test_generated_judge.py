@@ -229,7 +229,7 @@ def test_a_broken_plugin_rule_is_refused_alike_with_both_messages(tmp_path: Path
 
 #: The only names a generated function uses: its own locals and the constants of its namespace.
 _OWN_NAME = re.compile(
-    r"(case|actor|individual|on|given|known|facts|state|routes|history|last|blocking|recording|warnings"
+    r"(case|actor|individual|on|given|known|facts|state|routes|history|last|found|warned"
     r"|running|checks_events|context|details|exc|target|met|started|step|after|outcome|clock|fact\d+"
     r"|_[a-zA-Z_]+(\d+(_[a-z]+)?)?|type|tuple|len|Exception|SystemExit|int|str|None)"
 )
@@ -254,7 +254,7 @@ def test_the_generated_source_holds_no_text_from_yaml(procedure: str) -> None:
         # those stored are the slots of the rules' context.
         assert attributes - set(af.EventContext.__slots__) - {
             "get", "role", "state", "history", "last_step", "on", "running",
-            "checks_events", "append", "failed", "violation", "late", "plugin_checks",
+            "checks_events", "append", "failed", "found", "late", "plugin_checks",
             "ending", "accepted", "id", "procedure", "candidate", "unit", "appended", "met",
             "started",
         } == set()  # fmt: skip

@@ -61,8 +61,10 @@ FastJudge = Callable[[Any, Any, Any, Mapping[str, Any]], Outcome | None]
 
 #: A value no caller can give: a fact left out.
 _MISSING = object()
-#: The lists a violation goes to, by slot (``SLOTS``): names in the generated source.
-_LISTS = ("blocking", "recording", "warnings")
+#: What the rules, the deadlines met late and the plugins found: the blocking, recording
+#: and warning violations, by slot (``SLOTS``). Made when the first is found: most events
+#: find none, and three empty lists cost a judgement more than a test of ``None``.
+Found = tuple[list[Violation], list[Violation], list[Violation]]
 
 
 class _Helpers:
@@ -82,37 +84,40 @@ class _Helpers:
             f"raised {type(exc).__name__} on event '{self.compiled.spec.name}': {exc}",
         )
 
-    def violation(self, index: int, details: object) -> Violation:
-        """The violation of rule ``index`` from what its check returned (not ``None``)."""
+    def found(self, found: Found | None, index: int, details: object) -> Found:
+        """``found`` (made now if ``None``) with the violation of rule ``index`` from what
+        its check returned (not ``None``), in the list of the rule's severity."""
         bound: BoundRule = self.rules[index]
         if not isinstance(details, Mapping):
             raise not_an_answer(bound, details)
-        return self.judge.violation(bound.spec, details, plugin=bound.plugin)
+        if found is None:
+            found = ([], [], [])
+        found[bound.slot].append(self.judge.violation(bound.spec, details, plugin=bound.plugin))
+        return found
 
     def late(
-        self,
-        running: list[Any],
-        on: dt.date,
-        facts: Mapping[str, Any],
-        slots: tuple[list[Violation], list[Violation], list[Violation]],
-    ) -> None:
-        """The lateness of each deadline the event meets, as ``Judge.judge`` finds it."""
+        self, running: list[Any], on: dt.date, facts: Mapping[str, Any], found: Found | None
+    ) -> Found | None:
+        """``found`` with the lateness of each deadline the event meets, as ``Judge.judge``
+        finds it."""
         judge = self.judge
         for clock in running:
             late = judge.clocks.lateness(clock, on, facts)
             if late is not None:
                 rule = judge.procedure.rules[clock.spec.rule]
                 late["event"] = self.compiled.spec.label
-                slots[SLOTS[rule.severity]].append(judge.violation(rule, late))
+                if found is None:
+                    found = ([], [], [])
+                found[SLOTS[rule.severity]].append(judge.violation(rule, late))
+        return found
 
-    def plugin_checks(
-        self,
-        context: EventContext,
-        slots: tuple[list[Violation], list[Violation], list[Violation]],
-    ) -> None:
-        """What the plugins' ``admission_flow_check_event`` found, by severity."""
+    def plugin_checks(self, context: EventContext, found: Found | None) -> Found | None:
+        """``found`` with what the plugins' ``admission_flow_check_event`` found, by severity."""
         for violation in self.judge.plugins.check_event(context):
-            slots[SLOTS[violation.severity]].append(violation)
+            if found is None:
+                found = ([], [], [])
+            found[SLOTS[violation.severity]].append(violation)
+        return found
 
     def ending(
         self,
@@ -122,11 +127,10 @@ class _Helpers:
         facts: Mapping[str, Any],
         routes: Routes,
         running: list[Any],
-        blocking: list[Violation],
-        recording: list[Violation],
-        warnings: list[Violation],
+        found: Found,
     ) -> Outcome:
         """A step refused or recorded (escalated or not): routed as ``CompiledRouter.route``."""
+        blocking, recording, warnings = found
         compiled = self.compiled
         state = case.state
         target = state
@@ -296,9 +300,7 @@ def generate(
         add("        return None")
 
     # The rules, the deadlines met late and the plugins' checks, in Judge.judge's order.
-    add("    blocking = []")
-    add("    recording = []")
-    add("    warnings = []")
+    add("    found = None")
     add("    running = _clocks.running(case, _meets)" if compiled.meets else "    running = ()")
     add("    checks_events = _plugins.checks_events")
     indent = "    "
@@ -318,19 +320,21 @@ def generate(
         add(f"{indent}except (Exception, SystemExit) as exc:")
         add(f"{indent}    raise _helpers.failed({index}, exc) from exc")
         add(f"{indent}if details is not None:")
-        add(f"{indent}    {_LISTS[bound.slot]}.append(_helpers.violation({index}, details))")
+        add(f"{indent}    found = _helpers.found(found, {index}, details)")
     if compiled.meets:
         add(f"{indent}if running:")
-        add(f"{indent}    _helpers.late(running, on, facts, (blocking, recording, warnings))")
+        add(f"{indent}    found = _helpers.late(running, on, facts, found)")
     add(f"{indent}if checks_events:")
-    add(f"{indent}    _helpers.plugin_checks(context, (blocking, recording, warnings))")
+    add(f"{indent}    found = _helpers.plugin_checks(context, found)")
 
-    # Where the step leads. Accepted here; refused or recorded by the helper.
-    add("    if blocking or recording:")
-    add(
-        "        return _helpers.ending(case, actor, on, facts, routes, running, "
-        "blocking, recording, warnings)"
-    )
+    # Where the step leads. Accepted here, with its warnings; refused or recorded by the
+    # helper.
+    add("    if found is None:")
+    add("        warned = ()")
+    add("    elif found[0] or found[1]:")
+    add("        return _helpers.ending(case, actor, on, facts, routes, running, found)")
+    add("    else:")
+    add("        warned = tuple(found[2])")
     add("    target = routes.accepted")
     if compiled.meets:
         add("    met = tuple([_clocks.met(clock, on, facts) for clock in running])")
@@ -354,7 +358,7 @@ def generate(
     # The step, the case and the outcome, as _new_step, _new_case and _new_outcome build them.
     for cls, target, values in (
         (Step, "step", ["_event", "on", "actor", "facts", "True", "False", "state", "target",
-                        "()", "tuple(warnings) if warnings else ()", "started", "met"]),
+                        "()", "warned", "started", "met"]),
         (Case, "after", ["case.id", "_ref", "case.candidate", "case.unit", "target",
                          "history.appended(step)"]),
         (Outcome, "outcome", ["after", "step"]),
