@@ -40,7 +40,7 @@ from ._direct import Direct
 from ._engines import Engines
 from ._errors import guarded, is_integrity_error, translate
 from ._fold import Entry, StoredCase
-from ._rows import next_due, step_row
+from ._rows import earliest_due, note_deadlines, pending_deadlines, step_row
 from ._schema import history
 from ._write import move_on_values, prebuilt_for
 
@@ -106,6 +106,8 @@ class _Judged:
     outcome: af.Outcome
     after: StoredCase
     due: tuple[dt.date | None, str | None]
+    #: The deadlines pending after the step, by name (``_rows.pending_deadlines``).
+    pending: dict[str, af.Deadline]
     #: Judged on the case as kept by this register (not read, not given by the caller).
     kept: bool = False
 
@@ -130,6 +132,10 @@ class Firing:
         #: Each case as this register's last write left it, by id; the oldest written
         #: goes first when full.
         self.kept: dict[str, StoredCase] = {}
+        #: The deadlines pending on each kept case, with the version and head they follow:
+        #: a step's ``next_due`` from the one before it, not from its whole history
+        #: (O(1) a step, as firing is; the fold over the history once per case read).
+        self.pending: dict[str, tuple[int, str, dict[str, af.Deadline]]] = {}
         self._keeping = threading.Lock()
         #: Each thread's own driver connection for its steps and reads (``_direct``).
         self.direct = Direct(register.db)
@@ -137,13 +143,36 @@ class Firing:
     def close(self) -> None:
         self.direct.close()
 
-    def _keep(self, stored: StoredCase) -> None:
-        kept = self.kept
+    def _keep(self, stored: StoredCase, pending: dict[str, af.Deadline]) -> None:
+        kept, pendings, case_id = self.kept, self.pending, stored.case.id
         with self._keeping:  # threads that fire on one register
-            kept.pop(stored.case.id, None)
+            kept.pop(case_id, None)
+            pendings.pop(case_id, None)
             if len(kept) >= CASES_KEPT:
-                kept.pop(next(iter(kept)), None)
-            kept[stored.case.id] = stored
+                oldest = next(iter(kept))
+                kept.pop(oldest, None)
+                pendings.pop(oldest, None)
+            kept[case_id] = stored
+            pendings[case_id] = (stored.version, stored.head, pending)
+
+    def _pending_after(
+        self, before: StoredCase, earlier: _Judged | None, after: af.Case
+    ) -> dict[str, af.Deadline]:
+        """The deadlines pending on ``after``: those pending on ``before`` (the batch's
+        earlier step on the case, or as this register last wrote it) and the new step's,
+        or, for a case read anew, its whole history's."""
+        if earlier is not None:
+            pending = earlier.pending
+        else:
+            known = self.pending.get(before.case.id)
+            if known is None or known[0] != before.version or known[1] != before.head:
+                return pending_deadlines(after.history)
+            pending = known[2]
+        pending = dict(pending)
+        history = after.history
+        for index in range(len(before.case.history), len(history)):  # the step, if kept
+            note_deadlines(pending, history[index])
+        return pending
 
     # -- request ids -------------------------------------------------------------------
 
@@ -211,6 +240,7 @@ class Firing:
             with self._keeping:
                 for case_id in stale.cases:
                     self.kept.pop(case_id, None)
+                    self.pending.pop(case_id, None)
             return self._fire(calls, single=single, use_kept=False)
 
     def _fire(self, calls: Sequence[FireCall], *, single: bool, use_kept: bool) -> list[Fired]:
@@ -225,7 +255,7 @@ class Firing:
             )
         results: list[Fired | None] = []
         judged: list[_Judged] = []
-        latest: dict[str, StoredCase] = {}
+        latest: dict[str, _Judged] = {}
         with guarded(register.db.url, "cannot record the step"):
             for call in calls:
                 replay = self.recorded(call)
@@ -233,7 +263,7 @@ class Firing:
                 if replay is not None:
                     continue
                 one = self._judge(call, latest.get(call.case_id), use_kept)
-                latest[call.case_id] = one.after
+                latest[call.case_id] = one
                 judged.append(one)
             if not judged:
                 return [r for r in results if r is not None]
@@ -254,17 +284,17 @@ class Firing:
                     raise
                 raise translate(exc, register.db.url, "cannot record the step") from None
         for one in judged:  # committed: now the steps have happened, and are told
-            self._keep(one.after)
+            self._keep(one.after, one.pending)
         for one in judged:
             register._engines.engine(one.after.case).notify(one.outcome)
         written = iter(judged)
         return [r if r is not None else _fired(next(written)) for r in results]
 
-    def _judge(self, call: FireCall, latest: StoredCase | None, use_kept: bool) -> _Judged:
+    def _judge(self, call: FireCall, earlier: _Judged | None, use_kept: bool) -> _Judged:
         register = self.register
         kept = None
-        if latest is not None:
-            stored = latest
+        if earlier is not None:
+            stored = earlier.after
         elif isinstance(call.case, StoredCase):
             stored = call.case
         else:
@@ -296,13 +326,15 @@ class Firing:
         )
         is_open = not engine.is_closed(outcome.case)
         after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
+        pending = self._pending_after(stored, earlier, outcome.case)
         return _Judged(
             call=call,
             before=stored,
             row=row,
             outcome=outcome,
             after=after,
-            due=next_due(outcome.case.history) if is_open else (None, None),
+            due=earliest_due(pending) if is_open else (None, None),
+            pending=pending,
             kept=kept is not None,
         )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
@@ -284,12 +284,27 @@ def next_due(history: Sequence[af.Step]) -> tuple[dt.date | None, str | None]:
     column (``0002``), so a case's ``next_due`` does not depend on when it was
     written.
     """
+    return earliest_due(pending_deadlines(history))
+
+
+def pending_deadlines(history: Iterable[af.Step]) -> dict[str, af.Deadline]:
+    """The deadlines the steps set and no later step met, by name."""
     pending: dict[str, af.Deadline] = {}
     for step in history:
-        for deadline in step.deadlines_set:
-            pending[deadline.name] = deadline
-        for deadline in step.deadlines_met:
-            pending.pop(deadline.name, None)
+        note_deadlines(pending, step)
+    return pending
+
+
+def note_deadlines(pending: dict[str, af.Deadline], step: af.Step) -> None:
+    """``pending`` after ``step``: the deadlines it sets added, those it meets removed."""
+    for deadline in step.deadlines_set:
+        pending[deadline.name] = deadline
+    for deadline in step.deadlines_met:
+        pending.pop(deadline.name, None)
+
+
+def earliest_due(pending: Mapping[str, af.Deadline]) -> tuple[dt.date | None, str | None]:
+    """The date and event of the earliest of ``pending`` (by date, then name), or ``None``."""
     if not pending:
         return None, None
     first = min(pending.values(), key=lambda d: (d.due, d.name))
