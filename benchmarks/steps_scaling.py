@@ -10,6 +10,9 @@ then, on each, it times:
 * ``grow``: 200 more plain steps fired one after the other (each on the case
   the previous one returned), per step: how a case grows;
 * ``plain``: ``submit_history`` fired again and again on the same case;
+* ``register``: ``Register.fire`` of one event on a stored case of 10, 1,000 and 5,000
+  steps (an SQLite file), in CPU µs per step: the register's own work, its commit's
+  wait for the disk left out;
 * ``decide``: ``decide_admission`` fired again and again on the same case: its
   rules read the latest votes and it meets the decision deadline the cell vote
   started before all the padding (in the first row, on the case of 12 steps
@@ -121,6 +124,60 @@ def step_costs(samples: int) -> dict[int, dict[str, float]]:
     return results
 
 
+def register_costs(sizes: tuple[int, ...], samples: int) -> dict[int, float]:
+    """CPU µs per ``Register.fire`` of ``record_opinions`` on one stored case, by its length.
+
+    An SQLite file in a temporary folder; the case is padded with ``fire_many`` batches
+    of the same event. CPU time, not wall: each step's commit waits for the disk, the
+    same at every length; what could grow with the history is the register's own work.
+    """
+    import tempfile
+
+    import bench_service  # this folder is on sys.path when the script runs
+    from admission_flow.store import FireCall
+
+    folder = tempfile.mkdtemp(prefix="steps-scaling-")
+    register, scenario = bench_service.opened(f"sqlite:///{folder}/register.db", 1, "s")
+    opinions = next(e for e in scenario.events if e.event == "record_opinions")
+    stored = register.load("s-00000")
+    for event in scenario.events[:9]:  # into dossier
+        stored = register.fire(stored, event.event, event.actor, event.on, **event.facts).stored
+    call = FireCall(
+        case="s-00000",
+        event=opinions.event,
+        actor=opinions.actor,
+        on=opinions.on,
+        facts=dict(opinions.facts),
+    )
+    results = {}
+    try:
+        for size in sizes:
+            while stored.version < size:
+                batch = min(200, size - stored.version)
+                register.fire_many([call] * batch)
+                stored = register.load("s-00000")
+            case = stored
+
+            def fire(n: int = 50) -> None:
+                nonlocal case
+                for _ in range(n):
+                    case = register.fire(
+                        case, opinions.event, opinions.actor, opinions.on, **opinions.facts
+                    ).stored
+
+            fire(5)  # warm-up
+            times = []
+            for _ in range(samples):
+                t0 = time.process_time()
+                fire()
+                times.append((time.process_time() - t0) / 50 * 1e6)
+            results[size] = statistics.median(times)
+            stored = case
+    finally:
+        register.close()
+    return results
+
+
 def bytes_per_case(n: int) -> tuple[float, float]:
     """Bytes per open case in dossier after ten steps, with its Person and without."""
     engine = bench_fire._engine()
@@ -166,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
         "\n× is each figure over the same figure at 10 steps (decide needs both votes: "
         "its first row is on the case of 12 steps that has them)."
     )
+    sizes = (10, 1_000) if args.quick else (10, 1_000, 5_000)
+    stored = register_costs(sizes, samples)
+    print("\nRegister.fire of one event on a stored case (SQLite), CPU µs per step:")
+    for size, value in stored.items():
+        print(f"{size:>7} {value:>9.1f} {value / stored[sizes[0]]:>5.2f}×")
     with_person, without = bytes_per_case(500 if args.quick else 2_000)
     verdict = "met" if with_person <= TARGET_BYTES else "NOT met"
     print(
