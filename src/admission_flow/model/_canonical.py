@@ -21,7 +21,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from ._frozen import FrozenDict
 from ._values import Text
@@ -93,10 +93,11 @@ def _check_data(value: Any) -> None:
         for item in value:
             _check_data(item)
         return
-    raise TypeError(f"{type(value).__name__} is not JSON data; encode() the value first")
+    _not_json(value)
 
 
-def _not_json(value: Any) -> Any:
+def _not_json(value: Any) -> NoReturn:
+    """What ``canonical_json`` and ``json_text`` raise for a value that is not JSON data."""
     raise TypeError(f"{type(value).__name__} is not JSON data; encode() the value first")
 
 

@@ -129,13 +129,10 @@ class Firing:
 
     def __init__(self, register: _Register) -> None:
         self.register = register
-        #: Each case as this register's last write left it, by id; the oldest written
-        #: goes first when full.
-        self.kept: dict[str, StoredCase] = {}
-        #: The deadlines pending on each kept case, with the version and head they follow:
-        #: a step's ``next_due`` from the one before it, not from its whole history
-        #: (O(1) a step, as firing is; the fold over the history once per case read).
-        self.pending: dict[str, tuple[int, str, dict[str, af.Deadline]]] = {}
+        #: Each case as this register's last write left it, by id, with the deadlines
+        #: pending on it: the next step's ``next_due`` comes from them, not from the whole
+        #: history (O(1) a step, as firing is). The oldest written goes first when full.
+        self.kept: dict[str, tuple[StoredCase, dict[str, af.Deadline]]] = {}
         self._keeping = threading.Lock()
         #: Each thread's own driver connection for its steps and reads (``_direct``).
         self.direct = Direct(register.db)
@@ -144,34 +141,30 @@ class Firing:
         self.direct.close()
 
     def _keep(self, stored: StoredCase, pending: dict[str, af.Deadline]) -> None:
-        kept, pendings, case_id = self.kept, self.pending, stored.case.id
+        kept = self.kept
         with self._keeping:  # threads that fire on one register
-            kept.pop(case_id, None)
-            pendings.pop(case_id, None)
+            kept.pop(stored.case.id, None)
             if len(kept) >= CASES_KEPT:
-                oldest = next(iter(kept))
-                kept.pop(oldest, None)
-                pendings.pop(oldest, None)
-            kept[case_id] = stored
-            pendings[case_id] = (stored.version, stored.head, pending)
+                kept.pop(next(iter(kept)), None)
+            kept[stored.case.id] = (stored, pending)
 
     def _pending_after(
-        self, before: StoredCase, earlier: _Judged | None, after: af.Case
+        self, before: StoredCase, earlier: _Judged | None, outcome: af.Outcome
     ) -> dict[str, af.Deadline]:
-        """The deadlines pending on ``after``: those pending on ``before`` (the batch's
-        earlier step on the case, or as this register last wrote it) and the new step's,
-        or, for a case read anew, its whole history's."""
+        """The deadlines pending after ``outcome``'s step: those pending on ``before``
+        (after the batch's earlier step on the case, or as this register last wrote it)
+        with the step's own if it is kept; for a case read anew, its whole history's."""
         if earlier is not None:
             pending = earlier.pending
         else:
-            known = self.pending.get(before.case.id)
-            if known is None or known[0] != before.version or known[1] != before.head:
-                return pending_deadlines(after.history)
-            pending = known[2]
+            known = self.kept.get(before.case.id)
+            if known is None or (known[0].version, known[0].head) != (before.version, before.head):
+                return pending_deadlines(outcome.case.history)
+            pending = known[1]
+        if not outcome.step.kept:
+            return pending  # a refusal changes no deadline; the dict is never changed
         pending = dict(pending)
-        history = after.history
-        for index in range(len(before.case.history), len(history)):  # the step, if kept
-            note_deadlines(pending, history[index])
+        note_deadlines(pending, outcome.step)
         return pending
 
     # -- request ids -------------------------------------------------------------------
@@ -240,7 +233,6 @@ class Firing:
             with self._keeping:
                 for case_id in stale.cases:
                     self.kept.pop(case_id, None)
-                    self.pending.pop(case_id, None)
             return self._fire(calls, single=single, use_kept=False)
 
     def _fire(self, calls: Sequence[FireCall], *, single: bool, use_kept: bool) -> list[Fired]:
@@ -298,7 +290,8 @@ class Firing:
         elif isinstance(call.case, StoredCase):
             stored = call.case
         else:
-            kept = self.kept.get(call.case) if use_kept else None
+            entry = self.kept.get(call.case) if use_kept else None
+            kept = None if entry is None else entry[0]
             if kept is not None and call.expected_version not in (None, kept.version):
                 kept = None  # the caller knows of another version: read it
             stored = kept if kept is not None else register.load(call.case)
@@ -326,7 +319,7 @@ class Firing:
         )
         is_open = not engine.is_closed(outcome.case)
         after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
-        pending = self._pending_after(stored, earlier, outcome.case)
+        pending = self._pending_after(stored, earlier, outcome)
         return _Judged(
             call=call,
             before=stored,
