@@ -154,8 +154,7 @@ def register_costs(sizes: tuple[int, ...], samples: int) -> dict[int, float]:
         for size in sizes:
             while stored.version < size:
                 batch = min(200, size - stored.version)
-                register.fire_many([call] * batch)
-                stored = register.load("s-00000")
+                stored = register.fire_many([call] * batch)[-1].stored
             case = stored
 
             def fire(n: int = 50) -> None:

@@ -67,6 +67,14 @@ _MISSING = object()
 Found = tuple[list[Violation], list[Violation], list[Violation]]
 
 
+def _add(found: Found | None, slot: int, violation: Violation) -> Found:
+    """``found`` (made now if ``None``) with ``violation`` in the list of ``slot``."""
+    if found is None:
+        found = ([], [], [])
+    found[slot].append(violation)
+    return found
+
+
 class _Helpers:
     """What the generated function calls off its hot path: errors, violations, the rare endings."""
 
@@ -90,10 +98,9 @@ class _Helpers:
         bound: BoundRule = self.rules[index]
         if not isinstance(details, Mapping):
             raise not_an_answer(bound, details)
-        if found is None:
-            found = ([], [], [])
-        found[bound.slot].append(self.judge.violation(bound.spec, details, plugin=bound.plugin))
-        return found
+        return _add(
+            found, bound.slot, self.judge.violation(bound.spec, details, plugin=bound.plugin)
+        )
 
     def late(
         self, running: list[Any], on: dt.date, facts: Mapping[str, Any], found: Found | None
@@ -106,17 +113,13 @@ class _Helpers:
             if late is not None:
                 rule = judge.procedure.rules[clock.spec.rule]
                 late["event"] = self.compiled.spec.label
-                if found is None:
-                    found = ([], [], [])
-                found[SLOTS[rule.severity]].append(judge.violation(rule, late))
+                found = _add(found, SLOTS[rule.severity], judge.violation(rule, late))
         return found
 
     def plugin_checks(self, context: EventContext, found: Found | None) -> Found | None:
         """``found`` with what the plugins' ``admission_flow_check_event`` found, by severity."""
         for violation in self.judge.plugins.check_event(context):
-            if found is None:
-                found = ([], [], [])
-            found[SLOTS[violation.severity]].append(violation)
+            found = _add(found, SLOTS[violation.severity], violation)
         return found
 
     def ending(
