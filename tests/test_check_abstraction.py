@@ -22,6 +22,7 @@ import pytest
 import admission_flow as af
 from admission_flow.cli._testing import _start
 from admission_flow.testing import _check
+from admission_flow.testing._derived import derive
 from admission_flow.testing._generation import actor_choices
 from helpers import UNTIMED
 from test_check import lawful_start
@@ -108,3 +109,55 @@ def test_cases_merged_in_probation_answer_alike(
     assert found.complete
     assert len(compared) > 20
     assert disagreements == []
+
+
+def _derived_as_read(search: Any, node: Any) -> tuple[Any, ...]:
+    """What a node keeps of its case's history, and the same read from the whole history."""
+    kept, read = node.derived, derive(node.case, search.views.ordered)
+    due = [(d.name, d.due) for d in search.engine.pending(node.case)]
+    mine = sorted(
+        kept.pending.values(), key=lambda d: (d.due, list(search.procedure.deadlines).index(d.name))
+    )
+    return (
+        (kept.order, dict(kept.latest), [(d.name, d.due) for d in mine]),
+        (read.order, dict(read.latest), due),
+    )
+
+
+@pytest.mark.parametrize("where", ["opened, every variant", "from the ceremony, every variant"])
+def test_what_each_node_keeps_of_its_history_equals_reading_it_whole(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
+) -> None:
+    """``_derived.derive_after`` (a node's child grown from it) against ``derive`` (the whole
+    history read again, with the engine's own pending deadlines), on every node reached."""
+    differences: list[str] = []
+    watched: list[int] = [0]
+    made = _check._Search.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+
+        def watch(key: Any, node: Any) -> None:
+            kept, read = _derived_as_read(self, node)
+            watched[0] += 1
+            if kept != read:
+                differences.append(" ".join(a.event for a in node.attempts))
+
+        self.watch = watch
+
+    monkeypatch.setattr(_check._Search, "__init__", init)
+    plugins = af.Plugins(entry_points=False)
+    start: dict[str, Any] = {}
+    if where.startswith("from the ceremony"):
+        start = _start(plugins, lawful_start(tmp_path, "recognition_vote")[0])
+    found = _check.explore(
+        af.load_procedure("vn-2021", plugins=plugins),
+        plugins=plugins,
+        limits=UNTIMED,
+        max_states=1500,
+        **start,
+    )
+    assert found.ok
+    # From the ceremony the whole space is searched: a few hundred nodes.
+    assert watched[0] > (500 if start else 3000)
+    assert differences == []

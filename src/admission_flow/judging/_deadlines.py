@@ -19,7 +19,26 @@ from admission_flow.model._dates import add_months
 from admission_flow.model._values import Case, Deadline, Step, Text, _new_deadline
 from admission_flow.procedure._spec import DeadlineSpec, Procedure
 
-__all__ = ["Clock", "Clocks"]
+__all__ = ["Clock", "Clocks", "note_deadlines", "pending_deadlines"]
+
+
+def pending_deadlines(history: Iterable[Step]) -> dict[str, Deadline]:
+    """The deadlines the steps set and no later step met, by name: ``Clocks.pending``'s,
+    read from what each step recorded rather than counted again, and a step at a time
+    (``note_deadlines``) for a caller that keeps them as a case grows (the register's
+    rows, ``check``'s abstract states)."""
+    pending: dict[str, Deadline] = {}
+    for step in history:
+        note_deadlines(pending, step)
+    return pending
+
+
+def note_deadlines(pending: dict[str, Deadline], step: Step) -> None:
+    """``pending`` after ``step``: the deadlines it sets added, those it meets removed."""
+    for deadline in step.deadlines_set:
+        pending[deadline.name] = deadline
+    for deadline in step.deadlines_met:
+        pending.pop(deadline.name, None)
 
 
 @attrs.define

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 import admission_flow as af
 from admission_flow.exceptions import ConflictError, InputError, RequestReusedError
+from admission_flow.judging._deadlines import note_deadlines, pending_deadlines
 from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import encode
 
@@ -40,7 +41,7 @@ from ._direct import Direct
 from ._engines import Engines
 from ._errors import guarded, is_integrity_error, translate
 from ._fold import Entry, StoredCase
-from ._rows import earliest_due, note_deadlines, pending_deadlines, step_row
+from ._rows import earliest_due, step_row
 from ._schema import history
 from ._write import move_on_values, prebuilt_for
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import admission_flow as af
 from admission_flow._limits import cut, escape, quote
 from admission_flow.exceptions import AdmissionFlowError, StoreError
+from admission_flow.judging._deadlines import pending_deadlines
 from admission_flow.model._canonical import canonical_json, json_text
 from admission_flow.model._frozen import EMPTY, freeze
 from admission_flow.model._serial import (
@@ -285,22 +286,6 @@ def next_due(history: Sequence[af.Step]) -> tuple[dt.date | None, str | None]:
     written.
     """
     return earliest_due(pending_deadlines(history))
-
-
-def pending_deadlines(history: Iterable[af.Step]) -> dict[str, af.Deadline]:
-    """The deadlines the steps set and no later step met, by name."""
-    pending: dict[str, af.Deadline] = {}
-    for step in history:
-        note_deadlines(pending, step)
-    return pending
-
-
-def note_deadlines(pending: dict[str, af.Deadline], step: af.Step) -> None:
-    """``pending`` after ``step``: the deadlines it sets added, those it meets removed."""
-    for deadline in step.deadlines_set:
-        pending[deadline.name] = deadline
-    for deadline in step.deadlines_met:
-        pending.pop(deadline.name, None)
 
 
 def earliest_due(pending: Mapping[str, af.Deadline]) -> tuple[dt.date | None, str | None]:

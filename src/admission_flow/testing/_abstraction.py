@@ -106,17 +106,20 @@ from admission_flow.procedure._invariants import (
 from admission_flow.spec import EventSpec, FactSpec
 
 from ._boundaries import Variant
+from ._derived import Derived, Node, derive, derive_after
 from ._generation import two_thirds
 from ._landmarks import AGE_MONTHS, STEP_MONTHS, Landmarks
-from ._order import ordered_groups, step_order
+from ._order import ordered_groups
 
 __all__ = [
     "AGE_MONTHS",
     "START",
     "STEP_MONTHS",
+    "Derived",
     "EventSummary",
     "Liveness",
     "Views",
+    "counts_varied",
     "fact_options",
     "fact_variants",
 ]
@@ -300,6 +303,12 @@ def fact_variants(
     return variants
 
 
+def counts_varied(spec: EventSpec, facts: Mapping[str, Any], ordinary: Mapping[str, Any]) -> bool:
+    """Whether the facts differ from the ordinary ones only in a count bounded by a total."""
+    changed = [name for name in facts if facts.get(name) != ordinary.get(name)]
+    return bool(changed) and all(spec.facts[name].at_most is not None for name in changed)
+
+
 def _unique(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
@@ -333,24 +342,29 @@ class Views:
         self.dates = Landmarks(engine, horizon_days)
         self.ordered = ordered_groups(engine)
 
-    def waits(self, case: af.Case, today: dt.date, *, landmarks: bool) -> list[dt.date]:
+    def waits(
+        self, case: af.Case, today: dt.date, derived: Derived, *, landmarks: bool
+    ) -> list[dt.date]:
         """The next date on which a rule may turn, if there is one (``Landmarks.waits``)."""
-        return self.dates.waits(case, today, landmarks=landmarks)
+        return self.dates.waits(case, today, derived, landmarks=landmarks)
 
-    def signs(self, case: af.Case, today: dt.date) -> tuple[Any, ...]:
+    def signs(self, case: af.Case, today: dt.date, derived: Derived) -> tuple[Any, ...]:
         """Where the case's date falls around each named landmark (``Landmarks.signs``)."""
-        return self.dates.signs(case, today)
+        return self.dates.signs(case, today, derived)
 
-    def key(
-        self,
-        config: tuple[int, int],
-        case: af.Case,
-        today: dt.date,
-        summary: Mapping[str, EventSummary],
-        deviations: int,
-        settled: tuple[bool, ...],
-    ) -> Any:
-        """The abstract state: what two cases share when the search treats them as one."""
+    def derive(self, case: af.Case) -> Derived:
+        """What the abstract state reads of the case's whole history (``_derived.py``)."""
+        return derive(case, self.ordered)
+
+    def derive_after(self, derived: Derived, step: af.Step) -> Derived:
+        """``derive`` of a case after ``step``, from ``derived`` before it (``_derived.py``)."""
+        return derive_after(derived, step, self.ordered)
+
+    def key(self, node: Node) -> Any:
+        """The abstract state of a node of the search: what two cases share when the
+        search treats them as one."""
+        case, today, summary, derived = node.case, node.today, node.summary, node.derived
+        config, deviations, settled = node.config, node.deviations, node.settled
         state = case.state
         root, index = config
         merged: Any = config
@@ -364,14 +378,10 @@ class Views:
             merged,
             state,
             self.liveness.features(state, summary),
-            self.order(case),
-            self.signs(case, today),
+            derived.order,
+            self.signs(case, today, derived),
             deviations,
         )
-
-    def order(self, case: af.Case) -> tuple[tuple[str, ...], ...]:
-        """The order of the latest steps of each group of events a rule compares (``_order.py``)."""
-        return step_order(case, self.ordered)
 
     def settle(
         self, case: af.Case, before: tuple[bool, ...] = (), step: af.Step | None = None

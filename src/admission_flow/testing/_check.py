@@ -49,6 +49,8 @@ class _Node:
     #: (the configuration given, the boundary variant: 0 for none).
     config: tuple[int, int]
     summary: dict[str, ab.EventSummary]
+    #: What the abstract state reads of the case's history (``Views.derive``).
+    derived: ab.Derived
     #: Whether each condition of each invariant holds (``Views.settle``).
     settled: tuple[bool, ...] = ()
 
@@ -234,7 +236,8 @@ class _Search:
             case = outcome.case
             summary = self.liveness.summarise(summary, outcome.step)
         today = self.prefix[-1].on if self.prefix else START
-        return _Node(case, today, self.prefix, 0, (index, 0), summary, self.views.settle(case))
+        derived, settled = self.views.derive(case), self.views.settle(case)
+        return _Node(case, today, self.prefix, 0, (index, 0), summary, derived, settled)
 
     # -- successors ---------------------------------------------------------------------
 
@@ -245,7 +248,7 @@ class _Search:
         # open; to another landmark (twelve months after a step, a birthday)
         # only when nothing can happen before it.
         stuck = not any(isinstance(child, _Node) for child in fired)
-        for day in self.views.waits(node.case, node.today, landmarks=stuck):
+        for day in self.views.waits(node.case, node.today, node.derived, landmarks=stuck):
             yield attrs.evolve(node, today=day)
 
     def fire_all(self, node: _Node, *, closed: bool) -> Iterator[_Node | Exploration]:
@@ -282,17 +285,11 @@ class _Search:
                         and cost == self.max_deviations + 1
                         and spec.name in self.recording
                         and not unusual
-                        and self.counts_varied(spec, facts, variants[0][0])
+                        and ab.counts_varied(spec, facts, variants[0][0])
                     ):
                         continue
                     attempt = Attempt(on=node.today, event=spec.name, actor=actor, facts=facts)
                     yield from self.fire(node, attempt, cost, try_variants=not (closed or unusual))
-
-    @staticmethod
-    def counts_varied(spec: EventSpec, facts: dict[str, Any], ordinary: dict[str, Any]) -> bool:
-        """Whether the facts differ from the ordinary ones only in a count bounded by a total."""
-        changed = [name for name in facts if facts.get(name) != ordinary.get(name)]
-        return bool(changed) and all(spec.facts[name].at_most is not None for name in changed)
 
     def fire(
         self, node: _Node, attempt: Attempt, cost: int, *, try_variants: bool = False
@@ -333,6 +330,7 @@ class _Search:
                 node.deviations,
                 (node.config[0], variant.index),
                 node.summary,
+                node.derived,  # of node.case's history, which the variant's may not share
                 (),  # the variant's unit and candidate: every condition judged again
             )
             outcome = self.attempt(moved, case, changed)
@@ -440,7 +438,11 @@ class _Search:
         if not outcome.step.accepted:
             cost = node.deviations
         summary = self.liveness.summarise(node.summary, outcome.step)
-        child = _Node(after, node.today, attempts, cost, config, summary, settled)
+        if before.history is node.case.history:
+            derived = self.views.derive_after(node.derived, outcome.step)
+        else:  # a variant's case, whose steps' facts differ (``Variant.case``)
+            derived = self.views.derive(after)
+        child = _Node(after, node.today, attempts, cost, config, summary, derived, settled)
         if self.engine.is_closed(after):
             # Nothing may happen to a closed case: try each event once, then leave it.
             if (after.unit, after.state) not in self.closed_checked:
@@ -492,6 +494,4 @@ class _Search:
         return cached
 
     def key(self, node: _Node) -> Any:
-        return self.views.key(
-            node.config, node.case, node.today, node.summary, node.deviations, node.settled
-        )
+        return self.views.key(node)

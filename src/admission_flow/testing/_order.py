@@ -17,7 +17,7 @@ from typing import Any
 import admission_flow as af
 from admission_flow.procedure._invariants import RuleHeld, walk
 
-__all__ = ["ordered_groups", "step_order"]
+__all__ = ["order_after", "ordered_groups", "step_order"]
 
 
 def step_order(case: af.Case, groups: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
@@ -35,6 +35,28 @@ def step_order(case: af.Case, groups: tuple[tuple[str, ...], ...]) -> tuple[tupl
                 placed.append((kept, "~" + name))
         placed.sort()
         found.append(tuple([name for _, name in placed]))
+    return tuple(found)
+
+
+def order_after(
+    order: tuple[tuple[str, ...], ...], groups: tuple[tuple[str, ...], ...], step: af.Step
+) -> tuple[tuple[str, ...], ...]:
+    """``step_order`` of a case after ``step`` (kept), from its ``order`` before it.
+
+    The step is the case's latest: accepted, its event's latest accepted and latest
+    kept step both move to the end of each group naming it; only recorded, its latest
+    kept step does (marked ``~``), after any accepted one. Nothing else moves.
+    """
+    event = step.event
+    found = []
+    for group, placed in zip(groups, order, strict=True):
+        if event in group:
+            marked = "~" + event
+            if step.accepted:
+                placed = (*[n for n in placed if n != event and n != marked], event)
+            else:
+                placed = (*[n for n in placed if n != marked], marked)
+        found.append(placed)
     return tuple(found)
 
 
