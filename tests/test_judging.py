@@ -215,3 +215,36 @@ def test_details_that_cannot_be_kept_are_a_plugin_error(tmp_path: Path) -> None:
     engine = af.Engine.load(path, plugins=af.Plugins([Demo()], entry_points=False))
     with pytest.raises(af.PluginError, match=r"demo\.clock.*cannot be kept"):
         engine.fire(opened(engine), "approve", "cell", D(2024, 3, 2))
+
+
+def test_equal_details_of_other_types_are_not_answered_with_the_same_message(
+    tmp_path: Path,
+) -> None:
+    """A judge answers the same rule's same details with the violation it made before;
+    1 and True, 0 and False, 0.0 and -0.0 are equal in Python but read otherwise."""
+    answers = iter([1, True, 0, False, 0.0, -0.0, 1, [1], [True]])
+
+    @af.rule("demo.count", details={"n"})
+    def count(context: af.EventContext, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {"n": next(answers)}
+
+    class Demo:
+        @af.hookimpl
+        def admission_flow_add_rules(self) -> list[af.Rule]:
+            return [count]
+
+    text = (PROCEDURES / "minimal.yaml").read_text(encoding="utf-8").replace(
+        "    from: identified\n", "    from: identified\n    rules: [demo.count]\n"
+    ) + "rules:\n  demo.count:\n    source: demo\n    message: {vi: 'Số {n}', en: 'Count {n}'}\n"
+    path = tmp_path / "count.yaml"
+    path.write_text(text, encoding="utf-8")
+    engine = af.Engine.load(path, plugins=af.Plugins([Demo()], entry_points=False))
+    case = opened(engine)
+    said = []
+    for _ in range(9):
+        (violation,) = engine.fire(case, "approve", "cell", D(2024, 3, 2)).violations
+        said.append(violation.message.en)
+    assert said == [
+        "Count 1", "Count True", "Count 0", "Count False", "Count 0.0", "Count -0.0",
+        "Count 1", "Count [1]", "Count [True]",
+    ]  # fmt: skip

@@ -36,6 +36,11 @@ SLOTS = {"block": 0, "record": 1, "warning": 2}
 _NO_DATE = Text("bước không có ngày (on)", "it has no date (on)")
 #: The ``needs`` of a full judgement, which skips no rule: shared, never filled.
 _NO_NEEDS: set[str] = set()
+#: The types of a rule's details whose equal values always read alike in its message
+#: (not ``float``: -0.0 equals 0.0; not containers: (1,) equals (True,)).
+_PLAIN = frozenset({str, int, bool, dt.date, Text, type(None)})
+#: How many violations a judge keeps to answer the same rule's same details again.
+VIOLATIONS_KEPT = 4096
 
 
 @attrs.frozen
@@ -128,6 +133,8 @@ class Judge:
         #: earlier to send a case to, so cases carried onto it from before are judged.
         self._starts = procedure.migration is not None
         self._in_force_rule = procedure.rules.get("procedure.in_force")
+        #: Violations already made, by rule and details (``violation``).
+        self._violations: dict[tuple[Any, ...], Violation] = {}
         contributed = plugins.rules()
         self.events: dict[str, CompiledEvent] = {
             name: self._compile(spec, contributed) for name, spec in procedure.events.items()
@@ -347,7 +354,32 @@ class Judge:
     def violation(
         self, rule: RuleSpec, details: Mapping[str, Any], *, plugin: str | None = None
     ) -> Violation:
-        """The violation of ``rule`` with ``details``, its message filled in."""
+        """The violation of ``rule`` with ``details``, its message filled in.
+
+        A value, so one made before for the same rule and the same details (each of a
+        plain type, the same type, in the same order) is answered again: a search that
+        refuses the same attempt in many states (``check``) formats its message once.
+        """
+        key: tuple[Any, ...] | None = (rule.id,)
+        for name, value in details.items():
+            if type(value) not in _PLAIN:
+                key = None
+                break
+            key += (name, type(value), value)  # type: ignore[operator]
+        if key is not None:
+            known = self._violations.get(key)
+            if known is not None:
+                return known
+        violation = self._violation(rule, details, plugin)
+        if key is not None:
+            if len(self._violations) >= VIOLATIONS_KEPT:
+                self._violations.clear()
+            self._violations[key] = violation
+        return violation
+
+    def _violation(
+        self, rule: RuleSpec, details: Mapping[str, Any], plugin: str | None
+    ) -> Violation:
         try:
             message = rule.message.format(**details)
         except (KeyError, IndexError, ValueError, AttributeError) as exc:
