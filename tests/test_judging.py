@@ -195,6 +195,26 @@ def test_a_warning_with_dollar_keys_round_trips_through_outcome_to_json() -> Non
     assert again.warnings[0].details == warning.details
 
 
+def with_rule(tmp_path: Path, rule: af.Rule, message: str) -> af.Engine:
+    """The minimal procedure's engine with ``rule`` (a plugin's) on ``approve``, its
+    message ``message`` in both languages."""
+
+    class Demo:
+        @af.hookimpl
+        def admission_flow_add_rules(self) -> list[af.Rule]:
+            return [rule]
+
+    text = (
+        (PROCEDURES / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    from: identified\n", f"    from: identified\n    rules: [{rule.id}]\n")
+        + f"rules:\n  {rule.id}:\n    source: demo\n    message: {{vi: '{message}', en: '{message}'}}\n"
+    )
+    path = tmp_path / "with-rule.yaml"
+    path.write_text(text, encoding="utf-8")
+    return af.Engine.load(path, plugins=af.Plugins([Demo()], entry_points=False))
+
+
 def test_details_that_cannot_be_kept_are_a_plugin_error(tmp_path: Path) -> None:
     """A rule whose details hold a date and time is named at once, not when a register writes."""
 
@@ -202,17 +222,7 @@ def test_details_that_cannot_be_kept_are_a_plugin_error(tmp_path: Path) -> None:
     def clock(context: af.EventContext, params: Mapping[str, Any]) -> Mapping[str, Any]:
         return {"at": dt.datetime(2024, 1, 1, 8, 0)}
 
-    class Demo:
-        @af.hookimpl
-        def admission_flow_add_rules(self) -> list[af.Rule]:
-            return [clock]
-
-    text = (PROCEDURES / "minimal.yaml").read_text(encoding="utf-8").replace(
-        "    from: identified\n", "    from: identified\n    rules: [demo.clock]\n"
-    ) + "rules:\n  demo.clock:\n    source: demo\n    message: {vi: 'Lúc {at}', en: 'At {at}'}\n"
-    path = tmp_path / "clock.yaml"
-    path.write_text(text, encoding="utf-8")
-    engine = af.Engine.load(path, plugins=af.Plugins([Demo()], entry_points=False))
+    engine = with_rule(tmp_path, clock, "At {at}")
     with pytest.raises(af.PluginError, match=r"demo\.clock.*cannot be kept"):
         engine.fire(opened(engine), "approve", "cell", D(2024, 3, 2))
 
@@ -228,17 +238,7 @@ def test_equal_details_of_other_types_are_not_answered_with_the_same_message(
     def count(context: af.EventContext, params: Mapping[str, Any]) -> Mapping[str, Any]:
         return {"n": next(answers)}
 
-    class Demo:
-        @af.hookimpl
-        def admission_flow_add_rules(self) -> list[af.Rule]:
-            return [count]
-
-    text = (PROCEDURES / "minimal.yaml").read_text(encoding="utf-8").replace(
-        "    from: identified\n", "    from: identified\n    rules: [demo.count]\n"
-    ) + "rules:\n  demo.count:\n    source: demo\n    message: {vi: 'Số {n}', en: 'Count {n}'}\n"
-    path = tmp_path / "count.yaml"
-    path.write_text(text, encoding="utf-8")
-    engine = af.Engine.load(path, plugins=af.Plugins([Demo()], entry_points=False))
+    engine = with_rule(tmp_path, count, "Count {n}")
     case = opened(engine)
     said = []
     for _ in range(9):
