@@ -300,7 +300,9 @@ class Deadline:
         }
 
 
-@attrs.frozen(kw_only=True)
+#: No ``__weakref__`` slot: nothing weak-references a step, and a case keeps one per event
+#: (8 bytes each).
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Step:
     """One event fired on a case, and what came of it.
 
