@@ -211,6 +211,8 @@ def test_histories_grown_from_any_earlier_one_read_like_tuples(
             accepted = [i for i in mine if model[i].accepted]
             assert history.position(event) == (accepted[-1] if accepted else -1)
             assert history.last(event, accepted=False) == (model[mine[-1]] if mine else None)
+            assert history.last(event) == (model[accepted[-1]] if accepted else None)
+            assert history.positions(event) == mine
             for after in (-1, len(model) // 2):
                 later = [i for i in mine if i > after]
                 assert history.first_after([event], after) == (later[0] if later else -1)

@@ -10,6 +10,7 @@ import attrs
 import pytest
 
 import admission_flow as af
+from admission_flow.model import _names
 from admission_flow.model import _values as _model
 
 D = dt.date
@@ -191,3 +192,31 @@ def test_the_fingerprint_follows_content_not_layout(tmp_path: Any) -> None:
     assert other.fingerprint != first.fingerprint
     assert len(first.fingerprint) == 64
     assert str(first.ref).startswith("minimal (")
+
+
+def test_equal_sets_and_lists_of_names_are_kept_once_and_the_table_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def person(**names: Any) -> af.Person:
+        return af.Person(id="c-an", name="An", born=D(1990, 1, 1), education="university", **names)
+
+    one = person(organizations=["youth_union"], positions=["group_deputy"])
+    two = person(organizations={"youth_union"}, positions=("group_deputy",))
+    assert type(one.organizations) is frozenset
+    assert type(one.positions) is tuple
+    assert one.organizations is two.organizations
+    assert one.positions is two.positions
+    assert person().organizations is person().organizations == frozenset()
+    # Past its bounds the table keeps nothing more, and values are still made as asked.
+    monkeypatch.setattr(_names, "SHARED", {})
+    monkeypatch.setattr(_names, "SHARED_ENTRIES", 3)
+    for number in range(10):
+        assert person(positions=[f"p{number}"]).positions == (f"p{number}",)
+    assert len(_names.SHARED) == 3
+    many = [f"p{number}" for number in range(_names.SHARED_NAMES + 1)]
+    monkeypatch.setattr(_names, "SHARED", {})
+    long = ["x" * (_names.SHARED_CHARS + 1)]
+    assert person(positions=many).positions == tuple(many)
+    assert person(positions=long).positions == tuple(long)
+    assert tuple(many) not in _names.SHARED
+    assert tuple(long) not in _names.SHARED

@@ -10,8 +10,10 @@ still see their ``n`` steps, nothing they can see changes); appending to an
 older view (firing two different events on the same case) starts a new run
 that continues from it, so neither line disturbs the other. A run keeps its
 own index by event, also grown in place: for each event the position of its
-latest step, and for each step the position of the previous step of the same
-event, so ``last(event)`` costs O(1) wherever the step is.
+one step, or the list of the positions of its steps when it has more than one,
+so ``last(event)`` costs O(1) wherever the step is. (A list of the previous
+step of the same event for every step cost a pointer per step, over-allocated,
+for the few events that come back: 184 bytes of a 10-step case.)
 
 A chain of runs deeper than ``_MAX_DEPTH`` (a case built by branching from
 older cases again and again) is copied into one run, so lookups stay bounded.
@@ -52,12 +54,13 @@ class _Run(Generic[Step]):
 
     ``start`` is the position of ``steps[0]`` in the histories that see this
     run (the length of the parent's prefix); positions below it are the
-    parent's. ``latest[event]`` is the position of the run's latest step of
-    ``event``; ``previous[i]`` the position of the step of the same event
-    before ``steps[i]`` within this run, or -1.
+    parent's. ``latest[event]`` is the position of the run's one step of
+    ``event`` (an ``int``), or the list of the positions of its steps, oldest
+    first, when the run has more than one (a list only ever appended to, so
+    older views read it as it was, up to their own length).
     """
 
-    __slots__ = ("depth", "latest", "parent", "previous", "start", "steps")
+    __slots__ = ("depth", "latest", "parent", "start", "steps")
 
     def __init__(self, parent: _Run[Step] | None, start: int, first: Step | None = None) -> None:
         self.parent = parent
@@ -65,20 +68,41 @@ class _Run(Generic[Step]):
         self.depth: int = 0 if parent is None else parent.depth + 1
         if first is None:
             self.steps: list[Step] = []
-            self.latest: dict[str, int] = {}
-            self.previous: list[int] = []
+            self.latest: dict[str, int | list[int]] = {}
         else:  # a run that starts with a step (a branch): ``add`` spared, fire()'s hot path
             self.steps = [first]
             self.latest = {first.event: start}
-            self.previous = [-1]
 
     def add(self, step: Step) -> None:
         """Append ``step`` (the caller holds ``_LOCK`` or owns the run alone)."""
-        latest = self.latest
+        at = self.start + len(self.steps)
         event = step.event
-        self.previous.append(latest.get(event, -1))
-        latest[event] = self.start + len(self.steps)
+        kept = self.latest.get(event)
+        if kept is None:
+            self.latest[event] = at
+        else:
+            self.again(event, kept, at)
         self.steps.append(step)
+
+    def again(self, event: str, kept: int | list[int], at: int) -> None:
+        """Index step ``at``, of an ``event`` the run has a step of already (``kept``)."""
+        if type(kept) is int:
+            self.latest[event] = [kept, at]
+        else:
+            kept.append(at)  # type: ignore[union-attr]
+
+
+def _newest(kept: list[int], n: int, steps: list[Step], start: int, accepted: bool) -> int:
+    """The newest of a run's positions ``kept`` (ascending) below ``n`` whose step is
+    accepted (or any, unless ``accepted``), or -1: ``position`` and ``last`` for an event
+    with more than one step in the run. By index: ``reversed`` costs a bound method."""
+    i = len(kept) - 1
+    while i >= 0:
+        at = kept[i]
+        if at < n and (steps[at - start].accepted or not accepted):
+            return at
+        i -= 1
+    return -1
 
 
 class History(Sequence[Step]):
@@ -216,10 +240,12 @@ class History(Sequence[Step]):
         try:
             if run is not None and run.start + len(run.steps) == n:
                 # The run's end: every older view still sees its own n (``_Run.add``, inline).
-                latest = run.latest
                 event = step.event
-                run.previous.append(latest.get(event, -1))
-                latest[event] = n
+                indexed = run.latest.get(event)
+                if indexed is None:
+                    run.latest[event] = n
+                else:
+                    run.again(event, indexed, n)
                 run.steps.append(step)
             elif run is None or run.depth < _MAX_DEPTH:
                 run = _Run(run, n, step)  # an older view extended: a new run continues from it
@@ -258,13 +284,15 @@ class History(Sequence[Step]):
         """The position of the latest step of ``event`` (accepted only, or any), or -1."""
         run, n = self._run, self._n
         while run is not None:
-            steps, start, previous = run.steps, run.start, run.previous
-            at = run.latest.get(event, -1)
-            while at >= start:
-                if at < n and (steps[at - start].accepted or not accepted):
+            at = run.latest.get(event)
+            if type(at) is int:  # the event's one step (tested first: most are alone)
+                if at < n and (run.steps[at - run.start].accepted or not accepted):
                     return at
-                at = previous[at - start]
-            n = start
+            elif at is not None:
+                at = _newest(at, n, run.steps, run.start, accepted)  # type: ignore[arg-type]
+                if at >= 0:
+                    return at
+            n = run.start
             run = run.parent
         return -1
 
@@ -272,15 +300,17 @@ class History(Sequence[Step]):
         """The latest step of ``event``: accepted ones only, or any kept one."""
         run, n = self._run, self._n
         while run is not None:
-            steps, start = run.steps, run.start
-            at = run.latest.get(event, -1)
-            while at >= start:
+            at = run.latest.get(event)
+            if type(at) is int:  # as in ``position``
                 if at < n:
-                    step = steps[at - start]
+                    step = run.steps[at - run.start]
                     if step.accepted or not accepted:
                         return step
-                at = run.previous[at - start]
-            n = start
+            elif at is not None:
+                at = _newest(at, n, run.steps, run.start, accepted)  # type: ignore[arg-type]
+                if at >= 0:
+                    return run.steps[at - run.start]
+            n = run.start
             run = run.parent
         return None
 
@@ -289,13 +319,14 @@ class History(Sequence[Step]):
         found: list[int] = []
         run, n = self._run, self._n
         while run is not None:
-            start, previous = run.start, run.previous
-            at = run.latest.get(event, -1)
-            while at >= start:
+            at = run.latest.get(event)
+            if type(at) is int:  # as in ``position``
                 if at < n:
                     found.append(at)
-                at = previous[at - start]
-            n = start
+            elif at is not None:
+                kept: list[int] = at  # type: ignore[assignment]  # not an int: a list
+                found.extend(reversed([at for at in kept if at < n]))
+            n = run.start
             run = run.parent
         found.reverse()
         return found
@@ -305,13 +336,20 @@ class History(Sequence[Step]):
         found: list[Step] = []
         run, n = self._run, self._n
         while run is not None:
-            steps, start, previous = run.steps, run.start, run.previous
-            at = run.latest.get(event, -1)
-            while at >= start:
+            at = run.latest.get(event)
+            if type(at) is int:  # as in ``position``
                 if at < n:
-                    found.append(steps[at - start])
-                at = previous[at - start]
-            n = start
+                    found.append(run.steps[at - run.start])
+            elif at is not None:  # newest first, by index: ``reversed`` costs a bound method
+                kept: list[int] = at  # type: ignore[assignment]  # not an int: a list
+                steps, start = run.steps, run.start
+                i = len(kept) - 1
+                while i >= 0:
+                    at = kept[i]
+                    if at < n:
+                        found.append(steps[at - start])
+                    i -= 1
+            n = run.start
             run = run.parent
         found.reverse()
         return tuple(found)
@@ -325,13 +363,14 @@ class History(Sequence[Step]):
         for event in events:
             run, n = self._run, self._n
             while run is not None and n > position + 1:
-                start, previous = run.start, run.previous
-                at = run.latest.get(event, -1)
-                while at >= start and at > position:
-                    if at < n and (first < 0 or at < first):
-                        first = at
-                    at = previous[at - start]
-                n = start
+                kept = run.latest.get(event)
+                if kept is not None:
+                    for at in (kept,) if type(kept) is int else reversed(kept):  # type: ignore[arg-type]
+                        if at <= position:
+                            break
+                        if at < n and (first < 0 or at < first):
+                            first = at
+                n = run.start
                 run = run.parent
         return first
 

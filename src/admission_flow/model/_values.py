@@ -8,7 +8,7 @@ anything half-changed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import attrs
@@ -28,6 +28,7 @@ from ._dates import format_date_en, format_date_vi, months_between
 from ._departure import COMMUNITY_ROLES, Departure
 from ._frozen import EMPTY, freeze
 from ._history import EMPTY_HISTORY, History
+from ._names import name_list, name_set
 from ._vocabulary import (
     EDUCATION_LEVELS,
     MEMBER_STATUSES,
@@ -96,20 +97,6 @@ class Text:
         return {"vi": self.vi, "en": self.en}
 
 
-def _names(value: Iterable[str]) -> tuple[str, ...]:
-    """A list of names, each checked to be text (a bare string is not a list of its letters)."""
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise ArgumentTypeError(f"a list of names is needed, not {describe(value)}", field="names")
-    names = tuple(value)
-    for name in names:
-        check_text("Person", "names", name)
-    return names
-
-
-def _frozen_strings(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(_names(value))
-
-
 @attrs.frozen(kw_only=True)
 class Person:
     """The candidate: a person on their way to membership (quần chúng)."""
@@ -118,8 +105,8 @@ class Person:
     name: str
     born: dt.date
     education: str
-    organizations: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strings)
-    positions: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    organizations: frozenset[str] = attrs.field(default=frozenset(), converter=name_set)
+    positions: tuple[str, ...] = attrs.field(default=(), converter=name_list)
     #: Written consent of the province-level standing committee to admit someone over 60.
     #: Revision 3 records it as a step (``record_consent``); this flag still counts as one.
     over_60_consent: bool = False
@@ -159,7 +146,7 @@ class Member:
     #: The date the member has held ``status`` since.
     since: dt.date
     #: The positions the member holds in the unit (``secretary``, ``residential_group_head``).
-    positions: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    positions: tuple[str, ...] = attrs.field(default=(), converter=name_list)
 
     def __attrs_post_init__(self) -> None:
         check_text("Member", "id", self.id)
@@ -300,7 +287,9 @@ class Deadline:
         }
 
 
-@attrs.frozen(kw_only=True)
+#: No ``__weakref__`` slot: nothing weak-references a step, and a case keeps one per event
+#: (8 bytes each).
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Step:
     """One event fired on a case, and what came of it.
 
