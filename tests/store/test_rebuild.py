@@ -69,7 +69,8 @@ def test_every_example_case_rebuilds_in_bulk_as_it_loads(register: Register) -> 
 
 
 def test_identical_rows_share_one_step_and_units_one_value(register: Register) -> None:
-    """Two copies of one story: their steps are the same values, their unit one value."""
+    """Two copies of one story: their steps are the same values, their unit one value, their
+    candidates' organisations and positions one value each, as when a person is made."""
     path = EXAMPLES / "refused-education.yaml"
     first, second = str(_keep(register, path, "-1")), str(_keep(register, path, "-2"))
     one, two = list(register.cases())
@@ -78,6 +79,10 @@ def test_identical_rows_share_one_step_and_units_one_value(register: Register) -
     assert all(a is b for a, b in zip(one.case.history, two.case.history, strict=True))
     assert one.case.unit is two.case.unit
     assert one.case.candidate == attrs.evolve(two.case.candidate, id=first)
+    made = attrs.evolve(one.case.candidate, id="c-made")
+    for candidate in (one.case.candidate, two.case.candidate):
+        assert candidate.organizations is made.organizations
+        assert candidate.positions is made.positions
 
 
 def test_a_tampered_row_is_still_found_after_the_bulk_path_read_its_twin(

@@ -31,6 +31,7 @@ from typing import Any
 
 import admission_flow as af
 from admission_flow.model._departure import Departure
+from admission_flow.model._names import shared
 from admission_flow.model._serial import unit_from_json
 from admission_flow.model._values import _new_person
 
@@ -66,8 +67,8 @@ def person_of_text(text: str) -> af.Person:
         name=data["name"],
         born=_day(data["born"]),
         education=data["education"],
-        organizations=frozenset(data.get("organizations", ())),
-        positions=tuple(data.get("positions", ())),
+        organizations=shared(frozenset(data.get("organizations", ()))),
+        positions=shared(tuple(data.get("positions", ()))),
         over_60_consent=data.get("over_60_consent", False),
         hardship_area=data.get("hardship_area", False),
         community_role=data.get("community_role"),
