@@ -54,7 +54,7 @@ def landmark_days(case: af.Case, dated: list[dt.date]) -> Iterator[dt.date]:
 
 class Grown(Protocol):
     """What the landmarks read of a case's history, kept as the case grows
-    (``_abstraction.Derived``): each event's latest kept step, and the deadlines pending."""
+    (``_derived.Derived``): each event's latest kept step, and the deadlines pending."""
 
     @property
     def latest(self) -> Mapping[str, af.Step]: ...
