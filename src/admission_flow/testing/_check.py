@@ -263,13 +263,15 @@ class _Search:
             if not allowed:
                 continue
             firsts: set[str] = set()
-            done = {s.actor for s in case.steps_of(spec.name) if s.accepted}
+            done: set[af.Actor] | None = None  # read only for a member, when one is named
             for actor in actor_choices(self.procedure, spec.roles, self.engine.members):
                 # The first actor of each role who has not yet had the event
                 # accepted (an official member, for a role held by a member)
                 # is ordinary, so that two members may introduce; another is
                 # a deviation.
-                if actor.id is not None and actor in done:
+                if actor.id is not None and done is None:
+                    done = {s.actor for s in case.steps_of(spec.name) if s.accepted}
+                if done is not None and actor.id is not None and actor in done:
                     unusual = True
                 else:
                     unusual = actor.role in firsts
@@ -437,19 +439,20 @@ class _Search:
         # procedure provides for, not a deviation: escalation needs three.
         if not outcome.step.accepted:
             cost = node.deviations
+        closed = self.engine.is_closed(after)
+        if closed and (after.unit, after.state) in self.closed_checked:
+            return None  # nothing may happen to a closed case, and this kind was tried
         summary = self.liveness.summarise(node.summary, outcome.step)
         if before.history is node.case.history:
             derived = self.views.derive_after(node.derived, outcome.step)
         else:  # a variant's case, whose steps' facts differ (``Variant.case``)
             derived = self.views.derive(after)
         child = _Node(after, node.today, attempts, cost, config, summary, derived, settled)
-        if self.engine.is_closed(after):
-            # Nothing may happen to a closed case: try each event once, then leave it.
-            if (after.unit, after.state) not in self.closed_checked:
-                self.closed_checked.add((after.unit, after.state))
-                for result in self.fire_all(child, closed=True):
-                    if isinstance(result, Exploration):
-                        return result
+        if closed:  # try each event once on the first closed case of its kind, then leave it
+            self.closed_checked.add((after.unit, after.state))
+            for result in self.fire_all(child, closed=True):
+                if isinstance(result, Exploration):
+                    return result
             return None
         return child
 
