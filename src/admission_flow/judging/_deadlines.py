@@ -19,13 +19,13 @@ from admission_flow.model._dates import add_months
 from admission_flow.model._values import Case, Deadline, Step, Text, _new_deadline
 from admission_flow.procedure._spec import DeadlineSpec, Procedure
 
-__all__ = ["Clock", "Clocks", "note_deadlines", "pending_deadlines"]
+__all__ = ["Clock", "Clocks", "pending_after", "pending_deadlines"]
 
 
 def pending_deadlines(history: Iterable[Step]) -> dict[str, Deadline]:
     """The deadlines the steps set and no later step met, by name: ``Clocks.pending``'s,
     read from what each step recorded rather than counted again, and a step at a time
-    (``note_deadlines``) for a caller that keeps them as a case grows (the register's
+    (``pending_after``) for a caller that keeps them as a case grows (the register's
     rows, ``check``'s abstract states)."""
     pending: dict[str, Deadline] = {}
     for step in history:
@@ -39,6 +39,17 @@ def note_deadlines(pending: dict[str, Deadline], step: Step) -> None:
         pending[deadline.name] = deadline
     for deadline in step.deadlines_met:
         pending.pop(deadline.name, None)
+
+
+def pending_after(pending: Mapping[str, Deadline], step: Step) -> Mapping[str, Deadline]:
+    """The deadlines pending after ``step`` (the case's latest), from those pending before
+    it: ``pending`` itself when the step sets and meets none (it is never changed), else a
+    new mapping."""
+    if not step.kept or not (step.deadlines_set or step.deadlines_met):
+        return pending
+    after = dict(pending)
+    note_deadlines(after, step)
+    return after
 
 
 @attrs.define

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 
 import admission_flow as af
 from admission_flow.exceptions import ConflictError, InputError, RequestReusedError
-from admission_flow.judging._deadlines import note_deadlines, pending_deadlines
+from admission_flow.judging._deadlines import pending_after, pending_deadlines
 from admission_flow.model._canonical import canonical_json
 from admission_flow.model._serial import encode
 
@@ -108,7 +108,7 @@ class _Judged:
     after: StoredCase
     due: tuple[dt.date | None, str | None]
     #: The deadlines pending after the step, by name (``_rows.pending_deadlines``).
-    pending: dict[str, af.Deadline]
+    pending: Mapping[str, af.Deadline]
     #: Judged on the case as kept by this register (not read, not given by the caller).
     kept: bool = False
 
@@ -133,7 +133,7 @@ class Firing:
         #: Each case as this register's last write left it, by id, with the deadlines
         #: pending on it: the next step's ``next_due`` comes from them, not from the whole
         #: history (O(1) a step, as firing is). The oldest written goes first when full.
-        self.kept: dict[str, tuple[StoredCase, dict[str, af.Deadline]]] = {}
+        self.kept: dict[str, tuple[StoredCase, Mapping[str, af.Deadline]]] = {}
         self._keeping = threading.Lock()
         #: Each thread's own driver connection for its steps and reads (``_direct``).
         self.direct = Direct(register.db)
@@ -141,7 +141,7 @@ class Firing:
     def close(self) -> None:
         self.direct.close()
 
-    def _keep(self, stored: StoredCase, pending: dict[str, af.Deadline]) -> None:
+    def _keep(self, stored: StoredCase, pending: Mapping[str, af.Deadline]) -> None:
         kept = self.kept
         with self._keeping:  # threads that fire on one register
             kept.pop(stored.case.id, None)
@@ -151,7 +151,7 @@ class Firing:
 
     def _pending_after(
         self, before: StoredCase, earlier: _Judged | None, outcome: af.Outcome
-    ) -> dict[str, af.Deadline]:
+    ) -> Mapping[str, af.Deadline]:
         """The deadlines pending after ``outcome``'s step: those pending on ``before``
         (after the batch's earlier step on the case, or as this register last wrote it)
         with the step's own if it is kept; for a case read anew, its whole history's."""
@@ -162,11 +162,7 @@ class Firing:
             if known is None or (known[0].version, known[0].head) != (before.version, before.head):
                 return pending_deadlines(outcome.case.history)
             pending = known[1]
-        if not outcome.step.kept:
-            return pending  # a refusal changes no deadline; the dict is never changed
-        pending = dict(pending)
-        note_deadlines(pending, outcome.step)
-        return pending
+        return pending_after(pending, outcome.step)
 
     # -- request ids -------------------------------------------------------------------
 

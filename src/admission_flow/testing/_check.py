@@ -16,7 +16,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -263,15 +263,15 @@ class _Search:
             if not allowed:
                 continue
             firsts: set[str] = set()
-            done: set[af.Actor] | None = None  # read only for a member, when one is named
-            for actor in actor_choices(self.procedure, spec.roles, self.engine.members):
-                # The first actor of each role who has not yet had the event
-                # accepted (an official member, for a role held by a member)
-                # is ordinary, so that two members may introduce; another is
-                # a deviation.
-                if actor.id is not None and done is None:
-                    done = {s.actor for s in case.steps_of(spec.name) if s.accepted}
-                if done is not None and actor.id is not None and actor in done:
+            actors = actor_choices(self.procedure, spec.roles, self.engine.members)
+            done: Collection[af.Actor] = ()  # who had it accepted: read for members only
+            if any(actor.id is not None for actor in actors):
+                done = {s.actor for s in case.steps_of(spec.name) if s.accepted}
+            for actor in actors:
+                # The first actor of each role who has not yet had the event accepted
+                # (an official member, for a role held by a member) is ordinary, so
+                # that two members may introduce; another is a deviation.
+                if actor.id is not None and actor in done:
                     unusual = True
                 else:
                     unusual = actor.role in firsts

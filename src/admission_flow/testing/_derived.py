@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 import admission_flow as af
-from admission_flow.judging._deadlines import note_deadlines, pending_deadlines
+from admission_flow.judging._deadlines import pending_after, pending_deadlines
 
 from ._order import order_after, step_order
 
@@ -24,7 +24,7 @@ __all__ = ["Derived", "Node", "derive", "derive_after"]
 
 class Derived:
     """What the abstract state reads of a case's history, kept with each node of the
-    search and grown a step at a time (``Views.derive_after``) rather than read again
+    search and grown a step at a time (``derive_after``) rather than read again
     from the whole history for every case reached: the order of the steps a rule
     compares (``_order.py``), each event's latest kept step, the deadlines pending."""
 
@@ -56,10 +56,7 @@ def derive_after(derived: Derived, step: af.Step, groups: tuple[tuple[str, ...],
         return derived
     latest = dict(derived.latest)
     latest[step.event] = step
-    pending = derived.pending
-    if step.deadlines_set or step.deadlines_met:
-        pending = dict(pending)
-        note_deadlines(pending, step)
+    pending = pending_after(derived.pending, step)
     return Derived(order_after(derived.order, groups, step), latest, pending)
 
 

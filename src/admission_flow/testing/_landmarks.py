@@ -12,13 +12,15 @@ search waits from one landmark to the next, so each crossing is explored.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import admission_flow as af
 from admission_flow.procedure._invariants import WorkingDaysWithin, walk
 
-__all__ = ["AGE_MONTHS", "STEP_MONTHS", "Grown", "Landmarks", "anchors", "landmark_days", "sign"]
+from ._derived import Derived
+
+__all__ = ["AGE_MONTHS", "STEP_MONTHS", "Landmarks", "anchors", "landmark_days", "sign"]
 
 _DAY = dt.timedelta(days=1)
 #: Landmarks after a step (months) and after the candidate's birth (months).
@@ -52,17 +54,6 @@ def landmark_days(case: af.Case, dated: list[dt.date]) -> Iterator[dt.date]:
         yield from (day - _DAY, day, day + _DAY)
 
 
-class Grown(Protocol):
-    """What the landmarks read of a case's history, kept as the case grows
-    (``_derived.Derived``): each event's latest kept step, and the deadlines pending."""
-
-    @property
-    def latest(self) -> Mapping[str, af.Step]: ...
-
-    @property
-    def pending(self) -> Mapping[str, af.Deadline]: ...
-
-
 #: How many steps' signs (and, in ``_law.py``, rule answers) are kept before the
 #: cache is emptied: a bound on what the search holds besides its abstract states.
 CACHED_STEPS = 65_536
@@ -90,7 +81,7 @@ class Landmarks:
         ]
 
     def waits(
-        self, case: af.Case, today: dt.date, grown: Grown, *, landmarks: bool
+        self, case: af.Case, today: dt.date, derived: Derived, *, landmarks: bool
     ) -> list[dt.date]:
         """The next date on which a rule may turn, if there is one.
 
@@ -103,17 +94,17 @@ class Landmarks:
         if landmarks:
             latest = case.history[-1].on if case.history else today
             horizon = latest + dt.timedelta(days=self.horizon_days)
-            dated = anchors(grown.latest.values())
+            dated = anchors(derived.latest.values())
             days.update(d for d in landmark_days(case, dated) if d <= horizon)
-        for deadline in grown.pending.values():
+        for deadline in derived.pending.values():
             days.update((deadline.due, deadline.due + _DAY))
         for _, bound in self._bounds(case):
             days.update((bound, bound + _DAY))
         # The nearest that changes how the case is seen: a later one is reached
         # by waiting again, so no case the rules may judge differently is skipped.
-        here = self.signs(case, today, grown)
+        here = self.signs(case, today, derived)
         for day in sorted(d for d in days if today < d):
-            if self.signs(case, day, grown) != here:
+            if self.signs(case, day, derived) != here:
                 return [day]
         return []
 
@@ -127,14 +118,14 @@ class Landmarks:
                 yield index, self.engine.calendar.add_working_days(day, condition.at_most)
 
     def landmarks(
-        self, case: af.Case, grown: Grown
+        self, case: af.Case, derived: Derived
     ) -> tuple[tuple[af.Step, ...], tuple[Any, ...], tuple[dt.date, ...]]:
         """The dates around which the case's date is placed, each named by what it counts from.
 
         The latest step of each event, in the procedure's order, whose dates
         count twelve and sixty months (``_step_signs``); then the birthdays,
         the pending deadlines and the invariants' bounds, named and dated.
-        ``grown`` is what the case's history says of its latest steps and pending
+        ``derived`` is what the case's history says of its latest steps and pending
         deadlines. Cached for the case last asked. A landmark is named, not placed by its
         rank among the case's dates: two cases whose steps fell on other days
         but stand alike before and after every landmark are one abstract state
@@ -142,12 +133,12 @@ class Landmarks:
         """
         cached = self.landmark_cache
         if cached[0] is not case:
-            latest = grown.latest
+            latest = derived.latest
             steps = tuple(latest[e] for e in self.engine.procedure.events if e in latest)
             names: list[Any] = list(self.born_names)
             days: list[dt.date] = self._born_days(case.candidate.born)
             rank = self.deadline_rank
-            for deadline in sorted(grown.pending.values(), key=lambda d: (d.due, rank[d.name])):
+            for deadline in sorted(derived.pending.values(), key=lambda d: (d.due, rank[d.name])):
                 names.append(deadline.name)
                 days.append(deadline.due)
             for index, day in self._bounds(case):
@@ -187,9 +178,9 @@ class Landmarks:
             known = self.born_days[born] = [af.add_months(born, m) for m in AGE_MONTHS]
         return list(known)
 
-    def signs(self, case: af.Case, today: dt.date, grown: Grown) -> tuple[Any, ...]:
+    def signs(self, case: af.Case, today: dt.date, derived: Derived) -> tuple[Any, ...]:
         """Where the case's date falls around each named landmark: before (-1), on (0), after (1)."""
-        steps, names, days = self.landmarks(case, grown)
+        steps, names, days = self.landmarks(case, derived)
         return (
             tuple([self._step_signs(step, today) for step in steps]),
             names,
