@@ -313,3 +313,45 @@ def test_a_counterexample_carries_a_former_member_and_a_fact_of_counts(tmp_path:
     scenario = af.load_scenario(path)
     assert scenario.candidate == candidate
     assert scenario.events[0].facts["excluded"] == vote.facts["excluded"]
+
+
+def test_a_depth_bound_explores_every_shorter_path_waits_included(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut at N events, every abstract state first reached in fewer is expanded, those
+    reached by waiting for a date included (they are queued after deeper ones)."""
+    from admission_flow.cli._testing import _start
+    from admission_flow.testing import _check
+    from test_check import lawful_start
+
+    first: dict[object, object] = {}
+    expanded: set[int] = set()
+    made = _check._Search.__init__
+
+    def init(self: _check._Search, *args: object, **kwargs: object) -> None:
+        made(self, *args, **kwargs)  # type: ignore[arg-type]
+        self.watch = lambda key, node: first.setdefault(key, node)
+        children = self.children
+
+        def expanding(node: _check._Node) -> object:
+            expanded.add(id(node))
+            return children(node)
+
+        self.children = expanding  # type: ignore[method-assign,assignment]
+
+    monkeypatch.setattr(_check._Search, "__init__", init)
+    plugins = af.Plugins(entry_points=False)
+    start, events = lawful_start(tmp_path, "hold_ceremony")
+    cut = len(events) + 2
+    found = explore(
+        af.load_procedure("vn-2021", plugins=plugins),
+        plugins=plugins,
+        boundaries=False,
+        limits=Limits(max_depth=cut, max_seconds=600),
+        **_start(plugins, start),
+    )
+    assert (found.complete, found.stopped_by) == (False, "max_depth")
+    shorter = [n for n in first.values() if len(n.attempts) < cut]  # type: ignore[attr-defined]
+    waited = [n for n in shorter if n.today != n.attempts[-1].on]  # type: ignore[attr-defined]
+    assert waited  # some were reached by waiting for a date
+    assert {id(n) for n in shorter} <= expanded

@@ -166,6 +166,7 @@ class _Search:
             queue.append(node)
         depth = 0
         stopped: str | None = None
+        cut = False
         expanded = 0
         while queue and stopped is None:
             node = queue.popleft()
@@ -179,7 +180,7 @@ class _Search:
                     stopped = "max_memory"
                     break
             if len(node.attempts) >= self.limits.max_depth:
-                stopped = stopped or "max_depth_reached"
+                cut = True  # every shorter path is still explored, waits included
                 continue
             for child in self.children(node):
                 key = None if isinstance(child, Exploration) else self.key(child)
@@ -206,7 +207,7 @@ class _Search:
                         states_reached=frozenset(self.reached),
                         variants=sum(len(v) for v in self.variants.values()),
                     )
-        if stopped == "max_depth_reached":
+        if stopped is None and cut:
             stopped = "max_depth"
         return Exploration(
             abstract_states=len(seen),
