@@ -15,6 +15,7 @@ from typing import Any
 import admission_flow as af
 from admission_flow.calendar import Calendar, VietnamCalendar
 from admission_flow.engine._migrate import MIGRATE
+from admission_flow.model._values import _new_case
 from admission_flow.procedure._invariants import InvariantFailure, Reading, RuleHeld, walk
 from admission_flow.procedure._invariants import check_invariants as _check
 
@@ -57,13 +58,14 @@ class _Judge:
             # day, which the move may have replaced (a merged cell's count): it stands.
             self.answers[key] = (step, True)
             return True
-        before = af.Case(
-            id=case.id,
-            procedure=case.procedure,
-            candidate=case.candidate,
-            unit=case.unit,
-            state=step.from_state,
-            history=case.history.prefix(index),
+        # Values of a case already made, so built without checking them again.
+        before = _new_case(
+            case.id,
+            case.procedure,
+            case.candidate,
+            case.unit,
+            step.from_state,
+            case.history.prefix(index),
         )
         context = af.EventContext(
             self.procedure,
