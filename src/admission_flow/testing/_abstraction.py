@@ -16,7 +16,9 @@ Dimensions explored
   turn, on every case the ordinary configuration reaches; where the rules
   answer it differently (another verdict, or the declaring rule's own answer
   differs, even at an event that does not check it), it becomes a case of its
-  own, explored from there like any other.
+  own, explored from there like any other. Variants split off at one attempt
+  with one answer, and answered alike since, are explored as one node, a
+  *group*, until the rules tell one apart (``_groups.py``).
 - **Facts**: an ordinary value of each (the unit's count, a unanimous vote, a
   date on the day, the first value of a choice; every value of a choice is
   tried), the values a variant declares (two-thirds and one below, a
@@ -25,16 +27,18 @@ Dimensions explored
   boundary value of every fact on N steps of a path.
 - **Dates**: every event is tried on the case's date; time passes to each
   date on which a rule may turn: a deadline's due date and the day after, an
-  invariant's working-day bound, and, when nothing else can happen, twelve
-  and sixty months after a step and the candidate's 18th, 30th and 60th
-  birthdays, each with its neighbours. Deadlines and bounds are waited for
+  invariant's working-day bound, and, when nothing else can happen (to the
+  case, or to any one of the variants a node stands for), twelve and sixty
+  months after a step and the candidate's 18th, 30th and 60th birthdays (of
+  each candidate a group stands for), each with its neighbours. Deadlines and bounds are waited for
   however far ahead they fall; the other landmarks only within
   ``horizon_days`` of the latest step.
 
 The abstract state
 ------------------
 Two cases are one abstract state when they agree on: the configuration
-(ordinary or which variant); the state; for each event that can still fire
+(ordinary or which variant, and for a group the variants it stands for and
+where the date falls around their candidates' birthdays); the state; for each event that can still fire
 from that state (*live*), how many different actors had it accepted (up to
 two), how many times it was only recorded (up to three), by which roles,
 whether its latest facts were the ordinary ones, and which facts any of its
@@ -78,7 +82,9 @@ that reads more of an event no longer possible (its actor, a fact other
 than a date) is outside this argument and must be checked by its own tests.
 A variant is merged into the ordinary case while every rule answers both
 alike where it may turn; the first event where they differ is where it is
-split off, so its counter-example is the shortest too. What the abstraction
+split off, so its counter-example is the shortest too. Variants split off
+together stay together on the same terms, each compared with the group's
+first (``_groups.py`` gives the argument). What the abstraction
 does not cover: dates out of order (the search only moves time forward) and
 combinations of two boundaries on one path (``--deviations`` explores
 those, at a cost).
@@ -102,12 +108,13 @@ from admission_flow.procedure._invariants import (
     StepOnFile,
     UnitHas,
     WorkingDaysWithin,
+    walk,
 )
-from admission_flow.spec import EventSpec, FactSpec
+from admission_flow.spec import FactSpec
 
 from ._boundaries import Variant
 from ._derived import Derived, Node, derive, derive_after
-from ._generation import two_thirds
+from ._facts import counts_varied, fact_options, fact_variants
 from ._landmarks import AGE_MONTHS, STEP_MONTHS, Landmarks
 from ._order import ordered_groups
 
@@ -124,11 +131,8 @@ __all__ = [
     "fact_variants",
 ]
 
-_DAY = dt.timedelta(days=1)
 #: The day generated cases open; any ordinary working day would do.
 START = dt.date(2023, 1, 3)
-#: An optional fact left out, in the list of a fact's values.
-ABSENT = object()
 
 #: One event's summary: distinct accepting actors (up to two), times recorded
 #: (up to three), roles that had it accepted, whether its latest facts were
@@ -209,110 +213,6 @@ def _ordinary(fact: FactSpec, value: Any) -> bool:
     return True
 
 
-def fact_options(
-    fact: FactSpec,
-    on: dt.date,
-    members: Mapping[str, af.Member],
-    unit: af.Unit,
-    chosen: Mapping[str, Any],
-) -> list[Any]:
-    """A fact's boundary values, the ordinary one first."""
-    if fact.type in ("int", "counts"):  # a generated count is a bare number
-        low = fact.minimum if fact.minimum is not None else 0
-        total = chosen.get(fact.at_most) if fact.at_most is not None else None
-        if isinstance(total, int):
-            needed = two_thirds(total)
-            return _unique([total, max(low, needed), max(low, needed - 1)])
-        if isinstance(fact.default, int) and not isinstance(fact.default, bool):
-            # A count with a default (vn-2021's `excluded`, 0) is ordinarily that.
-            return _unique([max(low, fact.default), max(low, fact.default + 1)])
-        own = getattr(unit, fact.name, None)
-        usual = own if isinstance(own, int) and not isinstance(own, bool) and own >= low else 15
-        return _unique([max(low, usual), max(low, usual + 1)])
-    if fact.type == "bool":
-        default = bool(fact.default)
-        return [default, not default]
-    if fact.type == "choice":
-        return list(fact.values)
-    if fact.type == "date":
-        # A required date is usually the event's own (a certificate, a decision);
-        # an optional one says since when, and a year back is the ordinary case.
-        year = af.add_months(on, -12)
-        return [on, year, year + _DAY] if fact.required else [year, year + _DAY, on]
-    if fact.type == "member":
-        return sorted(members, key=lambda m: (members[m].status != "official", m))
-    return ["x"] if fact.required else []
-
-
-def fact_variants(
-    spec: EventSpec,
-    role: str,
-    on: dt.date,
-    unit: af.Unit,
-    members: Mapping[str, af.Member],
-    procedure: af.Procedure | None = None,
-) -> list[tuple[dict[str, Any], bool]]:
-    """An ordinary choice of every fact, then each fact varied alone over its boundary values.
-
-    Each comes with whether it is a deviation (all but the first, and the
-    other values of a choice, are not). ``procedure`` names the date facts a
-    deadline met by this event may count from instead (``counted_from``).
-    """
-    facts = [
-        f
-        for f in sorted(spec.facts.values(), key=lambda f: f.at_most is not None)
-        if not (f.roles and role not in f.roles)
-    ]
-
-    restarts = {
-        d.counted_from
-        for d in (procedure.deadlines.values() if procedure is not None else ())
-        if d.counted_from is not None and spec.name in d.met_by
-    }
-
-    def options(fact: FactSpec, chosen: Mapping[str, Any]) -> list[Any]:
-        values = fact_options(fact, on, members, unit, chosen)
-        if fact.name in restarts and not fact.required:
-            # A date a deadline may count from instead (the day a decision was
-            # received) is ordinarily not given: the deadline's own start holds.
-            return [ABSENT, *values]
-        # An optional fact is given its ordinary value first; leaving it out is a variant.
-        return values if fact.required or not values else [*values, ABSENT]
-
-    def assemble(fixed: Mapping[str, Any]) -> dict[str, Any]:
-        chosen: dict[str, Any] = {}
-        for fact in facts:
-            if fact.name in fixed:
-                chosen[fact.name] = fixed[fact.name]
-            else:
-                values = options(fact, chosen)
-                if values:
-                    chosen[fact.name] = values[0]
-        return {k: v for k, v in chosen.items() if v is not ABSENT}
-
-    base = assemble({})
-    variants = [(base, False)]
-    seen = {tuple(sorted(base.items(), key=lambda kv: kv[0]))}
-    for fact in facts:
-        for value in options(fact, dict(base))[1:]:
-            variant = assemble({fact.name: value})
-            signature = tuple(sorted(variant.items(), key=lambda kv: kv[0]))
-            if signature not in seen:
-                seen.add(signature)
-                variants.append((variant, fact.type != "choice"))
-    return variants
-
-
-def counts_varied(spec: EventSpec, facts: Mapping[str, Any], ordinary: Mapping[str, Any]) -> bool:
-    """Whether the facts differ from the ordinary ones only in a count bounded by a total."""
-    changed = [name for name in facts if facts.get(name) != ordinary.get(name)]
-    return bool(changed) and all(spec.facts[name].at_most is not None for name in changed)
-
-
-def _unique(values: list[Any]) -> list[Any]:
-    return list(dict.fromkeys(values))
-
-
 class Views:
     """How the search sees a case: its abstract state, its date landmarks, its invariants."""
 
@@ -339,14 +239,41 @@ class Views:
         self.again: dict[str, list[int]] = {}
         #: For each state, the conditions of the invariants that hold in it.
         self.checked: dict[str | None, list[int]] = {}
+        #: For two variants and an event, those of ``again`` that judge a rule that may
+        #: answer them otherwise (``settle_alike``).
+        self.judged_again: dict[tuple[int, int, int, str], list[int]] = {}
+        #: For each condition, the rules it judges again.
+        self.judges = [
+            frozenset(leaf.rule for leaf in walk(condition) if isinstance(leaf, RuleHeld))
+            for _, condition in self.conditions
+        ]
         self.dates = Landmarks(engine, horizon_days)
         self.ordered = ordered_groups(engine)
+        self.events_read: dict[tuple[int, tuple[int, ...]], frozenset[str]] = {}
 
-    def waits(
-        self, case: af.Case, today: dt.date, derived: Derived, *, landmarks: bool
-    ) -> list[dt.date]:
-        """The next date on which a rule may turn, if there is one (``Landmarks.waits``)."""
-        return self.dates.waits(case, today, derived, landmarks=landmarks)
+    def waits(self, node: Node, *, landmarks: bool) -> list[dt.date]:
+        """The next date on which a rule may turn, if there is one (``Landmarks.waits``),
+        for the node's case and for the candidates it stands for (``_groups.py``)."""
+        return self.dates.waits(
+            node.case, node.today, node.derived, landmarks=landmarks, borns=self.borns(node)
+        )
+
+    def borns(self, node: Node) -> tuple[dt.date, ...]:
+        """The other birth dates of the candidates a node stands for, each once."""
+        if not node.followers:
+            return ()
+        own = node.case.candidate.born
+        found = {self.variants[node.config[0]][i - 1].candidate.born for i in node.followers}
+        found.discard(own)
+        return tuple(sorted(found))
+
+    def reads(self, root: int, indices: tuple[int, ...]) -> frozenset[str]:
+        """The events where the variants ``indices`` of configuration ``root`` may turn."""
+        found = self.events_read.get((root, indices))
+        if found is None:
+            found = frozenset().union(*(self.variants[root][i - 1].events for i in indices))
+            self.events_read[(root, indices)] = found
+        return found
 
     def signs(self, case: af.Case, today: dt.date, derived: Derived) -> tuple[Any, ...]:
         """Where the case's date falls around each named landmark (``Landmarks.signs``)."""
@@ -367,19 +294,24 @@ class Views:
         config, deviations, settled = node.config, node.deviations, node.settled
         state = case.state
         root, index = config
-        merged: Any = config
+        followers = node.followers
+        merged: Any = (*config, followers)
         live = self.liveness.live[state]
-        if not index or not (self.variants[root][index - 1].events & live):
-            # No rule still to come reads what the variant changed: it is
+        if not index or not (self.reads(root, (index, *followers)) & live):
+            # No rule still to come reads what the variants changed: they are
             # told apart from the ordinary case only by what the invariants
-            # say of it, each condition of which is settled.
+            # say of them, each condition of which is settled.
             merged = (root, settled)
+            followers = ()
+        signs = self.signs(case, today, derived)
+        if followers:
+            signs = (signs, self.dates.born_signs(self.borns(node), today))
         return (
             merged,
             state,
             self.liveness.features(state, summary),
             derived.order,
-            self.signs(case, today, derived),
+            signs,
             deviations,
         )
 
@@ -395,15 +327,53 @@ class Views:
         reading = self.reading
         if not before or step is None:
             return tuple(condition.holds(case, reading) for _, condition in self.conditions)
-        again = self.again.get(step.event)
-        if again is None:
-            again = self.again[step.event] = [
-                i
-                for i, events in enumerate(self.condition_events)
-                if events is None or step.event in events
-            ]
+        again = self._again(step.event)
         answers = list(before)
         conditions = self.conditions
+        for i in again:
+            answers[i] = conditions[i][1].holds(case, reading)
+        return tuple(answers)
+
+    def _again(self, event: str) -> list[int]:
+        again = self.again.get(event)
+        if again is None:
+            again = self.again[event] = [
+                i
+                for i, events in enumerate(self.condition_events)
+                if events is None or event in events
+            ]
+        return again
+
+    def settle_alike(
+        self,
+        case: af.Case,
+        settled: tuple[bool, ...],
+        step: af.Step,
+        variants: tuple[int, int, int],
+    ) -> tuple[bool, ...]:
+        """``settle`` of a group's follower after ``step`` (``_groups.py``).
+
+        ``case`` has the group's history and unit and the follower's candidate;
+        ``settled``, the answers for the group's own case after the step (both had the
+        same answers before); ``variants``, the configuration, the group's variant and
+        the follower's. Only the conditions that judge a rule can tell two candidates
+        apart (the others read the history and the unit), only those about the step's
+        event may have changed, and a rule that answers both variants as the ordinary
+        case (``Variant.untouched``) answers them alike.
+        """
+        found = (*variants, step.event)
+        again = self.judged_again.get(found)
+        if again is None:
+            root, one, two = variants
+            alike = self.variants[root][one - 1].untouched & self.variants[root][two - 1].untouched
+            judges = self.judges
+            again = self.judged_again[found] = [
+                i for i in self._again(step.event) if judges[i] and not judges[i] <= alike
+            ]
+        if not again:
+            return settled
+        answers = list(settled)
+        conditions, reading = self.conditions, self.reading
         for i in again:
             answers[i] = conditions[i][1].holds(case, reading)
         return tuple(answers)

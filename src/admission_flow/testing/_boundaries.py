@@ -62,6 +62,12 @@ class Variant:
         )
 
     @property
+    def plain(self) -> bool:
+        """Whether the variant changes only the unit or the candidate: the same attempts,
+        the same history, another person or unit judged (what ``_groups.py`` may group)."""
+        return not self.facts and self.boundary.member is None
+
+    @property
     def label(self) -> str:
         return f"{self.boundary.note} ({self.origin})"
 

@@ -28,31 +28,16 @@ from admission_flow.spec import EventSpec
 from . import _abstraction as ab
 from ._boundaries import Variant, boundary_variants
 from ._generation import DEFAULT_MEMBERS, actor_choices
+from ._groups import Made, fire_group, grouped
 from ._law import RuleAnswers, law_reading, verdict
 from ._moves import Mover
+from ._node import SearchNode as _Node
 from ._report import DEFAULT_LIMITS, CheckReport, Exploration, Limits, peak_mb
 from ._scenario_file import Attempt
 
 __all__ = ["DEFAULT_LIMITS", "CheckReport", "Exploration", "Limits", "explore"]
 
-_DAY = dt.timedelta(days=1)
 START = ab.START
-
-
-@attrs.frozen
-class _Node:
-    case: af.Case
-    today: dt.date
-    attempts: tuple[Attempt, ...]
-    #: How many steps on the way took an unusual actor or fact value.
-    deviations: int
-    #: (the configuration given, the boundary variant: 0 for none).
-    config: tuple[int, int]
-    summary: dict[str, ab.EventSummary]
-    #: What the abstract state reads of the case's history (``Views.derive``).
-    derived: ab.Derived
-    #: Whether each condition of each invariant holds (``Views.settle``).
-    settled: tuple[bool, ...] = ()
 
 
 def explore(
@@ -140,12 +125,14 @@ class _Search:
         self.views = ab.Views(engine, variants, reading, horizon_days)
         self.liveness = self.views.liveness
         self.answers = RuleAnswers(engine)
-        #: Events with a rule that records rather than refuses (a vote short of two-thirds).
         self.mover: Mover | None = None
+        #: Off only to compare with the search that explores each variant alone (tests).
+        self.group_variants = True
         self.prefix: tuple[Attempt, ...] = ()
         #: Called with each case reached and its abstract state, new or not: the
         #: tests' probe of the abstraction (``tests/test_check_abstraction.py``).
         self.watch: Callable[[Any, _Node], None] | None = None
+        #: Events with a rule that records rather than refuses (a vote short of two-thirds).
         self.recording = {
             spec.name
             for spec in self.procedure.events.values()
@@ -162,7 +149,7 @@ class _Search:
         queue: collections.deque[_Node] = collections.deque()
         for index, (unit, candidate) in enumerate(roots):
             node = self.root(index, self.engine.open(candidate.id, candidate, unit))
-            seen.add(self.key(node))
+            seen.add(self.views.key(node))
             queue.append(node)
         depth = 0
         stopped: str | None = None
@@ -183,7 +170,7 @@ class _Search:
                 cut = True  # every shorter path is still explored, waits included
                 continue
             for child in self.children(node):
-                key = None if isinstance(child, Exploration) else self.key(child)
+                key = None if isinstance(child, Exploration) else self.views.key(child)
                 if self.watch is not None and not isinstance(child, Exploration):
                     self.watch(key, child)
                 if key in seen:
@@ -247,9 +234,11 @@ class _Search:
         yield from fired
         # Time passes to a deadline (or an invariant's bound) whenever one is
         # open; to another landmark (twelve months after a step, a birthday)
-        # only when nothing can happen before it.
-        stuck = not any(isinstance(child, _Node) for child in fired)
-        for day in self.views.waits(node.case, node.today, node.derived, landmarks=stuck):
+        # only when nothing can happen before it, to the case or to any one of
+        # the variants a group stands for (``_groups.py``).
+        moved = {i for c in fired if isinstance(c, _Node) for i in (c.config[1], *c.followers)}
+        stuck = not moved or not moved.issuperset((node.config[1], *node.followers))
+        for day in self.views.waits(node, landmarks=stuck):
             yield attrs.evolve(node, today=day)
 
     def fire_all(self, node: _Node, *, closed: bool) -> Iterator[_Node | Exploration]:
@@ -301,6 +290,9 @@ class _Search:
         if isinstance(outcome, Exploration):
             yield outcome
             return
+        if node.followers:
+            yield from fire_group(self, node, attempt, outcome, cost)
+            return
         if outcome is not None:
             child = self.child(node, node.case, attempt, outcome, cost, node.config)
             if child is not None:
@@ -313,6 +305,7 @@ class _Search:
     ) -> Iterator[_Node | Exploration]:
         """Each variant that the rules answer otherwise here becomes a case of its own."""
         spec = self.procedure.events[attempt.event]
+        made: list[Made] = []
         cases = self.variant_cases
         if cases.get(None) is not node.case:
             cases.clear()
@@ -353,8 +346,16 @@ class _Search:
             if not variant.replays(self.engine, moved.attempts, node.case):
                 continue  # an earlier step answers this variant otherwise
             child = self.child(moved, case, changed, outcome, node.deviations, moved.config)
-            if child is not None:
+            if isinstance(child, Exploration):
                 yield child
+            elif child is not None:
+                made.append(Made(variant, case, changed, outcome, child))
+        yield from grouped(self, made)
+
+    @property
+    def grouping(self) -> bool:
+        """Whether variants answered alike are explored as one node (``_groups.py``)."""
+        return self.mover is None and self.group_variants
 
     def base_covers(self, node: _Node, attempt: Attempt) -> bool:
         """Whether the ordinary search fires this very attempt here too (a vote one short)."""
@@ -496,6 +497,3 @@ class _Search:
             cached = ab.fact_variants(spec, role, on, unit, self.engine.members, self.procedure)
             self.variant_cache[cache_key] = cached
         return cached
-
-    def key(self, node: _Node) -> Any:
-        return self.views.key(node)

@@ -79,6 +79,9 @@ class Node(Protocol):
     def config(self) -> tuple[int, int]: ...
 
     @property
+    def followers(self) -> tuple[int, ...]: ...
+
+    @property
     def deviations(self) -> int: ...
 
     @property

@@ -81,14 +81,22 @@ class Landmarks:
         ]
 
     def waits(
-        self, case: af.Case, today: dt.date, derived: Derived, *, landmarks: bool
+        self,
+        case: af.Case,
+        today: dt.date,
+        derived: Derived,
+        *,
+        landmarks: bool,
+        borns: tuple[dt.date, ...] = (),
     ) -> list[dt.date]:
         """The next date on which a rule may turn, if there is one.
 
         A deadline's due date and an invariant's bound are waited for however
         far they are (there are finitely many, and the case's abstract state
         does not say how long ago its latest step was); the other landmarks
-        only within ``horizon_days`` of the latest step.
+        only within ``horizon_days`` of the latest step. ``borns``: the birth
+        dates of the other candidates a node stands for (``_groups.py``), whose
+        birthdays are landmarks too.
         """
         days: set[dt.date] = set()
         if landmarks:
@@ -96,17 +104,24 @@ class Landmarks:
             horizon = latest + dt.timedelta(days=self.horizon_days)
             dated = anchors(derived.latest.values())
             days.update(d for d in landmark_days(case, dated) if d <= horizon)
+            for born in borns:
+                for day in self._born_days(born):
+                    days.update(d for d in (day - _DAY, day, day + _DAY) if d <= horizon)
         for deadline in derived.pending.values():
             days.update((deadline.due, deadline.due + _DAY))
         for _, bound in self._bounds(case):
             days.update((bound, bound + _DAY))
         # The nearest that changes how the case is seen: a later one is reached
         # by waiting again, so no case the rules may judge differently is skipped.
-        here = self.signs(case, today, derived)
+        here = self.signs(case, today, derived), self.born_signs(borns, today)
         for day in sorted(d for d in days if today < d):
-            if self.signs(case, day, derived) != here:
+            if (self.signs(case, day, derived), self.born_signs(borns, day)) != here:
                 return [day]
         return []
+
+    def born_signs(self, borns: tuple[dt.date, ...], today: dt.date) -> tuple[int, ...]:
+        """Where ``today`` falls around the birthdays of candidates born on ``borns``."""
+        return tuple([sign(today, day) for born in borns for day in self._born_days(born)])
 
     def _bounds(self, case: af.Case) -> Iterator[tuple[int, dt.date]]:
         for index, condition in enumerate(self.bounds):
