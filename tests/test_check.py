@@ -127,9 +127,9 @@ def test_vn_2021_keeps_every_invariant_in_every_case_explored(
 ) -> None:
     """Within a bound CI can afford, the search finds nothing, says so, and writes no file.
 
-    vn-2021's whole space is past what a test may spend (173,743 abstract states with
-    every boundary, six to eight minutes of CPU): the whole search is a benchmark
-    (``benchmarks/README.md``); here ``--max-states`` bounds it, as documented.
+    vn-2021's whole space is past what a test may spend (109,178 abstract states with
+    every boundary and the school pack, about four minutes of CPU): the whole search is
+    a benchmark (``benchmarks/README.md``); here ``--max-states`` bounds it, as documented.
     """
     monkeypatch.chdir(tmp_path)
     assert _cli.main(["check", "vn-2021", "--max-states", "2500"]) == 0
