@@ -65,7 +65,15 @@ def test_the_sealed_text_is_the_canonical_text(row: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("seq", True), ("seq", 1.0), ("event", 7), ("actor_id", 3), ("request_id", ["x"])],
+    [
+        ("seq", True),
+        ("seq", 1.0),
+        ("event", 7),
+        ("event", None),
+        ("actor_id", 3),
+        ("request_id", ["x"]),
+        ("on_date", 20230605),
+    ],
 )
 def test_a_value_of_another_type_takes_the_general_walk(column: str, value: Any) -> None:
     row = _a_row()
@@ -134,6 +142,13 @@ def test_facts_text_is_the_general_walks_text(facts: dict[str, Any]) -> None:
         return
     assert facts_text(freeze(facts)) == expected
     assert facts_text(facts) == expected
+
+
+@pytest.mark.parametrize("key", ["$", "$when", "$$date"])
+def test_a_key_that_starts_with_a_dollar_is_escaped_whatever_its_value(key: str) -> None:
+    for value in (dt.date(2000, 1, 1), "x", 1, None):
+        facts = freeze({key: value, "a": dt.date(2001, 2, 3)})
+        assert facts_text(facts) == _general_facts(facts)
 
 
 def test_facts_with_dates_and_plain_values() -> None:

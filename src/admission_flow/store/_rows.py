@@ -266,12 +266,14 @@ def facts_text(facts: Mapping[str, Any]) -> str:
     # (``tests/store/test_row_text.py``). Anything else takes the walk.
     plain: dict[str, Any] | None = None
     for key, value in facts.items():
+        if type(key) is not str or key[:1] == "$":  # a tagged key: encode's to write
+            return _json_text(encode(facts))
         kind = type(value)
         if kind is dt.date:
             if plain is None:
                 plain = dict(facts)
             plain[key] = {"$date": value.isoformat()}
-        elif kind not in _PLAIN or type(key) is not str or key[:1] == "$":
+        elif kind not in _PLAIN:
             return _json_text(encode(facts))
     try:
         return json_text(facts if plain is None else plain)
