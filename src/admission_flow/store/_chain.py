@@ -87,14 +87,11 @@ def _sealed(row: Mapping[Any, Any]) -> dict[str, Any]:
 _quote = json.encoder.encode_basestring
 
 
-def _nullable(value: str | None) -> str:
-    return "null" if value is None else _quote(value)
-
-
 def _sealed_text(row: Mapping[Any, Any]) -> str:
     """``json_text(_sealed(row))``, the same text, written field by field in the canonical
     (sorted) order of ``_sealed``'s keys instead of walked: a row's values are text, a
-    whole number, booleans and ``None``. Any other type raises ``TypeError``
+    whole number, booleans and ``None`` (where a written row may hold it). Any other
+    type, or ``None`` where a written row has text, raises ``TypeError``
     (``row_hash`` then takes the general walk); ``tests/store/test_row_text.py`` holds
     the two to the same text."""
     seq = row["seq"]
@@ -109,42 +106,42 @@ def _sealed_text(row: Mapping[Any, Any]) -> str:
             '{"accepted":',
             "true" if row["accepted"] else "false",
             ',"by":{"id":',
-            _nullable(row["actor_id"]),
+            "null" if row["actor_id"] is None else _quote(row["actor_id"]),
             ',"role":',
-            _nullable(row["actor_role"]),
+            _quote(row["actor_role"]),
             '},"case":',
-            _nullable(row["case_id"]),
+            _quote(row["case_id"]),
             ',"deadlines":',
-            _nullable(row["deadlines"]),
+            _quote(row["deadlines"]),
             ',"event":',
-            _nullable(row["event"]),
+            _quote(row["event"]),
             ',"facts":',
-            _nullable(row["facts"]),
+            _quote(row["facts"]),
             ',"from":',
-            _nullable(row["from_state"]),
+            "null" if row["from_state"] is None else _quote(row["from_state"]),
             ',"on":',
-            _nullable(on),
+            "null" if on is None else _quote(on),
             ',"previous":',
-            _nullable(row["previous"]),
+            _quote(row["previous"]),
             ',"procedure":{"fingerprint":',
-            _nullable(row["procedure_fingerprint"]),
+            _quote(row["procedure_fingerprint"]),
             ',"id":',
-            _nullable(row["procedure_id"]),
+            _quote(row["procedure_id"]),
             ',"version":',
-            _nullable(row["procedure_version"]),
+            "null" if row["procedure_version"] is None else _quote(row["procedure_version"]),
             '},"recorded":',
             "true" if row["recorded"] else "false",
             ',"recorded_at":',
-            _nullable(row["recorded_at"]),
+            _quote(row["recorded_at"]),
             "" if request is None else ',"request":' + _quote(request),
             ',"seq":',
             str(seq),
             ',"to":',
-            _nullable(row["to_state"]),
+            "null" if row["to_state"] is None else _quote(row["to_state"]),
             ',"violations":',
-            _nullable(row["violations"]),
+            _quote(row["violations"]),
             ',"warnings":',
-            _nullable(row["warnings"]),
+            _quote(row["warnings"]),
             "}",
         ]
     )
