@@ -127,13 +127,24 @@ class Prebuilt:
     def _bind(
         self, values: dict[str, Any], order: tuple[str, ...] | None, dates: tuple[str, ...]
     ) -> Any:
+        if order is None:
+            if self.dates_as_text:
+                values = values.copy()
+                for name in dates:
+                    day = values[name]
+                    if day is not None:
+                        values[name] = day.isoformat()
+            return values
+        # In order, each date written as text in place: no copy of ``values`` (a step's
+        # cost, twice).
+        params = [values[name] for name in order]
         if self.dates_as_text:
-            values = values.copy()
             for name in dates:
-                day = values[name]
+                at = order.index(name)
+                day = params[at]
                 if day is not None:
-                    values[name] = day.isoformat()
-        return values if order is None else tuple([values[name] for name in order])
+                    params[at] = day.isoformat()
+        return tuple(params)
 
 
 _MOVE_DATES = ("new_next_due",)
