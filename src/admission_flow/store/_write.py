@@ -110,12 +110,17 @@ class Prebuilt:
     #: SQLite stores dates as ``YYYY-MM-DD`` text, as SQLAlchemy writes them: the date
     #: parameters of each statement, by name.
     dates_as_text: bool
+    #: SQLite: where in ``move_order`` and ``insert_order`` a date is written as text
+    #: (true) or a boolean as the integer SQLite stores for it (false, as SQLAlchemy binds
+    #: it: the same bytes; sqlite3 binds an int without first asking its adapters).
+    move_fixes: tuple[tuple[int, bool], ...] = ()
+    insert_fixes: tuple[tuple[int, bool], ...] = ()
 
     def move_params(self, values: dict[str, Any]) -> Any:
-        return self._bind(values, self.move_order, _MOVE_DATES)
+        return self._bind(values, self.move_order, _MOVE_DATES, self.move_fixes)
 
     def insert_params(self, row: dict[str, Any]) -> Any:
-        return self._bind(row, self.insert_order, _INSERT_DATES)
+        return self._bind(row, self.insert_order, _INSERT_DATES, self.insert_fixes)
 
     def move_and_insert_params(self, values: dict[str, Any], row: dict[str, Any]) -> Any:
         """Its parameters as a tuple: psycopg converts a tuple for ``%s`` faster than it
@@ -125,7 +130,11 @@ class Prebuilt:
         )
 
     def _bind(
-        self, values: dict[str, Any], order: tuple[str, ...] | None, dates: tuple[str, ...]
+        self,
+        values: dict[str, Any],
+        order: tuple[str, ...] | None,
+        dates: tuple[str, ...],
+        fixes: tuple[tuple[int, bool], ...],
     ) -> Any:
         if order is None:
             if self.dates_as_text:
@@ -135,20 +144,34 @@ class Prebuilt:
                     if day is not None:
                         values[name] = day.isoformat()
             return values
-        # In order, each date written as text in place: no copy of ``values`` (a step's
+        # In order, each date and boolean fixed in place: no copy of ``values`` (a step's
         # cost, twice).
         params = [values[name] for name in order]
-        if self.dates_as_text:
-            for name in dates:
-                at = order.index(name)
-                day = params[at]
-                if day is not None:
-                    params[at] = day.isoformat()
+        for at, is_date in fixes:
+            value = params[at]
+            if is_date:
+                if value is not None:
+                    params[at] = value.isoformat()
+            elif type(value) is bool:
+                params[at] = int(value)
         return tuple(params)
 
 
 _MOVE_DATES = ("new_next_due",)
 _INSERT_DATES = ("on_date",)
+_MOVE_FLAGS = ("new_open",)
+_INSERT_FLAGS = ("accepted", "recorded")
+
+
+def _fixes(
+    order: tuple[str, ...] | None, dates: tuple[str, ...], flags: tuple[str, ...]
+) -> tuple[tuple[int, bool], ...]:
+    if order is None:
+        return ()
+    return tuple(
+        [(order.index(name), True) for name in dates]
+        + [(order.index(name), False) for name in flags]
+    )
 
 
 def _compiled(statement: Any, dialect: sa.Dialect, **kw: Any) -> tuple[str, tuple[str, ...] | None]:
@@ -187,6 +210,10 @@ def _prebuilt(name: str, dialect: sa.Dialect) -> Prebuilt:
         move_order=move_order,
         insert_order=insert_order,
         dates_as_text=name == "sqlite",
+        move_fixes=_fixes(move_order, _MOVE_DATES, _MOVE_FLAGS) if name == "sqlite" else (),
+        insert_fixes=(
+            _fixes(insert_order, _INSERT_DATES, _INSERT_FLAGS) if name == "sqlite" else ()
+        ),
     )
 
 
