@@ -137,12 +137,12 @@ class _Guarded:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> bool:
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        """Raise the typed error for a database's own; anything else is raised on as it is."""
         if exc is None or isinstance(exc, AdmissionFlowError) or not isinstance(exc, Exception):
-            return False  # raised on as it is
+            return
         if isinstance(exc, sa.exc.SQLAlchemyError) or is_driver_error(exc):
             raise translate(exc, self.url, self.doing) from None
-        return False
 
 
 def guarded(url: sa.URL, doing: str) -> contextlib.AbstractContextManager[None]:
