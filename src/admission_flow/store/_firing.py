@@ -350,17 +350,15 @@ class Firing:
             # transaction that found another writer's commit could not wait).
             cursor.execute("BEGIN IMMEDIATE")
             try:
-                move, move_params = statements.move, statements.move_params
+                move = statements.sqlite_move
                 for one in judged:
-                    cursor.execute(move, move_params(_move_values(one)))
+                    cursor.execute(*move(_move_values(one)))
                     if cursor.rowcount != 1:
                         raise _conflict(one)
                 if len(judged) == 1:
-                    cursor.execute(statements.insert, statements.insert_params(judged[0].row))
+                    cursor.execute(*statements.sqlite_insert(judged[0].row))
                 else:
-                    cursor.executemany(
-                        statements.insert, [statements.insert_params(one.row) for one in judged]
-                    )
+                    _insert_runs(cursor, [statements.sqlite_insert(one.row) for one in judged])
                 cursor.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -408,6 +406,16 @@ def _move_values(one: _Judged) -> dict[str, Any]:
         one.after.open,
         one.due,
     )
+
+
+def _insert_runs(cursor: Any, inserts: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Each run of rows that share a statement (``Prebuilt.sqlite_insert``'s variant) in one
+    ``executemany``, the rows in their order."""
+    start = 0
+    for end in range(1, len(inserts) + 1):
+        if end == len(inserts) or inserts[end][0] is not inserts[start][0]:
+            cursor.executemany(inserts[start][0], [params for _, params in inserts[start:end]])
+            start = end
 
 
 def _conflict(one: _Judged) -> ConflictError:
