@@ -351,10 +351,10 @@ class Firing:
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 move = statements.sqlite_move
-                for one in judged:
-                    cursor.execute(*move(_move_values(one)))
+                for first, last in _moves(judged):
+                    cursor.execute(*move(_move_values(last, first)))
                     if cursor.rowcount != 1:
-                        raise _conflict(one)
+                        raise _conflict(first)
                 if len(judged) == 1:
                     cursor.execute(*statements.sqlite_insert(judged[0].row))
                 else:
@@ -397,15 +397,38 @@ class Firing:
             cursor.execute("COMMIT")
 
 
-def _move_values(one: _Judged) -> dict[str, Any]:
+def _move_values(one: _Judged, first: _Judged | None = None) -> dict[str, Any]:
+    """The move of ``one``'s step; with ``first``, from the version ``first`` was judged at
+    (the moves of a case's steps ``first`` to ``one`` in one, see ``_moves``)."""
     return move_on_values(
         one.before.case.id,
-        one.before.version,
+        (one if first is None else first).before.version,
         one.row,
         one.after.case.state,
         one.after.open,
         one.due,
     )
+
+
+def _moves(judged: Sequence[_Judged]) -> list[tuple[_Judged, _Judged]]:
+    """SQLite: each case's moves in a batch as one, ``(first, last)`` of its steps, in the
+    order of each case's first step.
+
+    A batch's steps on one case follow each other (each judged on the one before, see
+    ``Firing._fire``), inside one transaction that holds the write lock: the first step's
+    move succeeds if and only if they all would, and the case ends as the last leaves it.
+    So one ``UPDATE`` from the first's version to the last's values has the outcome of
+    them all (the same row, the same conflict, raised for the same first call) for one
+    statement instead of one a step, each of which rewrote the case's index entries.
+    """
+    last: dict[str, _Judged] = {}
+    firsts: list[_Judged] = []
+    for one in judged:
+        case_id = one.before.case.id
+        if case_id not in last:
+            firsts.append(one)
+        last[case_id] = one
+    return [(first, last[first.before.case.id]) for first in firsts]
 
 
 def _insert_runs(cursor: Any, inserts: list[tuple[str, tuple[Any, ...]]]) -> None:
