@@ -22,6 +22,7 @@ Run from the repository root (the package installed with its ``test`` extra)::
     python benchmarks/bench_service.py            # 200 cases, 2,200 steps per row
     python benchmarks/bench_service.py --quick    # 20 cases
     python benchmarks/bench_service.py --postgresql postgresql://user@host/db  # empty database
+    python benchmarks/bench_service.py --no-postgresql  # the SQLite rows only
 
 Without ``--postgresql`` (or with ``--postgresql auto``), two throwaway PostgreSQL
 servers are started when their binaries are there (as in the tests): one with
@@ -213,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         help="an existing, empty database; 'auto' (the default): two throwaway servers",
     )
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL rows only")
+    parser.add_argument(
+        "--no-postgresql", action="store_true", help="SQLite rows only (no server started)"
+    )
     args = parser.parse_args(argv)
     count = 20 if args.quick else 200
     print(
@@ -225,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         backends.append(
             ("SQLite", lambda: str(folder / f"r-{time.monotonic_ns()}.db"), sqlite_driver)
         )
-    targets, started = _servers(args)
+    targets, started = ([], []) if args.no_postgresql else _servers(args)
     backends += [(label, new_url, psycopg_driver) for label, new_url in targets]
     steps = count * 11
     table: list[tuple[str, float, float | None, str]] = []

@@ -40,21 +40,34 @@ class Direct:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._made: list[Any] = []
+        self._server = db.dialect.name != "sqlite"
 
     @contextlib.contextmanager
     def cursor(self) -> Iterator[Any]:
         """A cursor of this thread's connection (psycopg's or sqlite3's), in autocommit;
         the connection is dropped if it fails."""
+        driver, cursor = self.current()
+        try:
+            yield cursor
+        except BaseException as exc:
+            self.failed(driver, exc)
+            raise
+
+    def current(self) -> tuple[Any, Any]:
+        """This thread's connection and its cursor, connected first if need be: ``cursor``
+        without a generator, for a caller that calls ``failed`` itself when it fails."""
         local = self._local
         driver = getattr(local, "driver", None)
-        if driver is None or getattr(driver, "closed", False):
+        # sqlite3's connection has no ``closed``: one that failed was dropped (``failed``).
+        if driver is None or (self._server and driver.closed):
             driver = self._connect()
-        try:
-            yield local.cursor
-        except BaseException as exc:
-            if is_driver_error(exc) and not is_integrity_error(exc):
-                self._drop(driver)  # a connection that failed mid-statement is not reused
-            raise
+        return driver, local.cursor
+
+    def failed(self, driver: Any, exc: BaseException) -> None:
+        """``exc`` was raised while ``driver`` was used: a connection that failed
+        mid-statement is not reused (a refused constraint leaves it sound)."""
+        if is_driver_error(exc) and not is_integrity_error(exc):
+            self._drop(driver)
 
     def _connect(self) -> Any:
         driver = self._detached()

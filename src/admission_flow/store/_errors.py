@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
@@ -124,19 +124,30 @@ def translate(exc: BaseException, url: sa.URL, doing: str) -> StoreError:
     return StoreError(f"{head}: {reason}")
 
 
-@contextlib.contextmanager
-def guarded(url: sa.URL, doing: str) -> Iterator[None]:
+class _Guarded:
+    """``guarded``'s context manager: a class, not a generator, as it wraps every step
+    (entering and leaving a generator's cost a step more than its own checks)."""
+
+    __slots__ = ("doing", "url")
+
+    def __init__(self, url: sa.URL, doing: str) -> None:
+        self.url = url
+        self.doing = doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        """Raise the typed error for a database's own; anything else is raised on as it is."""
+        if exc is None or isinstance(exc, AdmissionFlowError) or not isinstance(exc, Exception):
+            return
+        if isinstance(exc, sa.exc.SQLAlchemyError) or is_driver_error(exc):
+            raise translate(exc, self.url, self.doing) from None
+
+
+def guarded(url: sa.URL, doing: str) -> contextlib.AbstractContextManager[None]:
     """Turn any database exception raised inside into the register's typed error."""
-    try:
-        yield
-    except AdmissionFlowError:
-        raise
-    except sa.exc.SQLAlchemyError as exc:
-        raise translate(exc, url, doing) from None
-    except Exception as exc:
-        if is_driver_error(exc):
-            raise translate(exc, url, doing) from None
-        raise
+    return _Guarded(url, doing)
 
 
 def guard(doing: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

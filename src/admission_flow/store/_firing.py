@@ -99,7 +99,7 @@ class FireCall:
         return self.case if isinstance(self.case, str) else self.case.case.id
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)  # not frozen: its __init__ costs a third; never changed
 class _Judged:
     call: FireCall
     before: StoredCase
@@ -137,6 +137,8 @@ class Firing:
         self._keeping = threading.Lock()
         #: Each thread's own driver connection for its steps and reads (``_direct``).
         self.direct = Direct(register.db)
+        #: The write statements of the register's dialect, compiled once (``_write``).
+        self.statements = prebuilt_for(register.db)
 
     def close(self) -> None:
         self.direct.close()
@@ -235,7 +237,7 @@ class Firing:
     def _fire(self, calls: Sequence[FireCall], *, single: bool, use_kept: bool) -> list[Fired]:
         register = self.register
         requests = [(c.case_id, c.request_id) for c in calls if c.request_id is not None]
-        if len(set(requests)) != len(requests):
+        if len(requests) > 1 and len(set(requests)) != len(requests):
             twice = sorted({r for r in requests if requests.count(r) > 1})[0]
             raise InputError(
                 f"case '{twice[0]}': request '{twice[1]}' is given twice in one batch; "
@@ -247,7 +249,7 @@ class Firing:
         latest: dict[str, _Judged] = {}
         with guarded(register.db.url, "cannot record the step"):
             for call in calls:
-                replay = self.recorded(call)
+                replay = None if call.request_id is None else self.recorded(call)
                 results.append(replay)
                 if replay is not None:
                     continue
@@ -276,6 +278,8 @@ class Firing:
             self._keep(one.after, one.pending)
         for one in judged:
             register._engines.engine(one.after.case).notify(one.outcome)
+        if len(judged) == len(results):  # nothing replayed
+            return [_fired(one) for one in judged]
         written = iter(judged)
         return [r if r is not None else _fired(next(written)) for r in results]
 
@@ -314,7 +318,11 @@ class Firing:
             previous=stored.head,
             request_id=call.request_id,
         )
-        is_open = not engine.is_closed(outcome.case)
+        case = outcome.case
+        if case.procedure is stored.case.procedure:  # the engine's, as judge checked it
+            is_open = case.state is None or not engine.procedure.states[case.state].final
+        else:
+            is_open = not engine.is_closed(case)
         after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
         pending = self._pending_after(stored, earlier, outcome)
         return _Judged(
@@ -331,37 +339,41 @@ class Firing:
     def _write(self, judged: Sequence[_Judged]) -> None:
         """Move each case's version on and add its rows, together or not at all, with the
         prebuilt statements on this thread's own driver connection (``_direct``)."""
-        if self.register.db.dialect.name == "postgresql":
+        statements = self.statements
+        if statements.move_and_insert is not None:  # PostgreSQL
             self._write_postgresql(judged)
             return
-        statements = prebuilt_for(self.register.db)
-        with self.direct.cursor() as cursor:
+        # ``direct.cursor()`` without its generator (a step's cost): ``failed`` by hand.
+        driver, cursor = self.direct.current()
+        try:
             # The write lock up front, waiting for it up to the busy timeout (a deferred
             # transaction that found another writer's commit could not wait).
             cursor.execute("BEGIN IMMEDIATE")
             try:
-                for one in judged:
-                    cursor.execute(statements.move, statements.move_params(_move_values(one)))
+                move = statements.sqlite_move
+                for first, last in _moves(judged):
+                    cursor.execute(*move(_move_values(last, first)))
                     if cursor.rowcount != 1:
-                        raise _conflict(one)
+                        raise _conflict(first)
                 if len(judged) == 1:
-                    cursor.execute(statements.insert, statements.insert_params(judged[0].row))
+                    cursor.execute(*statements.sqlite_insert(judged[0].row))
                 else:
-                    cursor.executemany(
-                        statements.insert, [statements.insert_params(one.row) for one in judged]
-                    )
+                    _insert_runs(cursor, [statements.sqlite_insert(one.row) for one in judged])
                 cursor.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(Exception):
                     cursor.execute("ROLLBACK")
                 raise
+        except BaseException as exc:
+            self.direct.failed(driver, exc)
+            raise
 
     def _write_postgresql(self, judged: Sequence[_Judged]) -> None:
         """PostgreSQL: one statement per step (``MOVE_AND_INSERT``), on this thread's own
         connection in autocommit (``_direct``): a single step is its own transaction (one
         round trip, no BEGIN or COMMIT); a batch is one transaction whose statements go
         out together (psycopg's pipeline), with a row count that must be one per step."""
-        statements = prebuilt_for(self.register.db)
+        statements = self.statements
         statement = statements.move_and_insert
         assert statement is not None
         params = [statements.move_and_insert_params(_move_values(o), o.row) for o in judged]
@@ -385,15 +397,48 @@ class Firing:
             cursor.execute("COMMIT")
 
 
-def _move_values(one: _Judged) -> dict[str, Any]:
+def _move_values(one: _Judged, first: _Judged | None = None) -> dict[str, Any]:
+    """The move of ``one``'s step; with ``first``, from the version ``first`` was judged at
+    (the moves of a case's steps ``first`` to ``one`` in one, see ``_moves``)."""
     return move_on_values(
         one.before.case.id,
-        one.before.version,
+        (one if first is None else first).before.version,
         one.row,
         one.after.case.state,
         one.after.open,
         one.due,
     )
+
+
+def _moves(judged: Sequence[_Judged]) -> list[tuple[_Judged, _Judged]]:
+    """SQLite: each case's moves in a batch as one, ``(first, last)`` of its steps, in the
+    order of each case's first step.
+
+    A batch's steps on one case follow each other (each judged on the one before, see
+    ``Firing._fire``), inside one transaction that holds the write lock: the first step's
+    move succeeds if and only if they all would, and the case ends as the last leaves it.
+    So one ``UPDATE`` from the first's version to the last's values has the outcome of
+    them all (the same row, the same conflict, raised for the same first call) for one
+    statement instead of one a step, each of which rewrote the case's index entries.
+    """
+    last: dict[str, _Judged] = {}
+    firsts: list[_Judged] = []
+    for one in judged:
+        case_id = one.before.case.id
+        if case_id not in last:
+            firsts.append(one)
+        last[case_id] = one
+    return [(first, last[first.before.case.id]) for first in firsts]
+
+
+def _insert_runs(cursor: Any, inserts: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Each run of rows that share a statement (``Prebuilt.sqlite_insert``'s variant) in one
+    ``executemany``, the rows in their order."""
+    start = 0
+    for end in range(1, len(inserts) + 1):
+        if end == len(inserts) or inserts[end][0] is not inserts[start][0]:
+            cursor.executemany(inserts[start][0], [params for _, params in inserts[start:end]])
+            start = end
 
 
 def _conflict(one: _Judged) -> ConflictError:

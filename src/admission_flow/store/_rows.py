@@ -259,7 +259,30 @@ def _json_text(value: Any) -> str:
 
 def facts_text(facts: Mapping[str, Any]) -> str:
     """Facts as the ``facts`` column holds them: canonical JSON of their tagged form."""
-    return "{}" if not facts else _json_text(encode(facts))
+    if not facts:
+        return "{}"
+    # The usual facts (text keys, plain values and dates) without ``encode``'s walk: a
+    # plain value is its own JSON data, a date its tagged form; the text is the same
+    # (``tests/store/test_row_text.py``). Anything else takes the walk.
+    plain: dict[str, Any] | None = None
+    for key, value in facts.items():
+        if type(key) is not str or key[:1] == "$":  # a tagged key: encode's to write
+            return _json_text(encode(facts))
+        kind = type(value)
+        if kind is dt.date:
+            if plain is None:
+                plain = dict(facts)
+            plain[key] = {"$date": value.isoformat()}
+        elif kind not in _PLAIN:
+            return _json_text(encode(facts))
+    try:
+        return json_text(facts if plain is None else plain)
+    except (TypeError, ValueError):
+        return _json_text(encode(facts))
+
+
+#: The values that are their own JSON data (``encode`` returns them as they are).
+_PLAIN = frozenset({str, bool, int, float, type(None)})
 
 
 def _violations_text(violations: Sequence[af.Violation]) -> str:
