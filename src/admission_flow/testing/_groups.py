@@ -30,7 +30,7 @@ leaves the group at that step, which is where exploring it alone would have
 told it apart, and goes on as a node of its own (grouped again with those that
 leave alike). What a group does not compare: the texts of the messages a step
 keeps (a kept step's reasons name the representative's age), which no rule
-reads. When cases are moved to a newer generation (``check --migrate-to``)
+reads. When cases are moved to a newer generation (``check --migrate``)
 nothing is grouped: the move is judged on each case.
 """
 
