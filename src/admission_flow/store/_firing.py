@@ -43,7 +43,7 @@ from ._errors import guarded, is_integrity_error, translate
 from ._fold import Entry, StoredCase
 from ._rows import earliest_due, step_row
 from ._schema import history
-from ._write import move_on_values, prebuilt_for
+from ._write import Before, insert_runs, move_on_values, prebuilt_for
 
 
 class _Register(Protocol):
@@ -99,6 +99,10 @@ class FireCall:
         return self.case if isinstance(self.case, str) else self.case.case.id
 
 
+#: A case's ``next_due`` and ``next_due_event``.
+_Due = tuple[dt.date | None, str | None]
+
+
 @attrs.define(kw_only=True)  # not frozen: its __init__ costs a third; never changed
 class _Judged:
     call: FireCall
@@ -106,11 +110,14 @@ class _Judged:
     row: dict[str, Any]
     outcome: af.Outcome
     after: StoredCase
-    due: tuple[dt.date | None, str | None]
+    due: _Due
     #: The deadlines pending after the step, by name (``_rows.pending_deadlines``).
     pending: Mapping[str, af.Deadline]
     #: Judged on the case as kept by this register (not read, not given by the caller).
     kept: bool = False
+    #: The due date this register last wrote for ``before`` (``None`` when not known): with
+    #: its state and ``open``, what the move leaves out when unchanged (``_move_values``).
+    due_before: _Due | None = None
 
 
 class _Stale(Exception):
@@ -131,9 +138,10 @@ class Firing:
     def __init__(self, register: _Register) -> None:
         self.register = register
         #: Each case as this register's last write left it, by id, with the deadlines
-        #: pending on it: the next step's ``next_due`` comes from them, not from the whole
-        #: history (O(1) a step, as firing is). The oldest written goes first when full.
-        self.kept: dict[str, tuple[StoredCase, Mapping[str, af.Deadline]]] = {}
+        #: pending on it (the next step's ``next_due`` comes from them, not from the whole
+        #: history: O(1) a step, as firing is) and the due date written (``_Judged.due``).
+        #: The oldest written goes first when full.
+        self.kept: dict[str, tuple[StoredCase, Mapping[str, af.Deadline], _Due]] = {}
         self._keeping = threading.Lock()
         #: Each thread's own driver connection for its steps and reads (``_direct``).
         self.direct = Direct(register.db)
@@ -143,28 +151,27 @@ class Firing:
     def close(self) -> None:
         self.direct.close()
 
-    def _keep(self, stored: StoredCase, pending: Mapping[str, af.Deadline]) -> None:
+    def _keep(self, one: _Judged) -> None:
         kept = self.kept
+        stored = one.after
         with self._keeping:  # threads that fire on one register
             kept.pop(stored.case.id, None)
             if len(kept) >= CASES_KEPT:
                 kept.pop(next(iter(kept)), None)
-            kept[stored.case.id] = (stored, pending)
+            kept[stored.case.id] = (stored, one.pending, one.due)
 
-    def _pending_after(
-        self, before: StoredCase, earlier: _Judged | None, outcome: af.Outcome
-    ) -> Mapping[str, af.Deadline]:
-        """The deadlines pending after ``outcome``'s step: those pending on ``before``
-        (after the batch's earlier step on the case, or as this register last wrote it)
-        with the step's own if it is kept; for a case read anew, its whole history's."""
+    def _known(
+        self, before: StoredCase, earlier: _Judged | None
+    ) -> tuple[Mapping[str, af.Deadline] | None, _Due | None]:
+        """The deadlines pending on ``before`` and the due date written with it, when this
+        register knows them (the batch's earlier step on the case, or this register's last
+        write of it, at the same version and head); ``(None, None)`` for a case read anew."""
         if earlier is not None:
-            pending = earlier.pending
-        else:
-            known = self.kept.get(before.case.id)
-            if known is None or (known[0].version, known[0].head) != (before.version, before.head):
-                return pending_deadlines(outcome.case.history)
-            pending = known[1]
-        return pending_after(pending, outcome.step)
+            return earlier.pending, earlier.due
+        known = self.kept.get(before.case.id)
+        if known is None or (known[0].version, known[0].head) != (before.version, before.head):
+            return None, None
+        return known[1], known[2]
 
     # -- request ids -------------------------------------------------------------------
 
@@ -275,7 +282,7 @@ class Firing:
                     raise
                 raise translate(exc, register.db.url, "cannot record the step") from None
         for one in judged:  # committed: now the steps have happened, and are told
-            self._keep(one.after, one.pending)
+            self._keep(one)
         for one in judged:
             register._engines.engine(one.after.case).notify(one.outcome)
         if len(judged) == len(results):  # nothing replayed
@@ -324,7 +331,14 @@ class Firing:
         else:
             is_open = not engine.is_closed(case)
         after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
-        pending = self._pending_after(stored, earlier, outcome)
+        # The deadlines pending after the step: those pending on ``stored`` with the step's
+        # own if it is kept; for a case read anew, its whole history's.
+        pending_before, due_before = self._known(stored, earlier)
+        pending = (
+            pending_deadlines(outcome.case.history)
+            if pending_before is None
+            else pending_after(pending_before, outcome.step)
+        )
         return _Judged(
             call=call,
             before=stored,
@@ -334,6 +348,7 @@ class Firing:
             due=earliest_due(pending) if is_open else (None, None),
             pending=pending,
             kept=kept is not None,
+            due_before=due_before,
         )
 
     def _write(self, judged: Sequence[_Judged]) -> None:
@@ -350,15 +365,21 @@ class Firing:
             # transaction that found another writer's commit could not wait).
             cursor.execute("BEGIN IMMEDIATE")
             try:
-                move = statements.sqlite_move
+                move, move_from = statements.sqlite_move, statements.sqlite_move_from
                 for first, last in _moves(judged):
-                    cursor.execute(*move(_move_values(last, first)))
+                    values = _move_values(last, first)
+                    statement, guarded = move_from(values, _before(first))
+                    cursor.execute(*statement)
+                    if cursor.rowcount != 1 and guarded:
+                        # The row does not hold what this register believed (or the
+                        # version moved on): the full move decides, as it always did.
+                        cursor.execute(*move(values))
                     if cursor.rowcount != 1:
                         raise _conflict(first)
                 if len(judged) == 1:
                     cursor.execute(*statements.sqlite_insert(judged[0].row))
                 else:
-                    _insert_runs(cursor, [statements.sqlite_insert(one.row) for one in judged])
+                    insert_runs(cursor, [statements.sqlite_insert(one.row) for one in judged])
                 cursor.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -410,6 +431,24 @@ def _move_values(one: _Judged, first: _Judged | None = None) -> dict[str, Any]:
     )
 
 
+def _before(first: _Judged) -> Before | None:
+    """What the case row holds before ``first``'s step, as far as this register knows:
+    the state and ``open`` of the case it was judged on, and the due date this register
+    wrote with it (``None`` when it did not write it: the full move is run).
+
+    A belief, never trusted for the outcome: the move checks each column it leaves out
+    (``Prebuilt.sqlite_move_from``), and the version check alone would not do, since a
+    version says which history the row ends, not what its derived columns hold (a case
+    row imported with its own ``next_due``, or edited by hand). A wrong belief costs the
+    full move, in the same transaction, never a different row.
+    """
+    due = first.due_before
+    if due is None:
+        return None
+    before = first.before
+    return before.case.state, before.open, due[0]  # ``(None, None)`` written for a closed case
+
+
 def _moves(judged: Sequence[_Judged]) -> list[tuple[_Judged, _Judged]]:
     """SQLite: each case's moves in a batch as one, ``(first, last)`` of its steps, in the
     order of each case's first step.
@@ -429,16 +468,6 @@ def _moves(judged: Sequence[_Judged]) -> list[tuple[_Judged, _Judged]]:
             firsts.append(one)
         last[case_id] = one
     return [(first, last[first.before.case.id]) for first in firsts]
-
-
-def _insert_runs(cursor: Any, inserts: list[tuple[str, tuple[Any, ...]]]) -> None:
-    """Each run of rows that share a statement (``Prebuilt.sqlite_insert``'s variant) in one
-    ``executemany``, the rows in their order."""
-    start = 0
-    for end in range(1, len(inserts) + 1):
-        if end == len(inserts) or inserts[end][0] is not inserts[start][0]:
-            cursor.executemany(inserts[start][0], [params for _, params in inserts[start:end]])
-            start = end
 
 
 def _conflict(one: _Judged) -> ConflictError:

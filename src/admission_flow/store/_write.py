@@ -8,6 +8,7 @@ of reading first and failing on the other's row.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 import re
@@ -25,8 +26,10 @@ __all__ = [
     "INSERT_STEP",
     "MOVE_AND_INSERT",
     "MOVE_ON",
+    "Before",
     "Prebuilt",
     "insert_ignoring",
+    "insert_runs",
     "move_on_values",
     "prebuilt",
     "prebuilt_for",
@@ -92,6 +95,16 @@ def move_on_values(
     }
 
 
+def insert_runs(cursor: Any, inserts: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Each run of rows that share a statement (``Prebuilt.sqlite_insert``'s variant) in one
+    ``executemany``, the rows in their order."""
+    start = 0
+    for end in range(1, len(inserts) + 1):
+        if end == len(inserts) or inserts[end][0] is not inserts[start][0]:
+            cursor.executemany(inserts[start][0], [params for _, params in inserts[start:end]])
+            start = end
+
+
 @attrs.frozen(kw_only=True)
 class Prebuilt:
     """``MOVE_ON`` and ``INSERT_STEP`` compiled once for one dialect, run on the driver's own
@@ -137,6 +150,38 @@ class Prebuilt:
         )
         sql, order, fixes = self.variants[key]
         return sql, self._bind(values, order, (), fixes)
+
+    def sqlite_move_from(
+        self, values: dict[str, Any], before: Before | None
+    ) -> tuple[tuple[str, tuple[Any, ...]], bool]:
+        """SQLite: ``move`` setting only the indexed columns (``state``, ``open``,
+        ``next_due``) whose value differs from ``before``, what the register believes the
+        case row holds (``None``: not known, all set, as ``sqlite_move``); and whether
+        some were left out.
+
+        SQLite deletes and re-inserts a row's entry in every index on a column named in
+        ``SET``, changed or not: a page more for each commit to write and wait for. Each
+        column left out is checked in the ``WHERE`` instead (``state IS ?``, ``open = ?``,
+        ``next_due IS ?``, with the step's new value), beside the version check, which
+        is as it was. So a guarded move writes a row only when the row already holds
+        the values the full move would write, and then writes the same row; when the
+        belief is wrong (a case row imported or edited by hand: the version alone does
+        not say what its derived columns hold), it changes nothing, and the caller runs
+        the full move (``sqlite_move``) in the same transaction, which decides as before.
+        """
+        if before is None:
+            return self.sqlite_move(values), False
+        state, is_open, due = before
+        new_due = values["new_next_due"]
+        new_state = values["new_state"]
+        key = (
+            _SET if new_state != state else _IS_NULL if new_state is None else _IS,
+            values["new_open"] != is_open,
+            new_due != due,
+            new_due is None and values["new_next_due_event"] is None,
+        )
+        sql, order, fixes = self.variants[key]
+        return (sql, self._bind(values, order, (), fixes)), key != _NOT_GUARDED[key[3]]
 
     def sqlite_insert(self, row: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
         """SQLite: ``insert`` and its parameters, as the variant with ``NULL`` written for
@@ -192,6 +237,48 @@ _DUE, _NO_DUE = "move", "move without a due date"
 _USUALLY_NULL = ("actor_id", "request_id")
 
 
+#: What the register believes a case row holds before a step: its ``state``, ``open``
+#: and ``next_due`` (``Prebuilt.sqlite_move_from``).
+Before = tuple[str | None, bool, dt.date | None]
+#: How a guarded move treats ``state``: set it, or check it holds the value (or null).
+_SET, _IS, _IS_NULL = "set", "is", "is null"
+#: The keys of the guarded variants that set every indexed column (due null or not).
+_NOT_GUARDED = {False: (_SET, True, True, False), True: (_SET, True, True, True)}
+
+
+def _guarded_move(state: str, set_open: bool, set_due: bool, no_due: bool) -> Any:
+    """``MOVE_ON`` setting ``state``, ``open`` and ``next_due`` only as told, each left out
+    checked in the ``WHERE`` to hold the step's new value; ``NULL`` written for a due
+    date the step leaves null (``next_due_event`` is not indexed: always set)."""
+    c = cases.c
+    values: dict[str, Any] = {
+        "version": sa.bindparam("new_version"),
+        "head": sa.bindparam("new_head"),
+        "next_due_event": sa.null() if no_due else sa.bindparam("new_next_due_event"),
+    }
+    where = [c.id == sa.bindparam("case_id"), c.version == sa.bindparam("seen")]
+    if state == _SET:
+        values["state"] = sa.bindparam("new_state")
+    else:
+        where.append(
+            c.state.is_(None)
+            if state == _IS_NULL
+            else c.state.is_not_distinct_from(sa.bindparam("new_state"))
+        )
+    if set_open:
+        values["open"] = sa.bindparam("new_open")
+    else:
+        where.append(c.open == sa.bindparam("new_open"))
+    due: Any = sa.null() if no_due else sa.bindparam("new_next_due")
+    if set_due:
+        values["next_due"] = due
+    else:
+        where.append(c.next_due.is_(None) if no_due else c.next_due.is_not_distinct_from(due))
+    # In the table's order, as ``MOVE_ON`` sets them.
+    ordered = {col.name: values[col.name] for col in cases.columns if col.name in values}
+    return cases.update().where(*where).values(ordered)
+
+
 def _variants(dialect: sa.Dialect) -> dict[Any, _Variant]:
     """SQLite's variants of the move and of the insert, ``NULL`` written for the
     parameters left out."""
@@ -201,6 +288,12 @@ def _variants(dialect: sa.Dialect) -> dict[Any, _Variant]:
         text, order = _compiled(statement, dialect)
         assert order is not None
         found[key] = (text, order, _fixes(order, _MOVE_DATES if not nulls else (), _MOVE_FLAGS))
+    for guarded in itertools.product(
+        (_SET, _IS, _IS_NULL), (False, True), (False, True), (False, True)
+    ):
+        text, order = _compiled(_guarded_move(*guarded), dialect)
+        assert order is not None
+        found[guarded] = (text, order, _fixes(order, _MOVE_DATES, _MOVE_FLAGS))
     for mask in itertools.product((False, True), repeat=len(_USUALLY_NULL)):
         left = [name for name, null in zip(_USUALLY_NULL, mask, strict=True) if null]
         text, order = _compiled(
@@ -218,9 +311,10 @@ def _fixes(
 ) -> tuple[tuple[int, bool], ...]:
     if order is None:
         return ()
+    # A name the statement writes as ``NULL`` (a variant's) is not among its parameters.
     return tuple(
-        [(order.index(name), True) for name in dates]
-        + [(order.index(name), False) for name in flags]
+        [(order.index(name), True) for name in dates if name in order]
+        + [(order.index(name), False) for name in flags if name in order]
     )
 
 
