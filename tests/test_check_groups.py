@@ -19,7 +19,6 @@ import pytest
 import admission_flow as af
 from admission_flow.testing import _check
 from admission_flow.testing._abstraction import START, default_configurations
-from admission_flow.testing._groups import follower_case
 from admission_flow.testing._scenario_file import Attempt
 from helpers import UNTIMED
 
@@ -92,7 +91,7 @@ def _search(
             alone = [attrs.evolve(node, followers=())]
             for i in node.followers:
                 variant = self.variants[root][i - 1]
-                case = follower_case(node.case, variant)
+                case = variant.case(node.case, self.procedure)  # a follower's own
                 alone.append(attrs.evolve(node, case=case, config=(root, i), followers=()))
                 followed[0] += 1
             for one in alone:

@@ -325,11 +325,7 @@ class Firing:
             previous=stored.head,
             request_id=call.request_id,
         )
-        case = outcome.case
-        if case.procedure is stored.case.procedure:  # the engine's, as judge checked it
-            is_open = case.state is None or not engine.procedure.states[case.state].final
-        else:
-            is_open = not engine.is_closed(case)
+        is_open = not engine.is_closed(outcome.case)
         after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
         # The deadlines pending after the step: those pending on ``stored`` with the step's
         # own if it is kept; for a case read anew, its whole history's.

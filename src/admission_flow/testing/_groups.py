@@ -14,7 +14,8 @@ case is that of the first (the representative), and the others (its
 *followers*) are carried along. Only *plain* variants of the same unit are
 grouped (``Variant.plain``: they change the candidate or the unit, no fact and
 no actor), so all of them make the same attempts and keep the same steps; a
-follower's case is the representative's with its own candidate and unit.
+follower's case is the representative's with its own candidate and unit
+(``Variant.case``).
 
 Why that is enough: the argument that merges a variant into the ordinary case
 (``_abstraction.py``), applied between the representative and each follower.
@@ -42,7 +43,6 @@ from typing import Protocol
 import attrs
 
 import admission_flow as af
-from admission_flow.model._values import _new_case
 
 from ._abstraction import Views
 from ._boundaries import Variant
@@ -51,12 +51,13 @@ from ._node import SearchNode
 from ._report import Exploration
 from ._scenario_file import Attempt
 
-__all__ = ["Made", "Searcher", "fire_group", "follower_case", "grouped"]
+__all__ = ["Made", "Searcher", "fire_group", "grouped"]
 
 
 class Searcher(Protocol):
     """What grouping uses of the search (``_check._Search``)."""
 
+    procedure: af.Procedure
     variants: dict[int, list[Variant]]
     views: Views
     answers: RuleAnswers
@@ -89,13 +90,6 @@ class Made:
     attempt: Attempt
     outcome: af.Outcome
     node: SearchNode
-
-
-def follower_case(case: af.Case, variant: Variant) -> af.Case:
-    """A group's case as one of its followers has it: its own candidate and unit."""
-    return _new_case(
-        case.id, case.procedure, variant.candidate, variant.unit, case.state, case.history
-    )
 
 
 def answered_alike(
@@ -178,16 +172,18 @@ def fire_group(
     root, index = node.config
     variants = search.variants[root]
     first = variants[index - 1]
-    staying: list[Variant] = []
+    procedure = search.procedure
+    #: Each follower that stays, with its own answer where it was judged.
+    staying: list[tuple[Variant, af.Outcome | None]] = []
     leaving: list[tuple[Variant, SearchNode, af.Case, af.Outcome | None]] = []
     known: dict[str, tuple[bool, ...]] = {}  # what rules answer of the group's case here
     for i in node.followers:
         follower = variants[i - 1]
         if attempt.event not in search.views.reads(root, (index, i)):
-            staying.append(follower)  # no rule here reads what the two change
+            staying.append((follower, None))  # no rule here reads what the two change
             continue
         alone = attrs.evolve(node, config=(root, i), followers=())
-        before = follower_case(node.case, follower)
+        before = follower.case(node.case, procedure)
         answer = search.attempt(alone, before, attempt)
         if isinstance(answer, Exploration):
             yield answer
@@ -195,7 +191,7 @@ def fire_group(
         if answered_alike(
             search.answers, attempt, (first, node.case, outcome), (follower, before, answer), known
         ):
-            staying.append(follower)
+            staying.append((follower, answer))
         else:
             leaving.append((follower, alone, before, answer))
     child = None
@@ -206,19 +202,20 @@ def fire_group(
         return
     if child is not None and outcome is not None:
         kept: list[int] = []
-        for follower in staying:
-            after = follower_case(child.case, follower)
+        for follower, answer in staying:
+            after = follower.case(child.case, procedure)
             pair = (root, index, follower.index)
             if search.views.settle_alike(after, child.settled, outcome.step, pair) == child.settled:
                 kept.append(follower.index)
                 continue
             # Its invariants answer otherwise: it goes on alone, judged on its own case.
             alone = attrs.evolve(node, config=(root, follower.index), followers=())
-            before = follower_case(node.case, follower)
-            answer = search.attempt(alone, before, attempt)
-            if isinstance(answer, Exploration):
-                yield answer
-                continue
+            before = follower.case(node.case, procedure)
+            if answer is None:  # not judged here: judged now
+                answer = search.attempt(alone, before, attempt)
+                if isinstance(answer, Exploration):
+                    yield answer
+                    continue
             leaving.append((follower, alone, before, answer))
         yield attrs.evolve(child, followers=tuple(kept))
     made: list[Made] = []
