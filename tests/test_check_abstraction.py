@@ -113,14 +113,19 @@ def test_cases_merged_in_probation_answer_alike(
 
 def _derived_as_read(search: Any, node: Any) -> tuple[Any, ...]:
     """What a node keeps of its case's history, and the same read from the whole history."""
-    kept, read = node.derived, derive(node.case, search.views.ordered)
+    kept, read = node.derived, derive(node.case, search.views.ordered, search.views.events)
     due = [(d.name, d.due) for d in search.engine.pending(node.case)]
     mine = sorted(
         kept.pending.values(), key=lambda d: (d.due, list(search.procedure.deadlines).index(d.name))
     )
+    # The date signs: the node's kept (grown from its parent's, ``Landmarks.latest_signs``)
+    # against those of the history read whole.
+    signs = search.views.signs(node.case, node.today, kept)
+    read_signs = search.views.signs(node.case, node.today, read)
     return (
-        (kept.order, dict(kept.latest), [(d.name, d.due) for d in mine]),
-        (read.order, dict(read.latest), due),
+        # ``latest`` in the procedure's order, which the date signs name its steps by.
+        (kept.order, list(kept.latest.items()), [(d.name, d.due) for d in mine], signs),
+        (read.order, list(read.latest.items()), due, read_signs),
     )
 
 

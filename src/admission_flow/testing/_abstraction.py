@@ -249,6 +249,7 @@ class Views:
         ]
         self.dates = Landmarks(engine, horizon_days)
         self.ordered = ordered_groups(engine)
+        self.events = tuple(self.procedure.events)
         self.events_read: dict[tuple[int, tuple[int, ...]], frozenset[str]] = {}
 
     def waits(self, node: Node, *, landmarks: bool) -> list[dt.date]:
@@ -281,11 +282,11 @@ class Views:
 
     def derive(self, case: af.Case) -> Derived:
         """What the abstract state reads of the case's whole history (``_derived.py``)."""
-        return derive(case, self.ordered)
+        return derive(case, self.ordered, self.events)
 
     def derive_after(self, derived: Derived, step: af.Step) -> Derived:
         """``derive`` of a case after ``step``, from ``derived`` before it (``_derived.py``)."""
-        return derive_after(derived, step, self.ordered)
+        return derive_after(derived, step, self.ordered, self.events)
 
     def key(self, node: Node) -> Any:
         """The abstract state of a node of the search: what two cases share when the

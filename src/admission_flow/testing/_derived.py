@@ -26,38 +26,61 @@ class Derived:
     """What the abstract state reads of a case's history, kept with each node of the
     search and grown a step at a time (``derive_after``) rather than read again
     from the whole history for every case reached: the order of the steps a rule
-    compares (``_order.py``), each event's latest kept step, the deadlines pending."""
+    compares (``_order.py``), each event's latest kept step (in the procedure's order of
+    its events, which ``Landmarks`` names them by), the deadlines pending."""
 
-    __slots__ = ("latest", "order", "pending")
+    __slots__ = ("base", "latest", "memo", "order", "pending")
 
     def __init__(
         self,
         order: tuple[tuple[str, ...], ...],
         latest: Mapping[str, af.Step],
         pending: Mapping[str, af.Deadline],
+        base: tuple[Derived, af.Step] | None = None,
     ) -> None:
         self.order = order
         self.latest = latest
         self.pending = pending
+        #: The node's parent's and the step after it, until ``memo`` is made from them.
+        self.base = base
+        #: A date, and where it falls around each latest step's landmarks
+        #: (``Landmarks.latest_signs``).
+        self.memo: tuple[dt.date, tuple[Any, ...]] | None = None
 
 
-def derive(case: af.Case, groups: tuple[tuple[str, ...], ...]) -> Derived:
+def derive(
+    case: af.Case, groups: tuple[tuple[str, ...], ...], events: tuple[str, ...] = ()
+) -> Derived:
     """What the abstract state reads of the case's whole history (``groups``: the events
-    whose steps' order a rule compares, ``_order.ordered_groups``)."""
-    latest: dict[str, af.Step] = {}
+    whose steps' order a rule compares, ``_order.ordered_groups``; ``events``: the
+    procedure's, in the order ``latest`` keeps them)."""
+    found: dict[str, af.Step] = {}
     for step in case.history:
-        latest[step.event] = step
+        found[step.event] = step
+    latest = {event: found[event] for event in events if event in found} if events else found
     return Derived(step_order(case, groups), latest, pending_deadlines(case.history))
 
 
-def derive_after(derived: Derived, step: af.Step, groups: tuple[tuple[str, ...], ...]) -> Derived:
-    """``derive`` of a case after ``step`` (its latest), from ``derived`` before it."""
+def derive_after(
+    derived: Derived,
+    step: af.Step,
+    groups: tuple[tuple[str, ...], ...],
+    events: tuple[str, ...] = (),
+) -> Derived:
+    """``derive`` of a case after ``step`` (its latest), from ``derived`` before it.
+
+    ``latest`` stays in the procedure's order of ``events``: an event's step replaces
+    its earlier one in place, and the mapping is put in order again only when an
+    event appears for the first time (at most once per event on a path)."""
     if not step.kept:
         return derived
     latest = dict(derived.latest)
+    new = step.event not in latest
     latest[step.event] = step
+    if new and events:
+        latest = {event: latest[event] for event in events if event in latest}
     pending = pending_after(derived.pending, step)
-    return Derived(order_after(derived.order, groups, step), latest, pending)
+    return Derived(order_after(derived.order, groups, step), latest, pending, (derived, step))
 
 
 class Node(Protocol):

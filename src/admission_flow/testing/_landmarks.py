@@ -12,7 +12,7 @@ search waits from one landmark to the next, so each crossing is explored.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import admission_flow as af
@@ -67,6 +67,9 @@ class Landmarks:
         self.horizon_days = horizon_days
         self.landmark_cache: list[Any] = [None, ()]
         self.step_signs: dict[tuple[int, dt.date], Any] = {}
+        self.pending_marks: dict[
+            int, tuple[Mapping[str, af.Deadline], tuple[list[str], list[dt.date]]]
+        ] = {}
         self.born_days: dict[dt.date, list[dt.date]] = {}
         self.born_names = tuple(("born", m) for m in AGE_MONTHS)
         #: Pending deadlines due the same day are named in the procedure's order, as
@@ -148,20 +151,34 @@ class Landmarks:
         """
         cached = self.landmark_cache
         if cached[0] is not case:
-            latest = derived.latest
-            steps = tuple(latest[e] for e in self.engine.procedure.events if e in latest)
+            steps = tuple(derived.latest.values())  # in the procedure's order (``_derived``)
             names: list[Any] = list(self.born_names)
             days: list[dt.date] = self._born_days(case.candidate.born)
-            rank = self.deadline_rank
-            for deadline in sorted(derived.pending.values(), key=lambda d: (d.due, rank[d.name])):
-                names.append(deadline.name)
-                days.append(deadline.due)
-            for index, day in self._bounds(case):
-                names.append(index)
-                days.append(day)
+            due_names, due_days = self._pending(derived.pending)
+            names.extend(due_names)
+            days.extend(due_days)
+            if self.bounds:
+                for index, day in self._bounds(case):
+                    names.append(index)
+                    days.append(day)
             cached[0] = case
             cached[1] = (steps, tuple(names), tuple(days))
         answer: tuple[tuple[af.Step, ...], tuple[Any, ...], tuple[dt.date, ...]] = cached[1]
+        return answer
+
+    def _pending(self, pending: Mapping[str, af.Deadline]) -> tuple[list[str], list[dt.date]]:
+        """The pending deadlines' names and due dates, by due date then the procedure's
+        order; cached per mapping, which a case's children share until a step changes it
+        (``pending_after``)."""
+        known = self.pending_marks.get(id(pending))
+        if known is not None and known[0] is pending:
+            return known[1]
+        rank = self.deadline_rank
+        ordered = sorted(pending.values(), key=lambda d: (d.due, rank[d.name]))
+        answer = [d.name for d in ordered], [d.due for d in ordered]
+        if len(self.pending_marks) >= CACHED_STEPS:
+            self.pending_marks.clear()
+        self.pending_marks[id(pending)] = (pending, answer)  # kept alive: its id stays its own
         return answer
 
     def _step_signs(self, step: af.Step, today: dt.date) -> tuple[Any, ...]:
@@ -197,7 +214,33 @@ class Landmarks:
         """Where the case's date falls around each named landmark: before (-1), on (0), after (1)."""
         steps, names, days = self.landmarks(case, derived)
         return (
-            tuple([self._step_signs(step, today) for step in steps]),
+            self.latest_signs(derived, steps, today),
             names,
             tuple([(today > day) - (today < day) for day in days]),
         )
+
+    def latest_signs(
+        self, derived: Derived, steps: tuple[af.Step, ...], today: dt.date
+    ) -> tuple[Any, ...]:
+        """``_step_signs`` of each latest step (``steps``: ``derived.latest``'s), kept on
+        ``derived`` for the date last asked. A child node's are its parent's on the same
+        date with its own step's put in (the steps are in the procedure's order)."""
+        memo = derived.memo
+        if memo is not None and memo[0] == today:
+            return memo[1]
+        base = derived.base
+        found: tuple[Any, ...]
+        if base is not None and base[0].memo is not None and base[0].memo[0] == today:
+            parent, step = base
+            signs = list(base[0].memo[1])
+            at = list(derived.latest).index(step.event)
+            if len(derived.latest) > len(parent.latest):
+                signs.insert(at, self._step_signs(step, today))
+            else:
+                signs[at] = self._step_signs(step, today)
+            found = tuple(signs)
+        else:
+            found = tuple([self._step_signs(step, today) for step in steps])
+        derived.memo = (today, found)
+        derived.base = None  # the parent is no longer needed: not kept alive
+        return found
