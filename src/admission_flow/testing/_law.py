@@ -52,8 +52,10 @@ class _Judge:
         rule = self.rules.get(spec.check or condition.rule)
         if rule is None:
             return True  # a core rule (auth.role, event.state): the engine applies it always
-        index = next(i for i, s in enumerate(case.history) if s is step)
-        if any(later.event == MIGRATE and later.kept for later in case.history[index + 1 :]):
+        history = case.history
+        # Found among its event's steps (the history indexes them), not by a walk.
+        index = next(i for i in reversed(history.positions(step.event)) if history[i] is step)
+        if any(i > index and history[i].kept for i in history.positions(MIGRATE)):
             # A step before a move was judged by its own generation, on the unit of its
             # day, which the move may have replaced (a merged cell's count): it stands.
             self.answers[key] = (step, True)
@@ -65,7 +67,7 @@ class _Judge:
             case.candidate,
             case.unit,
             step.from_state,
-            case.history.prefix(index),
+            history.prefix(index),
         )
         context = af.EventContext(
             self.procedure,
