@@ -355,3 +355,40 @@ def test_a_depth_bound_explores_every_shorter_path_waits_included(
     waited = [n for n in shorter if n.today != n.attempts[-1].on]  # type: ignore[attr-defined]
     assert waited  # some were reached by waiting for a date
     assert {id(n) for n in shorter} <= expanded
+
+
+def test_a_search_leaves_the_garbage_collector_as_it_found_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The search collects cycles rarely while it runs (``collecting_rarely``), and the
+    process's own thresholds are back afterwards, whether the search ends or raises."""
+    import gc
+
+    from admission_flow.testing import _check
+
+    procedure = af.load_procedure("vn-2021")
+    before = gc.get_threshold()
+    during: list[tuple[int, ...]] = []
+    gc.set_threshold(900, 11, 12)
+    try:
+        run = _check._Search.run
+
+        def watched(self: object, roots: object) -> object:
+            during.append(gc.get_threshold())
+            return run(self, roots)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(_check._Search, "run", watched)
+        found = explore(procedure, max_states=50)
+        assert found.abstract_states == 50
+        assert during == [(100_000, 11, 12)]
+        assert gc.get_threshold() == (900, 11, 12)
+
+        def broken(self: object, roots: object) -> object:
+            raise RuntimeError("a search that raises")
+
+        monkeypatch.setattr(_check._Search, "run", broken)
+        with pytest.raises(RuntimeError):
+            explore(procedure, max_states=50)
+        assert gc.get_threshold() == (900, 11, 12)
+    finally:
+        gc.set_threshold(*before)

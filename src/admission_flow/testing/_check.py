@@ -32,7 +32,7 @@ from ._groups import Made, fire_group, grouped
 from ._law import RuleAnswers, law_reading, verdict
 from ._moves import Mover
 from ._node import SearchNode as _Node
-from ._report import DEFAULT_LIMITS, CheckReport, Exploration, Limits, peak_mb
+from ._report import DEFAULT_LIMITS, CheckReport, Exploration, Limits, collecting_rarely, peak_mb
 from ._scenario_file import Attempt
 
 __all__ = ["DEFAULT_LIMITS", "CheckReport", "Exploration", "Limits", "explore"]
@@ -92,7 +92,8 @@ def explore(
     search.prefix = tuple(prefix)
     if migrate_to is not None:
         search.mover = Mover(engine, *migrate_to)
-    found = search.run(roots)
+    with collecting_rarely():
+        found = search.run(roots)
     moves = search.mover.moved if search.mover is not None else None
     return attrs.evolve(found, members=tuple(engine.members.values()), moves=moves)
 
@@ -116,6 +117,12 @@ class _Search:
         self.cases = 0
         self.closed_checked: set[tuple[af.Unit, str | None]] = set()
         self.variant_cache: dict[Any, list[tuple[dict[str, Any], bool]]] = {}
+        #: Per event, who may fire it, and whether any of them is a member.
+        self.actors = {
+            name: (found, any(a.id is not None for a in found))
+            for name, spec in self.procedure.events.items()
+            for found in [actor_choices(self.procedure, spec.roles, engine.members)]
+        }
         #: The variants' views of the case being expanded (``None``: that case).
         self.variant_cases: dict[int | None, af.Case] = {}
         self.reached: set[str] = set()
@@ -184,29 +191,23 @@ class _Search:
                     if self.mover is not None:
                         child = self.mover.move(self, child) or child
                 if isinstance(child, Exploration):
-                    return attrs.evolve(
-                        child,
-                        abstract_states=len(seen),
-                        cases=self.cases,
-                        fired=self.fired,
-                        seconds=time.perf_counter() - began,
-                        depth=len(child.counterexample),
-                        states_reached=frozenset(self.reached),
-                        variants=sum(len(v) for v in self.variants.values()),
-                    )
+                    depth = len(child.counterexample)
+                    return attrs.evolve(child, depth=depth, **self.figures(seen, began))
         if stopped is None and cut:
             stopped = "max_depth"
-        return Exploration(
-            abstract_states=len(seen),
-            cases=self.cases,
-            fired=self.fired,
-            seconds=time.perf_counter() - began,
-            depth=depth,
-            complete=stopped is None,
-            stopped_by=stopped,
-            states_reached=frozenset(self.reached),
-            variants=sum(len(v) for v in self.variants.values()),
-        )
+        found = self.figures(seen, began)
+        return Exploration(depth=depth, complete=stopped is None, stopped_by=stopped, **found)
+
+    def figures(self, seen: set[Any], began: float) -> dict[str, Any]:
+        """What a search reports of itself, however it ends."""
+        return {
+            "abstract_states": len(seen),
+            "cases": self.cases,
+            "fired": self.fired,
+            "seconds": time.perf_counter() - began,
+            "states_reached": frozenset(self.reached),
+            "variants": sum(len(v) for v in self.variants.values()),
+        }
 
     def root(self, index: int, case: af.Case) -> _Node:
         """The node a root case starts from: opened, then through the prefix."""
@@ -253,9 +254,9 @@ class _Search:
             if not allowed:
                 continue
             firsts: set[str] = set()
-            actors = actor_choices(self.procedure, spec.roles, self.engine.members)
+            actors, individual = self.actors[spec.name]
             done: Collection[af.Actor] = ()  # who had it accepted: read for members only
-            if any(actor.id is not None for actor in actors):
+            if individual:
                 done = {s.actor for s in case.steps_of(spec.name) if s.accepted}
             for actor in actors:
                 # The first actor of each role who has not yet had the event accepted
