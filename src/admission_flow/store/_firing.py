@@ -25,7 +25,7 @@ import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import attrs
 import sqlalchemy as sa
@@ -222,6 +222,8 @@ class Firing:
 
     def _fire(self, calls: Sequence[FireCall], *, single: bool, use_kept: bool) -> list[Fired]:
         register = self.register
+        if len(calls) == 1:  # a step alone: the batch's bookkeeping left out
+            return [self._fire_one(calls[0], single=single, use_kept=use_kept)]
         requests = [(c.case_id, c.request_id) for c in calls if c.request_id is not None]
         if len(requests) > 1 and len(set(requests)) != len(requests):
             twice = sorted({r for r in requests if requests.count(r) > 1})[0]
@@ -247,19 +249,7 @@ class Firing:
             try:
                 self._write(judged)
             except Exception as exc:
-                if not (isinstance(exc, ConflictError) or is_integrity_error(exc)):
-                    raise
-                if single and calls[0].request_id is not None:
-                    # Perhaps our own first attempt won: then this is a retry.
-                    replay = self.recorded(calls[0])
-                    if replay is not None:
-                        return [replay]
-                if isinstance(exc, ConflictError):
-                    stale = [one.before.case.id for one in judged if one.kept]
-                    if stale:
-                        raise _Stale(stale) from exc
-                    raise
-                raise translate(exc, register.db.url, "cannot record the step") from None
+                self._lost(exc, judged)
         keep = self.kept.keep
         for one in judged:  # committed: now the steps have happened, and are told
             keep(one.after, one.pending, one.due)
@@ -269,6 +259,46 @@ class Firing:
             return [_fired(one) for one in judged]
         written = iter(judged)
         return [r if r is not None else _fired(next(written)) for r in results]
+
+    def _fire_one(self, call: FireCall, *, single: bool, use_kept: bool) -> Fired:
+        """``_fire`` of one call: the same steps, without a batch's lists."""
+        register = self.register
+        with guarded(register.db.url, "cannot record the step"):
+            if call.request_id is not None:
+                replay = self.recorded(call)
+                if replay is not None:
+                    return replay
+            one = self._judge(call, None, use_kept)
+            try:
+                self._write((one,))
+            except Exception as exc:
+                if single and call.request_id is not None:
+                    replay = self._retried(exc, call)
+                    if replay is not None:
+                        return replay
+                self._lost(exc, (one,))
+        self.kept.keep(one.after, one.pending, one.due)
+        register._engines.engine(one.after.case).notify(one.outcome)
+        return _fired(one)
+
+    def _retried(self, exc: Exception, call: FireCall) -> Fired | None:
+        """After a write that conflicted: the call's recorded outcome if our own first
+        attempt won (then this call is its retry)."""
+        if isinstance(exc, ConflictError) or is_integrity_error(exc):
+            return self.recorded(call)
+        return None
+
+    def _lost(self, exc: Exception, judged: Sequence[_Judged]) -> NoReturn:
+        """Raise what a write that failed with ``exc`` means: a conflict (``_Stale`` when
+        some of its calls were judged on kept cases), or the database's error, typed."""
+        if not (isinstance(exc, ConflictError) or is_integrity_error(exc)):
+            raise exc
+        if isinstance(exc, ConflictError):
+            stale = [one.before.case.id for one in judged if one.kept]
+            if stale:
+                raise _Stale(stale) from exc
+            raise exc
+        raise translate(exc, self.register.db.url, "cannot record the step") from None
 
     def _judge(self, call: FireCall, earlier: _Judged | None, use_kept: bool) -> _Judged:
         register = self.register
@@ -342,7 +372,7 @@ class Firing:
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 move, move_from = statements.sqlite_move, statements.sqlite_move_from
-                for first, last in _moves(judged):
+                for first, last in _moves(judged) if len(judged) > 1 else [(judged[0], judged[0])]:
                     values = _move_values(last, first)
                     statement, guarded = move_from(values, _before(first))
                     cursor.execute(*statement)
