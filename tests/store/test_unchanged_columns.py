@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import admission_flow as af
-from admission_flow.store import Register
+from admission_flow.store import FireCall, Register, StoredCase
 from helpers import EXAMPLES
 
 D = dt.date
@@ -100,3 +100,95 @@ def test_a_row_that_differs_from_the_belief_is_moved_in_full(
     assert _row(register) == ("dossier", True, D(2023, 11, 9), "decide_admission")
     assert register.load("a").version == 12
     assert not register.verify()
+
+
+# -- a case's first step after it was read (``load``, or a call by id on a case not kept) ----
+
+#: Edits of the case row after 11 steps of ``happy-standard``; its 12th step leaves the
+#: three columns as they were (``dossier``, open, the decision due on 2023-11-09).
+EDITS = [("next_due", "2030-01-01"), ("state", "course"), ("open", False)]
+
+
+def _edit(register: Register, column: str, value: object) -> None:
+    marker = "?" if register.db.dialect.name == "sqlite" else "%s"
+    with register.db.begin() as connection:
+        connection.exec_driver_sql(
+            f"UPDATE cases SET {column} = {marker} WHERE id = {marker}", (value, "a")
+        )
+
+
+def _twelfth(register: Register, scenario: af.Scenario, case: str | StoredCase) -> None:
+    e = scenario.events[11]
+    register.fire(case, e.event, e.actor, e.on, **e.facts)
+
+
+def _after_twelve(register: Register) -> None:
+    assert _row(register) == ("dossier", True, D(2023, 11, 9), "decide_admission")
+    assert register.load("a").version == 12
+    assert _ids(register, due_before=D(2023, 11, 10)) == ["a"]
+    assert _ids(register, state="dossier", open=True) == ["a"]
+    assert not register.verify()
+
+
+def test_the_first_step_after_a_load_follows_the_row_as_read(
+    fired: tuple[Register, af.Scenario],
+) -> None:
+    """Loaded, then fired: the step leaves out what the row as read already holds."""
+    register, scenario = fired
+    _fire(register, scenario, range(11))
+    with Register(register.db.url, plugins=register.plugins) as other:  # nothing kept
+        _twelfth(other, scenario, other.load("a"))
+        _after_twelve(other)
+
+
+@pytest.mark.parametrize(("column", "value"), EDITS)
+def test_a_row_edited_after_the_load_is_moved_in_full(
+    fired: tuple[Register, af.Scenario], column: str, value: object
+) -> None:
+    """The row read at ``load`` was edited by hand before the step: the register's belief
+    is wrong, the guarded move misses, and the full move writes the step's values."""
+    register, scenario = fired
+    _fire(register, scenario, range(11))
+    with Register(register.db.url, plugins=register.plugins) as other:
+        loaded = other.load("a")
+        _edit(other, column, value)
+        _twelfth(other, scenario, loaded)
+        _after_twelve(other)
+
+
+@pytest.mark.parametrize(("column", "value"), EDITS)
+@pytest.mark.parametrize("how", ["load", "by id", "batch"])
+def test_a_row_edited_before_the_read_is_moved_to_the_steps_values(
+    fired: tuple[Register, af.Scenario], column: str, value: object, how: str
+) -> None:
+    """The row was edited by hand before a register read it (``load``, or a call by id on a
+    case it does not keep): the step writes its own values over the edited one."""
+    register, scenario = fired
+    _fire(register, scenario, range(11))
+    _edit(register, column, value)
+    with Register(register.db.url, plugins=register.plugins) as other:
+        if how == "load":
+            _twelfth(other, scenario, other.load("a"))
+        elif how == "by id":
+            _twelfth(other, scenario, "a")
+        else:
+            e = scenario.events[11]
+            other.fire_many(
+                [FireCall(case="a", event=e.event, actor=e.actor, on=e.on, facts=e.facts)]
+            )
+        _after_twelve(other)
+
+
+def test_a_due_date_that_is_no_date_is_moved_in_full(
+    fired: tuple[Register, af.Scenario],
+) -> None:
+    """SQLite keeps any text in a date column: a row whose ``next_due`` reads as no date
+    gives no belief, and its step takes the full move."""
+    register, scenario = fired
+    if register.db.dialect.name != "sqlite":
+        pytest.skip("a PostgreSQL date column holds dates only")
+    _fire(register, scenario, range(11))
+    _edit(register, "next_due", "soon")
+    with Register(register.db.url, plugins=register.plugins) as other:
+        _twelfth(other, scenario, other.load("a"))
+        _after_twelve(other)

@@ -8,7 +8,7 @@ for one call or for a whole batch, each step with its own version check.
 committed, never of a step that lost to another writer.
 
 A call that names its case by id is judged on the case as this register's last
-write left it, when it kept it (``Firing.kept``, bounded), without reading it: the
+write left it, when it kept it (``_kept.Kept``, bounded), without reading it: the
 write's version check is the one that decides, so a case another writer moved on
 meanwhile makes the write conflict, and the call is judged again on the case read
 anew (once); a kept case can cost a conflict, never a wrong write.
@@ -24,9 +24,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import attrs
 import sqlalchemy as sa
@@ -41,6 +40,7 @@ from ._direct import Direct
 from ._engines import Engines
 from ._errors import guarded, is_integrity_error, translate
 from ._fold import Entry, StoredCase
+from ._kept import CASES_KEPT, Due, Kept
 from ._rows import earliest_due, step_row
 from ._schema import history
 from ._write import Before, insert_runs, move_on_values, prebuilt_for
@@ -61,9 +61,6 @@ class _Register(Protocol):
 
 
 __all__ = ["CASES_KEPT", "FireCall", "Fired", "Firing"]
-
-#: How many cases a register keeps as its last write left them (for ``fire`` by id).
-CASES_KEPT = 1024
 
 
 @attrs.frozen(kw_only=True)
@@ -99,10 +96,6 @@ class FireCall:
         return self.case if isinstance(self.case, str) else self.case.case.id
 
 
-#: A case's ``next_due`` and ``next_due_event``.
-_Due = tuple[dt.date | None, str | None]
-
-
 @attrs.define(kw_only=True)  # not frozen: its __init__ costs a third; never changed
 class _Judged:
     call: FireCall
@@ -110,14 +103,14 @@ class _Judged:
     row: dict[str, Any]
     outcome: af.Outcome
     after: StoredCase
-    due: _Due
+    due: Due
     #: The deadlines pending after the step, by name (``_rows.pending_deadlines``).
     pending: Mapping[str, af.Deadline]
     #: Judged on the case as kept by this register (not read, not given by the caller).
     kept: bool = False
-    #: The due date this register last wrote for ``before`` (``None`` when not known): with
-    #: its state and ``open``, what the move leaves out when unchanged (``_move_values``).
-    due_before: _Due | None = None
+    #: What this register believes ``before``'s case row holds (``None``: not known):
+    #: what the move leaves out when unchanged (``_before``).
+    row_before: Before | None = None
 
 
 class _Stale(Exception):
@@ -137,12 +130,8 @@ class Firing:
 
     def __init__(self, register: _Register) -> None:
         self.register = register
-        #: Each case as this register's last write left it, by id, with the deadlines
-        #: pending on it (the next step's ``next_due`` comes from them, not from the whole
-        #: history: O(1) a step, as firing is) and the due date written (``_Judged.due``).
-        #: The oldest written goes first when full.
-        self.kept: dict[str, tuple[StoredCase, Mapping[str, af.Deadline], _Due]] = {}
-        self._keeping = threading.Lock()
+        #: The cases this register last wrote or read, as it left or found them.
+        self.kept = Kept()
         #: Each thread's own driver connection for its steps and reads (``_direct``).
         self.direct = Direct(register.db)
         #: The write statements of the register's dialect, compiled once (``_write``).
@@ -151,27 +140,19 @@ class Firing:
     def close(self) -> None:
         self.direct.close()
 
-    def _keep(self, one: _Judged) -> None:
-        kept = self.kept
-        stored = one.after
-        with self._keeping:  # threads that fire on one register
-            kept.pop(stored.case.id, None)
-            if len(kept) >= CASES_KEPT:
-                kept.pop(next(iter(kept)), None)
-            kept[stored.case.id] = (stored, one.pending, one.due)
-
     def _known(
         self, before: StoredCase, earlier: _Judged | None
-    ) -> tuple[Mapping[str, af.Deadline] | None, _Due | None]:
-        """The deadlines pending on ``before`` and the due date written with it, when this
-        register knows them (the batch's earlier step on the case, or this register's last
-        write of it, at the same version and head); ``(None, None)`` for a case read anew."""
-        if earlier is not None:
-            return earlier.pending, earlier.due
-        known = self.kept.get(before.case.id)
-        if known is None or (known[0].version, known[0].head) != (before.version, before.head):
-            return None, None
-        return known[1], known[2]
+    ) -> tuple[Mapping[str, af.Deadline] | None, Before | None]:
+        """The deadlines pending on ``before`` when this register knows them (the batch's
+        earlier step on the case, or this register's last write of it, at the same version
+        and head), and what it believes the case row holds: the state and ``open`` of
+        ``before`` with the due date written with it, or, for a case read anew, the row as
+        this register read it (``None``: not read by it either)."""
+        known = (earlier.pending, earlier.due) if earlier is not None else self.kept.known(before)
+        if known is None:
+            return None, self.kept.row(before)
+        # ``(None, None)`` is written for a closed case.
+        return known[0], (before.case.state, before.open, known[1][0])
 
     # -- request ids -------------------------------------------------------------------
 
@@ -236,13 +217,13 @@ class Firing:
         try:
             return self._fire(calls, single=single, use_kept=True)
         except _Stale as stale:  # another writer moved a kept case on: read it anew
-            with self._keeping:
-                for case_id in stale.cases:
-                    self.kept.pop(case_id, None)
+            self.kept.forget(stale.cases)
             return self._fire(calls, single=single, use_kept=False)
 
     def _fire(self, calls: Sequence[FireCall], *, single: bool, use_kept: bool) -> list[Fired]:
         register = self.register
+        if len(calls) == 1:  # a step alone: the batch's bookkeeping left out
+            return [self._fire_one(calls[0], single=single, use_kept=use_kept)]
         requests = [(c.case_id, c.request_id) for c in calls if c.request_id is not None]
         if len(requests) > 1 and len(set(requests)) != len(requests):
             twice = sorted({r for r in requests if requests.count(r) > 1})[0]
@@ -268,27 +249,56 @@ class Firing:
             try:
                 self._write(judged)
             except Exception as exc:
-                if not (isinstance(exc, ConflictError) or is_integrity_error(exc)):
-                    raise
-                if single and calls[0].request_id is not None:
-                    # Perhaps our own first attempt won: then this is a retry.
-                    replay = self.recorded(calls[0])
-                    if replay is not None:
-                        return [replay]
-                if isinstance(exc, ConflictError):
-                    stale = [one.before.case.id for one in judged if one.kept]
-                    if stale:
-                        raise _Stale(stale) from exc
-                    raise
-                raise translate(exc, register.db.url, "cannot record the step") from None
+                self._lost(exc, judged)
+        keep = self.kept.keep
         for one in judged:  # committed: now the steps have happened, and are told
-            self._keep(one)
+            keep(one.after, one.pending, one.due)
         for one in judged:
             register._engines.engine(one.after.case).notify(one.outcome)
         if len(judged) == len(results):  # nothing replayed
             return [_fired(one) for one in judged]
         written = iter(judged)
         return [r if r is not None else _fired(next(written)) for r in results]
+
+    def _fire_one(self, call: FireCall, *, single: bool, use_kept: bool) -> Fired:
+        """``_fire`` of one call: the same steps, without a batch's lists."""
+        register = self.register
+        with guarded(register.db.url, "cannot record the step"):
+            if call.request_id is not None:
+                replay = self.recorded(call)
+                if replay is not None:
+                    return replay
+            one = self._judge(call, None, use_kept)
+            try:
+                self._write((one,))
+            except Exception as exc:
+                if single and call.request_id is not None:
+                    replay = self._retried(exc, call)
+                    if replay is not None:
+                        return replay
+                self._lost(exc, (one,))
+        self.kept.keep(one.after, one.pending, one.due)
+        register._engines.engine(one.after.case).notify(one.outcome)
+        return _fired(one)
+
+    def _retried(self, exc: Exception, call: FireCall) -> Fired | None:
+        """After a write that conflicted: the call's recorded outcome if our own first
+        attempt won (then this call is its retry)."""
+        if isinstance(exc, ConflictError) or is_integrity_error(exc):
+            return self.recorded(call)
+        return None
+
+    def _lost(self, exc: Exception, judged: Sequence[_Judged]) -> NoReturn:
+        """Raise what a write that failed with ``exc`` means: a conflict (``_Stale`` when
+        some of its calls were judged on kept cases), or the database's error, typed."""
+        if not (isinstance(exc, ConflictError) or is_integrity_error(exc)):
+            raise exc
+        if isinstance(exc, ConflictError):
+            stale = [one.before.case.id for one in judged if one.kept]
+            if stale:
+                raise _Stale(stale) from exc
+            raise exc
+        raise translate(exc, self.register.db.url, "cannot record the step") from None
 
     def _judge(self, call: FireCall, earlier: _Judged | None, use_kept: bool) -> _Judged:
         register = self.register
@@ -298,7 +308,7 @@ class Firing:
         elif isinstance(call.case, StoredCase):
             stored = call.case
         else:
-            entry = self.kept.get(call.case) if use_kept else None
+            entry = self.kept.written.get(call.case) if use_kept else None
             kept = None if entry is None else entry[0]
             if kept is not None and call.expected_version not in (None, kept.version):
                 kept = None  # the caller knows of another version: read it
@@ -329,7 +339,7 @@ class Firing:
         after = StoredCase(case=outcome.case, version=row["seq"], head=row["hash"], open=is_open)
         # The deadlines pending after the step: those pending on ``stored`` with the step's
         # own if it is kept; for a case read anew, its whole history's.
-        pending_before, due_before = self._known(stored, earlier)
+        pending_before, row_before = self._known(stored, earlier)
         pending = (
             pending_deadlines(outcome.case.history)
             if pending_before is None
@@ -344,7 +354,7 @@ class Firing:
             due=earliest_due(pending) if is_open else (None, None),
             pending=pending,
             kept=kept is not None,
-            due_before=due_before,
+            row_before=row_before,
         )
 
     def _write(self, judged: Sequence[_Judged]) -> None:
@@ -362,7 +372,7 @@ class Firing:
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 move, move_from = statements.sqlite_move, statements.sqlite_move_from
-                for first, last in _moves(judged):
+                for first, last in _moves(judged) if len(judged) > 1 else [(judged[0], judged[0])]:
                     values = _move_values(last, first)
                     statement, guarded = move_from(values, _before(first))
                     cursor.execute(*statement)
@@ -429,8 +439,9 @@ def _move_values(one: _Judged, first: _Judged | None = None) -> dict[str, Any]:
 
 def _before(first: _Judged) -> Before | None:
     """What the case row holds before ``first``'s step, as far as this register knows:
-    the state and ``open`` of the case it was judged on, and the due date this register
-    wrote with it (``None`` when it did not write it: the full move is run).
+    the state and ``open`` of the case it was judged on and the due date this register
+    wrote with it, or the row as this register read it (``None`` when it neither wrote
+    nor read it: the full move is run).
 
     A belief, never trusted for the outcome: the move checks each column it leaves out
     (``Prebuilt.sqlite_move_from``), and the version check alone would not do, since a
@@ -438,11 +449,7 @@ def _before(first: _Judged) -> Before | None:
     row imported with its own ``next_due``, or edited by hand). A wrong belief costs the
     full move, in the same transaction, never a different row.
     """
-    due = first.due_before
-    if due is None:
-        return None
-    before = first.before
-    return before.case.state, before.open, due[0]  # ``(None, None)`` written for a closed case
+    return first.row_before
 
 
 def _moves(judged: Sequence[_Judged]) -> list[tuple[_Judged, _Judged]]:

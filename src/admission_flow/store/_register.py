@@ -289,7 +289,10 @@ class Register(Generations):
             head, rows = read_case(self.db, case_id, self._firing.direct)  # one snapshot
         if head is None:
             raise UnknownCaseError(f"{self.where}: no case '{case_id}' in the register")
-        return fold(head, rows, where=self.where)
+        stored, entries = fold(head, rows, where=self.where)
+        # The case row's own columns, for its next step's move (``_kept``).
+        self._firing.kept.was_read(stored, head)
+        return stored, entries
 
     def load(self, case_id: str) -> StoredCase:
         """The case rebuilt from its history, and its version.

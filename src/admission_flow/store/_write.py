@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -148,8 +149,8 @@ class Prebuilt:
             if values["new_next_due"] is None and values["new_next_due_event"] is None
             else _DUE
         )
-        sql, order, fixes = self.variants[key]
-        return sql, self._bind(values, order, (), fixes)
+        sql, take, fixes = self.variants[key]
+        return sql, _bound(values, take, fixes)
 
     def sqlite_move_from(
         self, values: dict[str, Any], before: Before | None
@@ -180,14 +181,14 @@ class Prebuilt:
             new_due != due,
             new_due is None and values["new_next_due_event"] is None,
         )
-        sql, order, fixes = self.variants[key]
-        return (sql, self._bind(values, order, (), fixes)), key != _NOT_GUARDED[key[3]]
+        sql, take, fixes = self.variants[key]
+        return (sql, _bound(values, take, fixes)), key != _NOT_GUARDED[key[3]]
 
     def sqlite_insert(self, row: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
         """SQLite: ``insert`` and its parameters, as the variant with ``NULL`` written for
         each of ``_USUALLY_NULL`` the row leaves null (see ``sqlite_move``)."""
-        sql, order, fixes = self.variants[tuple([row[name] is None for name in _USUALLY_NULL])]
-        return sql, self._bind(row, order, (), fixes)
+        sql, take, fixes = self.variants[(row["actor_id"] is None, row["request_id"] is None)]
+        return sql, _bound(row, take, fixes)
 
     def move_and_insert_params(self, values: dict[str, Any], row: dict[str, Any]) -> Any:
         """Its parameters as a tuple: psycopg converts a tuple for ``%s`` faster than it
@@ -228,12 +229,14 @@ _MOVE_DATES = ("new_next_due",)
 _INSERT_DATES = ("on_date",)
 _MOVE_FLAGS = ("new_open",)
 _INSERT_FLAGS = ("accepted", "recorded")
-#: A statement's text, its parameters' order and their fixes (``Prebuilt._bind``).
-_Variant = tuple[str, tuple[str, ...], tuple[tuple[int, bool], ...]]
+#: A statement's text, what takes its parameters in order from a mapping (an
+#: ``operator.itemgetter``), and their fixes (``_bound``).
+_Variant = tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]], tuple[tuple[int, bool], ...]]
 #: The keys of ``Prebuilt.variants``: the move with a due date and without.
 _DUE, _NO_DUE = "move", "move without a due date"
 #: The history row's columns most rows leave null (an actor known by role, no request id),
-#: written as ``NULL`` by the insert's variants, keyed by which of them are null.
+#: written as ``NULL`` by the insert's variants, keyed by which of them are null, in this
+#: order (``Prebuilt.sqlite_insert``).
 _USUALLY_NULL = ("actor_id", "request_id")
 
 
@@ -287,13 +290,17 @@ def _variants(dialect: sa.Dialect) -> dict[Any, _Variant]:
         statement = MOVE_ON.values({name: sa.null() for name in nulls}) if nulls else MOVE_ON
         text, order = _compiled(statement, dialect)
         assert order is not None
-        found[key] = (text, order, _fixes(order, _MOVE_DATES if not nulls else (), _MOVE_FLAGS))
+        found[key] = (
+            text,
+            _take(order),
+            _fixes(order, _MOVE_DATES if not nulls else (), _MOVE_FLAGS),
+        )
     for guarded in itertools.product(
         (_SET, _IS, _IS_NULL), (False, True), (False, True), (False, True)
     ):
         text, order = _compiled(_guarded_move(*guarded), dialect)
         assert order is not None
-        found[guarded] = (text, order, _fixes(order, _MOVE_DATES, _MOVE_FLAGS))
+        found[guarded] = (text, _take(order), _fixes(order, _MOVE_DATES, _MOVE_FLAGS))
     for mask in itertools.product((False, True), repeat=len(_USUALLY_NULL)):
         left = [name for name, null in zip(_USUALLY_NULL, mask, strict=True) if null]
         text, order = _compiled(
@@ -302,8 +309,36 @@ def _variants(dialect: sa.Dialect) -> dict[Any, _Variant]:
             column_keys=[c.name for c in history.columns if c.name not in left],
         )
         assert order is not None
-        found[mask] = (text, order, _fixes(order, _INSERT_DATES, _INSERT_FLAGS))
+        found[mask] = (text, _take(order), _fixes(order, _INSERT_DATES, _INSERT_FLAGS))
     return found
+
+
+def _take(order: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """What takes ``order``'s values from a mapping as a tuple, in one call (a list built
+    name by name cost a step twice as much)."""
+    assert len(order) > 1  # ``itemgetter`` of one name gives the value, not a tuple
+    return operator.itemgetter(*order)
+
+
+def _bound(
+    values: Mapping[str, Any],
+    take: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+    fixes: tuple[tuple[int, bool], ...],
+) -> Any:
+    """A variant's parameters from ``values``, each date and boolean fixed (``Prebuilt``'s
+    ``move_fixes``): a sequence, as sqlite3 binds it."""
+    params = take(values)
+    if not fixes:
+        return params
+    fixed = list(params)
+    for at, is_date in fixes:
+        value = fixed[at]
+        if is_date:
+            if value is not None:
+                fixed[at] = value.isoformat()
+        elif type(value) is bool:
+            fixed[at] = int(value)
+    return fixed
 
 
 def _fixes(
