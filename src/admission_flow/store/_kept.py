@@ -52,13 +52,7 @@ class Kept:
 
     def keep(self, stored: StoredCase, pending: Mapping[str, af.Deadline], due: Due) -> None:
         """``stored`` as a write just left it."""
-        written = self.written
-        case_id = stored.case.id
-        with self._lock:
-            written.pop(case_id, None)
-            if len(written) >= CASES_KEPT:
-                written.pop(next(iter(written)), None)
-            written[case_id] = (stored, pending, due)
+        self._put(self.written, stored.case.id, (stored, pending, due))
 
     def forget(self, case_ids: list[str]) -> None:
         with self._lock:
@@ -86,13 +80,15 @@ class Kept:
             except ValueError:
                 return
         belief = (stored.version, stored.head, (row["state"], bool(row["open"]), due))
-        read = self.read
-        case_id = stored.case.id
+        self._put(self.read, stored.case.id, belief)
+
+    def _put(self, table: dict[str, Any], case_id: str, value: Any) -> None:
+        """``value`` kept for ``case_id`` as the newest entry, the oldest going when full."""
         with self._lock:
-            read.pop(case_id, None)
-            if len(read) >= CASES_KEPT:
-                read.pop(next(iter(read)), None)
-            read[case_id] = belief
+            table.pop(case_id, None)
+            if len(table) >= CASES_KEPT:
+                table.pop(next(iter(table)), None)
+            table[case_id] = value
 
     def row(self, stored: StoredCase) -> Before | None:
         """What the case row held when this register last read ``stored``'s version and

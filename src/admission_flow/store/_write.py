@@ -214,15 +214,7 @@ class Prebuilt:
             return values
         # In order, each date and boolean fixed in place: no copy of ``values`` (a step's
         # cost, twice).
-        params = [values[name] for name in order]
-        for at, is_date in fixes:
-            value = params[at]
-            if is_date:
-                if value is not None:
-                    params[at] = value.isoformat()
-            elif type(value) is bool:
-                params[at] = int(value)
-        return tuple(params)
+        return tuple(_fixed([values[name] for name in order], fixes))
 
 
 _MOVE_DATES = ("new_next_due",)
@@ -328,17 +320,20 @@ def _bound(
     """A variant's parameters from ``values``, each date and boolean fixed (``Prebuilt``'s
     ``move_fixes``): a sequence, as sqlite3 binds it."""
     params = take(values)
-    if not fixes:
-        return params
-    fixed = list(params)
+    return _fixed(list(params), fixes) if fixes else params
+
+
+def _fixed(params: list[Any], fixes: tuple[tuple[int, bool], ...]) -> list[Any]:
+    """``params`` with each date at a fix as ISO text and each boolean as 0 or 1, in place
+    (``_fixes``): how SQLite stores them."""
     for at, is_date in fixes:
-        value = fixed[at]
+        value = params[at]
         if is_date:
             if value is not None:
-                fixed[at] = value.isoformat()
+                params[at] = value.isoformat()
         elif type(value) is bool:
-            fixed[at] = int(value)
-    return fixed
+            params[at] = int(value)
+    return params
 
 
 def _fixes(

@@ -48,16 +48,14 @@ class Derived:
         self.memo: tuple[dt.date, tuple[Any, ...]] | None = None
 
 
-def derive(
-    case: af.Case, groups: tuple[tuple[str, ...], ...], events: tuple[str, ...] = ()
-) -> Derived:
+def derive(case: af.Case, groups: tuple[tuple[str, ...], ...], events: tuple[str, ...]) -> Derived:
     """What the abstract state reads of the case's whole history (``groups``: the events
     whose steps' order a rule compares, ``_order.ordered_groups``; ``events``: the
     procedure's, in the order ``latest`` keeps them)."""
     found: dict[str, af.Step] = {}
     for step in case.history:
         found[step.event] = step
-    latest = {event: found[event] for event in events if event in found} if events else found
+    latest = {event: found[event] for event in events if event in found}
     return Derived(step_order(case, groups), latest, pending_deadlines(case.history))
 
 
@@ -65,7 +63,7 @@ def derive_after(
     derived: Derived,
     step: af.Step,
     groups: tuple[tuple[str, ...], ...],
-    events: tuple[str, ...] = (),
+    events: tuple[str, ...],
 ) -> Derived:
     """``derive`` of a case after ``step`` (its latest), from ``derived`` before it.
 
@@ -77,7 +75,7 @@ def derive_after(
     latest = dict(derived.latest)
     new = step.event not in latest
     latest[step.event] = step
-    if new and events:
+    if new:
         latest = {event: latest[event] for event in events if event in latest}
     pending = pending_after(derived.pending, step)
     return Derived(order_after(derived.order, groups, step), latest, pending, (derived, step))

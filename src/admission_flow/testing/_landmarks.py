@@ -229,10 +229,11 @@ class Landmarks:
         if memo is not None and memo[0] == today:
             return memo[1]
         base = derived.base
+        known = base[0].memo if base is not None else None
         found: tuple[Any, ...]
-        if base is not None and base[0].memo is not None and base[0].memo[0] == today:
+        if base is not None and known is not None and known[0] == today:
             parent, step = base
-            signs = list(base[0].memo[1])
+            signs = list(known[1])
             at = list(derived.latest).index(step.event)
             if len(derived.latest) > len(parent.latest):
                 signs.insert(at, self._step_signs(step, today))
