@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -275,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in started:
             server.stop()
+        shutil.rmtree(folder, ignore_errors=True)  # the SQLite files: nothing left behind
     print(f"{'row':<54} {'steps/s':>10} {'ratio':>7}")
     for row, value, ratio, goal in table:
         shown = "" if ratio is None else f"{ratio:.2f}x"

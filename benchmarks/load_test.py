@@ -34,6 +34,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -330,6 +331,10 @@ def main(argv: list[str] | None = None) -> int:
         and not r["workers failed"]
         for r in results.values()
     )
+    if ok:  # the journals are evidence only when something went wrong
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        print(f"the workers' journals are kept in {folder}", file=sys.stderr)
     return 0 if ok else 1
 
 

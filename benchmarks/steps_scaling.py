@@ -131,6 +131,7 @@ def register_costs(sizes: tuple[int, ...], samples: int) -> dict[int, float]:
     of the same event. CPU time, not wall: each step's commit waits for the disk, the
     same at every length; what could grow with the history is the register's own work.
     """
+    import shutil
     import tempfile
 
     import bench_service  # this folder is on sys.path when the script runs
@@ -174,6 +175,7 @@ def register_costs(sizes: tuple[int, ...], samples: int) -> dict[int, float]:
             stored = case
     finally:
         register.close()
+        shutil.rmtree(folder, ignore_errors=True)
     return results
 
 
