@@ -18,7 +18,7 @@ from admission_flow._limits import cut, escape
 from admission_flow.engine._migrate import MIGRATE, procedure_after, unit_after
 from admission_flow.exceptions import StoreError, TamperedError
 from admission_flow.model._history import History
-from admission_flow.model._serial import person_from_json, unit_from_json
+from admission_flow.model._serial import person_from_json
 from admission_flow.model._values import _new_case
 from admission_flow.model._vocabulary import command
 
@@ -71,8 +71,10 @@ def _case(
 ) -> af.Case:
     """The case its opening record and its kept steps make.
 
-    With ``fast`` (the bulk path), the candidate and the unit are built without
-    checking them again, and the case through its slots (``_rebuild``).
+    With ``fast`` (the bulk path), the candidate is built without checking it
+    again, and the case through its slots (``_rebuild``). Either way the unit is
+    built and checked once per distinct text (``unit_of_text``): a unit's cases
+    share one value.
 
     The procedure and the unit are those the case was opened with, unless a
     ``migrate`` step moved it: then those its latest move names.
@@ -82,12 +84,12 @@ def _case(
             not decode; it names the case.
     """
     try:
+        # A unit is read once per distinct text, with every check (``unit_of_text``).
+        unit = unit_of_text(head["unit"])
         if fast:
             candidate = person_of_text(head["candidate"])
-            unit = unit_of_text(head["unit"])
         else:
             candidate = person_from_json(json.loads(head["candidate"]))
-            unit = unit_from_json(json.loads(head["unit"]))
     except UNREADABLE as exc:
         raise StoreError(
             f"case '{head['id']}', its opening record: a stored value cannot be read "
