@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,24 @@ def test_a_quick_run_writes_every_row_and_compare_flags_a_regression(tmp_path: P
     assert text.count("REGRESSION") == 2
     _, regressed = run.compare(worse, result)  # the way back is better, not worse
     assert regressed == []
+
+
+def test_the_service_benchmarks_run_and_leave_nothing_behind(tmp_path: Path) -> None:
+    """``bench_service.py`` (with its ten-cases-at-a-time row) and ``commit_split.py``
+    finish on a tiny run, print their rows, and remove their SQLite files."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    runs = {
+        "bench_service.py": (
+            ["--quick", "--no-postgresql", "--repeats", "1"],
+            "10 cases at a time",
+        ),
+        "commit_split.py": (["--cases", "2"], "the rest"),
+    }
+    for script, (arguments, row) in runs.items():
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / script), *arguments],
+            cwd=ROOT, capture_output=True, text=True, check=False, timeout=600, env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert row in done.stdout, script
+        assert list(tmp_path.iterdir()) == [], script
