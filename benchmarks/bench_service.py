@@ -16,8 +16,7 @@ driver's runs alternated round by round (copies of the
 * ``fire, 10 cases at a time``: the ``Register.fire`` row again, its ratio taken chunk by
   chunk: ten cases through the register, then their statements through the driver, and
   so on, each keeping one connection (``alternated``); the median of the 20 chunks' ratios
-  and their quartiles. The disk's cost moves within seconds here, and a connection opened
-  per run starts a new write-ahead log, whose first commits cost more: this row is the
+  and their quartiles. The disk's cost moves within seconds here: this row is the
   steadier figure of the two.
 * ``batch of 11, driver``: the same 22 statements of one case in one transaction.
 * ``batch of 11, register``: ``Register.fire_many`` of one case's 11 events.
