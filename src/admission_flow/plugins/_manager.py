@@ -80,6 +80,20 @@ def _call_of(impl: pluggy.HookImpl, first: bool) -> Callable[..., Any]:
     function = impl.function
     argnames = tuple(impl.argnames)
     kwargnames = tuple(impl.kwargnames)
+    if len(argnames) == 1 and not kwargnames:  # most hooks: one argument, no list to build
+        (only,) = argnames
+
+        def call_one(**given: Any) -> Any:
+            try:
+                value = given[only]
+            except KeyError as exc:  # as pluggy says it
+                raise pluggy.HookCallError(f"hook call must provide argument {only!r}") from exc
+            answer = function(value)
+            if first:
+                return answer
+            return [] if answer is None else [answer]
+
+        return call_one
 
     def call(**given: Any) -> Any:
         try:
@@ -380,9 +394,18 @@ class Plugins:
         """Every plugin's violations of the event, each checked."""
         hook = "admission_flow_check_event"
         found: list[Violation] = []
-        for plugin, answer in self._answers(hook, context=context):
-            for item in self._items(plugin, hook, answer, "admission_flow.Violation objects"):
-                found.append(_checked_violation(plugin, hook, item))
+        # ``_answers`` written out: this hook is called for every event judged.
+        for impl in self._impls[hook]:
+            try:
+                answers = impl.call(context=context)
+            except FAILURES as exc:
+                raise plugin_error(impl.plugin, hook, exc) from exc
+            for answer in (answers,) if impl.first else answers:
+                if answer.__class__ is tuple and not answer:  # "nothing to say", checked
+                    continue
+                items = self._items(impl.plugin, hook, answer, "admission_flow.Violation objects")
+                for item in items:
+                    found.append(_checked_violation(impl.plugin, hook, item))
         return found
 
     def after_step(self, procedure: Procedure, case: Case, step: Step) -> None:
