@@ -164,11 +164,12 @@ class Liveness:
                 t.event for t in procedure.transitions() if t.source in reached
             )
         self.procedure = procedure
+        #: Each event's place in the procedure: a summary keeps its events in this order.
+        self.rank = {name: rank for rank, name in enumerate(procedure.events)}
 
-    def summarise(
-        self, summary: Mapping[str, EventSummary], step: af.Step
-    ) -> dict[str, EventSummary]:
-        """The summary of a case after ``step``, from the summary before it."""
+    def summarise(self, summary: dict[str, EventSummary], step: af.Step) -> dict[str, EventSummary]:
+        """The summary of a case after ``step``, from the summary before it: its events in
+        the procedure's order, which ``features`` relies on."""
         actors, recorded, roles, ordinary, accepted, given = summary.get(step.event, _EMPTY)
         spec = self.procedure.events[step.event]
         usual = all(_ordinary(f, step.facts.get(f.name)) for f in spec.facts.values())
@@ -186,16 +187,17 @@ class Liveness:
                 ordinary = usual
         changed = dict(summary)
         changed[step.event] = (actors, recorded, roles, ordinary, accepted, given)
+        if step.event not in summary and summary:  # a first step: put in its place
+            rank = self.rank
+            if rank[step.event] < rank[next(reversed(summary))]:
+                changed = {name: changed[name] for name in sorted(changed, key=rank.__getitem__)}
         return changed
 
     def features(self, state: str | None, summary: Mapping[str, EventSummary]) -> tuple[Any, ...]:
         """What the rules can see of the history: details of live events, the fact of dead ones."""
         live = self.live[state]
         found: list[tuple[Any, ...]] = []
-        for name in self.procedure.events:
-            entry = summary.get(name)
-            if entry is None:
-                continue
+        for name, entry in summary.items():  # in the procedure's order (``summarise``)
             actors, recorded, roles, ordinary, accepted, given = entry
             if name in live:
                 found.append((name, len(actors), recorded, roles, ordinary, given))
