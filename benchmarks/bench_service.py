@@ -76,6 +76,17 @@ def opened(url: str, count: int, prefix: str) -> tuple[Register, af.Scenario]:
     return register, scenario
 
 
+def fire_cases(register: Register, scenario: af.Scenario, prefix: str, numbers: range) -> float:
+    """Seconds for loading each of the cases ``numbers`` and firing the scenario's events
+    on it, each step on the ``StoredCase`` the one before returned."""
+    began = time.perf_counter()
+    for number in numbers:
+        stored = register.load(f"{prefix}-{number:05d}")
+        for event in scenario.events:
+            stored = register.fire(stored, event.event, event.actor, event.on, **event.facts).stored
+    return time.perf_counter() - began
+
+
 def register_steps(
     url: str, count: int, prefix: str, *, by_id: bool = False
 ) -> tuple[float, list[dict[str, Any]]]:
@@ -85,17 +96,15 @@ def register_steps(
     ``by_id``, each step names its case by id only, as a service's request does.
     """
     register, scenario = opened(url, count, prefix)
-    began = time.perf_counter()
-    for number in range(count):
-        case_id = f"{prefix}-{number:05d}"
-        if by_id:
+    if by_id:
+        began = time.perf_counter()
+        for number in range(count):
+            case_id = f"{prefix}-{number:05d}"
             for event in scenario.events:
                 register.fire(case_id, event.event, event.actor, event.on, **event.facts)
-            continue
-        stored = register.load(case_id)
-        for event in scenario.events:
-            stored = register.fire(stored, event.event, event.actor, event.on, **event.facts).stored
-    spent = time.perf_counter() - began
+        spent = time.perf_counter() - began
+    else:
+        spent = fire_cases(register, scenario, prefix, range(count))
     with register.db.connect() as connection:
         rows = [dict(r._mapping) for r in connection.exec_driver_sql("SELECT * FROM history")]
     register.close()
@@ -139,14 +148,7 @@ def alternated(
         _reset(connection.execute)
         ratios = []
         for start in range(0, count, chunk):
-            began = time.perf_counter()
-            for number in range(start, min(count, start + chunk)):
-                stored = register.load(f"a-{number:05d}")
-                for event in scenario.events:
-                    stored = register.fire(
-                        stored, event.event, event.actor, event.on, **event.facts
-                    ).stored
-            mine = time.perf_counter() - began
+            mine = fire_cases(register, scenario, "a", range(start, min(count, start + chunk)))
             ratios.append(replay(connection, plan[start * 11 : (start + chunk) * 11], 1) / mine)
     finally:
         connection.close()
