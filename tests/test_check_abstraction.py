@@ -113,7 +113,7 @@ def test_cases_merged_in_probation_answer_alike(
 
 def _derived_as_read(search: Any, node: Any) -> tuple[Any, ...]:
     """What a node keeps of its case's history, and the same read from the whole history."""
-    kept, read = node.derived, derive(node.case, search.views.ordered, search.views.events)
+    kept, read = node.derived, derive(node.case, search.views.ordered, search.views.liveness.rank)
     due = [(d.name, d.due) for d in search.engine.pending(node.case)]
     mine = sorted(
         kept.pending.values(), key=lambda d: (d.due, list(search.procedure.deadlines).index(d.name))

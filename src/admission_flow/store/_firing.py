@@ -109,7 +109,13 @@ class _Judged:
     #: Judged on the case as kept by this register (not read, not given by the caller).
     kept: bool = False
     #: What this register believes ``before``'s case row holds (``None``: not known):
-    #: what the move leaves out when unchanged (``_before``).
+    #: the state and ``open`` of the case it was judged on with the due date this register
+    #: wrote, or the row as it read it (``_known``). A belief, never trusted for the
+    #: outcome: the move leaves out each column it holds unchanged and checks it instead
+    #: (``Prebuilt.sqlite_move_from``); the version check alone would not do, since a
+    #: version says which history the row ends, not what its derived columns hold (a case
+    #: row imported with its own ``next_due``, or edited by hand). A wrong belief costs the
+    #: full move, in the same transaction, never a different row.
     row_before: Before | None = None
 
 
@@ -372,9 +378,9 @@ class Firing:
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 move, move_from = statements.sqlite_move, statements.sqlite_move_from
-                for first, last in _moves(judged) if len(judged) > 1 else [(judged[0], judged[0])]:
+                for first, last in _moves(judged):
                     values = _move_values(last, first)
-                    statement, guarded = move_from(values, _before(first))
+                    statement, guarded = move_from(values, first.row_before)
                     cursor.execute(*statement)
                     if cursor.rowcount != 1 and guarded:
                         # The row does not hold what this register believed (or the
@@ -437,21 +443,6 @@ def _move_values(one: _Judged, first: _Judged | None = None) -> dict[str, Any]:
     )
 
 
-def _before(first: _Judged) -> Before | None:
-    """What the case row holds before ``first``'s step, as far as this register knows:
-    the state and ``open`` of the case it was judged on and the due date this register
-    wrote with it, or the row as this register read it (``None`` when it neither wrote
-    nor read it: the full move is run).
-
-    A belief, never trusted for the outcome: the move checks each column it leaves out
-    (``Prebuilt.sqlite_move_from``), and the version check alone would not do, since a
-    version says which history the row ends, not what its derived columns hold (a case
-    row imported with its own ``next_due``, or edited by hand). A wrong belief costs the
-    full move, in the same transaction, never a different row.
-    """
-    return first.row_before
-
-
 def _moves(judged: Sequence[_Judged]) -> list[tuple[_Judged, _Judged]]:
     """SQLite: each case's moves in a batch as one, ``(first, last)`` of its steps, in the
     order of each case's first step.
@@ -463,6 +454,8 @@ def _moves(judged: Sequence[_Judged]) -> list[tuple[_Judged, _Judged]]:
     them all (the same row, the same conflict, raised for the same first call) for one
     statement instead of one a step, each of which rewrote the case's index entries.
     """
+    if len(judged) == 1:  # a step alone (most calls): nothing to gather
+        return [(judged[0], judged[0])]
     last: dict[str, _Judged] = {}
     firsts: list[_Judged] = []
     for one in judged:

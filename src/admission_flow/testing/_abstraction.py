@@ -113,7 +113,7 @@ from admission_flow.procedure._invariants import (
 from admission_flow.spec import FactSpec
 
 from ._boundaries import Variant
-from ._derived import Derived, Node, derive, derive_after
+from ._derived import Derived, Node, derive, derive_after, in_event_order
 from ._facts import counts_varied, fact_options, fact_variants
 from ._landmarks import AGE_MONTHS, STEP_MONTHS, Landmarks
 from ._order import ordered_groups
@@ -187,11 +187,7 @@ class Liveness:
                 ordinary = usual
         changed = dict(summary)
         changed[step.event] = (actors, recorded, roles, ordinary, accepted, given)
-        if step.event not in summary and summary:  # a first step: put in its place
-            rank = self.rank
-            if rank[step.event] < rank[next(reversed(summary))]:
-                changed = {name: changed[name] for name in sorted(changed, key=rank.__getitem__)}
-        return changed
+        return in_event_order(changed, summary, step.event, self.rank)
 
     def features(self, state: str | None, summary: Mapping[str, EventSummary]) -> tuple[Any, ...]:
         """What the rules can see of the history: details of live events, the fact of dead ones."""
@@ -251,7 +247,6 @@ class Views:
         ]
         self.dates = Landmarks(engine, horizon_days)
         self.ordered = ordered_groups(engine)
-        self.events = tuple(self.procedure.events)
         self.events_read: dict[tuple[int, tuple[int, ...]], frozenset[str]] = {}
 
     def waits(self, node: Node, *, landmarks: bool) -> list[dt.date]:
@@ -284,11 +279,11 @@ class Views:
 
     def derive(self, case: af.Case) -> Derived:
         """What the abstract state reads of the case's whole history (``_derived.py``)."""
-        return derive(case, self.ordered, self.events)
+        return derive(case, self.ordered, self.liveness.rank)
 
     def derive_after(self, derived: Derived, step: af.Step) -> Derived:
         """``derive`` of a case after ``step``, from ``derived`` before it (``_derived.py``)."""
-        return derive_after(derived, step, self.ordered, self.events)
+        return derive_after(derived, step, self.ordered, self.liveness.rank)
 
     def key(self, node: Node) -> Any:
         """The abstract state of a node of the search: what two cases share when the

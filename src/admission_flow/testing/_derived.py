@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import admission_flow as af
 from admission_flow.judging._deadlines import pending_after, pending_deadlines
 
 from ._order import order_after, step_order
 
-__all__ = ["Derived", "Node", "derive", "derive_after"]
+__all__ = ["Derived", "Node", "derive", "derive_after", "in_event_order"]
+
+V = TypeVar("V")
 
 
 class Derived:
@@ -34,7 +36,7 @@ class Derived:
     def __init__(
         self,
         order: tuple[tuple[str, ...], ...],
-        latest: Mapping[str, af.Step],
+        latest: dict[str, af.Step],
         pending: Mapping[str, af.Deadline],
         base: tuple[Derived, af.Step] | None = None,
     ) -> None:
@@ -48,14 +50,14 @@ class Derived:
         self.memo: tuple[dt.date, tuple[Any, ...]] | None = None
 
 
-def derive(case: af.Case, groups: tuple[tuple[str, ...], ...], events: tuple[str, ...]) -> Derived:
+def derive(case: af.Case, groups: tuple[tuple[str, ...], ...], rank: Mapping[str, int]) -> Derived:
     """What the abstract state reads of the case's whole history (``groups``: the events
-    whose steps' order a rule compares, ``_order.ordered_groups``; ``events``: the
-    procedure's, in the order ``latest`` keeps them)."""
+    whose steps' order a rule compares, ``_order.ordered_groups``; ``rank``: each event's
+    place in the procedure, the order ``latest`` keeps them in)."""
     found: dict[str, af.Step] = {}
     for step in case.history:
         found[step.event] = step
-    latest = {event: found[event] for event in events if event in found}
+    latest = {event: found[event] for event in sorted(found, key=rank.__getitem__)}
     return Derived(step_order(case, groups), latest, pending_deadlines(case.history))
 
 
@@ -63,22 +65,28 @@ def derive_after(
     derived: Derived,
     step: af.Step,
     groups: tuple[tuple[str, ...], ...],
-    events: tuple[str, ...],
+    rank: Mapping[str, int],
 ) -> Derived:
-    """``derive`` of a case after ``step`` (its latest), from ``derived`` before it.
-
-    ``latest`` stays in the procedure's order of ``events``: an event's step replaces
-    its earlier one in place, and the mapping is put in order again only when an
-    event appears for the first time (at most once per event on a path)."""
+    """``derive`` of a case after ``step`` (its latest), from ``derived`` before it: an
+    event's step replaces its earlier one in place (``in_event_order``)."""
     if not step.kept:
         return derived
     latest = dict(derived.latest)
-    new = step.event not in latest
     latest[step.event] = step
-    if new:
-        latest = {event: latest[event] for event in events if event in latest}
+    latest = in_event_order(latest, derived.latest, step.event, rank)
     pending = pending_after(derived.pending, step)
     return Derived(order_after(derived.order, groups, step), latest, pending, (derived, step))
+
+
+def in_event_order(
+    changed: dict[str, V], before: dict[str, V], event: str, rank: Mapping[str, int]
+) -> dict[str, V]:
+    """``changed`` (``before``, kept in the procedure's order of its events, with
+    ``event``'s entry set) in that order too: as it is unless ``event`` is new and comes
+    before ``before``'s last event, which happens at most once per event on a path."""
+    if event in before or not before or rank[event] > rank[next(reversed(before))]:
+        return changed
+    return {name: changed[name] for name in sorted(changed, key=rank.__getitem__)}
 
 
 class Node(Protocol):
